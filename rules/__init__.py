@@ -1,0 +1,1 @@
+"""Built-in rules, one per module. Installed as ``sqllint.rules``; see ``sqllint.registry``."""

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqllint.records import ParsedQuery, Scope, Severity
+from sqllint.registry import Violation, rule
+from sqllint.sqlfacts import in_query_style
+from sqllint.sqlshape import SelectShape, select_shape
+
+
+def _representative(site: list[ParsedQuery]) -> tuple[ParsedQuery, SelectShape] | None:
+    for parsed in site:  # the first variant with a simple shape stands for the call site
+        shape = select_shape(parsed)
+        if shape is not None:
+            return parsed, shape
+    return None
+
+
+def _merged_sql(first: SelectShape, second: SelectShape) -> str:
+    projections = list(dict.fromkeys(first.projections + second.projections))
+    where = []
+    for (column, value_a), (_column, value_b) in zip(first.values, second.values):
+        same = value_a == value_b or (value_a == "?" and value_b == "?")
+        where.append(f"{column} = {value_a}" if same else f"{column} IN ({value_a}, {value_b})")
+    other = sorted(p for p in first.predicates if p[1] != "eq")
+    where += [f"{column} {op.upper()} …" for column, op in other]
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    return f"SELECT {', '.join(projections)} FROM {first.table}{clause}"
+
+
+@rule(code="M001", name="mergeable-queries", severity=Severity.WARNING, target="scope")
+def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
+    """Two or more SELECTs in one function read the same table by the same key: make them one.
+
+    ## Why is this bad?
+    Each query is a network round trip, a parse, a plan and an index descent; reading the same rows
+    twice doubles all of it. Queries on the same table with the same predicate shape can select all the
+    needed columns at once — and different key values of the same column are served by one ``IN`` list.
+    Pick the columns apart in memory. (From the original notes: "同一张表的查询合并为一次" — merge
+    queries on the same table into one.)
+
+    ## Example
+    ```python bad
+    def order_summary(cur, order_id):
+        cur.execute("SELECT status FROM orders WHERE id = %s", (order_id,))
+        status = cur.fetchone()
+        cur.execute("SELECT total, currency FROM orders WHERE id = %s", (order_id,))
+        return status, cur.fetchone()
+    ```
+
+    Use instead:
+    ```python good
+    def order_summary(cur, order_id):
+        cur.execute("SELECT status, total, currency FROM orders WHERE id = %s", (order_id,))
+        return cur.fetchone()
+    ```
+    """
+    seen: dict[tuple[str, frozenset[tuple[str, str]], bool, str], tuple[ParsedQuery, SelectShape]] = {}
+    for site in scope.sites():
+        found = _representative(site)
+        if found is None:
+            continue
+        parsed, shape = found
+        key = (shape.table, shape.predicates, shape.aggregate, shape.tail)
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = found
+            continue
+        first, first_shape = earlier
+        keys = ", ".join(sorted(c for c, _ in shape.predicates)) or "no condition"
+        yield Violation(
+            f"reads {shape.table} by the same key ({keys}) as the query on line {first.query.line}: "
+            "merge them into one query",
+            suggestion=in_query_style(_merged_sql(first_shape, shape), parsed),
+            query=parsed,
+        )

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlglot import exp
+
+from sqllint.records import ParsedQuery, Scope, Severity
+from sqllint.registry import Violation, rule
+from sqllint.sqlfacts import conjuncts, in_query_style
+
+
+def _in_list_rewrite(parsed: ParsedQuery) -> str | None:
+    """The loop's query with its key equality turned into an IN-list, for the suggestion."""
+    tree = parsed.tree
+    if not isinstance(tree, (exp.Select, exp.Update, exp.Delete)):
+        return None
+    where = tree.args.get("where")
+    for predicate in conjuncts(where.this if where else None):
+        if isinstance(predicate, exp.EQ) and isinstance(predicate.this, exp.Column) \
+                and isinstance(predicate.expression, (exp.Placeholder, exp.Literal, exp.Parameter)):
+            rewritten = tree.copy()
+            for node in rewritten.find_all(exp.EQ):
+                if node == predicate:
+                    node.replace(exp.In(this=node.this.copy(), expressions=[exp.Placeholder(), exp.Placeholder()]))
+                    break
+            return in_query_style(rewritten.sql(dialect="mysql").replace("?, ?)", "?, ?, …)"), parsed)
+    return None
+
+
+@rule(code="M002", name="query-in-loop", severity=Severity.WARNING, target="scope")
+def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
+    """A query runs inside a loop: one round trip per item (the N+1 pattern).
+
+    ## Why is this bad?
+    Fetching the orders and then, for each order, its items costs N+1 round trips. Each is cheap in
+    development with ten rows and adds up to seconds in production with thousands. Fetch all the rows
+    at once with an ``IN`` list (or a join) before the loop and group them in memory; for writes, use
+    ``executemany`` or one multi-row statement.
+
+    ## Example
+    ```python bad
+    def orders_with_items(cur, order_ids):
+        result = {}
+        for order_id in order_ids:
+            cur.execute("SELECT sku, qty FROM order_items WHERE order_id = %s", (order_id,))
+            result[order_id] = cur.fetchall()
+        return result
+    ```
+
+    Use instead:
+    ```python good
+    def orders_with_items(cur, order_ids):
+        marks = ", ".join(["%s"] * len(order_ids))
+        cur.execute(f"SELECT order_id, sku, qty FROM order_items WHERE order_id IN ({marks})", order_ids)
+        return cur.fetchall()
+    ```
+    """
+    for site in scope.sites():
+        parsed = site[0]
+        query = parsed.query
+        if query.loop_depth == 0 or parsed.tree is None:
+            continue
+        where = f"the loop on line {query.loop_line}" if query.loop_line else "a loop"
+        if parsed.kind in ("insert", "replace"):
+            yield Violation(
+                f"{parsed.kind.upper()} runs once per iteration of {where}",
+                suggestion="collect the rows and write them with executemany() or one multi-row INSERT",
+                query=parsed,
+            )
+            continue
+        rewrite = _in_list_rewrite(parsed)
+        yield Violation(
+            f"{parsed.kind.upper() if parsed.kind != 'other' else 'query'} runs once per iteration of {where} "
+            "(N+1 queries)",
+            suggestion=(f"fetch everything before the loop with one query: {rewrite}" if rewrite
+                        else "fetch all rows before the loop with one query (IN-list or join)"),
+            query=parsed,
+        )

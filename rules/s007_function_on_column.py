@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlglot import exp
+
+from sqllint.records import ParsedQuery, Severity
+from sqllint.registry import Violation, rule
+from sqllint.sqlfacts import excerpt
+
+_SARGABLE_OPS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Between, exp.Like)
+_WRAPPERS = (exp.Func, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Cast)
+
+
+def _wrapped_column(side: exp.Expression | None) -> exp.Column | None:
+    """The column inside a function/arithmetic expression, if the side is one (not a bare column)."""
+    if not isinstance(side, _WRAPPERS) or isinstance(side, exp.AggFunc):
+        return None
+    columns = list(side.find_all(exp.Column))
+    return columns[0] if len(columns) == 1 else None
+
+
+@rule(code="S007", name="function-on-column", severity=Severity.WARNING)
+def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
+    """A function or arithmetic wraps a column in ``WHERE`` / ``ON``: the index on it cannot be used.
+
+    ## Why is this bad?
+    An index stores the column's values, not ``DATE(created_at)`` or ``LOWER(email)`` or ``price * 1.2``.
+    Wrapping the column makes the predicate non-sargable: MySQL evaluates it row by row after a full
+    (index) scan. Rewrite it as a range or comparison on the bare column, store the normalised value,
+    or (MySQL 8.0.13+) add a functional index on exactly that expression.
+
+    ## Example
+    ```sql bad
+    SELECT id FROM orders WHERE DATE(created_at) = '2024-05-01'
+    ```
+
+    Use instead:
+    ```sql good
+    SELECT id FROM orders WHERE created_at >= '2024-05-01' AND created_at < '2024-05-02'
+    ```
+    """
+    seen: set[str] = set()
+    for clause in query.find(exp.Where, exp.Join):
+        condition = clause.this if isinstance(clause, exp.Where) else clause.args.get("on")
+        if condition is None:
+            continue
+        for predicate in condition.find_all(*_SARGABLE_OPS):
+            if predicate.find_ancestor(exp.Subquery) is not condition.find_ancestor(exp.Subquery):
+                continue  # belongs to a nested block; that block's own clause reports it
+            left, right = predicate.this, predicate.args.get("expression")
+            column = _wrapped_column(left)
+            if column is None or (right is not None and list(right.find_all(exp.Column))
+                                  and isinstance(clause, exp.Where)):
+                continue
+            text = excerpt(left)
+            if text in seen:
+                continue
+            seen.add(text)
+            yield Violation(
+                f"`{text}` wraps column {column.sql(dialect='mysql')}: an index on it cannot be used here",
+                suggestion="compare the bare column (a range such as col >= ? AND col < ?), store the "
+                "normalised value, or index the expression (MySQL 8.0.13+ functional index)",
+            )

@@ -1,0 +1,3 @@
+"""sqllint: a MySQL query-regression linter."""
+
+__version__ = "0.1.0"

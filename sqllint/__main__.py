@@ -1,0 +1,3 @@
+from sqllint.cli import main
+
+main()

@@ -1,0 +1,126 @@
+"""The command line: a thin layer over config → engine → report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from sqllint import __version__
+from sqllint.config import Config, ConfigError, load_config, with_overrides
+from sqllint.engine import run
+from sqllint.files import MissingPathError
+from sqllint.records import Severity
+from sqllint.registry import builtin_registry
+from sqllint.report import OutputFormat, render
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"sqllint: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    items = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    return items or None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="sqllint")
+def main() -> None:
+    """sqllint: find the SQL inside your application, lint it, and gate MySQL query regressions.
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "output_format", type=click.Choice([f.value for f in OutputFormat]),
+              default=OutputFormat.TEXT.value, show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to a file instead of standard output.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Rules to run: codes, names or prefixes, comma-separated (replaces the config's).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules to skip (replaces the config's).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Config file (pyproject.toml or sqllint.toml); default: the closest one upward.")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@click.option("--force-exclude", is_flag=True, default=None,
+              help="Apply excludes to files named on the command line too (for pre-commit).")
+@click.option("--no-gitignore", "no_gitignore", is_flag=True, help="Check files that .gitignore ignores.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPU count].")
+@click.option("--color/--no-color", default=None, help="Colour the text report [default: when a terminal].")
+def check(paths: tuple[str, ...], output_format: str, output: str | None, select: tuple[str, ...],
+          ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_path: Path | None,
+          isolated: bool, force_exclude: bool | None, no_gitignore: bool, jobs: int | None,
+          color: bool | None) -> None:
+    """Check the SQL in PATHS (default: the current directory).
+
+    Finds SQL in .sql files and in Python code (string building, f-strings, %/format, conditional
+    `sql += ...`), expands dynamic SQL into its variants, and applies the static rules.
+    """
+    registry = builtin_registry()
+    cwd = Path.cwd()
+    try:
+        config: Config = load_config(registry, cwd, config_path, isolated)
+        selected, ignored = _split(select), _split(ignore)
+        for selector in (selected or ()) + (ignored or ()):
+            if not registry.matching(selector):
+                raise ConfigError(f"--select/--ignore: {selector!r} matches no rule (see `sqllint rules`)")
+        config = with_overrides(
+            config, select=selected, ignore=ignored, force_exclude=force_exclude,
+            fail_on=Severity.parse(fail_on) if fail_on else None,
+            respect_gitignore=False if no_gitignore else None)
+        result = run(paths or (".",), config, cwd, jobs=jobs, registry=registry)
+    except ConfigError as error:
+        _fail(str(error))
+    except MissingPathError as error:
+        _fail(f"path does not exist: {error}")
+    use_color = (color if color is not None else (output is None and sys.stdout.isatty()))
+    document = render(result, OutputFormat(output_format), color=use_color and output_format == "text")
+    if output:
+        Path(output).write_text(document, encoding="utf-8")
+    else:
+        click.echo(document, nl=False)
+    sys.exit(EXIT_CLEAN if exit_zero else result.exit_code(config.fail_on))
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_rules(output_format: str) -> None:
+    """List every rule with its code, name, default severity and summary."""
+    registry = builtin_registry()
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": str(r.severity), "target": r.target,
+                                "summary": r.summary, "options": r.defaults()} for r in registry.rules], indent=2))
+        return
+    rows = [(r.code, r.name, str(r.severity), r.summary) for r in registry.rules]
+    click.echo(tabulate(rows, headers=["code", "name", "severity", "summary"], tablefmt="simple"))
+
+
+@main.command("rule")
+@click.argument("code")
+def show_rule(code: str) -> None:
+    """Show one rule's documentation (by code or name), with its options."""
+    found = builtin_registry().get(code)
+    if found is None:
+        _fail(f"no rule {code!r} (see `sqllint rules`)")
+        return
+    click.echo(f"{found.code} {found.name} ({found.severity})\n")
+    click.echo(found.doc)
+    if found.options:
+        click.echo("\n## Options")
+        for key, option in found.options.items():
+            click.echo(f"- {key} (default {option.default!r}): {option.help}")

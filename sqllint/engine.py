@@ -1,0 +1,308 @@
+"""The static pipeline: files → extract → parse → rules → suppress → findings.
+
+Files are independent, so each is processed on its own (in worker processes when there are many).
+A finding raised by several variants of one call site is reported once; its ``variant`` names the
+variant where it appears (the one with most optional parts absent), or is None when it appears in all.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from sqllint.config import Config
+from sqllint.extract import SUFFIXES, ExtractOptions, Problem, extract_source
+from sqllint.files import SourceFile, discover, read_source
+from sqllint.parse import SqlParser
+from sqllint.records import Finding, ParsedQuery, Query, Scope, Severity
+from sqllint.registry import Registry, Rule, Violation, builtin_registry
+from sqllint.suppress import is_suppressed, sql_suppressions
+
+PARALLEL_MIN_FILES = 48  # below this, starting workers costs more than it saves
+SQL_EXCERPT_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a worker needs to check a file: picklable, derived once from the Config."""
+
+    enabled: frozenset[str]
+    options: dict[str, dict[str, Any]]
+    severities: dict[str, Severity]
+    max_file_size: int
+    max_variants: int
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...]
+    root: str
+
+    @staticmethod
+    def from_config(config: Config, registry: Registry) -> Settings:
+        enabled = config.enabled_codes(registry)
+        return Settings(
+            enabled=enabled,
+            options={code: config.options_for(code, registry) for code in enabled},
+            severities={r.code: config.severities.get(r.code, r.severity) for r in registry.rules},
+            max_file_size=config.max_file_size,
+            max_variants=config.max_variants,
+            per_file_ignores=tuple((glob, tuple(
+                r.code for selector in codes for r in registry.matching(selector))) for glob, codes in
+                config.per_file_ignores.items()),
+            root=str(config.root),
+        )
+
+
+@dataclass
+class FileResult:
+    findings: list[Finding] = field(default_factory=list)
+    queries: int = 0
+    statements: int = 0
+    parse_errors: int = 0
+    skipped: bool = False
+
+
+@dataclass
+class Stats:
+    files: int = 0
+    queries: int = 0
+    statements: int = 0
+    parse_errors: int = 0
+    skipped_files: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding]
+    stats: Stats
+
+    def exit_code(self, fail_on: Severity) -> int:
+        return 1 if any(f.severity >= fail_on for f in self.findings) else 0
+
+
+def collapse(sql: str, limit: int = SQL_EXCERPT_LIMIT) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class FileChecker:
+    """Checks one file at a time with a shared parser and rule set."""
+
+    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+        self.settings = settings
+        self.registry = registry or builtin_registry()
+        self.parser = SqlParser()
+        enabled = [r for r in self.registry.rules if r.code in settings.enabled]
+        self.query_rules = [r for r in enabled if r.target == "query"]
+        self.scope_rules = [r for r in enabled if r.target == "scope"]
+        self.per_file = [(pathspec.PathSpec.from_lines("gitwildmatch", [glob]), set(codes))
+                         for glob, codes in settings.per_file_ignores]
+
+    def check(self, source: SourceFile) -> FileResult:
+        read = read_source(source.absolute, self.settings.max_file_size)
+        result = FileResult()
+        if read.data is None:
+            result.skipped = True
+            self._add_problem(result, source.path, Problem("E003", 1, 1, read.note or "not read"))
+            return self._filter_file(result, source)
+        extraction = extract_source(read.data, source.path, source.language, ExtractOptions(self.settings.max_variants))
+        for problem in extraction.problems:
+            self._add_problem(result, source.path, problem)
+        result.queries = len(extraction.queries)
+        result.statements = len({q.site for q in extraction.queries})
+        checkable = []
+        for query in extraction.queries:
+            if any(p.fragment for p in query.placeholders):
+                self._fragment_problem(result, query)
+            else:
+                checkable.append(query)
+        parsed = list(self.parser.parse_queries(checkable))
+        raw: list[tuple[Rule, Violation, ParsedQuery]] = []
+        for item in parsed:
+            if item.error is not None:
+                result.parse_errors += 1
+                self._parse_problem(result, item)
+                continue
+            if item.tree is None:
+                continue
+            for rule in self.query_rules:
+                for violation in self._run_rule(rule, item, item, result):
+                    raw.append((rule, violation, item))
+        for scope in _scopes(parsed):
+            for rule in self.scope_rules:
+                for violation in self._run_rule(rule, scope, scope.queries[0], result):
+                    raw.append((rule, violation, violation.query or scope.queries[0]))
+        result.findings.extend(self._fold_variants(raw, parsed))
+        return self._filter_file(result, source)
+
+    def _run_rule(self, rule: Rule, subject: ParsedQuery | Scope, anchor: ParsedQuery,
+                  result: FileResult) -> list[Violation]:
+        """A rule's violations; a crashing rule becomes an E005 finding instead of ending the run."""
+        assert rule.check is not None
+        try:
+            return list(rule.check(subject, self.settings.options[rule.code]))
+        except Exception as error:  # noqa: BLE001 - one bad rule must not hide every other finding
+            if "E005" in self.settings.enabled:
+                query = anchor.query
+                result.findings.append(self._finding(
+                    "E005", query.path, query.line, query.column,
+                    f"rule {rule.code} ({rule.name}) failed on this statement: {type(error).__name__}: {error}",
+                    sql=collapse(query.raw), fingerprint=anchor.fingerprint))
+            return []
+
+    # --- findings ---------------------------------------------------------------------------------
+    def _finding(self, code: str, path: str, line: int, column: int, message: str, **extra: Any) -> Finding:
+        rule = self.registry[code]
+        return Finding(code, rule.name, self.settings.severities.get(code, rule.severity), path, line, column,
+                       message, **extra)
+
+    def _add_problem(self, result: FileResult, path: str, problem: Problem) -> None:
+        if problem.code in self.settings.enabled:
+            result.findings.append(self._finding(problem.code, path, problem.line, problem.column,
+                                                 problem.message, sql=collapse(problem.sql)))
+
+    def _parse_problem(self, result: FileResult, item: ParsedQuery) -> None:
+        query, error = item.query, item.error
+        assert error is not None
+        has_holes = any(p.interpolated and not p.safe for p in query.placeholders)
+        code = "E004" if has_holes and query.language != "sql" else "E001"
+        if code not in self.settings.enabled or self._suppressed(query, code):
+            return
+        line, column = query.line, query.column
+        if query.text_line_offset is not None:  # the statement sits verbatim in the file
+            line = query.line + query.text_line_offset + error.line - 1
+            column = error.column if error.line > 1 or query.text_line_offset else query.column + error.column - 1
+        if code == "E004":
+            holes = ", ".join(f"`{p.name}`" for p in query.placeholders if p.interpolated and not p.safe)
+            message = f"SQL built from {holes} does not parse once they are stubbed out ({error.message})"
+        else:
+            message = f"SQL does not parse: {error.message} (statement line {error.line}, column {error.column})"
+        result.findings.append(self._finding(
+            code, query.path, line, column, message, sql=collapse(query.raw), fingerprint=item.fingerprint,
+            variant=query.variant.label if query.variant else None, scope=query.scope, end_line=query.end_line))
+
+    def _fragment_problem(self, result: FileResult, query: Query) -> None:
+        if "E004" not in self.settings.enabled or self._suppressed(query, "E004"):
+            return
+        fragments = ", ".join(f"`{p.name}`" for p in query.placeholders if p.fragment)
+        result.findings.append(self._finding(
+            "E004", query.path, query.line, query.column,
+            f"SQL is completed by {fragments}, which the extractor cannot see: the statement was not checked",
+            sql=collapse(query.raw), variant=query.variant.label if query.variant else None,
+            scope=query.scope, end_line=query.end_line))
+
+    def _suppressed(self, query: Query, code: str) -> bool:
+        name = self.registry[code].name
+        if is_suppressed(query.suppressed, code, name):
+            return True
+        codes, _ = sql_suppressions(query.raw)
+        return is_suppressed(codes, code, name)
+
+    def _fold_variants(self, raw: list[tuple[Rule, Violation, ParsedQuery]], parsed: list[ParsedQuery]) -> list[Finding]:
+        variants_per_site: dict[tuple[str, int, int], int] = {}
+        for item in parsed:
+            variants_per_site[item.query.site] = variants_per_site.get(item.query.site, 0) + 1
+        grouped: dict[tuple[Any, ...], list[tuple[Rule, Violation, ParsedQuery]]] = {}
+        for rule, violation, item in raw:
+            if self._suppressed(item.query, rule.code):
+                continue
+            key = (rule.code, item.query.site, violation.message, violation.suggestion)
+            grouped.setdefault(key, []).append((rule, violation, item))
+        findings = []
+        for hits in grouped.values():
+            rule, violation, item = hits[0]
+            query = item.query
+            labels = list(dict.fromkeys(h[2].query.variant.label for h in hits if h[2].query.variant))
+            variant = None
+            if query.variant is not None and len(labels) < variants_per_site[query.site]:
+                variant = labels[0] + (f" (+{len(labels) - 1} more variant{'s' if len(labels) > 2 else ''})"
+                                       if len(labels) > 1 else "")
+            findings.append(self._finding(
+                rule.code, query.path, query.line, query.column, violation.message, sql=collapse(query.raw),
+                fingerprint=item.fingerprint, variant=variant, suggestion=violation.suggestion,
+                scope=query.scope, end_line=query.end_line))
+        return findings
+
+    def _filter_file(self, result: FileResult, source: SourceFile) -> FileResult:
+        if not self.per_file:
+            return result
+        try:
+            relative = source.absolute.relative_to(self.settings.root).as_posix()
+        except ValueError:
+            relative = source.path
+        ignored = set().union(*(codes for spec, codes in self.per_file if spec.match_file(relative)))
+        if ignored:
+            result.findings = [f for f in result.findings if f.rule not in ignored]
+        return result
+
+
+def _scopes(parsed: Sequence[ParsedQuery]) -> list[Scope]:
+    grouped: dict[tuple[str, str], list[ParsedQuery]] = {}
+    for item in parsed:
+        if item.query.scope is not None:
+            grouped.setdefault((item.query.path, item.query.scope), []).append(item)
+    return [Scope(path, name, tuple(items)) for (path, name), items in grouped.items()]
+
+
+# --- running over many files -------------------------------------------------------------------
+
+_worker_checker: FileChecker | None = None
+
+
+def _worker_init(settings: Settings) -> None:
+    global _worker_checker  # one checker per worker process, built once
+    _worker_checker = FileChecker(settings)
+
+
+def _worker_check(batch: list[SourceFile]) -> list[FileResult]:
+    assert _worker_checker is not None
+    return [_worker_checker.check(source) for source in batch]
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def check_files(files: Sequence[SourceFile], settings: Settings, jobs: int) -> list[FileResult]:
+    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
+        checker = FileChecker(settings)
+        return [checker.check(source) for source in files]
+    size = max(1, min(64, len(files) // (jobs * 4)))
+    batches = [list(files[i : i + size]) for i in range(0, len(files), size)]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                             initargs=(settings,)) as pool:
+        return [result for batch in pool.map(_worker_check, batches) for result in batch]
+
+
+def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None,
+        registry: Registry | None = None) -> RunResult:
+    registry = registry or builtin_registry()
+    settings = Settings.from_config(config, registry)
+    exclude = tuple(config.exclude) + tuple(config.extend_exclude)
+    found = discover(list(paths), cwd, config.root, exclude, SUFFIXES, config.respect_gitignore,
+                     config.force_exclude)
+    findings: list[Finding] = []
+    stats = Stats()
+    if "E003" in settings.enabled:
+        rule = registry["E003"]
+        findings += [Finding("E003", rule.name, settings.severities["E003"], note.path, note.line, 1, note.message)
+                     for note in found.notes]
+    for result in check_files(found.files, settings, jobs if jobs is not None else default_jobs()):
+        findings.extend(result.findings)
+        stats.files += 1
+        stats.queries += result.queries
+        stats.statements += result.statements
+        stats.parse_errors += result.parse_errors
+        stats.skipped_files += int(result.skipped)
+    stats.skipped_files += len(found.notes)
+    findings.sort(key=Finding.sort_key)
+    return RunResult(findings, stats)

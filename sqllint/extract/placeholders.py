@@ -1,0 +1,138 @@
+"""Normalise placeholders so sqlglot's MySQL dialect parses the statement, and remember them.
+
+Drivers and frameworks spell value slots differently (``?``, ``%s``, ``%(name)s``, ``:name``, ``#{name}``,
+``${name}``); host languages splice values in (f-string holes, concatenation). sqlglot's MySQL parser
+rejects ``%s`` and ``#{x}``, so every value slot becomes ``?`` and every identifier slot (``FROM {table}``)
+becomes a synthetic identifier. The slots are returned in order so that a later stage can bind them.
+
+Extractors hand over SQL text in which each *hole* (a spliced value the extractor could not resolve) is
+marked by ``HOLE_MARK + index + HOLE_MARK``; the matching ``Hole`` describes it. Strings and comments are
+lexed so that a ``?`` inside a literal stays literal, while a hole inside a literal (``LIKE '%{kw}%'``)
+keeps the literal well-formed and is still reported as interpolation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqllint.records import Placeholder, PlaceholderStyle
+
+HOLE_MARK = "\x00"
+IDENTIFIER_HOLE_PREFIX = "sqllint_hole_"
+
+
+@dataclass(frozen=True)
+class Hole:
+    """A value spliced into SQL text by the host language."""
+
+    source: str  # the host-language expression, for messages
+    style: PlaceholderStyle = PlaceholderStyle.FSTRING_HOLE
+    safe: bool = False  # int(...), {n:d}, a numeric constant: cannot carry SQL
+
+
+def hole_marker(index: int) -> str:
+    return f"{HOLE_MARK}{index}{HOLE_MARK}"
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<sq>'(?:[^'\\]|\\.|'')*(?:'|\Z))
+  | (?P<dq>"(?:[^"\\]|\\.|"")*(?:"|\Z))
+  | (?P<bt>`[^`]*(?:`|\Z))
+  | (?P<bc>/\*.*?(?:\*/|\Z))
+  | (?P<mb>\#\{[^}]*\})
+  | (?P<mr>\$\{[^}]*\})
+  | (?P<lc>(?:--(?=\s|\Z)|\#)[^\n]*)
+  | (?P<hole>\x00(?P<hole_index>\d+)\x00)
+  | (?P<pyn>%\((?P<pyn_name>[^)]+)\)s)
+  | (?P<pct>%%)
+  | (?P<fmt>%s)
+  | (?P<q>\?)
+  | (?P<named>(?<![:\w@]):(?P<named_name>[A-Za-z_]\w*))
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_HOLE_IN_TEXT = re.compile(r"\x00(\d+)\x00")
+# Keywords after which a spliced fragment names a table rather than a value.
+_IDENTIFIER_CONTEXT = re.compile(
+    r"(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE|BY)\s+|\.)\Z", re.IGNORECASE
+)
+# Tokens after which a value may follow; after anything else (an identifier, ")", the start of the
+# statement) a spliced text is a clause fragment.
+_VALUE_CONTEXT = re.compile(
+    r"(?:[=<>(,+\-*/%|&^~!]|\b(?:SELECT|WHERE|AND|OR|ON|LIMIT|OFFSET|IN|LIKE|BETWEEN|THEN|ELSE|WHEN|SET|"
+    r"VALUES|VALUE|NOT|IS|INTERVAL|CASE|HAVING|DISTINCT|AS|REGEXP|RLIKE|DIV|MOD|XOR|ESCAPE|AGAINST|"
+    r"ALL|ANY|SOME|EXISTS|RETURN|CALL))\s*\Z",
+    re.IGNORECASE,
+)
+_MYBATIS_NAME = re.compile(r"^\s*([^,\s}]+)")
+
+
+def _mybatis_name(token: str) -> str:
+    """``#{user.id, jdbcType=INTEGER}`` → ``user.id``."""
+    match = _MYBATIS_NAME.match(token[2:-1])
+    return match.group(1) if match else token[2:-1].strip()
+
+
+def normalise(text: str, holes: Sequence[Hole] = ()) -> tuple[str, tuple[Placeholder, ...]]:
+    """Return (text sqlglot can parse, placeholders in order of appearance)."""
+    if not holes and not any(c in text for c in "?%:#$"):
+        return text, ()  # the common fast path: nothing to rewrite
+    out: list[str] = []
+    slots: list[Placeholder] = []
+    pos = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        start, end = match.span()
+        out.append(text[pos:start])
+        pos = end
+        token = match.group(0)
+        if kind in ("sq", "dq"):
+            # A hole inside a literal: keep the literal valid, report the interpolation.
+            def in_literal(m: re.Match[str]) -> str:
+                hole = holes[int(m.group(1))]
+                slots.append(Placeholder(hole.style, hole.source, safe=hole.safe))
+                return "x"
+
+            out.append(_HOLE_IN_TEXT.sub(in_literal, token) if HOLE_MARK in token else token)
+        elif kind in ("bt", "bc", "lc"):
+            out.append(_HOLE_IN_TEXT.sub("x", token) if HOLE_MARK in token else token)
+        elif kind == "pct":
+            out.append("%")
+        elif kind == "q":
+            slots.append(Placeholder(PlaceholderStyle.QMARK))
+            out.append("?")
+        elif kind == "fmt":
+            slots.append(Placeholder(PlaceholderStyle.FORMAT))
+            out.append("?")
+        elif kind == "pyn":
+            slots.append(Placeholder(PlaceholderStyle.PYFORMAT, match.group("pyn_name")))
+            out.append("?")
+        elif kind == "named":
+            slots.append(Placeholder(PlaceholderStyle.NAMED, match.group("named_name")))
+            out.append("?")
+        elif kind == "mb":
+            slots.append(Placeholder(PlaceholderStyle.MYBATIS, _mybatis_name(token)))
+            out.append("?")
+        else:  # "mr" (MyBatis ${}) or "hole": text spliced in by the host
+            if kind == "mr":
+                source, style, safe = _mybatis_name(token), PlaceholderStyle.MYBATIS_RAW, False
+            else:
+                hole = holes[int(match.group("hole_index"))]
+                source, style, safe = hole.source, hole.style, hole.safe
+            before = "".join(out[-4:])[-40:]
+            identifier = bool(_IDENTIFIER_CONTEXT.search(before)) or text.startswith(".", end)
+            fragment = not identifier and not _VALUE_CONTEXT.search(before)
+            slots.append(Placeholder(style, source, safe=safe, identifier=identifier, fragment=fragment))
+            out.append(f"{IDENTIFIER_HOLE_PREFIX}{len(slots)}" if identifier or fragment else "?")
+    out.append(text[pos:])
+    return "".join(out), tuple(slots)
+
+
+def render_raw(text: str, holes: Sequence[Hole]) -> str:
+    """The statement as a reader would write it: holes shown as ``{expr}``."""
+    if HOLE_MARK not in text:
+        return text
+    return _HOLE_IN_TEXT.sub(lambda m: "{" + holes[int(m.group(1))].source + "}", text)

@@ -1,0 +1,123 @@
+"""Parse normalised SQL with sqlglot's MySQL dialect and fingerprint it.
+
+Each distinct text is tokenized and parsed once per run (variants and repeated call sites often share
+text). The fingerprint hashes the token stream with literal values and placeholders erased, keywords
+canonical, identifiers lower-cased and value lists collapsed: stable across whitespace, keyword case,
+literal values, placeholder style and code moves; it changes when the statement's structure changes.
+Hashing tokens costs a tenth of what a second walk over the tree would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError as SqlglotParseError
+from sqlglot.errors import SqlglotError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from sqllint.records import ParsedQuery, ParseError, Query
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)  # "falling back to Command" is not the user's problem
+
+_VALUE_TOKENS = frozenset({TokenType.STRING, TokenType.NUMBER, TokenType.PLACEHOLDER, TokenType.PARAMETER,
+                           TokenType.NATIONAL_STRING, TokenType.HEX_STRING, TokenType.BIT_STRING})
+_NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+_KINDS: dict[type[exp.Expression], str] = {
+    exp.Select: "select",
+    exp.Union: "select",
+    exp.Intersect: "select",
+    exp.Except: "select",
+    exp.Insert: "insert",
+    exp.Update: "update",
+    exp.Delete: "delete",
+}
+
+
+def statement_kind(tree: exp.Expression) -> str:
+    if isinstance(tree, exp.Command) and str(tree.this).upper() == "REPLACE":
+        return "replace"  # sqlglot reads MySQL's REPLACE INTO as an opaque command
+    if isinstance(tree, exp.Subquery):
+        return statement_kind(tree.this)
+    return _KINDS.get(type(tree), "other")
+
+
+def token_fingerprint(tokens: list[Token]) -> str:
+    words: list[str] = []
+    add = words.append
+    for token in tokens:
+        kind = token.token_type
+        if kind in _VALUE_TOKENS:
+            if words and words[-1] == "?":
+                continue
+            if len(words) >= 2 and words[-1] == "COMMA" and words[-2] == "?":
+                words.pop()  # (?, ?, ?) ≡ (?): IN-lists and VALUES rows of any length
+                continue
+            add("?")
+        elif kind in _NAME_TOKENS:
+            add(token.text.lower())
+        elif kind is TokenType.COMMA and len(words) >= 2 and words[-1] == "R_PAREN" and words[-2] == "?":
+            add("COMMA")
+        elif kind is TokenType.L_PAREN and len(words) >= 4 and words[-1] == "COMMA" and words[-2] == "R_PAREN" \
+                and words[-3] == "?":
+            words.pop()  # VALUES (?), (?) ≡ VALUES (?)
+            words.pop()
+            words.pop()
+            words.pop()
+            add("L_PAREN")
+        else:
+            add(kind.name)
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=8).hexdigest()
+
+
+def text_fingerprint(text: str) -> str:
+    """Fingerprint for text that does not even tokenize: whitespace- and case-insensitive."""
+    return hashlib.blake2b(" ".join(text.lower().split()).encode(), digest_size=8).hexdigest()
+
+
+class SqlParser:
+    """Tokenizes and parses with one reused sqlglot parser; not shared between threads."""
+
+    def __init__(self) -> None:
+        self.dialect = Dialect.get_or_raise("mysql")
+        self.parser = self.dialect.parser()
+
+    def parse_text(self, text: str) -> tuple[exp.Expression | None, ParseError | None, str]:
+        """(tree, error, fingerprint) for one statement's normalised text."""
+        try:
+            tokens = self.dialect.tokenize(text)
+        except (TokenError, SqlglotError, ValueError) as error:
+            return None, ParseError(f"cannot tokenize: {error}", 1, 1), text_fingerprint(text)
+        digest = token_fingerprint(tokens)
+        try:
+            expressions = [e for e in self.parser.parse(tokens, text) if e is not None]
+        except SqlglotParseError as error:
+            first = error.errors[0] if error.errors else {}
+            message = first.get("description") or str(error).splitlines()[0]
+            return None, ParseError(message, int(first.get("line") or 1), int(first.get("col") or 1)), digest
+        except (SqlglotError, RecursionError, ValueError) as error:
+            return None, ParseError(str(error).splitlines()[0] if str(error) else type(error).__name__, 1, 1), digest
+        return (expressions[0] if expressions else None), None, digest
+
+    def parse_queries(self, queries: Iterable[Query]) -> Iterator[ParsedQuery]:
+        """Parse each query; identical texts are parsed once (rules never mutate the shared tree)."""
+        cache: dict[str, ParsedQuery] = {}
+        for query in queries:
+            known = cache.get(query.text)
+            if known is not None:
+                yield dataclasses.replace(known, query=query)
+                continue
+            tree, error, digest = self.parse_text(query.text)
+            kind = statement_kind(tree) if tree is not None else ("unknown" if error else "empty")
+            parsed = ParsedQuery(query, tree, digest, error, kind)
+            cache[query.text] = parsed
+            yield parsed
+
+
+def fingerprint_sql(text: str) -> str:
+    """Fingerprint of one normalised statement (for callers outside a run, e.g. tests and baselines)."""
+    return SqlParser().parse_text(text)[2]

@@ -1,0 +1,198 @@
+"""The records that flow one way through the pipeline: Query → ParsedQuery → Finding.
+
+They are plain frozen dataclasses so that every stage can be tested on its own and so that results can
+be cached, pickled across processes and compared.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # sqlglot is heavy; records must stay importable without it.
+    from sqlglot import exp
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``severity >= fail_on`` decides the exit code."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class PlaceholderStyle(str, enum.Enum):
+    """How a value slot was written in the source. ``*_HOLE`` styles splice text into the SQL."""
+
+    QMARK = "?"  # JDBC, sqlite, mysql-connector prepared
+    FORMAT = "%s"  # pymysql / MySQLdb positional
+    PYFORMAT = "%(name)s"  # pymysql / MySQLdb named
+    NAMED = ":name"  # SQLAlchemy text(), JPA native queries
+    MYBATIS = "#{name}"  # MyBatis bound parameter
+    MYBATIS_RAW = "${name}"  # MyBatis text substitution (interpolation)
+    FSTRING_HOLE = "{expr}"  # Python f-string / str.format / % interpolation into SQL text
+    CONCAT_HOLE = "+ expr +"  # a value concatenated into SQL text (Python, Java, Go)
+
+
+INTERPOLATING_STYLES = frozenset(
+    {PlaceholderStyle.MYBATIS_RAW, PlaceholderStyle.FSTRING_HOLE, PlaceholderStyle.CONCAT_HOLE}
+)
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """One value slot in a statement, in order of appearance."""
+
+    style: PlaceholderStyle
+    name: str | None = None  # parameter name or source expression; None for positional ``?``/``%s``
+    # True when the source guarantees a harmless value (``int(x)``, ``{n:d}``): not an injection risk.
+    safe: bool = False
+    # True when the slot stands for an identifier (a table or column name), not a value.
+    identifier: bool = False
+    # True when the slot sits where neither a value nor a name can (``FROM t {where_clause}``): a whole
+    # clause the extractor cannot see, so the statement cannot be checked statically.
+    fragment: bool = False
+
+    @property
+    def interpolated(self) -> bool:
+        return self.style in INTERPOLATING_STYLES
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One expansion of dynamically built SQL: which optional parts are switched on."""
+
+    parts: tuple[str, ...]  # every optional part of the statement, in source order
+    on: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        """Words for a reviewer, e.g. ``when kw, status are absent``."""
+        on = [p for p in self.parts if p in self.on]
+        off = [p for p in self.parts if p not in self.on]
+        groups = []
+        if off:
+            groups.append(f"{', '.join(off)} {'is' if len(off) == 1 else 'are'} absent")
+        if on:
+            groups.append(f"{', '.join(on)} {'is' if len(on) == 1 else 'are'} present")
+        return "when " + "; ".join(groups) if groups else "always"
+
+
+@dataclass(frozen=True)
+class Query:
+    """One SQL statement as it appears in the application (one variant of it, for dynamic SQL)."""
+
+    path: str  # as given on the command line / found by the walk
+    line: int  # 1-based line of the statement (the DB call site for host languages)
+    column: int  # 1-based
+    language: str  # "sql", "python", ...
+    raw: str  # SQL text with placeholders as written in the source
+    text: str  # normalised text that sqlglot's MySQL dialect parses
+    placeholders: tuple[Placeholder, ...] = ()
+    end_line: int | None = None
+    scope: str | None = None  # qualified enclosing function/method, or a mapper's namespace.id
+    loop_depth: int = 0
+    loop_line: int | None = None  # line of the innermost enclosing loop
+    variant: Variant | None = None
+    call: str | None = None  # the DB call that runs it, e.g. "cursor.execute"
+    sequence: int = 0  # order of the call site within its scope
+    # Codes suppressed by host-language comments at the call site ("*" = all).
+    suppressed: frozenset[str] = frozenset()
+    # Line offset from ``line`` to the first line of ``raw`` inside the file, when the SQL text itself
+    # sits in the file verbatim (.sql files); lets parse errors point at the exact line.
+    text_line_offset: int | None = None
+
+    @property
+    def site(self) -> tuple[str, int, int]:
+        """The call site shared by all variants of one statement."""
+        return (self.path, self.line, self.column)
+
+
+@dataclass(frozen=True)
+class ParseError:
+    message: str
+    line: int  # 1-based within the statement text
+    column: int
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A Query plus its sqlglot tree (or why it has none) and its structural fingerprint."""
+
+    query: Query
+    tree: exp.Expression | None = field(compare=False, repr=False)
+    fingerprint: str
+    error: ParseError | None = None
+    kind: str = "unknown"  # "select", "insert", "update", "delete", "replace", "other"
+    # Every node of ``tree`` by type: built on first use, so a dozen rules share one walk.
+    _nodes: dict[type, list[exp.Expression]] = field(default_factory=dict, compare=False, repr=False)
+
+    def find(self, *types: type) -> list[exp.Expression]:
+        """Nodes of the given types (subclasses not included), in pre-order per type."""
+        if not self._nodes and self.tree is not None:
+            index = self._nodes
+            for node in self.tree.walk(bfs=False):
+                bucket = index.get(type(node))
+                if bucket is None:
+                    index[type(node)] = [node]
+                else:
+                    bucket.append(node)
+        if len(types) == 1:
+            return self._nodes.get(types[0], [])
+        return [node for t in types for node in self._nodes.get(t, [])]
+
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Derived facts shared by several rules (e.g. sqlglot scopes), computed once per tree."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # code, e.g. "S001"
+    name: str  # kebab-case rule name
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    message: str
+    sql: str = ""
+    fingerprint: str = ""
+    variant: str | None = None
+    suggestion: str | None = None
+    scope: str | None = None
+    end_line: int | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The queries one function/method issues, in call-site order; what cross-query rules read."""
+
+    path: str
+    name: str
+    queries: tuple[ParsedQuery, ...]
+
+    def sites(self) -> list[list[ParsedQuery]]:
+        """Queries grouped by call site (all variants of one call together), in source order."""
+        grouped: dict[tuple[str, int, int], list[ParsedQuery]] = {}
+        for pq in self.queries:
+            grouped.setdefault(pq.query.site, []).append(pq)
+        return list(grouped.values())

@@ -1,0 +1,27 @@
+"""Reporters: findings → text for people or machines. One enum feeds click's choices and the registry."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+
+from sqllint.engine import RunResult
+from sqllint.report.json import render_json
+from sqllint.report.text import render_text
+
+
+class OutputFormat(str, enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+
+
+Reporter = Callable[[RunResult, bool], str]  # (result, color) → document
+
+REPORTERS: Mapping[OutputFormat, Reporter] = {
+    OutputFormat.TEXT: render_text,
+    OutputFormat.JSON: lambda result, _color: render_json(result),
+}
+
+
+def render(result: RunResult, output_format: OutputFormat, color: bool = False) -> str:
+    return REPORTERS[output_format](result, color)

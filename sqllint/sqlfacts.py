@@ -1,0 +1,117 @@
+"""Facts about a parsed statement that several rules need, computed once per tree.
+
+Subquery, derived-table, CTE and table counting rest on sqlglot's own scope module.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
+
+from sqllint.records import ParsedQuery, PlaceholderStyle
+
+VALUE_NODES = (exp.Literal, exp.Placeholder, exp.Parameter, exp.Null)
+COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.In, exp.Between, exp.Is)
+
+
+def scopes(query: ParsedQuery) -> list[Scope]:
+    """Every query block of the statement (root, derived tables, CTEs, subqueries, union branches)."""
+
+    def compute() -> list[Scope]:
+        if query.tree is None:
+            return []
+        try:
+            return list(traverse_scope(query.tree))
+        except (SqlglotError, RecursionError, KeyError, AttributeError):
+            return []  # exotic statements sqlglot cannot scope: rules that need scopes stay silent
+
+    return query.memo("scopes", compute)
+
+
+def joined_relations(scope: Scope) -> list[tuple[str, exp.Expression | Scope]]:
+    """(alias, source) for each relation in this block's FROM/JOIN: tables, derived tables, CTE refs."""
+    return [
+        (alias, source) for alias, (_node, source) in scope.selected_sources.items()
+    ]
+
+
+def base_tables(scope: Scope) -> list[exp.Table]:
+    return [source for _alias, (_node, source) in scope.selected_sources.items() if isinstance(source, exp.Table)]
+
+
+def scope_kind(scope: Scope) -> str:
+    if scope.scope_type == ScopeType.DERIVED_TABLE:
+        return "derived table"
+    if scope.scope_type == ScopeType.CTE:
+        return "CTE"
+    if scope.scope_type == ScopeType.SUBQUERY:
+        parent = scope.expression.parent
+        while isinstance(parent, exp.Subquery):
+            parent = parent.parent
+        if isinstance(parent, exp.Exists):
+            return "EXISTS subquery"
+        if isinstance(parent, exp.In):
+            return "IN subquery"
+        return "subquery"
+    return "query"
+
+
+def selects_star(select: exp.Expression) -> bool:
+    """``SELECT *`` or ``SELECT t.*`` (COUNT(*) is not a star select)."""
+    for projection in select.expressions if isinstance(select, exp.Select) else []:
+        if isinstance(projection, exp.Star):
+            return True
+        if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
+            return True
+    return False
+
+
+def table_name(table: exp.Table) -> str:
+    return ".".join(part for part in (table.db, table.name) if part)
+
+
+def conjuncts(condition: exp.Expression | None) -> list[exp.Expression]:
+    if condition is None:
+        return []
+    if isinstance(condition, exp.Paren):
+        return conjuncts(condition.this)
+    if isinstance(condition, exp.And):
+        return conjuncts(condition.this) + conjuncts(condition.expression)
+    return [condition]
+
+
+def is_value(node: exp.Expression | None) -> bool:
+    if isinstance(node, exp.Neg):
+        node = node.this
+    return isinstance(node, VALUE_NODES)
+
+
+def excerpt(node: exp.Expression, limit: int = 120) -> str:
+    text = node.sql(dialect="mysql")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def enclosing_clause(node: exp.Expression) -> str | None:
+    """``where``, ``on``, ``having``, ``order`` … : the clause a node sits in, innermost first."""
+    current: exp.Expression | None = node
+    while current is not None and current.parent is not None:
+        if isinstance(current.parent, (exp.Select, exp.Join, exp.Update, exp.Delete)):
+            return current.arg_key
+        if isinstance(current, (exp.Where, exp.Having, exp.Order)):
+            return current.key
+        current = current.parent
+    return None
+
+
+_POSITIONAL = {PlaceholderStyle.FORMAT: "%s", PlaceholderStyle.QMARK: "?"}
+
+
+def in_query_style(sql: str, query: ParsedQuery) -> str:
+    """Show ``?`` placeholders of a suggested statement the way the query's own code writes them."""
+    styles = {p.style for p in query.query.placeholders if not p.interpolated}
+    if len(styles) == 1:
+        token = _POSITIONAL.get(next(iter(styles)))
+        if token and token != "?":
+            return sql.replace("?", token)
+    return sql
