@@ -13,11 +13,11 @@ from functools import lru_cache
 
 @dataclass(frozen=True)
 class Statement:
-    text: str  # statement text without its delimiter, leading comments included
+    text: str  # from the first significant token to the delimiter (exclusive), plus a same-line comment
     line: int  # 1-based line of the first significant token
     column: int  # 1-based column of the first significant token
     end_line: int
-    text_line: int  # 1-based line on which ``text`` starts
+    leading: str = ""  # comments and blank lines before the first token (may hold suppressions)
 
 
 _DELIMITER_LINE = re.compile(r"[ \t]*DELIMITER[ \t]+(\S+)[ \t]*(?:\r?\n|\Z)", re.IGNORECASE)
@@ -49,13 +49,13 @@ def split_statements(script: str) -> list[Statement]:
         first = lead.end() if lead else start
         if not script[first:end].strip():
             return  # only whitespace and comments
-        text = script[start:end].strip("\r\n")
+        text = script[first:end].rstrip()
         if trailing_comment:
             text = f"{text} {trailing_comment.strip()}"
         first_line = start_line + script.count("\n", start, first)
         column = first - (script.rfind("\n", 0, first) + 1) + 1
-        end_line = start_line + script.count("\n", start, end)
-        statements.append(Statement(text, first_line, column, end_line, start_line))
+        end_line = first_line + script.count("\n", first, end)
+        statements.append(Statement(text, first_line, column, end_line, script[start:first]))
 
     while pos <= len(script):
         if line_start:

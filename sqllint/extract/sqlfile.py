@@ -9,12 +9,15 @@ from sqllint.suppress import sql_suppressions
 
 
 def extract_sql(script: str, path: str) -> list[Query]:
-    file_codes, whole_file = sql_suppressions(script[:4096]) if "ignore-file" in script[:4096] else (frozenset(), False)
+    head = script[:4096]
+    file_codes, whole_file = sql_suppressions(head) if "ignore-file" in head else (frozenset(), False)
     file_suppressed = file_codes if whole_file else frozenset()
     queries = []
     for index, statement in enumerate(split_statements(script)):
-        text, placeholders = normalise(statement.text)
-        codes, _ = sql_suppressions(statement.text)
+        # Comments before the statement's first token may hold its suppressions.
+        leading_codes, _ = sql_suppressions(statement.leading)
+        body = statement.text
+        text, placeholders = normalise(body)
         queries.append(
             Query(
                 path=path,
@@ -22,12 +25,12 @@ def extract_sql(script: str, path: str) -> list[Query]:
                 column=statement.column,
                 end_line=statement.end_line,
                 language="sql",
-                raw=statement.text,
+                raw=body,
                 text=text,
                 placeholders=placeholders,
                 sequence=index,
-                suppressed=codes | file_suppressed,
-                text_line_offset=statement.text_line - statement.line,
+                suppressed=leading_codes | file_suppressed,
+                text_line_offset=0,
             )
         )
     return queries
