@@ -102,7 +102,7 @@ class FileChecker:
         enabled = [r for r in self.registry.rules if r.code in settings.enabled]
         self.query_rules = [r for r in enabled if r.target == "query"]
         self.scope_rules = [r for r in enabled if r.target == "scope"]
-        self.per_file = [(pathspec.PathSpec.from_lines("gitwildmatch", [glob]), set(codes))
+        self.per_file = [(pathspec.GitIgnoreSpec.from_lines([glob]), set(codes))
                          for glob, codes in settings.per_file_ignores]
 
     def check(self, source: SourceFile) -> FileResult:

@@ -54,7 +54,7 @@ class _Ignores:
         patterns = list(patterns)
         # Bare names ("node_modules") match a component anywhere; globs are anchored at the root.
         self.names = {p for p in patterns if "/" not in p and not any(c in p for c in "*?[")}
-        self.spec = pathspec.PathSpec.from_lines("gitwildmatch", [p for p in patterns if p not in self.names])
+        self.spec = pathspec.GitIgnoreSpec.from_lines([p for p in patterns if p not in self.names])
         self.respect_gitignore = respect_gitignore
         self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
 

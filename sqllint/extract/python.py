@@ -32,7 +32,7 @@ from sqllint.suppress import parse_suppressions
 
 _SINK_NAMES = frozenset(
     "execute executemany executescript exec_driver_sql mogrify read_sql read_sql_query raw query "
-    "fetch fetchrow fetchval fetch_all fetch_one fetch_val fetch_many text select".split()
+    "fetch fetchrow fetchval fetch_all fetch_one fetch_val fetch_many select".split()
 )
 _SINK_PATTERN = re.compile(r"sql|query|^exec|^fetch|^select|^run_", re.IGNORECASE)
 _TRANSPARENT_CALLS = frozenset({"text", "SQL", "dedent", "strip", "lstrip", "rstrip", "literal_column"})
@@ -282,13 +282,18 @@ class PythonExtractor:
         label, positive = condition_label(stmt.test)
         list_test = self._list_emptiness_test(stmt.test, env)
         true_env, false_env = dict(env), dict(env)
+        true_reachable = false_reachable = True
         if list_test is not None:  # `if conds:` decides per alternative; it adds no optional part
             name, non_empty_when_true = list_test
-            value = env[name]
-            true_env[name] = self._filter_list(value, non_empty=non_empty_when_true)
-            false_env[name] = self._filter_list(value, non_empty=not non_empty_when_true)
-        true_leaves = self._walk_block(stmt.body, true_env, top_level)
-        false_leaves = self._walk_block(stmt.orelse, false_env, top_level)
+            true_value = self._filter_list(env[name], non_empty=non_empty_when_true)
+            false_value = self._filter_list(env[name], non_empty=not non_empty_when_true)
+            true_reachable, false_reachable = true_value is not None, false_value is not None
+            if true_value is not None:
+                true_env[name] = true_value
+            if false_value is not None:
+                false_env[name] = false_value
+        true_leaves = self._walk_block(stmt.body, true_env, top_level) or not true_reachable
+        false_leaves = self._walk_block(stmt.orelse, false_env, top_level) or not false_reachable
         if true_leaves and false_leaves:
             return True
         if true_leaves or false_leaves:
@@ -358,9 +363,10 @@ class PythonExtractor:
         return None
 
     @staticmethod
-    def _filter_list(value: Value, non_empty: bool) -> Value:
+    def _filter_list(value: Value, non_empty: bool) -> Value | None:
+        """The list's alternatives that are (non-)empty; None when there are none (branch unreachable)."""
         alts = tuple(a for a in value.alts if bool(a.items) == non_empty)
-        return Value(alts or value.alts, value.parts, is_list=True, line=value.line, capped=value.capped)
+        return Value(alts, value.parts, is_list=True, line=value.line, capped=value.capped) if alts else None
 
     # --- expressions ------------------------------------------------------------------------------
     def _lookup(self, name: str, env: Env) -> Value | None:
@@ -401,13 +407,13 @@ class PythonExtractor:
         if isinstance(node, ast.BinOp):
             return self._eval_binop(node, env)
         if isinstance(node, ast.IfExp):
+            list_test = self._list_emptiness_test(node.test, env)
+            if list_test is not None:
+                return self._eval_list_ifexp(node, env, *list_test)
             label, positive = condition_label(node.test)
             body, orelse = self._eval(node.body, env), self._eval(node.orelse, env)
             if body is None or orelse is None:
                 return None
-            list_test = self._list_emptiness_test(node.test, env)
-            if list_test is not None:
-                return _union_values(body, orelse, self.cap)
             present, absent = (body, orelse) if positive else (orelse, body)
             return branch(present, absent, label, self.cap)
         if isinstance(node, (ast.List, ast.Tuple)):
@@ -418,6 +424,21 @@ class PythonExtractor:
         if isinstance(node, ast.Call):
             return self._eval_call(node, env)
         return None
+
+    def _eval_list_ifexp(self, node: ast.IfExp, env: Env, name: str, non_empty_when_true: bool) -> Value | None:
+        """``a if conds else b``: ``a`` for the non-empty alternatives of ``conds``, ``b`` for the others."""
+        results = []
+        for branch_node, non_empty in ((node.body, non_empty_when_true), (node.orelse, not non_empty_when_true)):
+            narrowed = self._filter_list(env[name], non_empty)
+            if narrowed is None:
+                continue
+            value = self._eval(branch_node, {**env, name: narrowed})
+            if value is None:
+                return None
+            results.append(value)
+        if not results:
+            return None
+        return results[0] if len(results) == 1 else _union_values(results[0], results[1], self.cap)
 
     def _eval_attribute(self, node: ast.Attribute) -> Value | None:
         owner = node.value
@@ -529,8 +550,8 @@ class PythonExtractor:
 
     def _maybe_sink(self, call: ast.Call, env: Env) -> None:
         name = _call_name(call.func)
-        if not name or not (name in _SINK_NAMES or _SINK_PATTERN.search(name)):
-            return
+        if not name or name in _TRANSPARENT_CALLS or not (name in _SINK_NAMES or _SINK_PATTERN.search(name)):
+            return  # text()/sql.SQL() only wrap SQL; it is reported where it runs or is returned
         sql_node = call.args[0] if call.args else next(
             (k.value for k in call.keywords if k.arg in _SQL_KEYWORD_ARGS), None
         )
@@ -542,8 +563,6 @@ class PythonExtractor:
         info = self._local_function(sql_node.func) if isinstance(sql_node, ast.Call) else None
         if info is not None:
             info.called_at_sink = True
-        if isinstance(sql_node, ast.Call) and _call_name(sql_node.func) in _SINK_NAMES and _is_nested_sink(sql_node):
-            return  # text("...") inside execute(...): reported once, at the outer call
         callee = _dotted(call.func)
         loop_line = self.loops[-1] if self.loops else None
         self._emit(value, call, callee, self.scope, len(self.loops), loop_line)
@@ -552,10 +571,6 @@ class PythonExtractor:
         index = self.sequence.get(scope, 0)
         self.sequence[scope] = index + 1
         self.emitted.append(_Emitted(value, node, scope, depth, loop_line, call, index))
-
-
-def _is_nested_sink(call: ast.Call) -> bool:
-    return _call_name(call.func) in ("text", "SQL", "literal_column")
 
 
 def _calls_in(node: ast.expr) -> Iterator[tuple[ast.Call, int, int]]:

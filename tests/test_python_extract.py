@@ -1,0 +1,300 @@
+"""Python extraction: SQL reaching DB calls through the ways real code builds it."""
+
+from __future__ import annotations
+
+import textwrap
+
+from sqllint.extract.python import extract_python
+from sqllint.records import PlaceholderStyle, Query
+
+
+def extract(code: str, max_variants: int = 32) -> list[Query]:
+    result = extract_python(textwrap.dedent(code).encode(), "app.py", max_variants)
+    assert result.syntax_error is None
+    return result.queries
+
+
+def texts(queries: list[Query]) -> list[str]:
+    return [q.text for q in queries]
+
+
+def test_literal_at_execute_carries_location_scope_and_call() -> None:
+    [query] = extract("""
+        class OrderRepo:
+            def get(self, cur, order_id):
+                cur.execute("SELECT id, status FROM orders WHERE id = %s", (order_id,))
+    """)
+    assert query.text == "SELECT id, status FROM orders WHERE id = ?"
+    assert query.raw == "SELECT id, status FROM orders WHERE id = %s"
+    assert (query.line, query.column) == (4, 9)
+    assert query.scope == "OrderRepo.get"
+    assert query.call == "cur.execute"
+    assert query.loop_depth == 0 and query.variant is None
+    assert [p.style for p in query.placeholders] == [PlaceholderStyle.FORMAT]
+
+
+def test_conditional_appends_expand_into_labelled_variants() -> None:
+    queries = extract("""
+        def search(cur, kw=None, status=None):
+            sql = "SELECT id FROM users WHERE 1=1"
+            if kw:
+                sql += " AND name LIKE %s"
+            if status is not None:
+                sql += " AND status = %s"
+            cur.execute(sql)
+    """)
+    by_label = {q.variant.label: q.text for q in queries}
+    assert by_label == {
+        "when kw, status are absent": "SELECT id FROM users WHERE 1=1",
+        "when status is absent; kw is present": "SELECT id FROM users WHERE 1=1 AND name LIKE ?",
+        "when kw is absent; status is present": "SELECT id FROM users WHERE 1=1 AND status = ?",
+        "when kw, status are present": "SELECT id FROM users WHERE 1=1 AND name LIKE ? AND status = ?",
+    }
+    assert queries[0].variant.label == "when kw, status are absent"  # the all-absent variant comes first
+    assert len({q.site for q in queries}) == 1
+
+
+def test_condition_list_joined_with_and() -> None:
+    queries = extract("""
+        def search(cur, filters):
+            conds = []
+            if filters.get("kw"):
+                conds.append("name LIKE %s")
+            if filters.get("city"):
+                conds.append("city = %s")
+            sql = "SELECT id FROM users"
+            if conds:
+                sql += " WHERE " + " AND ".join(conds)
+            cur.execute(sql)
+    """)
+    assert sorted(texts(queries)) == sorted([
+        "SELECT id FROM users",
+        "SELECT id FROM users WHERE name LIKE ?",
+        "SELECT id FROM users WHERE city = ?",
+        "SELECT id FROM users WHERE name LIKE ? AND city = ?",
+    ])
+    assert {q.variant.label for q in queries} >= {"when kw, city are absent", "when kw, city are present"}
+
+
+def test_conditional_expression_on_list_does_not_invent_variants() -> None:
+    queries = extract("""
+        def search(cur, kw):
+            conds = ["deleted_at IS NULL"]
+            if kw:
+                conds.append("name = %s")
+            where = " WHERE " + " AND ".join(conds) if conds else ""
+            cur.execute(f"SELECT id FROM users{where}")
+    """)
+    assert sorted(texts(queries)) == [
+        "SELECT id FROM users WHERE deleted_at IS NULL",
+        "SELECT id FROM users WHERE deleted_at IS NULL AND name = ?",
+    ]
+
+
+def test_early_return_leaves_one_reading() -> None:
+    queries = extract("""
+        def find(cur, kw):
+            sql = "SELECT id FROM users"
+            if not kw:
+                return []
+            sql += " WHERE name = %s"
+            cur.execute(sql, (kw,))
+    """)
+    assert texts(queries) == ["SELECT id FROM users WHERE name = ?"]
+    assert queries[0].variant is None
+
+
+def test_fstring_with_local_fragment_is_not_interpolation_but_values_are() -> None:
+    [query] = extract("""
+        def find(cur, email, limit):
+            cols = "id, name"
+            cur.execute(f"SELECT {cols} FROM users WHERE email = '{email}' LIMIT {int(limit)}")
+    """)
+    assert query.text == "SELECT id, name FROM users WHERE email = 'x' LIMIT ?"
+    styles = [(p.name, p.style, p.safe) for p in query.placeholders]
+    assert styles == [("email", PlaceholderStyle.FSTRING_HOLE, False), ("int(limit)", PlaceholderStyle.FSTRING_HOLE, True)]
+
+
+def test_percent_and_format_substitute_constants_and_mark_values() -> None:
+    queries = extract("""
+        TABLE = "orders"
+
+        def by_id(cur, order_id):
+            cur.execute("SELECT id FROM %s WHERE id = %d" % (TABLE, order_id))
+
+        def by_user(cur, user_id):
+            cur.execute("SELECT id FROM {table} WHERE user_id = {uid}".format(table=TABLE, uid=user_id))
+    """)
+    first, second = queries
+    assert first.text == "SELECT id FROM orders WHERE id = ?"
+    assert first.placeholders[0].safe  # %d can only carry a number
+    assert second.text == "SELECT id FROM orders WHERE user_id = ?"
+    assert second.placeholders[0].interpolated and not second.placeholders[0].safe
+
+
+def test_implicit_concatenation_and_plus() -> None:
+    [query] = extract("""
+        def q(cur, uid):
+            sql = ("SELECT id "
+                   "FROM orders ") + "WHERE user_id = %s"
+            cur.execute(sql, (uid,))
+    """)
+    assert query.text == "SELECT id FROM orders WHERE user_id = ?"
+
+
+def test_module_constant_is_reported_where_it_runs_and_unused_ones_where_defined() -> None:
+    queries = extract("""
+        USED = "SELECT id FROM users WHERE id = %s"
+        UNUSED = "SELECT id FROM products WHERE sku = %s"
+        NOT_SQL = "Select a file to upload"
+
+        def get(cur, uid):
+            cur.execute(USED, (uid,))
+    """)
+    assert [(q.text, q.line, q.scope) for q in queries] == [
+        ("SELECT id FROM users WHERE id = ?", 7, "get"),
+        ("SELECT id FROM products WHERE sku = ?", 3, "<module>"),
+    ]
+
+
+def test_class_constant_through_self() -> None:
+    [query] = extract("""
+        class Repo:
+            QUERY = "SELECT id FROM users WHERE email = %(email)s"
+
+            def find(self, cur, email):
+                cur.execute(self.QUERY, {"email": email})
+    """)
+    assert query.scope == "Repo.find" and query.line == 6
+    assert query.placeholders[0].style == PlaceholderStyle.PYFORMAT and query.placeholders[0].name == "email"
+
+
+def test_sqlalchemy_text_and_pandas_and_django_raw() -> None:
+    queries = extract("""
+        from sqlalchemy import text
+        import pandas as pd
+
+        def a(session, uid):
+            session.execute(text("SELECT id FROM users WHERE id = :uid"), {"uid": uid})
+
+        def b(session):
+            stmt = text("SELECT id FROM orders WHERE status = :status")
+            return session.execute(stmt, {"status": "paid"}).all()
+
+        def c(conn):
+            return pd.read_sql("SELECT id, total FROM orders", conn)
+
+        def d():
+            return User.objects.raw("SELECT * FROM auth_user WHERE is_staff = 1")
+    """)
+    assert [(q.scope, q.text) for q in queries] == [
+        ("a", "SELECT id FROM users WHERE id = ?"),
+        ("b", "SELECT id FROM orders WHERE status = ?"),
+        ("c", "SELECT id, total FROM orders"),
+        ("d", "SELECT * FROM auth_user WHERE is_staff = 1"),
+    ]
+    assert queries[0].placeholders[0].style == PlaceholderStyle.NAMED
+
+
+def test_loops_and_comprehensions_set_loop_depth() -> None:
+    queries = extract("""
+        def f(cur, ids, groups):
+            for i in ids:
+                cur.execute("SELECT a FROM t WHERE id = %s", (i,))
+                for g in groups:
+                    cur.execute("SELECT b FROM u WHERE id = %s", (g,))
+            while True:
+                cur.execute("SELECT c FROM v LIMIT 1")
+                break
+            rows = [cur.execute("SELECT d FROM w WHERE id = %s", (i,)) for i in ids]
+            cur.execute("SELECT e FROM x")
+    """)
+    assert [(q.text.split()[1], q.loop_depth, q.loop_line) for q in queries] == [
+        ("a", 1, 3), ("b", 2, 5), ("c", 1, 7), ("d", 1, 10), ("e", 0, None),
+    ]
+
+
+def test_local_builder_is_followed_into_the_call_site() -> None:
+    queries = extract("""
+        def _orders_sql(with_items):
+            sql = "SELECT o.id FROM orders o"
+            if with_items:
+                sql += " JOIN order_items i ON i.order_id = o.id"
+            return sql
+
+        def unused_builder():
+            return "SELECT id FROM archived_orders WHERE id = %s"
+
+        def load(cur, with_items):
+            cur.execute(_orders_sql(with_items))
+    """)
+    assert sorted((q.scope, q.text) for q in queries) == [
+        ("load", "SELECT o.id FROM orders o"),
+        ("load", "SELECT o.id FROM orders o JOIN order_items i ON i.order_id = o.id"),
+        ("unused_builder", "SELECT id FROM archived_orders WHERE id = ?"),
+    ]
+
+
+def test_placeholder_list_idiom_is_not_interpolation() -> None:
+    [query] = extract("""
+        def items(cur, ids):
+            marks = ", ".join(["%s"] * len(ids))
+            cur.execute(f"SELECT id FROM items WHERE order_id IN ({marks})", ids)
+    """)
+    assert query.text == "SELECT id FROM items WHERE order_id IN (?, ?, ?)"
+    assert all(not p.interpolated for p in query.placeholders)
+
+
+def test_unresolved_clause_is_a_fragment() -> None:
+    [query] = extract("""
+        def search(cur, where_clause):
+            cur.execute(f"SELECT id FROM users {where_clause}")
+    """)
+    assert [p.fragment for p in query.placeholders] == [True]
+
+
+def test_non_sql_strings_and_unrelated_calls_are_ignored() -> None:
+    assert extract("""
+        import logging
+        def f(redis, cur, sql_from_caller):
+            redis.execute("GET", "key")
+            logging.info("SELECT id FROM users WHERE id = 1")
+            cur.execute(sql_from_caller)
+            print("Select your plan")
+    """) == []
+
+
+def test_suppression_comment_on_any_line_of_the_call() -> None:
+    queries = extract("""
+        def f(cur):
+            cur.execute(
+                "SELECT * FROM users",  # sqllint: ignore[S011, wide-join]
+            )
+            cur.execute("SELECT * FROM orders")
+    """)
+    assert queries[0].suppressed == frozenset({"S011", "wide-join"})
+    assert queries[1].suppressed == frozenset()
+
+
+def test_executescript_with_several_statements_is_split() -> None:
+    queries = extract('''
+        def migrate(cur):
+            cur.executescript("UPDATE a SET x = 1 WHERE id = 2; DELETE FROM b WHERE id = 3;")
+    ''')
+    assert texts(queries) == ["UPDATE a SET x = 1 WHERE id = 2", "DELETE FROM b WHERE id = 3"]
+
+
+def test_variant_cap_keeps_the_most_telling_variants() -> None:
+    conditions = "\n".join(f"    if f{i}:\n        sql += ' AND c{i} = %s'" for i in range(8))
+    code = f"def f(cur, {', '.join(f'f{i}' for i in range(8))}):\n    sql = 'SELECT id FROM t WHERE 1=1'\n{conditions}\n    cur.execute(sql)\n"
+    queries = extract(code, max_variants=12)
+    assert len(queries) <= 12
+    ons = [len(q.variant.on) for q in queries]
+    assert 0 in ons and 8 in ons  # all-off and all-on survive the cap
+
+
+def test_syntax_error_is_reported_not_raised() -> None:
+    result = extract_python(b"def broken(:\n    pass\n", "bad.py")
+    assert result.queries == [] and result.syntax_error is not None
+    message, line, _column = result.syntax_error
+    assert line == 1 and message
