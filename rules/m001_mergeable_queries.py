@@ -6,14 +6,14 @@ from typing import Any
 from sqllint.records import ParsedQuery, Scope, Severity
 from sqllint.registry import Violation, rule
 from sqllint.sqlfacts import in_query_style
-from sqllint.sqlshape import SelectShape, select_shape
+from sqllint.sqlshape import SelectKey, SelectShape, select_key, select_shape
 
 
-def _representative(site: list[ParsedQuery]) -> tuple[ParsedQuery, SelectShape] | None:
+def _representative(site: list[ParsedQuery]) -> tuple[ParsedQuery, SelectKey] | None:
     for parsed in site:  # the first variant with a simple shape stands for the call site
-        shape = select_shape(parsed)
-        if shape is not None:
-            return parsed, shape
+        key = select_key(parsed)
+        if key is not None:
+            return parsed, key
     return None
 
 
@@ -56,18 +56,18 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         return cur.fetchone()
     ```
     """
-    seen: dict[tuple[str, frozenset[tuple[str, str]], bool, str], tuple[ParsedQuery, SelectShape]] = {}
+    seen: dict[SelectKey, ParsedQuery] = {}
     for site in scope.sites():
         found = _representative(site)
         if found is None:
             continue
-        parsed, shape = found
-        key = (shape.table, shape.predicates, shape.aggregate, shape.tail)
-        earlier = seen.get(key)
-        if earlier is None:
-            seen[key] = found
+        parsed, key = found
+        first = seen.get(key)
+        if first is None:
+            seen[key] = parsed
             continue
-        first, first_shape = earlier
+        first_shape, shape = select_shape(first), select_shape(parsed)
+        assert first_shape is not None and shape is not None
         keys = ", ".join(sorted(c for c, _ in shape.predicates)) or "no condition"
         yield Violation(
             f"reads {shape.table} by the same key ({keys}) as the query on line {first.query.line}: "

@@ -59,6 +59,8 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     WHERE o.id IN (SELECT order_id FROM order_items WHERE sku = 'A-1')
     ```
     """
+    if not query.find(exp.Star) or not query.find(exp.Subquery, exp.CTE, exp.Exists):
+        return  # no nested block with a star: skip building scopes
     for scope in scopes(query):
         if scope.scope_type not in (ScopeType.DERIVED_TABLE, ScopeType.CTE, ScopeType.SUBQUERY):
             continue

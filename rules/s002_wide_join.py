@@ -44,6 +44,8 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     ```
     """
     threshold = options["threshold"]
+    if len(query.find(exp.Table)) + len(query.find(exp.Subquery)) < threshold:
+        return  # too few relations anywhere in the statement for one block to reach the threshold
     tree = query.tree
     if isinstance(tree, (exp.Update, exp.Delete)):
         tables = [t for t in tree.find_all(exp.Table) if not t.find_ancestor(exp.Subquery)]

@@ -31,6 +31,8 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     SELECT id, name, email FROM users WHERE id = 7
     ```
     """
+    if not query.find(exp.Star):
+        return
     for scope in scopes(query):
         select = scope.expression
         top_level_branch = scope.scope_type == ScopeType.SET_OPERATION and select.parent is query.tree

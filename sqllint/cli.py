@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
 from sqllint import __version__
 from sqllint.config import Config, ConfigError, load_config, with_overrides
@@ -106,6 +105,8 @@ def list_rules(output_format: str) -> None:
         click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": str(r.severity), "target": r.target,
                                 "summary": r.summary, "options": r.defaults()} for r in registry.rules], indent=2))
         return
+    from tabulate import tabulate
+
     rows = [(r.code, r.name, str(r.severity), r.summary) for r in registry.rules]
     click.echo(tabulate(rows, headers=["code", "name", "severity", "summary"], tablefmt="simple"))
 

@@ -143,10 +143,12 @@ class ParsedQuery:
         """Nodes of the given types (subclasses not included), in pre-order per type."""
         if not self._nodes and self.tree is not None:
             index = self._nodes
+            get = index.get
             for node in self.tree.walk(bfs=False):
-                bucket = index.get(type(node))
+                kind = type(node)
+                bucket = get(kind)
                 if bucket is None:
-                    index[type(node)] = [node]
+                    index[kind] = [node]
                 else:
                     bucket.append(node)
         if len(types) == 1:

@@ -1,4 +1,8 @@
-"""The "shape" of a simple single-table SELECT, for deciding whether two queries could be one."""
+"""The "shape" of a simple single-table SELECT, for deciding whether two queries could be one.
+
+Shapes are compared within one function, where most SELECTs are alone: ``select_key`` is cheap (no
+SQL rendering) and only sites whose keys collide pay for ``select_shape``'s rendered details.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from sqllint.records import ParsedQuery
 from sqllint.sqlfacts import conjuncts, is_value, table_name
 
 _SIMPLE_OPS = (exp.EQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Is, exp.Like)
+_TAIL_ARGS = ("group", "order", "limit", "offset", "distinct")
+
+SelectKey = tuple[str, frozenset[tuple[str, str]], bool, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -22,17 +29,20 @@ class SelectShape:
     tail: str  # GROUP BY / ORDER BY / LIMIT / DISTINCT, which must match for a merge
 
 
-def select_shape(query: ParsedQuery) -> SelectShape | None:
-    """Shape of ``SELECT cols FROM one_table [WHERE col op value AND …] …``; None for anything else."""
+def _single_table_select(query: ParsedQuery) -> tuple[exp.Select, exp.Table] | None:
     tree = query.tree
     if not isinstance(tree, exp.Select) or tree.args.get("joins") or tree.args.get("with_"):
         return None
-    source = (tree.args.get("from_") or tree.args.get("from"))
+    source = tree.args.get("from_") or tree.args.get("from")
     if source is None or not isinstance(source.this, exp.Table):
         return None
-    predicates: set[tuple[str, str]] = set()
-    values: list[tuple[str, str]] = []
-    where = tree.args.get("where")
+    return tree, source.this
+
+
+def _predicates(select: exp.Select) -> list[tuple[str, str, exp.Expression]] | None:
+    """(column, op, value node) per WHERE conjunct; None when WHERE is not a simple conjunction."""
+    found = []
+    where = select.args.get("where")
     for predicate in conjuncts(where.this if where else None):
         if not isinstance(predicate, _SIMPLE_OPS) or not isinstance(predicate.this, exp.Column):
             return None
@@ -40,21 +50,42 @@ def select_shape(query: ParsedQuery) -> SelectShape | None:
             items = predicate.expressions
             if predicate.args.get("query") or not items or not all(is_value(v) for v in items):
                 return None
-            value = ", ".join(v.sql(dialect="mysql") for v in items)
-            op = "="  # IN (…) and = serve the same key lookup
+            found.append((predicate.this.name.lower(), "eq", predicate))  # IN (…) serves the same key lookup
         else:
             if not is_value(predicate.expression):
                 return None
-            value = predicate.expression.sql(dialect="mysql")
-            op = predicate.key
-        column = predicate.this.name.lower()
-        predicates.add((column, "eq" if op in ("=", "eq") else op))
-        if op in ("=", "eq"):
-            values.append((column, value))
-    tail = " ".join(
-        tree.args[k].sql(dialect="mysql") for k in ("group", "order", "limit", "offset", "distinct")
-        if tree.args.get(k)
-    )
-    projections = tuple(p.sql(dialect="mysql") for p in tree.expressions)
-    aggregate = any(p.find(exp.AggFunc) for p in tree.expressions)
-    return SelectShape(table_name(source.this), frozenset(predicates), tuple(values), projections, aggregate, tail)
+            found.append((predicate.this.name.lower(), "eq" if predicate.key == "eq" else predicate.key, predicate))
+    return found
+
+
+def select_key(query: ParsedQuery) -> SelectKey | None:
+    """What two SELECTs must share to be mergeable; None for anything but a simple one-table SELECT."""
+    simple = _single_table_select(query)
+    if simple is None:
+        return None
+    select, table = simple
+    predicates = _predicates(select)
+    if predicates is None:
+        return None
+    aggregate = any(p.find(exp.AggFunc) for p in select.expressions)
+    tail = tuple(str(select.args[k]) for k in _TAIL_ARGS if select.args.get(k))
+    return table_name(table), frozenset((c, op) for c, op, _ in predicates), aggregate, tail
+
+
+def select_shape(query: ParsedQuery) -> SelectShape | None:
+    key = select_key(query)
+    simple = _single_table_select(query)
+    if key is None or simple is None:
+        return None
+    select, _table = simple
+    values = []
+    for column, op, predicate in _predicates(select) or []:
+        if op != "eq":
+            continue
+        if isinstance(predicate, exp.In):
+            values.append((column, ", ".join(v.sql(dialect="mysql") for v in predicate.expressions)))
+        else:
+            values.append((column, predicate.expression.sql(dialect="mysql")))
+    tail = " ".join(select.args[k].sql(dialect="mysql") for k in _TAIL_ARGS if select.args.get(k))
+    projections = tuple(p.sql(dialect="mysql") for p in select.expressions)
+    return SelectShape(key[0], key[1], tuple(values), projections, key[2], tail)

@@ -6,7 +6,6 @@ from collections import Counter
 from itertools import groupby
 
 import click
-from tabulate import tabulate
 
 from sqllint.engine import RunResult
 from sqllint.records import Severity
@@ -44,6 +43,8 @@ def render_text(result: RunResult, color: bool = False) -> str:
         lines.append("")
     stats = result.stats
     if result.findings:
+        from tabulate import tabulate  # imported here: it costs start-up time a clean run need not pay
+
         counts = Counter((f.rule, f.name, f.severity) for f in result.findings)
         rows = [(code, name, str(severity), count) for (code, name, severity), count in sorted(counts.items())]
         lines.append(tabulate(rows, headers=["rule", "name", "severity", "count"], tablefmt="simple"))
