@@ -1,0 +1,366 @@
+"""Statement walking for Python extraction: follow string building to the DB call that runs it.
+
+Each function is walked once in statement order with an environment of abstract string values
+(``pyvalues``). ``if`` branches become optional parts, so ``sql += " AND name LIKE %s"`` under
+``if kw:`` yields the variants "kw absent" and "kw present". A query is emitted where a SQL-looking
+value reaches a DB call (``execute``, ``read_sql``, ``raw``, …) or is returned from a function nobody in
+the file calls; SQL constants never used in their file are emitted where they are defined.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqllint.extract.pyeval import (
+    TRANSPARENT_CALLS,
+    Env,
+    ExpressionEvaluator,
+    FunctionInfo,
+    call_name,
+    condition_label,
+    dotted,
+    union_values,
+)
+from sqllint.extract.pyvalues import Value, branch, cap_alternatives
+
+_SINK_NAMES = frozenset(
+    "execute executemany executescript exec_driver_sql mogrify read_sql read_sql_query raw query "
+    "fetch fetchrow fetchval fetch_all fetch_one fetch_val fetch_many select".split()
+)
+_SINK_PATTERN = re.compile(r"sql|query|^exec|^fetch|^select|^run_", re.IGNORECASE)
+_SQL_KEYWORDS_AT_SINK = re.compile(
+    r"\s*(?:--[^\n]*\n|/\*.*?\*/|\(|\s)*(SELECT|INSERT|UPDATE|DELETE|REPLACE|WITH|CREATE|ALTER|DROP|"
+    r"TRUNCATE|CALL|SHOW|SET|LOCK|UNLOCK|MERGE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+# Away from a DB call a string must look more surely like SQL: a verb and its companion keyword.
+_SQL_CONSTANT = re.compile(
+    r"\s*(?:--[^\n]*\n|/\*.*?\*/|\(|\s)*(?:SELECT\b.*\bFROM\b|INSERT\b.*\b(?:INTO|VALUES)\b|UPDATE\b.*\bSET\b|"
+    r"DELETE\b.*\bFROM\b|REPLACE\b.*\bINTO\b|WITH\b.*\bSELECT\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+_SQL_KEYWORD_ARGS = ("sql", "query", "statement", "stmt", "operation", "sql_query")
+
+
+def looks_like_sql(value: Value, at_sink: bool) -> bool:
+    pattern = _SQL_KEYWORDS_AT_SINK if at_sink else _SQL_CONSTANT
+    return any(pattern.match(text) for text in value.texts())
+
+
+
+@dataclass
+class Emitted:
+    value: Value
+    node: ast.AST
+    scope: str
+    loop_depth: int
+    loop_line: int | None
+    call: str
+    sequence: int
+
+
+
+class PythonExtractor(ExpressionEvaluator):
+    """Walks one module. Use ``extract_python`` instead of this class directly."""
+
+    def __init__(self, tree: ast.Module, path: str, max_variants: int) -> None:
+        super().__init__(max_variants)
+        self.tree = tree
+        self.path = path
+        self.emitted: list[Emitted] = []
+        self.constant_sites: dict[str, tuple[Value, ast.AST, str]] = {}
+        self.sequence: dict[str, int] = {}
+        # state of the function being walked
+        self.scope = "<module>"
+        self.loops: list[int] = []
+        self._current_function: FunctionInfo | None = None
+
+    # --- driver ---------------------------------------------------------------------------------
+    def run(self) -> list[Emitted]:
+        self._index_functions(self.tree.body, prefix="", class_name=None)
+        self._walk_block(self.tree.body, self.module_env, top_level=True)
+        for info in list(self.functions.values()):
+            self._walk_function(info)
+        for info in self.functions.values():
+            if info.called_at_sink:
+                continue
+            for value, node, depth in info.returns:
+                if looks_like_sql(value, at_sink=False):
+                    self._emit(value, node, "return", info.qualname, depth, None)
+        for name, (value, node, scope) in self.constant_sites.items():
+            if name not in self.consumed_constants and looks_like_sql(value, at_sink=False):
+                self._emit(value, node, "constant", scope, 0, None)
+        return self.emitted
+
+    def _index_functions(self, body: list[ast.stmt], prefix: str, class_name: str | None) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                qualname = f"{prefix}{node.name}"
+                self.functions[qualname] = FunctionInfo(node, qualname)
+                self._index_functions(node.body, f"{qualname}.<locals>.", class_name)
+            elif isinstance(node, ast.ClassDef):
+                env: Env = {}
+                self.class_envs[node.name] = env
+                for stmt in node.body:  # class-level constants: QUERY = "SELECT ..."
+                    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                        value = self._eval(stmt.value, {})
+                        if value is not None:
+                            name = stmt.targets[0].id
+                            env[name] = value
+                            self.constant_sites[f"{node.name}.{name}"] = (value, stmt, node.name)
+                self._index_functions(node.body, f"{prefix}{node.name}.", node.name)
+
+    def _walk_function(self, info: FunctionInfo) -> None:
+        if info.evaluating:
+            return
+        info.evaluating = True
+        saved = (self.scope, self.class_name, self.loops)
+        self.scope = info.qualname
+        parts = info.qualname.split(".")
+        self.class_name = parts[-2] if len(parts) >= 2 and parts[-2] in self.class_envs else None
+        self.loops = []
+        info.returns.clear()
+        self._current_function = info
+        self._walk_block(info.node.body, {}, top_level=False)
+        self.scope, self.class_name, self.loops = saved
+        info.evaluating = False
+
+    # --- statements -----------------------------------------------------------------------------
+    def _walk_block(self, body: list[ast.stmt], env: Env, top_level: bool = False) -> bool:
+        """Walk statements; return True when the block always leaves (return/raise/continue/break)."""
+        for stmt in body:
+            if self._walk_stmt(stmt, env, top_level):
+                return True
+        return False
+
+    def _walk_stmt(self, stmt: ast.stmt, env: Env, top_level: bool) -> bool:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return False  # walked on their own, with their own scope
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            value_node = stmt.value
+            if value_node is None:
+                return False
+            self._scan_calls(value_node, env)
+            value = self._eval(value_node, env)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                self._assign(target, value, env, stmt, top_level)
+            return False
+        if isinstance(stmt, ast.AugAssign):
+            self._scan_calls(stmt.value, env)
+            if isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add):
+                current = self._lookup(stmt.target.id, env)
+                addition = self._eval(stmt.value, env)
+                if current is not None and current.is_list:
+                    env[stmt.target.id] = current.extend(addition) if addition is not None and addition.is_list else current
+                elif current is not None:
+                    env[stmt.target.id] = cap_alternatives(current + self._or_hole(addition, stmt.value), self.cap)
+            return False
+        if isinstance(stmt, ast.Expr):
+            self._scan_calls(stmt.value, env)
+            self._list_mutation(stmt.value, env)
+            return False
+        if isinstance(stmt, ast.If):
+            return self._walk_if(stmt, env, top_level)
+        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            self._walk_loop(stmt, env, top_level)
+            return False
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self._scan_calls(item.context_expr, env)
+            return self._walk_block(stmt.body, env, top_level)
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            leaves = self._walk_block(stmt.body, env, top_level)  # type: ignore[attr-defined]
+            for handler in stmt.handlers:  # type: ignore[attr-defined]
+                self._walk_block(handler.body, dict(env), top_level)
+            self._walk_block(stmt.orelse, env, top_level)  # type: ignore[attr-defined]
+            self._walk_block(stmt.finalbody, env, top_level)  # type: ignore[attr-defined]
+            return leaves
+        if isinstance(stmt, ast.Match):
+            self._scan_calls(stmt.subject, env)
+            for case in stmt.cases:
+                self._walk_block(case.body, dict(env), top_level)
+            return False
+        if isinstance(stmt, ast.Return):
+            if stmt.value is not None:
+                self._scan_calls(stmt.value, env)
+                value = self._eval(stmt.value, env)
+                info = self._current_function
+                if value is not None and not value.is_list and info is not None and self.scope == info.qualname:
+                    info.returns.append((value, stmt, len(self.loops)))
+            return True
+        if isinstance(stmt, (ast.Raise, ast.Continue, ast.Break)):
+            return True
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.expr):
+                self._scan_calls(child, env)
+        return False
+
+    def _assign(self, target: ast.expr, value: Value | None, env: Env, stmt: ast.stmt, top_level: bool) -> None:
+        if isinstance(target, ast.Name):
+            if value is None:
+                env.pop(target.id, None)
+                return
+            env[target.id] = value
+            if top_level:
+                self.constant_sites[target.id] = (value, stmt, "<module>")
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                if isinstance(element, ast.Name):
+                    env.pop(element.id, None)
+
+    def _walk_if(self, stmt: ast.If, env: Env, top_level: bool) -> bool:
+        self._scan_calls(stmt.test, env)
+        label, positive = condition_label(stmt.test)
+        list_test = self._list_emptiness_test(stmt.test, env)
+        true_env, false_env = dict(env), dict(env)
+        true_reachable = false_reachable = True
+        if list_test is not None:  # `if conds:` decides per alternative; it adds no optional part
+            name, non_empty_when_true = list_test
+            true_value = self._filter_list(env[name], non_empty=non_empty_when_true)
+            false_value = self._filter_list(env[name], non_empty=not non_empty_when_true)
+            true_reachable, false_reachable = true_value is not None, false_value is not None
+            if true_value is not None:
+                true_env[name] = true_value
+            if false_value is not None:
+                false_env[name] = false_value
+        true_leaves = self._walk_block(stmt.body, true_env, top_level) or not true_reachable
+        false_leaves = self._walk_block(stmt.orelse, false_env, top_level) or not false_reachable
+        if true_leaves and false_leaves:
+            return True
+        if true_leaves or false_leaves:
+            env.clear()
+            env.update(false_env if true_leaves else true_env)
+            return False
+        if list_test is not None:
+            self._merge_envs(env, true_env, false_env, None)
+        else:
+            present, absent = (true_env, false_env) if positive else (false_env, true_env)
+            self._merge_envs(env, present, absent, label)
+        return False
+
+    def _merge_envs(self, env: Env, present: Env, absent: Env, label: str | None) -> None:
+        for name in set(present) | set(absent):
+            a, b = present.get(name), absent.get(name)
+            if label is None:
+                merged = union_values(a, b, self.cap) if a is not None and b is not None else None
+            else:
+                merged = branch(a, b, label, self.cap) if a is not None and b is not None else None
+            if merged is None:
+                env.pop(name, None)
+            else:
+                env[name] = merged
+
+    def _walk_loop(self, stmt: ast.For | ast.AsyncFor | ast.While, env: Env, top_level: bool) -> None:
+        if isinstance(stmt, ast.While):
+            self._scan_calls(stmt.test, env)
+            label = dotted(stmt.test)
+        else:
+            self._scan_calls(stmt.iter, env)
+            label = dotted(stmt.iter)
+            self._assign(stmt.target, None, env, stmt, False)
+        body_env = dict(env)
+        self.loops.append(stmt.lineno)
+        self._walk_block(stmt.body, body_env, top_level)
+        self.loops.pop()
+        # After the loop: zero iterations or (at least) one; building SQL in a loop is an optional part.
+        self._merge_envs(env, body_env, dict(env), label if len(label) <= 40 else label[:37] + "...")
+        self._walk_block(stmt.orelse, env, top_level)
+
+    # --- lists ------------------------------------------------------------------------------------
+    def _list_mutation(self, node: ast.expr, env: Env) -> None:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            return
+        owner = node.func.value
+        if not isinstance(owner, ast.Name) or owner.id not in env or not env[owner.id].is_list:
+            return
+        current = env[owner.id]
+        if node.func.attr == "append" and node.args:
+            env[owner.id] = cap_alternatives(current.append(self._or_hole(self._eval(node.args[0], env), node.args[0])), self.cap)
+        elif node.func.attr == "extend" and node.args:
+            other = self._eval(node.args[0], env)
+            if other is not None and other.is_list:
+                env[owner.id] = cap_alternatives(current.extend(other), self.cap)
+            else:
+                env.pop(owner.id)
+
+    def _function_result(self, info: FunctionInfo) -> Value | None:
+        """The union of what a local helper returns (evaluated without its arguments)."""
+        if info.evaluating:
+            return None
+        saved_emitted = len(self.emitted)
+        self._walk_function(info)
+        del self.emitted[saved_emitted:]  # its own sinks are reported when it is walked in its turn
+        values = [v for v, _node, _depth in info.returns]
+        if not values:
+            return None
+        result = values[0]
+        for other in values[1:]:
+            result = union_values(result, other, self.cap)
+        return result
+
+    # --- sinks ------------------------------------------------------------------------------------
+    def _scan_calls(self, node: ast.expr, env: Env) -> None:
+        """Find DB calls inside an expression (comprehensions count as loops)."""
+        for call, depth_bonus, loop_line in _calls_in(node):
+            if depth_bonus:
+                self.loops.extend([loop_line] * depth_bonus)
+            try:
+                self._maybe_sink(call, env)
+            finally:
+                if depth_bonus:
+                    del self.loops[-depth_bonus:]
+
+    def _maybe_sink(self, call: ast.Call, env: Env) -> None:
+        name = call_name(call.func)
+        if not name or name in TRANSPARENT_CALLS or not (name in _SINK_NAMES or _SINK_PATTERN.search(name)):
+            return  # text()/sql.SQL() only wrap SQL; it is reported where it runs or is returned
+        sql_node = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg in _SQL_KEYWORD_ARGS), None
+        )
+        if sql_node is None or isinstance(sql_node, ast.Starred):
+            return
+        value = self._eval(sql_node, env)
+        if value is None or value.is_list or not looks_like_sql(value, at_sink=True):
+            return
+        info = self._local_function(sql_node.func) if isinstance(sql_node, ast.Call) else None
+        if info is not None:
+            info.called_at_sink = True
+        callee = dotted(call.func)
+        loop_line = self.loops[-1] if self.loops else None
+        self._emit(value, call, callee, self.scope, len(self.loops), loop_line)
+
+    def _emit(self, value: Value, node: ast.AST, call: str, scope: str, depth: int, loop_line: int | None) -> None:
+        index = self.sequence.get(scope, 0)
+        self.sequence[scope] = index + 1
+        self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index))
+
+
+
+def _calls_in(node: ast.expr) -> Iterator[tuple[ast.Call, int, int]]:
+    """Calls inside an expression, innermost last, with how many comprehensions enclose them."""
+    stack: list[tuple[ast.AST, int, int]] = [(node, 0, 0)]
+    while stack:
+        current, depth, loop_line = stack.pop()
+        if isinstance(current, (ast.Lambda,)):
+            continue
+        if isinstance(current, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            for generator in current.generators:
+                stack.append((generator.iter, depth, loop_line))
+            inner = depth + 1
+            line = current.lineno
+            elements = [current.key, current.value] if isinstance(current, ast.DictComp) else [current.elt]
+            for element in elements:
+                stack.append((element, inner, line))
+            for generator in current.generators:
+                for condition in generator.ifs:
+                    stack.append((condition, inner, line))
+            continue
+        if isinstance(current, ast.Call):
+            yield current, depth, loop_line
+        for child in ast.iter_child_nodes(current):
+            stack.append((child, depth, loop_line))
+
