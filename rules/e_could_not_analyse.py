@@ -57,12 +57,14 @@ def unreadable_file() -> None:
 
 @rule(code="E004", name="unresolved-dynamic-sql", severity=Severity.INFO, target="source")
 def unresolved_dynamic_sql() -> None:
-    """SQL built from fragments the extractor cannot see does not parse once they are stubbed out.
+    """SQL completed by a fragment the extractor cannot see (a whole clause), so it was not checked.
 
     ## Why is this bad?
     When a clause comes from a helper in another module or a value only known at run time
-    (``f"SELECT … {where_clause}"``), sqllint replaces it with a placeholder; if the result is not valid
-    SQL, the statement cannot be checked statically. Build the SQL in the function that runs it, or check
+    (``f"SELECT … {where_clause}"``), the statement's real shape is unknown: linting what is left would
+    miss the clause (or flag its absence). sqllint reports it instead of guessing. A spliced fragment
+    that does stand where a value or a name can (``= {x}``, ``FROM {table}``) is checked, and reported as
+    interpolation by S003. Build the SQL in the function that runs it, or check
     it with ``sqllint explain`` against the staging database.
 
     ## Example
