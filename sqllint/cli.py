@@ -9,7 +9,9 @@ import click
 
 from sqllint import __version__
 from sqllint.config import Config, ConfigError, load_config, with_overrides
-from sqllint.engine import run
+from sqllint.baseline import BaselineError
+from sqllint.changed import DiffBaseError
+from sqllint.gate import GateOptions, gated_run
 from sqllint.files import MissingPathError
 from sqllint.records import Severity
 from sqllint.registry import builtin_registry
@@ -59,10 +61,16 @@ def main() -> None:
 @click.option("--no-gitignore", "no_gitignore", is_flag=True, help="Check files that .gitignore ignores.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPU count].")
 @click.option("--color/--no-color", default=None, help="Colour the text report [default: when a terminal].")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Baseline file [default: sqllint.baseline.json at the project root, when present].")
+@click.option("--no-baseline", is_flag=True, help="Report every finding, ignoring the baseline.")
+@click.option("--update-baseline", is_flag=True, help="Accept the current findings into the baseline.")
+@click.option("--diff-base", metavar="REF", help="Check only files changed since this git ref (for PRs).")
 def check(paths: tuple[str, ...], output_format: str, output: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_path: Path | None,
           isolated: bool, force_exclude: bool | None, no_gitignore: bool, jobs: int | None,
-          color: bool | None) -> None:
+          color: bool | None, baseline_file: Path | None = None, no_baseline: bool = False,
+          update_baseline: bool = False, diff_base: str | None = None) -> None:
     """Check the SQL in PATHS (default: the current directory).
 
     Finds SQL in .sql files and in Python code (string building, f-strings, %/format, conditional
@@ -80,8 +88,12 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
             config, select=selected, ignore=ignored, force_exclude=force_exclude,
             fail_on=Severity.parse(fail_on) if fail_on else None,
             respect_gitignore=False if no_gitignore else None)
-        result = run(paths or (".",), config, cwd, jobs=jobs, registry=registry)
-    except ConfigError as error:
+        gate = gated_run(paths, config, cwd, GateOptions(baseline_file, not no_baseline, update_baseline, diff_base),
+                         registry, jobs=jobs)
+        result = gate.result
+        for note in gate.notes:
+            click.echo(note, err=True)
+    except (ConfigError, BaselineError, DiffBaseError) as error:
         _fail(str(error))
     except MissingPathError as error:
         _fail(f"path does not exist: {error}")
@@ -92,6 +104,23 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
     else:
         click.echo(document, nl=False)
     sys.exit(EXIT_CLEAN if exit_zero else result.exit_code(config.fail_on))
+
+
+@main.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Baseline file to write [default: sqllint.baseline.json at the project root].")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@click.pass_context
+def write_baseline(ctx: click.Context, paths: tuple[str, ...], baseline_file: Path | None,
+                   config_path: Path | None, isolated: bool) -> None:
+    """Record the current findings (and plans) in the baseline, so that `check` reports only new ones.
+
+    Entries of files outside PATHS are kept; entries that no longer occur are dropped and named.
+    """
+    ctx.invoke(check, paths=paths, baseline_file=baseline_file, config_path=config_path, isolated=isolated,
+               update_baseline=True, exit_zero=True)
 
 
 @main.command("rules")

@@ -1,0 +1,191 @@
+"""The baseline file and the gate: only new findings fail, moves do not, bad baselines exit 2 untouched."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sqllint import baseline as baseline_module
+from sqllint.baseline import (BASELINE_NAME, Baseline, BaselineError, Entry, build_baseline, load_baseline,
+                              parse_baseline, write_baseline)
+from sqllint.regression import PlanSummary, TablePlan
+from tests.test_cli import invoke
+
+DAO = ('def f(cur):\n'
+       '    cur.execute("SELECT * FROM users WHERE id = %s", (1,))\n'
+       '    cur.execute("SELECT id FROM users WHERE name LIKE \'%son\'")\n')
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "dao.py").write_text(DAO, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.sqllint]\n", encoding="utf-8")
+    return tmp_path
+
+
+def report(project: Path, *args: str) -> tuple[int, list[tuple[str, int]], str]:
+    code, out, err = invoke(["check", "--format", "json", *args], project)
+    return code, [(f["rule"], f["line"]) for f in json.loads(out)["findings"]], err
+
+
+def test_baseline_accepts_current_findings_and_check_reports_only_new_ones(project: Path) -> None:
+    assert report(project)[:2] == (1, [("S011", 2), ("S005", 3)])
+    code, _, err = invoke(["baseline"], project)
+    assert code == 0 and "wrote sqllint.baseline.json (2 entries, 2 findings accepted)" in err
+    code, found, err = report(project)
+    assert (code, found) == (0, []) and "2 finding(s) already in" in err
+    # The same query moved down (and its file edited around it) is still the baselined one.
+    (project / "app" / "dao.py").write_text("import os\n\n\n" + DAO.replace("%s", "%(id)s"), encoding="utf-8")
+    assert report(project)[:2] == (0, [])
+    # A new offending query is reported, and only it; --no-baseline shows everything again.
+    with open(project / "app" / "dao.py", "a", encoding="utf-8") as handle:
+        handle.write('    cur.execute("SELECT * FROM orders")\n')
+    assert report(project)[:2] == (0, [("S011", 7)])  # S011 is info: reported, not failing
+    assert len(report(project, "--no-baseline")[1]) == 3
+
+
+def test_counts_matter_a_second_copy_of_a_baselined_query_is_new(project: Path) -> None:
+    invoke(["baseline"], project)
+    (project / "app" / "other.py").write_text(DAO, encoding="utf-8")
+    code, found, _ = report(project)
+    assert code == 1 and found == [("S011", 2), ("S005", 3)]  # the copy in the file the baseline never saw
+
+
+def test_file_is_sorted_stable_and_keyed_by_fingerprint_not_line(project: Path) -> None:
+    invoke(["baseline"], project)
+    path = project / BASELINE_NAME
+    first = path.read_text(encoding="utf-8")
+    document = json.loads(first)
+    assert list(document) == sorted(document) and document["version"] == 1
+    keys = list(document["queries"])
+    assert keys == sorted(keys) and all(len(k) == 16 for k in keys)
+    assert "line" not in first
+    entry = next(e for e in document["queries"].values() if e["findings"][0]["rule"] == "S011")
+    assert entry == {"findings": [{"count": 1, "name": "select-star", "rule": "S011"}],
+                     "locations": ["app/dao.py"], "sql": "SELECT * FROM users WHERE id = %s"}
+    invoke(["baseline"], project)
+    assert path.read_text(encoding="utf-8") == first  # byte-for-byte stable
+
+
+def test_update_drops_fixed_entries_and_names_them(project: Path) -> None:
+    invoke(["baseline"], project)
+    (project / "app" / "dao.py").write_text(DAO.replace("SELECT *", "SELECT id"), encoding="utf-8")
+    code, found, err = report(project)
+    assert (code, found) == (1, [("S005", 3)]) or (code, found) == (0, [])
+    assert "1 baseline entry in sqllint.baseline.json no longer occur" in err and "[S011]" in err
+    assert "SELECT * FROM users" in err
+    code, _, err = invoke(["check", "--update-baseline"], project)
+    assert code == 0 and "dropped what no longer occurs (1)" in err and "[S011]" in err
+    rules = [f["rule"] for e in json.loads((project / BASELINE_NAME).read_text())["queries"].values()
+             for f in e["findings"]]
+    assert rules == ["S005"]
+
+
+def test_update_of_some_paths_keeps_entries_of_the_others(project: Path) -> None:
+    (project / "lib").mkdir()
+    (project / "lib" / "q.sql").write_text("SELECT * FROM t;\n", encoding="utf-8")
+    invoke(["baseline"], project)
+    (project / "app" / "dao.py").write_text("x = 1\n", encoding="utf-8")
+    code, _, err = invoke(["check", "--update-baseline", "app"], project)
+    assert code == 0
+    locations = [e["locations"] for e in json.loads((project / BASELINE_NAME).read_text())["queries"].values()]
+    assert locations == [["lib/q.sql"]]
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("{not json", "not valid JSON"),
+    ('{"version": 2, "queries": {}}', "unsupported version 2"),
+    ('{"version": 1, "queries": {"x": {}}}', "is not a query fingerprint"),
+    ('{"version": 1, "queries": {"0123456789abcdef": {"findings": [{"rule": "S011", "count": 0}]}}}',
+     "count must be a positive integer"),
+    ('{"version": 1, "queries": {"0123456789abcdef": {"findings": [{"rule": "select star"}]}}}', "rule code"),
+    ('{"version": 1, "queries": {"0123456789abcdef": {"plan": {"tables": [{"table": "t", "access": "fast"}]}}}}',
+     "unknown access type"),
+    ('{"version": 1, "queries": {}, "queries": {}}', "duplicate key"),
+    ('{"version": 1, "queries": {"0123456789abcdef": {"lines": [3]}}}', "unknown field(s) lines"),
+    ("[]", "must be a JSON object"),
+])
+def test_corrupt_or_hand_edited_baseline_exits_2_naming_the_problem_and_is_untouched(
+        project: Path, text: str, problem: str) -> None:
+    path = project / BASELINE_NAME
+    path.write_text(text, encoding="utf-8")
+    for args in (["check"], ["check", "--update-baseline"], ["baseline"]):
+        code, _, err = invoke(args, project)
+        assert code == 2, args
+        assert problem in err and BASELINE_NAME in err
+        assert path.read_text(encoding="utf-8") == text
+    path.write_bytes(b"\xff\xfe")
+    assert invoke(["check"], project)[0] == 2
+
+
+def test_explicit_baseline_file_and_missing_one(project: Path) -> None:
+    code, _, err = invoke(["check", "--update-baseline", "--baseline", "ci/base.json"], project)
+    assert code == 2 and "ci/base.json" in err  # its directory does not exist: a usage error, not a crash
+    (project / "ci").mkdir()
+    assert invoke(["check", "--update-baseline", "--baseline", "ci/base.json"], project)[0] == 0
+    assert not (project / BASELINE_NAME).exists()
+    assert report(project, "--baseline", "ci/base.json")[:2] == (0, [])
+    assert report(project)[0] == 1  # the default location holds no baseline
+
+
+def test_interrupted_write_leaves_the_old_file_and_no_temporary(project: Path, monkeypatch) -> None:
+    path = project / BASELINE_NAME
+    write_baseline(path, Baseline({"0123456789abcdef": Entry("0123456789abcdef", "SELECT 1", ("a.sql",), {"S011": 1})}))
+    before = path.read_text(encoding="utf-8")
+
+    def crash(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(baseline_module.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_baseline(path, Baseline())
+    assert path.read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in project.iterdir()) == ["app", "pyproject.toml", BASELINE_NAME]
+
+
+def test_plans_round_trip_and_are_kept_by_a_static_update(tmp_path: Path) -> None:
+    summary = PlanSummary((TablePlan("orders", "ref", "idx_user", 12),))
+    base = Baseline({"0123456789abcdef": Entry("0123456789abcdef", "SELECT id FROM orders", ("a.py",), plan=summary)})
+    path = tmp_path / BASELINE_NAME
+    write_baseline(path, base)
+    loaded = load_baseline(path)
+    assert loaded.entries["0123456789abcdef"].plan == PlanSummary((TablePlan("orders", "ref", "idx_user", 16),))
+    rebuilt = build_baseline([], [], lambda p: p, previous=loaded)
+    assert rebuilt.to_json() == loaded.to_json()
+    with pytest.raises(BaselineError, match="queries"):
+        parse_baseline('{"version": 1}', "b.json")
+
+
+def _git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
+
+
+def test_diff_base_checks_only_files_changed_since_the_ref(project: Path) -> None:
+    (project / "old.sql").write_text("SELECT * FROM legacy;\n", encoding="utf-8")
+    (project / "vendor").mkdir()
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", ".")
+    _git(project, "commit", "-q", "-m", "base")
+    (project / "new.sql").write_text("SELECT * FROM fresh;\n", encoding="utf-8")  # untracked
+    (project / "app" / "dao.py").write_text(DAO + '    cur.execute("SELECT * FROM more")\n', encoding="utf-8")
+    (project / "vendor" / "x.sql").write_text("SELECT * FROM excluded;\n", encoding="utf-8")
+    (project / "pyproject.toml").write_text('[tool.sqllint]\nextend-exclude = ["vendor"]\n', encoding="utf-8")
+    code, out, err = invoke(["check", "--format", "json", "--diff-base", "main"], project)
+    paths = sorted({f["path"] for f in json.loads(out)["findings"]})
+    assert paths == ["app/dao.py", "new.sql"] and "changed file(s)" in err
+    _, out, _ = invoke(["check", "--format", "json", "--diff-base", "main", "app"], project)
+    assert {f["path"] for f in json.loads(out)["findings"]} == {"app/dao.py"}
+    code, _, err = invoke(["check", "--diff-base", "no-such-ref"], project)
+    assert code == 2 and "'no-such-ref' is not a commit" in err
+
+
+def test_diff_base_outside_a_repository_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = invoke(["check", "--diff-base", "HEAD"], tmp_path)
+    assert code == 2 and "git" in err
