@@ -3,9 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sqlglot import exp
+
 from sqllint.records import ParsedQuery, Scope, Severity
 from sqllint.registry import Violation, rule
-from sqllint.sqlfacts import in_query_style
+from sqllint.sqlfacts import in_query_style, table_name
 from sqllint.sqlshape import SelectKey, SelectShape, select_key, select_shape
 
 
@@ -15,6 +17,17 @@ def _representative(site: list[ParsedQuery]) -> tuple[ParsedQuery, SelectKey] | 
         if key is not None:
             return parsed, key
     return None
+
+
+def _written_tables(site: list[ParsedQuery]) -> set[str]:
+    tables: set[str] = set()
+    for parsed in site:
+        tree = parsed.tree
+        if isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):
+            tables |= {table_name(t) for t in tree.find_all(exp.Table)}
+        elif parsed.kind == "replace" or (parsed.tree is None and parsed.kind != "select"):
+            tables.add("*")  # an opaque write: assume it may touch anything
+    return tables
 
 
 def _merged_sql(first: SelectShape, second: SelectShape) -> str:
@@ -58,6 +71,9 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
     """
     seen: dict[SelectKey, ParsedQuery] = {}
     for site in scope.sites():
+        written = _written_tables(site)
+        if written:  # a read after a write sees the write: earlier reads of that table cannot merge
+            seen = {} if "*" in written else {k: p for k, p in seen.items() if k[0] not in written}
         found = _representative(site)
         if found is None:
             continue

@@ -47,7 +47,14 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 class _Ignores:
-    """Configured excludes plus .gitignore files from the repository root down."""
+    """Configured excludes plus .gitignore files from the repository root down.
+
+    Exclusion is judged below the directory the walk started from: a directory named on the command
+    line is checked even when it sits inside something excluded or git-ignored (pyenv's
+    ``versions/``, a ``build/`` the user asked for), but what lies below it is filtered as usual.
+    """
+
+    _PROBE = "sqllint-probe-name"
 
     def __init__(self, root: Path, patterns: Iterable[str], respect_gitignore: bool) -> None:
         self.root = root
@@ -64,34 +71,51 @@ class _Ignores:
             candidate = directory / ".gitignore"
             if candidate.is_file():
                 try:
-                    spec = pathspec.GitIgnoreSpec.from_lines(candidate.read_text(encoding="utf-8", errors="replace").splitlines())
+                    lines = candidate.read_text(encoding="utf-8", errors="replace").splitlines()
+                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
                 except (OSError, ValueError):
                     spec = None
             self.gitignores[directory] = spec
         return self.gitignores[directory]
 
-    def excluded(self, path: Path, is_dir: bool) -> bool:
-        if path.name in self.names:
-            return True
+    def _glob(self, path: Path, is_dir: bool) -> bool:
         try:
             relative = path.relative_to(self.root).as_posix()
         except ValueError:
-            relative = None
-        if relative is not None and relative != ".":
-            if self.spec.match_file(relative + ("/" if is_dir else "")):
+            return False
+        return relative != "." and self.spec.match_file(relative + ("/" if is_dir else ""))
+
+    def _git_ignored(self, path: Path, is_dir: bool, ceiling: Path | None) -> bool:
+        for directory in _ancestors_within_repo(path.parent):
+            spec = self._gitignore(directory)
+            if spec is not None and spec.match_file(path.relative_to(directory).as_posix() + ("/" if is_dir else "")):
                 return True
-            parts = relative.split("/")
-            if self.names.intersection(parts[:-1]):
-                return True
+            if directory == ceiling:
+                break
+        return False
+
+    def excluded(self, path: Path, is_dir: bool, start: Path | None = None) -> bool:
+        """Is ``path`` excluded? With ``start``, only reasons below ``start`` count."""
+        if start is None:  # a path named explicitly (--force-exclude): every component counts
+            try:
+                below: tuple[str, ...] = path.relative_to(self.root).parts
+            except ValueError:
+                below = path.parts
+            inherited_glob = inherited_git = False
+        else:
+            below = path.relative_to(start).parts
+            probe = start / self._PROBE
+            inherited_glob = self._glob(probe, False)
+            inherited_git = self.respect_gitignore and self._git_ignored(probe, False, None)
+        directories = below if is_dir else below[:-1]
+        if self.names.intersection(directories):
+            return True
+        if not inherited_glob and self._glob(path, is_dir):
+            return True
         if is_dir and (path / "pyvenv.cfg").exists():
             return True
         if self.respect_gitignore:
-            for directory in _ancestors_within_repo(path.parent):
-                spec = self._gitignore(directory)
-                if spec is not None:
-                    rel = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
-                    if spec.match_file(rel):
-                        return True
+            return self._git_ignored(path, is_dir, start if inherited_git else None)
         return False
 
 
@@ -170,7 +194,7 @@ def _walk(
             except OSError:
                 is_dir = False
             if is_dir:
-                if not ignores.excluded(path, True):
+                if not ignores.excluded(path, True, top):
                     subdirs.append(path)
                 continue
             language = languages.get(path.suffix.lower())
@@ -179,7 +203,7 @@ def _walk(
             if entry.is_symlink() and not path.exists():
                 found.notes.append(FileNote(display_path(path, cwd), "skipped: broken symlink"))
                 continue
-            if not ignores.excluded(path, False):
+            if not ignores.excluded(path, False, top):
                 _add(found, seen, path, cwd, language)
         stack.extend(reversed(subdirs))
 

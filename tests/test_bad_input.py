@@ -86,3 +86,17 @@ def test_a_crashing_rule_becomes_a_finding_and_the_others_still_run(tmp_path: Pa
     result = FileChecker(settings, registry).check(SourceFile("q.sql", tmp_path / "q.sql", "sql"))
     assert sorted(f.rule for f in result.findings) == ["E005", "S004"]
     assert "S900" in next(f.message for f in result.findings if f.rule == "E005")
+
+
+def test_a_directory_named_explicitly_is_checked_even_inside_ignored_or_excluded_places(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("/versions/\n", encoding="utf-8")
+    inner = tmp_path / "versions" / "build" / "pkg"
+    (inner / "generated").mkdir(parents=True)
+    (inner / "q.sql").write_text(DELETE_ALL, encoding="utf-8")
+    (inner / "generated" / "skip.sql").write_text(DELETE_ALL, encoding="utf-8")
+    (inner / ".gitignore").write_text("generated/\n", encoding="utf-8")
+    # versions/ is git-ignored and build/ is a default exclude, yet the user asked for this directory;
+    # below it, .gitignore still applies.
+    result = run([str(inner)], Config(root=tmp_path), tmp_path, jobs=1)
+    assert [(f.path, f.rule) for f in result.findings] == [("versions/build/pkg/q.sql", "S004")]

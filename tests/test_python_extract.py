@@ -298,3 +298,19 @@ def test_syntax_error_is_reported_not_raised() -> None:
     assert result.queries == [] and result.syntax_error is not None
     message, line, _column = result.syntax_error
     assert line == 1 and message
+
+
+def test_a_bare_keyword_at_a_db_looking_call_is_not_sql() -> None:
+    assert extract("""
+        def f(tree, cur):
+            tree.select_set("with spaces")
+            cur.execute("Update the cache please")
+            cur.query("Select your plan")
+    """) == []
+    queries = extract("""
+        def g(cur):
+            cur.execute("SET NAMES utf8mb4")
+            cur.execute("WITH recent AS (SELECT id FROM orders) SELECT id FROM recent")
+            cur.execute("SELECT 1")
+    """)
+    assert len(queries) == 3

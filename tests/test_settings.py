@@ -82,3 +82,11 @@ def test_exclude_globs_and_force_exclude(tmp_path: Path) -> None:
     assert codes(run(["migrations/001.sql"], config, tmp_path, jobs=1).findings) == ["S004"]
     from dataclasses import replace
     assert run(["migrations/001.sql"], replace(config, force_exclude=True), tmp_path, jobs=1).findings == []
+    # Bare directory names exclude files below them too, when pre-commit names such a file.
+    (tmp_path / "vendor" / "lib").mkdir(parents=True)
+    (tmp_path / "vendor" / "lib" / "x.sql").write_text("DELETE FROM t;\n", encoding="utf-8")
+    write_config(tmp_path, "extend-exclude = ['migrations/**', 'vendor']")
+    config = load_config(REGISTRY, tmp_path)
+    assert run(["."], config, tmp_path, jobs=1).findings == []
+    assert run(["vendor/lib/x.sql"], replace(config, force_exclude=True), tmp_path, jobs=1).findings == []
+    assert codes(run(["vendor/lib/x.sql"], config, tmp_path, jobs=1).findings) == ["S004"]
