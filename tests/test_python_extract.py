@@ -314,3 +314,17 @@ def test_a_bare_keyword_at_a_db_looking_call_is_not_sql() -> None:
             cur.execute("SELECT 1")
     """)
     assert len(queries) == 3
+
+
+def test_format_templates_away_from_db_calls_become_holes() -> None:
+    queries = extract("""
+        INSERT_DEFAULT = "INSERT INTO {} () VALUES ()"
+        PREFIX = "INSERT IGNORE INTO"
+
+        def count_sql(table):
+            return "SELECT COUNT(*) FROM {table} WHERE deleted = 0"
+    """)
+    assert sorted(q.text for q in queries) == [
+        "INSERT INTO sqllint_hole_1 () VALUES ()",
+        "SELECT COUNT(*) FROM sqllint_hole_1 WHERE deleted = 0",
+    ]

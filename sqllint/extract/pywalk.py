@@ -24,7 +24,7 @@ from sqllint.extract.pyeval import (
     dotted,
     union_values,
 )
-from sqllint.extract.pyvalues import Value, branch, cap_alternatives
+from sqllint.extract.pyvalues import Value, brace_format, branch, cap_alternatives
 
 _SINK_NAMES = frozenset(
     "execute executemany executescript exec_driver_sql mogrify read_sql read_sql_query raw query "
@@ -42,7 +42,7 @@ _SQL_KEYWORDS_AT_SINK = re.compile(
 )
 # Away from a DB call a string must look more surely like SQL: a verb and its companion keyword.
 _SQL_CONSTANT = re.compile(
-    r"\s*(?:--[^\n]*\n|/\*.*?\*/|\(|\s)*(?:SELECT\b.*\bFROM\b|INSERT\b.*\b(?:INTO|VALUES)\b|UPDATE\b.*\bSET\b|"
+    r"\s*(?:--[^\n]*\n|/\*.*?\*/|\(|\s)*(?:SELECT\b.*\bFROM\b|INSERT\b.*\bINTO\s+[\w`\"{%].*\S|UPDATE\b.*\bSET\b|"
     r"DELETE\b.*\bFROM\b|REPLACE\b.*\bINTO\b|WITH\b.*\bSELECT\b)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -93,10 +93,10 @@ class PythonExtractor(ExpressionEvaluator):
                 continue
             for value, node, depth in info.returns:
                 if looks_like_sql(value, at_sink=False):
-                    self._emit(value, node, "return", info.qualname, depth, None)
+                    self._emit(_as_template(value), node, "return", info.qualname, depth, None)
         for name, (value, node, scope) in self.constant_sites.items():
             if name not in self.consumed_constants and looks_like_sql(value, at_sink=False):
-                self._emit(value, node, "constant", scope, 0, None)
+                self._emit(_as_template(value), node, "constant", scope, 0, None)
         return self.emitted
 
     def _index_functions(self, body: list[ast.stmt], prefix: str, class_name: str | None) -> None:
@@ -342,6 +342,16 @@ class PythonExtractor(ExpressionEvaluator):
         self.sequence[scope] = index + 1
         self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index))
 
+
+
+_FORMAT_FIELD = re.compile(r"\{[A-Za-z_0-9.]*\}")
+
+
+def _as_template(value: Value) -> Value:
+    """SQL kept in a constant or returned with ``{name}`` fields is formatted elsewhere: fields are holes."""
+    if any(_FORMAT_FIELD.search(text) for text in value.texts()):
+        return brace_format(value, [], {})
+    return value
 
 
 def _calls_in(node: ast.expr) -> Iterator[tuple[ast.Call, int, int]]:
