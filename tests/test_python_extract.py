@@ -328,3 +328,14 @@ def test_format_templates_away_from_db_calls_become_holes() -> None:
         "INSERT INTO sqllint_hole_1 () VALUES ()",
         "SELECT COUNT(*) FROM sqllint_hole_1 WHERE deleted = 0",
     ]
+
+
+def test_sqlalchemy_statement_methods_keep_the_sql() -> None:
+    [query] = extract("""
+        from sqlalchemy import text
+
+        def f(session, uid):
+            stmt = text("SELECT id, name FROM users WHERE id = :uid").bindparams(uid=uid)
+            return session.execute(stmt.execution_options(stream_results=True)).all()
+    """)
+    assert query.text == "SELECT id, name FROM users WHERE id = ?" and query.scope == "f"

@@ -15,7 +15,12 @@ from sqllint.extract.placeholders import Hole
 from sqllint.extract.pyvalues import Value, branch, brace_format, cap_alternatives, concat_pieces, percent_format
 from sqllint.records import PlaceholderStyle
 
-TRANSPARENT_CALLS = frozenset({"text", "SQL", "dedent", "strip", "lstrip", "rstrip", "literal_column"})
+# Calls that hand back the SQL they were given: wrappers taking it as first argument (SQLAlchemy
+# text(), psycopg sql.SQL(), textwrap.dedent) and methods returning the same statement or string.
+WRAPPER_FUNCTIONS = frozenset({"text", "SQL", "dedent", "literal_column"})
+PASS_THROUGH_METHODS = frozenset({"strip", "lstrip", "rstrip", "bindparams", "columns", "execution_options",
+                                  "params", "compile"})
+TRANSPARENT_CALLS = WRAPPER_FUNCTIONS | PASS_THROUGH_METHODS
 Env = dict[str, Value]
 
 @dataclass
@@ -231,10 +236,10 @@ class ExpressionEvaluator:
                     return brace_format(receiver, positional, named)
                 if name == "join" and node.args:
                     return self._eval_join(receiver, node.args[0], env)
-                if name in TRANSPARENT_CALLS:
+                if name in PASS_THROUGH_METHODS:
                     return receiver
                 return None
-        if name in TRANSPARENT_CALLS and node.args:
+        if name in WRAPPER_FUNCTIONS and node.args:
             return self._eval(node.args[0], env)
         if name == "str" and node.args:
             inner = self._eval(node.args[0], env)
