@@ -339,3 +339,20 @@ def test_sqlalchemy_statement_methods_keep_the_sql() -> None:
             return session.execute(stmt.execution_options(stream_results=True)).all()
     """)
     assert query.text == "SELECT id, name FROM users WHERE id = ?" and query.scope == "f"
+
+
+def test_queries_kept_in_a_dict_by_name() -> None:
+    queries = extract("""
+        QUERIES = {
+            "by_id": "SELECT id, email FROM users WHERE id = %s",
+            "unused": "DELETE FROM sessions WHERE expires_at < NOW()",
+            "limit": 10,
+        }
+
+        def get(cur, uid):
+            cur.execute(QUERIES["by_id"], (uid,))
+    """)
+    assert [(q.text, q.line, q.scope) for q in queries] == [
+        ("SELECT id, email FROM users WHERE id = ?", 9, "get"),
+        ("DELETE FROM sessions WHERE expires_at < NOW()", 4, "<module>"),
+    ]

@@ -84,6 +84,11 @@ def union_values(a: Value, b: Value, cap: int) -> Value:
     return cap_alternatives(Value(alts, parts, a.is_list, a.line or b.line, a.capped or b.capped), cap)
 
 
+def subscript_name(name: str, key: str) -> str:
+    """The environment key of a dict entry tracked by constant key: ``QUERIES['by_id']``."""
+    return f"{name}[{key!r}]"
+
+
 class ExpressionEvaluator:
     """Evaluates expressions against an environment; the walker subclass supplies helper results."""
 
@@ -169,6 +174,9 @@ class ExpressionEvaluator:
             return self._eval_attribute(node)
         if isinstance(node, ast.Call):
             return self._eval_call(node, env)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            return self._lookup(subscript_name(node.value.id, node.slice.value), env)
         return None
 
     def _eval_list_ifexp(self, node: ast.IfExp, env: Env, name: str, non_empty_when_true: bool) -> Value | None:

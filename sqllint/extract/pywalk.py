@@ -22,6 +22,7 @@ from sqllint.extract.pyeval import (
     call_name,
     condition_label,
     dotted,
+    subscript_name,
     union_values,
 )
 from sqllint.extract.pyvalues import Value, brace_format, branch, cap_alternatives
@@ -204,6 +205,9 @@ class PythonExtractor(ExpressionEvaluator):
         return False
 
     def _assign(self, target: ast.expr, value: Value | None, env: Env, stmt: ast.stmt, top_level: bool) -> None:
+        if isinstance(target, ast.Name) and isinstance(getattr(stmt, "value", None), ast.Dict):
+            self._assign_dict(target.id, stmt.value, env, stmt, top_level)  # type: ignore[union-attr]
+            return
         if isinstance(target, ast.Name):
             if value is None:
                 env.pop(target.id, None)
@@ -215,6 +219,20 @@ class PythonExtractor(ExpressionEvaluator):
             for element in target.elts:
                 if isinstance(element, ast.Name):
                     env.pop(element.id, None)
+
+    def _assign_dict(self, name: str, literal: ast.Dict, env: Env, stmt: ast.stmt, top_level: bool) -> None:
+        """``QUERIES = {"by_id": "SELECT …"}``: each string entry is tracked as ``QUERIES['by_id']``."""
+        for key, item in zip(literal.keys, literal.values):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            value = self._eval(item, env)
+            entry = subscript_name(name, key.value)
+            if value is None or value.is_list:
+                env.pop(entry, None)
+                continue
+            env[entry] = value
+            if top_level:
+                self.constant_sites[entry] = (value, item, "<module>")
 
     def _walk_if(self, stmt: ast.If, env: Env, top_level: bool) -> bool:
         self._scan_calls(stmt.test, env)
