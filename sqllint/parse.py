@@ -25,7 +25,19 @@ from sqllint.records import ParsedQuery, ParseError, Query
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # "falling back to Command" is not the user's problem
 
 _VALUE_TOKENS = frozenset({TokenType.STRING, TokenType.NUMBER, TokenType.PLACEHOLDER, TokenType.PARAMETER,
-                           TokenType.NATIONAL_STRING, TokenType.HEX_STRING, TokenType.BIT_STRING})
+                           TokenType.NATIONAL_STRING, TokenType.HEX_STRING, TokenType.BIT_STRING,
+                           TokenType.TRUE, TokenType.FALSE})  # TRUE/FALSE are MySQL's 1/0: values
+_SIGNS = frozenset({"DASH", "PLUS"})
+# Keyword tokens that end an operand, so a sign after them is binary (``CURRENT_DATE - 1``).
+_OPERAND_KEYWORDS = frozenset({"NULL", "CURRENT_DATE", "CURRENT_DATETIME", "CURRENT_TIME", "CURRENT_TIMESTAMP",
+                               "CURRENT_USER", "R_PAREN", "R_BRACKET", "?"})
+
+
+def _is_operand(word: str) -> bool:
+    """Whether a fingerprint word ends an operand: a value, a name (lower-cased) or a closing bracket."""
+    return word in _OPERAND_KEYWORDS or not word.isupper()
+
+
 _NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
 _KINDS: dict[type[exp.Expression], str] = {
     exp.Select: "select",
@@ -52,6 +64,8 @@ def token_fingerprint(tokens: list[Token]) -> str:
     for token in tokens:
         kind = token.token_type
         if kind in _VALUE_TOKENS:
+            if words and words[-1] in _SIGNS and (len(words) < 2 or not _is_operand(words[-2])):
+                words.pop()  # a signed literal is a literal: = -5 ≡ = 5 (but a - 5 keeps its minus)
             if words and words[-1] == "?":
                 continue
             if len(words) >= 2 and words[-1] == "COMMA" and words[-2] == "?":
