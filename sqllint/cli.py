@@ -123,6 +123,31 @@ def write_baseline(ctx: click.Context, paths: tuple[str, ...], baseline_file: Pa
                update_baseline=True, exit_zero=True)
 
 
+@main.command("config")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@click.option("--select", multiple=True, metavar="CODES", help="As for `check`.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="As for `check`.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="As for `check`.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show_config(config_path: Path | None, isolated: bool, select: tuple[str, ...], ignore: tuple[str, ...],
+                fail_on: str | None, output_format: str) -> None:
+    """Print the effective configuration and where each value came from (default, file, flag)."""
+    from sqllint.showconfig import render_config
+
+    registry = builtin_registry()
+    try:
+        config = load_config(registry, Path.cwd(), config_path, isolated)
+        overrides = {"select": _split(select), "ignore": _split(ignore),
+                     "fail_on": Severity.parse(fail_on) if fail_on else None}
+        config = with_overrides(config, **overrides)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    flags = {name: f"--{name.replace('_', '-')}" for name, value in overrides.items() if value is not None}
+    click.echo(render_config(config, registry, flags, output_format), nl=False)
+
+
 @main.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_rules(output_format: str) -> None:
