@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from sqllint.records import Finding, Severity
-from sqllint.regression import DEFAULT_ROWS_FACTOR, PlanFormatError, PlanSummary, compare_plans, describe_table
+from sqllint.regression import (DEFAULT_ROWS_FACTOR, PlanFormatError, PlanSummary, compare_plans, describe_table,
+                                summary_from_plan)
 
 BASELINE_NAME = "sqllint.baseline.json"
 BASELINE_VERSION = 1
@@ -43,6 +44,22 @@ class QueryPlan:
     sql: str
     plan: PlanSummary
     column: int = 1
+
+
+def query_plans(explained: Iterable[Any]) -> list[QueryPlan]:
+    """``QueryPlan``s from the EXPLAIN stage's results (``ExplainOutcome.explained``: items with ``plan``
+    and ``job.queries``), one per fingerprint, at its first call site."""
+    found: dict[str, QueryPlan] = {}
+    for item in explained:
+        if getattr(item, "plan", None) is None:
+            continue
+        summary = summary_from_plan(item.plan)
+        for parsed in item.job.queries:
+            query = parsed.query
+            if parsed.fingerprint and parsed.fingerprint not in found:
+                found[parsed.fingerprint] = QueryPlan(parsed.fingerprint, query.path, query.line, query.raw,
+                                                      summary, query.column)
+    return sorted(found.values(), key=lambda q: (q.path, q.line, q.fingerprint))
 
 
 @dataclass(frozen=True)

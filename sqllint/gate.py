@@ -53,9 +53,14 @@ def _in_scope(paths: Sequence[str], cwd: Path, root: Path) -> Callable[[str], bo
     return check
 
 
+# The EXPLAIN stage plugs in here: given the static result, it returns the result with plan findings
+# merged in and the plans it saw (``sqllint.baseline.query_plans(outcome.explained)``).
+ExplainHook = Callable[[RunResult], tuple[RunResult, Sequence[QueryPlan]]]
+
+
 def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOptions, registry: Registry,
-              jobs: int | None = None, plans: Sequence[QueryPlan] = ()) -> GateResult:
-    """Run the engine on ``paths`` (narrowed by ``--diff-base``) and apply the baseline.
+              jobs: int | None = None, explain: ExplainHook | None = None) -> GateResult:
+    """Run the engine on ``paths`` (narrowed by ``--diff-base``), EXPLAIN when asked, apply the baseline.
 
     Raises ``DiffBaseError`` and ``BaselineError`` for the CLI to turn into exit code 2.
     """
@@ -68,6 +73,9 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
         config = dataclasses.replace(config, force_exclude=True)
         notes.append(f"sqllint: --diff-base {options.diff_base}: {len(targets)} changed file(s) to check")
     result = run(targets, config, cwd, jobs=jobs, registry=registry) if targets else RunResult([], Stats())
+    plans: Sequence[QueryPlan] = ()
+    if explain is not None:
+        result, plans = explain(result)
     path = baseline_path(config, options, cwd)
     if path is None:
         return GateResult(result, notes)
@@ -80,4 +88,4 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
     notes += outcome.notes
     if outcome.baselined and not options.update:
         notes.append(f"sqllint: {outcome.baselined} finding(s) already in {path.name} not shown")
-    return GateResult(RunResult(outcome.findings, result.stats), notes, outcome.baselined)
+    return GateResult(dataclasses.replace(result, findings=outcome.findings), notes, outcome.baselined)

@@ -207,3 +207,32 @@ def describe_table(table: str, changes: Iterable[Change]) -> str:
     """``orders: access ref → ALL, key idx_user → none`` (or ``plan: joins 2 → 3``)."""
     return f"{table or 'plan'}: " + ", ".join(c.describe() for c in changes)
 
+
+
+def normal_access(access: str | None) -> str | None:
+    """EXPLAIN's type as ``ACCESS_ORDER`` spells it; MariaDB's hash joins (``hash_ALL``) read as their
+    base type; anything else unknown becomes None (not compared)."""
+    if access is None:
+        return None
+    name = access[5:] if access.lower().startswith("hash_") else access
+    rank = access_rank(name)
+    return None if rank is None else ACCESS_ORDER[rank]
+
+
+def summary_from_plan(plan: Any) -> PlanSummary:
+    """A ``PlanSummary`` from the EXPLAIN stage's ``Plan`` (``sqllint.explain.plan``): read by attribute
+    (``rows`` of ``PlanRow`` with ``table``, ``access_type``, ``key``, ``rows``, ``extra``,
+    ``select_type``) so that this module does not depend on the database layer."""
+    tables = []
+    for index, row in enumerate(plan.rows, 1):
+        extra = " ".join(row.extra).lower()
+        tables.append(TablePlan(
+            table=row.table or f"<row{index}>",
+            access=normal_access(row.access_type),
+            key=row.key,
+            rows=row.rows,
+            filesort="using filesort" in extra,
+            temporary="using temporary" in extra,
+            dependent="dependent" in (row.select_type or "").lower(),
+        ))
+    return PlanSummary(tuple(tables))

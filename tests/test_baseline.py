@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sqllint import baseline as baseline_module
-from sqllint.baseline import (BASELINE_NAME, Baseline, BaselineError, Entry, build_baseline, load_baseline,
+from sqllint.baseline import (BASELINE_NAME, Baseline, BaselineError, Entry, QueryPlan, build_baseline, load_baseline,
                               parse_baseline, write_baseline)
 from sqllint.regression import PlanSummary, TablePlan
 from tests.test_cli import invoke
@@ -189,3 +189,36 @@ def test_diff_base_checks_only_files_changed_since_the_ref(project: Path) -> Non
 def test_diff_base_outside_a_repository_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = invoke(["check", "--diff-base", "HEAD"], tmp_path)
     assert code == 2 and "git" in err
+
+
+def test_gate_with_plans_from_the_explain_hook_reports_regressions_before_after(project: Path) -> None:
+    from sqllint.config import load_config
+    from sqllint.gate import GateOptions, gated_run
+    from sqllint.parse import fingerprint_sql
+    from sqllint.registry import builtin_registry
+
+    registry = builtin_registry()
+    config = load_config(registry, project)
+    fp = fingerprint_sql("SELECT * FROM users WHERE id = ?")
+    good = PlanSummary((TablePlan("users", "const", "PRIMARY", 1),))
+    bad = PlanSummary((TablePlan("users", "ALL", None, 90000, filesort=True),))
+
+    def hook(plan: PlanSummary):  # type: ignore[no-untyped-def]
+        def explain(result):  # type: ignore[no-untyped-def]
+            return result, [QueryPlan(fp, "app/dao.py", 2, "SELECT * FROM users WHERE id = %s", plan)]
+        return explain
+
+    accepted = gated_run(["."], config, project, GateOptions(update=True), registry, jobs=1, explain=hook(good))
+    assert accepted.result.findings == []
+    stored = json.loads((project / BASELINE_NAME).read_text())["queries"][fp]
+    assert stored["plan"]["tables"] == [{"access": "const", "dependent": False, "filesort": False, "key": "PRIMARY",
+                                         "rows_bucket": 1, "table": "users", "temporary": False}]
+    gated = gated_run(["."], config, project, GateOptions(), registry, jobs=1, explain=hook(bad))
+    assert [(f.rule, f.message) for f in gated.result.findings] == [
+        ("R001", "plan got worse: users: access const → ALL, key PRIMARY → none, rows 1 → 90000, filesort no → yes")]
+    assert gated.result.exit_code(config.fail_on) == 1
+    # A static update (no plans) keeps the recorded plan; an update with plans replaces it.
+    gated_run(["."], config, project, GateOptions(update=True), registry, jobs=1)
+    assert json.loads((project / BASELINE_NAME).read_text())["queries"][fp]["plan"] == stored["plan"]
+    gated_run(["."], config, project, GateOptions(update=True), registry, jobs=1, explain=hook(bad))
+    assert json.loads((project / BASELINE_NAME).read_text())["queries"][fp]["plan"]["tables"][0]["access"] == "ALL"

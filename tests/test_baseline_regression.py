@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
-from sqllint.baseline import Baseline, Entry, QueryPlan, compare
+from sqllint.baseline import Baseline, Entry, QueryPlan, compare, query_plans
 from sqllint.regression import (ACCESS_ORDER, PlanFormatError, PlanSummary, TablePlan, compare_plans,
-                                rows_bucket)
+                                rows_bucket, summary_from_plan)
 
 
 def plan(*tables: TablePlan) -> PlanSummary:
@@ -104,3 +106,51 @@ def test_compare_reports_before_after_per_regressed_table_and_improvements_as_in
     # A query the baseline has no plan for is not a regression; R001 can be deselected.
     assert compare(Baseline(), [], [current], lambda p: p).findings == []
     assert [f.rule for f in compare(baseline, [], [current], lambda p: p, enabled=frozenset({"R002"})).findings] == ["R002"]
+
+
+# --- mapping from the EXPLAIN stage's plan model (read by attribute; stand-ins mirror PlanRow) ---------
+
+@dataclass(frozen=True)
+class _Row:
+    table: str | None
+    access_type: str | None
+    key: str | None = None
+    rows: int | None = None
+    extra: tuple[str, ...] = ()
+    select_type: str = "SIMPLE"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    rows: tuple[_Row, ...]
+
+
+def test_summary_from_plan_maps_rows_extras_and_dependent_subqueries() -> None:
+    explained = _Plan((
+        _Row("o", "ALL", None, 5000, ("Using where", "Using temporary", "Using filesort")),
+        _Row("u", "eq_ref", "PRIMARY", 1),
+        _Row("i", "hash_ALL", None, 20, ("Using join buffer (flat, BNLH join)",), "DEPENDENT SUBQUERY"),
+        _Row(None, "weird", None, None),
+    ))
+    summary = summary_from_plan(explained)
+    assert summary.tables == (
+        TablePlan("o", "ALL", None, 5000, filesort=True, temporary=True),
+        TablePlan("u", "eq_ref", "PRIMARY", 1),
+        TablePlan("i", "ALL", None, 20, dependent=True),
+        TablePlan("<row4>", None, None, None),
+    )
+    assert PlanSummary.from_json(summary.to_json(), "plan").joins == 4  # what the stage produces, the file accepts
+
+
+def test_query_plans_one_per_fingerprint_at_its_first_site() -> None:
+    from types import SimpleNamespace as NS
+
+    def parsed(fp: str, path: str, line: int) -> NS:
+        return NS(fingerprint=fp, query=NS(path=path, line=line, column=3, raw="SELECT id FROM o"))
+
+    plan = _Plan((_Row("o", "ref", "k", 3),))
+    items = [NS(plan=plan, job=NS(queries=(parsed("00000000000000aa", "b.py", 9), parsed("00000000000000aa", "a.py", 4)))),
+             NS(plan=None, job=NS(queries=(parsed("00000000000000bb", "a.py", 1),)))]
+    plans = query_plans(items)
+    assert [(q.fingerprint, q.path, q.line, q.column) for q in plans] == [("00000000000000aa", "b.py", 9, 3)]
+    assert plans[0].plan.tables[0].key == "k"
