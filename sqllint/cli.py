@@ -10,6 +10,7 @@ import click
 from sqllint import __version__
 from sqllint.config import Config, ConfigError, load_config, with_overrides
 from sqllint.baseline import BaselineError
+from sqllint.cache import DEFAULT_CACHE_DIR
 from sqllint.changed import DiffBaseError
 from sqllint.gate import GateOptions, gated_run
 from sqllint.files import MissingPathError
@@ -66,11 +67,12 @@ def main() -> None:
 @click.option("--no-baseline", is_flag=True, help="Report every finding, ignoring the baseline.")
 @click.option("--update-baseline", is_flag=True, help="Accept the current findings into the baseline.")
 @click.option("--diff-base", metavar="REF", help="Check only files changed since this git ref (for PRs).")
+@click.option("--no-cache", is_flag=True, help="Check every file again instead of reusing .sqllint_cache/.")
 def check(paths: tuple[str, ...], output_format: str, output: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_path: Path | None,
           isolated: bool, force_exclude: bool | None, no_gitignore: bool, jobs: int | None,
           color: bool | None, baseline_file: Path | None = None, no_baseline: bool = False,
-          update_baseline: bool = False, diff_base: str | None = None) -> None:
+          update_baseline: bool = False, diff_base: str | None = None, no_cache: bool = False) -> None:
     """Check the SQL in PATHS (default: the current directory).
 
     Finds SQL in .sql files and in Python code (string building, f-strings, %/format, conditional
@@ -88,8 +90,9 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
             config, select=selected, ignore=ignored, force_exclude=force_exclude,
             fail_on=Severity.parse(fail_on) if fail_on else None,
             respect_gitignore=False if no_gitignore else None)
-        gate = gated_run(paths, config, cwd, GateOptions(baseline_file, not no_baseline, update_baseline, diff_base),
-                         registry, jobs=jobs)
+        cache_dir = None if no_cache else config.root / DEFAULT_CACHE_DIR
+        gate = gated_run(paths, config, cwd, GateOptions(baseline_file, not no_baseline, update_baseline, diff_base,
+                                                         cache_dir), registry, jobs=jobs)
         result = gate.result
         for note in gate.notes:
             click.echo(note, err=True)

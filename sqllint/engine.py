@@ -284,7 +284,9 @@ def check_files(files: Sequence[SourceFile], settings: Settings, jobs: int) -> l
 
 
 def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None,
-        registry: Registry | None = None) -> RunResult:
+        registry: Registry | None = None, cache_dir: Path | None = None) -> RunResult:
+    """Check the files under ``paths``. With ``cache_dir``, files whose content and settings are unchanged
+    are not checked again (``sqllint.cache``); leave it None when ``keep_parsed`` is needed."""
     registry = registry or builtin_registry()
     settings = Settings.from_config(config, registry)
     exclude = tuple(config.exclude) + tuple(config.extend_exclude)
@@ -296,7 +298,15 @@ def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None
         rule = registry["E003"]
         findings += [Finding("E003", rule.name, settings.severities["E003"], note.path, note.line, 1, note.message)
                      for note in found.notes]
-    for result in check_files(found.files, settings, jobs if jobs is not None else default_jobs()):
+    workers = jobs if jobs is not None else default_jobs()
+    if cache_dir is None:
+        results = check_files(found.files, settings, workers)
+    else:  # imported here: runs without a cache do not pay for it
+        from sqllint.cache import ResultCache
+
+        results = ResultCache(cache_dir, settings).check(
+            found.files, lambda todo: check_files(todo, settings, workers), FileResult)
+    for result in results:
         findings.extend(result.findings)
         stats.files += 1
         stats.queries += result.queries

@@ -25,6 +25,7 @@ class GateOptions:
     use_baseline: bool = True  # --no-baseline turns it off
     update: bool = False  # --update-baseline
     diff_base: str | None = None  # --diff-base REF
+    cache_dir: Path | None = None  # result cache (sqllint.cache); None: --no-cache
 
 
 @dataclass
@@ -72,7 +73,10 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
         # Changed files are named explicitly, so excludes must still apply to them.
         config = dataclasses.replace(config, force_exclude=True)
         notes.append(f"sqllint: --diff-base {options.diff_base}: {len(targets)} changed file(s) to check")
-    result = run(targets, config, cwd, jobs=jobs, registry=registry) if targets else RunResult([], Stats())
+    # The EXPLAIN stage needs every parsed statement, which cached files do not have.
+    cache_dir = options.cache_dir if explain is None else None
+    result = (run(targets, config, cwd, jobs=jobs, registry=registry, cache_dir=cache_dir) if targets
+              else RunResult([], Stats()))
     plans: Sequence[QueryPlan] = ()
     if explain is not None:
         result, plans = explain(result)

@@ -1,0 +1,165 @@
+"""Result cache: a file whose content, settings and sqllint are unchanged is not checked again.
+
+A file's result (its findings and counts) is stored under a key made of the file's content hash, the
+path it is reported under, the settings that affect checking (enabled rules, their options and
+severities, limits, per-file ignores) and the code that checks it (sqllint's version, sqlglot's, and
+the size and mtime of sqllint's own modules and rules, so that editing a rule in a checkout
+invalidates the cache too). MyBatis XML and Java files are resolved against each other, so their keys
+also cover every XML/Java file in the run.
+
+Layout: ``<cache-dir>/results-<settings digest>.json``, one JSON document per settings, written
+atomically; JSON rather than pickle, so that a cache directory committed or shared by mistake cannot
+run code. A corrupt or unreadable cache is ignored (and rewritten), never an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqllint import __version__
+from sqllint.files import SourceFile
+from sqllint.records import Finding, Severity
+
+CACHE_VERSION = 1
+DEFAULT_CACHE_DIR = ".sqllint_cache"
+MAX_ENTRIES = 50_000  # beyond this, only the entries of the current run are kept
+_PROJECT_LANGUAGES = frozenset({"xml", "java"})
+_NOT_SETTINGS = frozenset({"project", "keep_parsed"})  # per-run data, not configuration
+R = TypeVar("R")
+
+
+def _code_digest() -> str:
+    """sqllint's own code as it is on disk (a checkout being edited invalidates the cache)."""
+    import sqlglot
+
+    import sqllint
+    import sqllint.rules
+
+    digest = hashlib.blake2b(f"{__version__}|{sqlglot.__version__}|{CACHE_VERSION}".encode(), digest_size=16)
+    for package in (sqllint, sqllint.rules):
+        for directory in package.__path__:
+            for root, dirs, files in os.walk(directory):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                for name in sorted(files):
+                    if name.endswith(".py"):
+                        info = os.stat(os.path.join(root, name))
+                        digest.update(f"{root}/{name}|{info.st_size}|{info.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def settings_digest(settings: Any) -> str:
+    parts = {f.name: repr(getattr(settings, f.name)) for f in dataclasses.fields(settings)
+             if f.name not in _NOT_SETTINGS}
+    text = json.dumps(parts, sort_keys=True) + _code_digest()
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _finding_to_json(finding: Finding) -> dict[str, Any]:
+    data = dataclasses.asdict(finding)
+    data["severity"] = int(finding.severity)
+    return data
+
+
+def _finding_from_json(data: dict[str, Any]) -> Finding:
+    return Finding(**{**data, "severity": Severity(data["severity"])})
+
+
+class ResultCache:
+    """Per-file results for one settings digest, loaded once and saved once per run."""
+
+    def __init__(self, directory: Path, settings: Any) -> None:
+        self.directory = directory
+        self.path = directory / f"results-{settings_digest(settings)}.json"
+        self.entries: dict[str, dict[str, Any]] = self._load()
+        self.used: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(data.get("files"), dict):
+            return {}
+        return data["files"]
+
+    @staticmethod
+    def _content_hash(source: SourceFile) -> str | None:
+        try:
+            with open(source.absolute, "rb") as handle:
+                return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+        except OSError:
+            return None  # unreadable: checked (and reported) every time
+
+    def check(self, files: Sequence[SourceFile], check: Callable[[Sequence[SourceFile]], list[R]],
+              make: Callable[..., R]) -> list[R]:
+        """Results for ``files`` in order: cached ones rebuilt with ``make``, the rest from ``check``."""
+        hashes = [self._content_hash(f) for f in files]
+        project = hashlib.blake2b(digest_size=16)
+        for source, content in zip(files, hashes):
+            if source.language in _PROJECT_LANGUAGES:
+                project.update(f"{source.path}|{content}\n".encode())
+        keys: list[str | None] = []
+        for source, content in zip(files, hashes):
+            if content is None:
+                keys.append(None)
+                continue
+            extra = project.hexdigest() if source.language in _PROJECT_LANGUAGES else ""
+            keys.append(hashlib.blake2b(f"{source.path}|{source.language}|{content}|{extra}".encode(),
+                                        digest_size=16).hexdigest())
+        results: list[R | None] = []
+        todo: list[int] = []
+        for index, key in enumerate(keys):
+            entry = self.entries.get(key) if key is not None else None
+            if entry is None:
+                results.append(None)
+                todo.append(index)
+                continue
+            try:
+                findings = [_finding_from_json(f) for f in entry["findings"]]
+                results.append(make(findings=findings, **entry["counts"]))
+                self.used.add(key)  # type: ignore[arg-type]
+                self.hits += 1
+            except (KeyError, TypeError, ValueError):
+                results.append(None)
+                todo.append(index)
+        self.misses = len(todo)
+        if todo:
+            for index, result in zip(todo, check([files[i] for i in todo])):
+                results[index] = result
+                key = keys[index]
+                if key is not None:
+                    self.entries[key] = self._entry(result)
+                    self.used.add(key)
+            self._save()
+        return results  # type: ignore[return-value]
+
+    @staticmethod
+    def _entry(result: Any) -> dict[str, Any]:
+        counts = {name: getattr(result, name) for name in ("queries", "statements", "parse_errors", "skipped")}
+        return {"findings": [_finding_to_json(f) for f in result.findings], "counts": counts}
+
+    def _save(self) -> None:
+        entries = self.entries
+        if len(entries) > MAX_ENTRIES:
+            entries = {key: value for key, value in entries.items() if key in self.used}
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            gitignore = self.directory / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("# Created by sqllint: the cache is local to this machine.\n*\n", encoding="utf-8")
+            handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.directory, prefix=".results.",
+                                                 suffix=".tmp", delete=False)
+            with handle:
+                json.dump({"version": CACHE_VERSION, "files": entries}, handle, separators=(",", ":"))
+            os.replace(handle.name, self.path)
+        except OSError:
+            pass  # a read-only checkout still gets its findings, just not a cache

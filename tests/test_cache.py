@@ -1,0 +1,107 @@
+"""The content-hash result cache: same answers warm as cold, invalidated by content, settings and code."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from sqllint.cache import ResultCache
+from sqllint.config import Config
+from sqllint.engine import FileResult, Settings, run
+from sqllint.files import SourceFile
+from sqllint.records import Finding, Severity
+from sqllint.registry import builtin_registry
+from tests.test_cli import invoke
+
+DAO = ('def f(cur, ids):\n'
+       '    for i in ids:\n'
+       '        cur.execute("SELECT * FROM users WHERE id = %s", (i,))\n'
+       '    cur.execute(f"SELECT id FROM t WHERE name = \'{ids}\'")\n')
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "dao.py").write_text(DAO, encoding="utf-8")
+    (tmp_path / "q.sql").write_text("SELECT id FROM t WHERE name LIKE '%x';\nSELECT 1 FROM (;\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_warm_run_gives_the_same_result_as_cold_and_skips_checking(tmp_path: Path, monkeypatch) -> None:
+    project = _project(tmp_path)
+    cache = project / ".sqllint_cache"
+    config = Config(root=project)
+    cold = run(["."], config, project, jobs=1, cache_dir=cache)
+    assert cold.findings and list(cache.glob("results-*.json")) and (cache / ".gitignore").exists()
+    import sqllint.engine as engine
+
+    def refuse(*_args: object, **_kwargs: object) -> list[FileResult]:
+        raise AssertionError("a cached file was checked again")
+
+    monkeypatch.setattr(engine, "check_files", refuse)
+    warm = run(["."], config, project, jobs=1, cache_dir=cache)
+    assert warm.findings == cold.findings and warm.stats == cold.stats
+    monkeypatch.undo()
+    assert run(["."], config, project, jobs=1).findings == cold.findings  # and the same as no cache at all
+
+
+def test_changed_content_and_changed_settings_are_checked_again(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    cache = project / ".sqllint_cache"
+    config = Config(root=project)
+    run(["."], config, project, jobs=1, cache_dir=cache)
+    (project / "q.sql").write_text("SELECT * FROM t;\n", encoding="utf-8")
+    assert {f.rule for f in run(["q.sql"], config, project, jobs=1, cache_dir=cache).findings} == {"S011"}
+    narrowed = dataclasses.replace(config, select=("S005",))
+    assert run(["."], narrowed, project, jobs=1, cache_dir=cache).findings == []
+    assert len(list(cache.glob("results-*.json"))) == 2  # one document per settings digest
+    severe = dataclasses.replace(config, severities={"S011": Severity.ERROR})
+    assert {f.severity for f in run(["q.sql"], severe, project, jobs=1, cache_dir=cache).findings} == {Severity.ERROR}
+
+
+def test_corrupt_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    cache = project / ".sqllint_cache"
+    config = Config(root=project)
+    cold = run(["."], config, project, jobs=1, cache_dir=cache)
+    document = next(cache.glob("results-*.json"))
+    for garbage in ("{not json", '{"version": 1, "files": {"x": 3}}', "[]"):
+        document.write_text(garbage, encoding="utf-8")
+        assert run(["."], config, project, jobs=1, cache_dir=cache).findings == cold.findings
+    data = json.loads(document.read_text(encoding="utf-8"))
+    first = next(iter(data["files"].values()))
+    first["findings"] = [{"rule": "bogus"}]  # an entry that does not rebuild: checked again
+    document.write_text(json.dumps(data), encoding="utf-8")
+    assert run(["."], config, project, jobs=1, cache_dir=cache).findings == cold.findings
+
+
+def test_mybatis_and_java_keys_cover_each_other_python_keys_do_not(tmp_path: Path) -> None:
+    files = []
+    for name, language in (("a.xml", "xml"), ("B.java", "java"), ("c.py", "python")):
+        (tmp_path / name).write_text(f"content of {name}", encoding="utf-8")
+        files.append(SourceFile(name, tmp_path / name, language))
+    settings = Settings.from_config(Config(root=tmp_path), builtin_registry())
+    checked: list[str] = []
+
+    def check(todo):  # type: ignore[no-untyped-def]
+        checked.extend(f.path for f in todo)
+        return [FileResult(findings=[Finding("S011", "select-star", Severity.INFO, f.path, 1, 1, "m")], queries=1)
+                for f in todo]
+
+    ResultCache(tmp_path / "c", settings).check(files, check, FileResult)
+    assert checked == ["a.xml", "B.java", "c.py"]
+    checked.clear()
+    results = ResultCache(tmp_path / "c", settings).check(files, check, FileResult)
+    assert checked == [] and [r.findings[0].path for r in results] == ["a.xml", "B.java", "c.py"]
+    (tmp_path / "B.java").write_text("changed", encoding="utf-8")
+    ResultCache(tmp_path / "c", settings).check(files, check, FileResult)
+    assert checked == ["a.xml", "B.java"]  # the mapper XML is resolved against the Java file
+
+
+def test_cli_uses_the_cache_unless_told_not_to(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    code, out, _ = invoke(["check", "--format", "json", "--no-cache"], project)
+    assert not (project / ".sqllint_cache").exists()
+    assert invoke(["check", "--format", "json"], project)[1] == out
+    assert (project / ".sqllint_cache").is_dir()
+    assert invoke(["check", "--format", "json"], project)[1] == out
