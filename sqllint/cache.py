@@ -54,8 +54,21 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+def _canonical(value: Any) -> Any:
+    """A form whose JSON is the same in every process (set order follows the per-process hash seed)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if isinstance(value, dict):
+        return sorted(([repr(k), _canonical(v)] for k, v in value.items()), key=lambda kv: kv[0])
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
+
+
 def settings_digest(settings: Any) -> str:
-    parts = {f.name: repr(getattr(settings, f.name)) for f in dataclasses.fields(settings)
+    parts = {f.name: _canonical(getattr(settings, f.name)) for f in dataclasses.fields(settings)
              if f.name not in _NOT_SETTINGS}
     text = json.dumps(parts, sort_keys=True) + _code_digest()
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

@@ -105,3 +105,16 @@ def test_cli_uses_the_cache_unless_told_not_to(tmp_path: Path) -> None:
     assert invoke(["check", "--format", "json"], project)[1] == out
     assert (project / ".sqllint_cache").is_dir()
     assert invoke(["check", "--format", "json"], project)[1] == out
+
+
+def test_settings_digest_is_the_same_in_every_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("from pathlib import Path; from sqllint.cache import settings_digest; from sqllint.config import Config; "
+            "from sqllint.engine import Settings; from sqllint.registry import builtin_registry; "
+            f"print(settings_digest(Settings.from_config(Config(root=Path({str(tmp_path)!r})), builtin_registry())))")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in (1, 2, 3)}
+    assert len(digests) == 1
