@@ -8,14 +8,17 @@ findings are compared.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqllint.baseline import BASELINE_NAME, QueryPlan, apply_baseline, relative_to
+from sqllint.baseline import (BASELINE_NAME, Baseline, Entry, Gone, QueryPlan, build_baseline, compare,
+                              load_baseline, write_baseline)
 from sqllint.changed import changed_files, within
 from sqllint.config import Config
 from sqllint.engine import RunResult, Stats, run
+from sqllint.records import Finding, Severity
+from sqllint.regression import DEFAULT_ROWS_FACTOR
 from sqllint.registry import Registry
 
 
@@ -52,6 +55,78 @@ def _in_scope(paths: Sequence[str], cwd: Path, root: Path) -> Callable[[str], bo
         absolute = (root / location).resolve()
         return any(absolute == r or r in absolute.parents for r in roots)
     return check
+
+
+@dataclass
+class GateOutcome:
+    findings: list[Finding]  # what to report
+    baselined: int
+    notes: list[str]  # for standard error: what was written, what no longer occurs
+
+
+def relative_to(root: Path, cwd: Path) -> Callable[[str], str]:
+    """Report paths (relative to the working directory) → paths relative to the project root."""
+    def convert(path: str) -> str:
+        absolute = (cwd / path).resolve()
+        try:
+            return absolute.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return Path(path).as_posix()
+    return convert
+
+
+def _describe_gone(gone: Sequence[Gone], limit: int = 20) -> list[str]:
+    lines = [f"  - {g.describe()}" for g in gone[:limit]]
+    if len(gone) > limit:
+        lines.append(f"  … and {len(gone) - limit} more")
+    return lines
+
+
+def _merge_partial(old: Entry, new: Entry | None) -> Entry:
+    """An entry only partly inside this run: what the run saw can add to it, never take away."""
+    if new is None:
+        return old
+    counts = {code: max(old.findings.get(code, 0), new.findings.get(code, 0))
+              for code in set(old.findings) | set(new.findings)}
+    return Entry(old.fingerprint, old.sql or new.sql, tuple(sorted(set(old.locations) | set(new.locations))),
+                 counts, {**old.names, **new.names}, new.plan or old.plan)
+
+
+def apply_baseline(findings: Sequence[Finding], path: Path, update: bool, relative: Callable[[str], str],
+                   in_scope: Callable[[str], bool], plans: Sequence[QueryPlan] = (),
+                   severities: Mapping[str, Severity] | None = None, enabled: frozenset[str] | None = None,
+                   rows_factor: float = DEFAULT_ROWS_FACTOR) -> GateOutcome:
+    """Filter ``findings`` through the baseline at ``path`` (or accept them into it, with ``update``).
+
+    ``in_scope`` says whether a root-relative path was part of this run. Only entries wholly inside the
+    run can be reported as gone or dropped; an entry whose query also occurs in files outside it keeps
+    its counts (``check --update-baseline app/`` or a pre-commit run on a few files leaves the rest
+    alone). A baseline that does not load raises ``BaselineError`` before anything is written.
+    """
+    previous = load_baseline(path) if path.exists() else Baseline()
+    touched = {k: e for k, e in previous.entries.items() if any(in_scope(p) for p in e.locations)}
+    whole = {k for k, e in touched.items() if all(in_scope(p) for p in e.locations)}
+    comparison = compare(Baseline(touched), findings, plans, relative, severities, enabled, rows_factor)
+    gone = [g for g in comparison.gone if g.fingerprint in whole]
+    if not update:
+        notes = []
+        if gone:
+            notes.append(f"sqllint: {len(gone)} baseline entr{'y' if len(gone) == 1 else 'ies'} "
+                         f"in {path.name} no longer occur (run with --update-baseline to drop them):")
+            notes += _describe_gone(gone)
+        return GateOutcome(comparison.findings, comparison.baselined, notes)
+    current = build_baseline(findings, plans, relative, previous if not plans else None)
+    merged = dict(current.entries)
+    for key, entry in previous.entries.items():
+        if key not in whole:  # outside this run, or partly: kept, and added to by what the run saw
+            merged[key] = _merge_partial(entry, merged.get(key))
+    write_baseline(path, Baseline(merged))
+    notes = [f"sqllint: wrote {path.name} ({len(merged)} entr{'y' if len(merged) == 1 else 'ies'}, "
+             f"{len(findings)} finding{'s' if len(findings) != 1 else ''} accepted)"]
+    if gone:
+        notes.append(f"sqllint: dropped what no longer occurs ({len(gone)}):")
+        notes += _describe_gone(gone)
+    return GateOutcome([], len(findings), notes)
 
 
 # The EXPLAIN stage plugs in here: given the static result, it returns the result with plan findings

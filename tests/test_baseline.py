@@ -222,3 +222,23 @@ def test_gate_with_plans_from_the_explain_hook_reports_regressions_before_after(
     assert json.loads((project / BASELINE_NAME).read_text())["queries"][fp]["plan"] == stored["plan"]
     gated_run(["."], config, project, GateOptions(update=True), registry, jobs=1, explain=hook(bad))
     assert json.loads((project / BASELINE_NAME).read_text())["queries"][fp]["plan"]["tables"][0]["access"] == "ALL"
+
+
+def test_a_run_on_some_files_neither_reports_nor_drops_what_other_files_hold(project: Path) -> None:
+    (project / "app" / "copy.py").write_text(DAO, encoding="utf-8")  # the same two queries in a second file
+    invoke(["baseline"], project)
+    counts = {f["rule"]: f["count"] for e in json.loads((project / BASELINE_NAME).read_text())["queries"].values()
+              for f in e["findings"]}
+    assert counts == {"S011": 2, "S005": 2}
+    (project / "app" / "copy.py").write_text("x = 1\n", encoding="utf-8")  # fixed in one file only
+    code, _, err = invoke(["check", "app/copy.py"], project)
+    assert code == 0 and "no longer occur" not in err  # the queries live on in app/dao.py
+    invoke(["check", "--update-baseline", "app/copy.py"], project)
+    after = json.loads((project / BASELINE_NAME).read_text())["queries"]
+    assert {f["rule"]: f["count"] for e in after.values() for f in e["findings"]} == {"S011": 2, "S005": 2}
+    code, _, err = invoke(["check"], project)  # the full run sees one of each: reported as partly gone
+    assert code == 0 and "2 baseline entries" in err and "app/copy.py" in err
+    invoke(["check", "--update-baseline"], project)
+    after = json.loads((project / BASELINE_NAME).read_text())["queries"]
+    assert {f["rule"]: f["count"] for e in after.values() for f in e["findings"]} == {"S011": 1, "S005": 1}
+    assert all(e["locations"] == ["app/dao.py"] for e in after.values())
