@@ -160,7 +160,8 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
         return GateResult(result, notes)
     settings_enabled = config.enabled_codes(registry)
     severities = {r.code: config.severities.get(r.code, r.severity) for r in registry.rules}
-    rows_factor = config.options_for("R001", registry)["rows-factor"]
+    rows_factor = (config.options_for("R001", registry)["rows-factor"] if registry.get("R001") is not None
+                   else DEFAULT_ROWS_FACTOR)
     outcome = apply_baseline(result.findings, path, options.update, relative_to(config.root, cwd),
                              _in_scope(targets if options.diff_base is not None else paths, cwd, config.root),
                              plans, severities, settings_enabled, rows_factor)
