@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqllint.baseline import (BASELINE_NAME, Baseline, Entry, Gone, QueryPlan, build_baseline, compare,
-                              load_baseline, write_baseline)
+from sqllint.baseline import (BASELINE_NAME, Baseline, BaselineError, Entry, Gone, QueryPlan, build_baseline,
+                              compare, load_baseline, write_baseline)
 from sqllint.changed import changed_files, within
 from sqllint.config import Config
 from sqllint.engine import RunResult, Stats, run
@@ -41,7 +41,10 @@ class GateResult:
 def baseline_path(config: Config, options: GateOptions, cwd: Path) -> Path | None:
     """The baseline file in use: ``--baseline``, else ``sqllint.baseline.json`` at the project root."""
     if options.baseline is not None:
-        return options.baseline if options.baseline.is_absolute() else cwd / options.baseline
+        named = options.baseline if options.baseline.is_absolute() else cwd / options.baseline
+        if not named.exists() and not options.update:  # a typo must not silently report everything
+            raise BaselineError(f"{options.baseline}: baseline file not found (create it with --update-baseline)")
+        return named
     if not options.use_baseline:
         return None
     default = config.root / BASELINE_NAME

@@ -131,6 +131,8 @@ def test_explicit_baseline_file_and_missing_one(project: Path) -> None:
     assert not (project / BASELINE_NAME).exists()
     assert report(project, "--baseline", "ci/base.json")[:2] == (0, [])
     assert report(project)[0] == 1  # the default location holds no baseline
+    code, _, err = invoke(["check", "--baseline", "ci/typo.json"], project)
+    assert code == 2 and "ci/typo.json: baseline file not found" in err
 
 
 def test_interrupted_write_leaves_the_old_file_and_no_temporary(project: Path, monkeypatch) -> None:
