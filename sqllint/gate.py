@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqllint.baseline import (BASELINE_NAME, Baseline, BaselineError, Entry, Gone, QueryPlan, build_baseline,
                               compare, load_baseline, write_baseline)
@@ -133,15 +134,18 @@ def apply_baseline(findings: Sequence[Finding], path: Path, update: bool, relati
 
 
 # The EXPLAIN stage plugs in here: given the static result, it returns the result with plan findings
-# merged in and the plans it saw (``sqllint.baseline.query_plans(outcome.explained)``).
+# merged in and the plans it saw (``sqllint.baseline.query_plans(outcome.explained)``). It needs the
+# parsed statements, so the caller also passes ``run_options={"keep_parsed": True}``.
 ExplainHook = Callable[[RunResult], tuple[RunResult, Sequence[QueryPlan]]]
 
 
 def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOptions, registry: Registry,
-              jobs: int | None = None, explain: ExplainHook | None = None) -> GateResult:
+              jobs: int | None = None, explain: ExplainHook | None = None,
+              run_options: Mapping[str, Any] | None = None) -> GateResult:
     """Run the engine on ``paths`` (narrowed by ``--diff-base``), EXPLAIN when asked, apply the baseline.
 
-    Raises ``DiffBaseError`` and ``BaselineError`` for the CLI to turn into exit code 2.
+    ``run_options`` are passed on to ``engine.run``. Raises ``DiffBaseError`` and ``BaselineError``
+    for the CLI to turn into exit code 2.
     """
     paths = list(paths) or ["."]
     targets = paths
@@ -153,8 +157,8 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
         notes.append(f"sqllint: --diff-base {options.diff_base}: {len(targets)} changed file(s) to check")
     # The EXPLAIN stage needs every parsed statement, which cached files do not have.
     cache_dir = options.cache_dir if explain is None else None
-    result = (run(targets, config, cwd, jobs=jobs, registry=registry, cache_dir=cache_dir) if targets
-              else RunResult([], Stats()))
+    result = (run(targets, config, cwd, jobs=jobs, registry=registry, cache_dir=cache_dir, **(run_options or {}))
+              if targets else RunResult([], Stats()))
     plans: Sequence[QueryPlan] = ()
     if explain is not None:
         result, plans = explain(result)

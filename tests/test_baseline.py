@@ -244,3 +244,30 @@ def test_a_run_on_some_files_neither_reports_nor_drops_what_other_files_hold(pro
     after = json.loads((project / BASELINE_NAME).read_text())["queries"]
     assert {f["rule"]: f["count"] for e in after.values() for f in e["findings"]} == {"S011": 1, "S005": 1}
     assert all(e["locations"] == ["app/dao.py"] for e in after.values())
+
+
+def test_gate_passes_run_options_to_the_engine(project: Path, monkeypatch) -> None:
+    import sqllint.gate as gate
+    from sqllint.config import load_config
+    from sqllint.engine import RunResult, Stats
+    from sqllint.registry import builtin_registry
+
+    seen: dict[str, object] = {}
+
+    def fake_run(*_args: object, **kwargs: object) -> RunResult:
+        seen.update(kwargs)
+        return RunResult([], Stats())
+
+    monkeypatch.setattr(gate, "run", fake_run)
+    registry = builtin_registry()
+    hook_calls: list[RunResult] = []
+
+    def explain(result: RunResult):  # type: ignore[no-untyped-def]
+        hook_calls.append(result)
+        return result, []
+
+    gate.gated_run(["."], load_config(registry, project), project,
+                   gate.GateOptions(cache_dir=project / "c"), registry, explain=explain,
+                   run_options={"keep_parsed": True})
+    assert seen["keep_parsed"] is True and seen["cache_dir"] is None  # no cache when explaining
+    assert len(hook_calls) == 1
