@@ -25,7 +25,7 @@ PARSER = SqlParser()
 TABLES = ("users", "orders", "order_items", "products")
 COLUMNS = ("id", "user_id", "status", "created_at", "total", "name")
 OPERATORS = ("=", "<>", "<", ">=", "LIKE")
-STYLES = ("?", "%s", ":name", "%(name)s", "literal")
+STYLES = ("?", "%s", ":name", "%(name)s", "#{name}", "literal")  # JDBC, DB-API, SQLAlchemy, MyBatis
 
 
 @dataclass(frozen=True)
