@@ -1,10 +1,13 @@
-"""The pre-commit hooks, run by the real `pre-commit` tool in a throwaway git repository.
+"""The pre-commit hooks, run by the real `pre-commit` tool in throwaway git repositories.
 
-The hooks come from this repository's .pre-commit-hooks.yaml. To stay offline (pre-commit would build a
-virtualenv and pip-install sqllint for a `language: python` hook), the test repository declares them as
-`repo: local` hooks copied field for field from the manifest, with `language: system` and the entry
-pointing at this environment's sqllint; everything else (file types, filename passing, serial runs,
---force-exclude, stages) is pre-commit's own behaviour on our manifest.
+Two ways, both offline:
+
+- `repo: <this repository>` at its HEAD commit, exactly as a user would: pre-commit clones it, builds a
+  virtualenv and pip-installs sqllint into it (setuptools from virtualenv's bundled wheels, the runtime
+  dependencies found already installed through PYTHONPATH, so no index is needed);
+- `repo: local` hooks copied field for field from .pre-commit-hooks.yaml with `language: system` and
+  this environment's sqllint, which makes the many behaviour checks (file types, filename passing,
+  --force-exclude, stages) fast, since nothing is installed.
 """
 
 from __future__ import annotations
@@ -104,3 +107,51 @@ def test_explain_hook_runs_on_manual_stage_and_is_static_without_a_dsn(repo: tup
     assert done.returncode == 1 and "No hook with id `sqllint-explain` in stage `pre-commit`" in done.stdout
     done = pre_commit(work, env, "sqllint-explain", "--all-files", "--hook-stage", "manual")
     assert done.returncode == 1 and "legacy.sql" in done.stdout and "S005" in done.stdout
+
+
+def _dependency_dir(target: Path) -> Path:
+    """sqllint's runtime dependencies, as already installed here, linked into one directory for PYTHONPATH:
+    the hook environment then finds them installed and pip needs no index."""
+    import importlib.metadata as metadata
+    import re
+
+    target.mkdir()
+    wanted = [re.split(r"[\s;<>=!~\[]", req, maxsplit=1)[0] for req in metadata.requires("sqllint") or []
+              if "extra ==" not in req and (sys.version_info < (3, 11) or "tomli" not in req)]
+    for name in wanted:
+        dist = metadata.distribution(name)
+        tops = {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}
+        for top in tops:
+            source = Path(str(dist.locate_file(top)))
+            if source.exists() and not (target / top).exists():
+                (target / top).symlink_to(source)
+    return target
+
+
+def test_hooks_install_from_this_repository_as_pre_commit_would(tmp_path: Path) -> None:
+    """`repo: <this repository>` at its HEAD commit: pre-commit clones it, builds a virtualenv and pip-installs
+    sqllint into it, offline (setuptools from virtualenv's bundled wheels, dependencies already present)."""
+    import virtualenv
+
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    work = tmp_path / "project"
+    work.mkdir()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"), "PRE_COMMIT_COLOR": "never",
+           "PYTHONPATH": str(_dependency_dir(tmp_path / "deps")), "PIP_NO_INDEX": "1",
+           "PIP_FIND_LINKS": str(Path(virtualenv.__file__).parent / "seed" / "wheels" / "embed"),
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env.pop("SQLLINT_DSN", None)
+    (work / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{
+        "repo": str(REPO), "rev": head.strip(), "hooks": [{"id": "sqllint"}]}]}), encoding="utf-8")
+    (work / "q.sql").write_text("SELECT id FROM t WHERE name LIKE '%x';\n", encoding="utf-8")
+    (work / "ok.py").write_text('def f(cur):\n    cur.execute("SELECT id FROM t WHERE id = %s", (1,))\n')
+    git(work, env, "init", "-q")
+    git(work, env, "add", ".")
+    done = pre_commit(work, env, "--all-files")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "sqllint" in done.stdout and "Failed" in done.stdout and "q.sql" in done.stdout and "S005" in done.stdout
+    (work / "q.sql").write_text("SELECT id FROM t WHERE name LIKE 'x%';\n", encoding="utf-8")
+    git(work, env, "add", ".")
+    done = pre_commit(work, env, "--all-files")
+    assert done.returncode == 0 and "Passed" in done.stdout, done.stdout + done.stderr
