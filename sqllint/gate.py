@@ -41,6 +41,8 @@ class GateResult:
 
 def baseline_path(config: Config, options: GateOptions, cwd: Path) -> Path | None:
     """The baseline file in use: ``--baseline``, else ``sqllint.baseline.json`` at the project root."""
+    if options.update and not options.use_baseline:
+        raise BaselineError("--update-baseline and --no-baseline cannot be used together")
     if options.baseline is not None:
         named = options.baseline if options.baseline.is_absolute() else cwd / options.baseline
         if not named.exists() and not options.update:  # a typo must not silently report everything

@@ -131,6 +131,7 @@ def test_explicit_baseline_file_and_missing_one(project: Path) -> None:
     assert not (project / BASELINE_NAME).exists()
     assert report(project, "--baseline", "ci/base.json")[:2] == (0, [])
     assert report(project)[0] == 1  # the default location holds no baseline
+    assert invoke(["check", "--update-baseline", "--no-baseline"], project)[0] == 2
     code, _, err = invoke(["check", "--baseline", "ci/typo.json"], project)
     assert code == 2 and "ci/typo.json: baseline file not found" in err
 
