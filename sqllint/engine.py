@@ -73,6 +73,7 @@ class Stats:
     statements: int = 0
     parse_errors: int = 0
     skipped_files: int = 0
+    baselined: int = 0  # findings not reported because the baseline holds them (set by sqllint.gate)
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))

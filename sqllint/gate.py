@@ -177,4 +177,5 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
     notes += outcome.notes
     if outcome.baselined and not options.update:
         notes.append(f"sqllint: {outcome.baselined} finding(s) already in {path.name} not shown")
-    return GateResult(dataclasses.replace(result, findings=outcome.findings), notes, outcome.baselined)
+    stats = dataclasses.replace(result.stats, baselined=outcome.baselined)
+    return GateResult(dataclasses.replace(result, findings=outcome.findings, stats=stats), notes, outcome.baselined)

@@ -39,6 +39,8 @@ def test_baseline_accepts_current_findings_and_check_reports_only_new_ones(proje
     assert code == 0 and "wrote sqllint.baseline.json (2 entries, 2 findings accepted)" in err
     code, found, err = report(project)
     assert (code, found) == (0, []) and "2 finding(s) already in" in err
+    assert json.loads(invoke(["check", "--format", "json"], project)[1])["stats"]["baselined"] == 2
+    assert "(2 known findings in the baseline)" in invoke(["check", "--format", "markdown"], project)[1]
     # The same query moved down (and its file edited around it) is still the baselined one.
     (project / "app" / "dao.py").write_text("import os\n\n\n" + DAO.replace("%s", "%(id)s"), encoding="utf-8")
     assert report(project)[:2] == (0, [])

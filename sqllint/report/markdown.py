@@ -38,14 +38,16 @@ def render_markdown(result: RunResult) -> str:
     by_severity = Counter(f.severity for f in findings)
     stats = result.stats
     lines = ["## sqllint", ""]
+    accepted = getattr(stats, "baselined", 0)
+    known = f" ({accepted} known finding{'s' if accepted != 1 else ''} in the baseline)" if accepted else ""
     if not findings:
-        lines.append(f"✅ No new findings in {stats.statements} statements from {stats.files} files.")
+        lines.append(f"✅ No new findings in {stats.statements} statements from {stats.files} files{known}.")
         return "\n".join(lines) + "\n"
     counts = ", ".join(f"{_ICONS[s]} {by_severity[s]} {s}" for s in sorted(by_severity, reverse=True))
     lines += [f"**{len(findings)} new finding{'s' if len(findings) != 1 else ''}** ({counts}) in "
               f"{stats.statements} statements from {stats.files} files; "
               f"{len(regressions)} plan regression{'s' if len(regressions) != 1 else ''}, "
-              f"{len(improvements)} improvement{'s' if len(improvements) != 1 else ''}.", ""]
+              f"{len(improvements)} improvement{'s' if len(improvements) != 1 else ''}{known}.", ""]
     if regressions:
         lines += ["### Plan regressions", "", *_plan_rows(regressions), ""]
     if improvements:
