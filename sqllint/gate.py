@@ -39,6 +39,18 @@ class GateResult:
     baselined: int = 0
 
 
+def project_root(config: Config, cwd: Path) -> Path:
+    """Where the baseline lives and what its paths are relative to: the config file's directory, else
+    the enclosing git work tree, else the working directory (so ``check`` finds the same baseline from
+    any subdirectory)."""
+    if config.source is not None:
+        return config.root
+    for candidate in (cwd, *cwd.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return cwd
+
+
 def baseline_path(config: Config, options: GateOptions, cwd: Path) -> Path | None:
     """The baseline file in use: ``--baseline``, else ``sqllint.baseline.json`` at the project root."""
     if options.update and not options.use_baseline:
@@ -50,7 +62,7 @@ def baseline_path(config: Config, options: GateOptions, cwd: Path) -> Path | Non
         return named
     if not options.use_baseline:
         return None
-    default = config.root / BASELINE_NAME
+    default = project_root(config, cwd) / BASELINE_NAME
     return default if (default.exists() or options.update) else None
 
 
@@ -171,8 +183,9 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
     severities = {r.code: config.severities.get(r.code, r.severity) for r in registry.rules}
     rows_factor = (config.options_for("R001", registry)["rows-factor"] if registry.get("R001") is not None
                    else DEFAULT_ROWS_FACTOR)
-    outcome = apply_baseline(result.findings, path, options.update, relative_to(config.root, cwd),
-                             _in_scope(targets if options.diff_base is not None else paths, cwd, config.root),
+    root = project_root(config, cwd)
+    outcome = apply_baseline(result.findings, path, options.update, relative_to(root, cwd),
+                             _in_scope(targets if options.diff_base is not None else paths, cwd, root),
                              plans, severities, settings_enabled, rows_factor)
     notes += outcome.notes
     if outcome.baselined and not options.update:

@@ -274,3 +274,14 @@ def test_gate_passes_run_options_to_the_engine(project: Path, monkeypatch) -> No
                    run_options={"keep_parsed": True})
     assert seen["keep_parsed"] is True and seen["cache_dir"] is None  # no cache when explaining
     assert len(hook_calls) == 1
+
+
+def test_the_same_baseline_is_found_from_a_subdirectory_of_a_git_repository(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # a work tree without any config file
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "dao.py").write_text(DAO, encoding="utf-8")
+    invoke(["baseline"], tmp_path)
+    document = json.loads((tmp_path / BASELINE_NAME).read_text())
+    assert {loc for e in document["queries"].values() for loc in e["locations"]} == {"app/dao.py"}
+    code, _, err = invoke(["check", "--format", "json", "."], tmp_path / "app")
+    assert code == 0 and "2 finding(s) already in" in err and "no longer occur" not in err
