@@ -45,8 +45,8 @@ def test_config_command_names_the_origin_of_every_value(project: Path) -> None:
     code, out, _ = invoke(["config"], project)
     assert code == 0
     lines = {line.split(" = ")[0]: line for line in out.splitlines() if " = " in line}
-    assert lines["fail-on"].endswith('"error"  # pyproject.toml [tool.sqllint] fail-on') or \
-        'fail-on = "error"' in lines["fail-on"] and "pyproject.toml [tool.sqllint] fail-on" in lines["fail-on"]
+    assert lines["fail-on"].startswith('fail-on = "error"')
+    assert lines["fail-on"].endswith("# pyproject.toml [tool.sqllint] fail-on")
     assert "# default" in lines["max-variants"] and "# default" in lines["select"]
     assert "[tool.sqllint.rules.wide-join] threshold" in lines["rules.S002.threshold"]
     assert str(project / "pyproject.toml") in out
