@@ -196,3 +196,11 @@ def test_stable_across_code_moves(tmp_path: Path, shape: Shape, blank_lines: int
     found = {(Path(f.path).name, f.fingerprint) for f in result.findings}
     assert {name for name, _ in found} == {"original.py", "moved.py"}, result.findings
     assert {fp for _, fp in found} == {fingerprint(sql)}
+
+
+def test_same_query_in_a_sql_file_and_in_python_code_has_one_fingerprint(tmp_path: Path) -> None:
+    (tmp_path / "dao.py").write_text(
+        'def f(cur, x):\n    cur.execute("SELECT * FROM users WHERE id = %s AND status = %s", (x, 1))\n')
+    (tmp_path / "report.sql").write_text("select *\n  from USERS\n where id = 42 and status = 'new';\n")
+    result = run([str(tmp_path)], Config(root=tmp_path, select=("S011",)), tmp_path, jobs=1)
+    assert len(result.findings) == 2 and len({f.fingerprint for f in result.findings}) == 1
