@@ -113,7 +113,7 @@ def _merge_partial(old: Entry, new: Entry | None) -> Entry:
 def apply_baseline(findings: Sequence[Finding], path: Path, update: bool, relative: Callable[[str], str],
                    in_scope: Callable[[str], bool], plans: Sequence[QueryPlan] = (),
                    severities: Mapping[str, Severity] | None = None, enabled: frozenset[str] | None = None,
-                   rows_factor: float = DEFAULT_ROWS_FACTOR) -> GateOutcome:
+                   rows_factor: float = DEFAULT_ROWS_FACTOR, previous: Baseline | None = None) -> GateOutcome:
     """Filter ``findings`` through the baseline at ``path`` (or accept them into it, with ``update``).
 
     ``in_scope`` says whether a root-relative path was part of this run. Only entries wholly inside the
@@ -121,7 +121,8 @@ def apply_baseline(findings: Sequence[Finding], path: Path, update: bool, relati
     its counts (``check --update-baseline app/`` or a pre-commit run on a few files leaves the rest
     alone). A baseline that does not load raises ``BaselineError`` before anything is written.
     """
-    previous = load_baseline(path) if path.exists() else Baseline()
+    if previous is None:
+        previous = load_baseline(path) if path.exists() else Baseline()
     touched = {k: e for k, e in previous.entries.items() if any(in_scope(p) for p in e.locations)}
     whole = {k for k, e in touched.items() if all(in_scope(p) for p in e.locations)}
     comparison = compare(Baseline(touched), findings, plans, relative, severities, enabled, rows_factor)
@@ -164,6 +165,9 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
     paths = list(paths) or ["."]
     targets = paths
     notes: list[str] = []
+    # A bad baseline (or a bad --baseline) fails before minutes of checking and EXPLAIN, not after.
+    path = baseline_path(config, options, cwd)
+    previous = load_baseline(path) if path is not None and path.exists() else None
     if options.diff_base is not None:
         targets = within(changed_files(options.diff_base, cwd), paths, cwd)
         # Changed files are named explicitly, so excludes must still apply to them.
@@ -176,7 +180,6 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
     plans: Sequence[QueryPlan] = ()
     if explain is not None:
         result, plans = explain(result)
-    path = baseline_path(config, options, cwd)
     if path is None:
         return GateResult(result, notes)
     settings_enabled = config.enabled_codes(registry)
@@ -186,7 +189,7 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
     root = project_root(config, cwd)
     outcome = apply_baseline(result.findings, path, options.update, relative_to(root, cwd),
                              _in_scope(targets if options.diff_base is not None else paths, cwd, root),
-                             plans, severities, settings_enabled, rows_factor)
+                             plans, severities, settings_enabled, rows_factor, previous)
     notes += outcome.notes
     if outcome.baselined and not options.update:
         notes.append(f"sqllint: {outcome.baselined} finding(s) already in {path.name} not shown")

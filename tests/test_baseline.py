@@ -285,3 +285,19 @@ def test_the_same_baseline_is_found_from_a_subdirectory_of_a_git_repository(tmp_
     assert {loc for e in document["queries"].values() for loc in e["locations"]} == {"app/dao.py"}
     code, _, err = invoke(["check", "--format", "json", "."], tmp_path / "app")
     assert code == 0 and "2 finding(s) already in" in err and "no longer occur" not in err
+
+
+def test_a_corrupt_baseline_fails_before_any_checking(project: Path, monkeypatch) -> None:
+    import sqllint.gate as gate
+    from sqllint.config import load_config
+    from sqllint.registry import builtin_registry
+
+    (project / BASELINE_NAME).write_text('{"version": 1, "queries": [', encoding="utf-8")
+
+    def never(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the files were checked before the baseline was read")
+
+    monkeypatch.setattr(gate, "run", never)
+    registry = builtin_registry()
+    with pytest.raises(BaselineError, match="not valid JSON"):
+        gate.gated_run(["."], load_config(registry, project), project, gate.GateOptions(update=True), registry)
