@@ -171,8 +171,11 @@ class ResultCache:
                 gitignore.write_text("# Created by sqllint: the cache is local to this machine.\n*\n", encoding="utf-8")
             handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.directory, prefix=".results.",
                                                  suffix=".tmp", delete=False)
+        except OSError:
+            return  # a read-only checkout still gets its findings, just not a cache
+        try:
             with handle:
                 json.dump({"version": CACHE_VERSION, "files": entries}, handle, separators=(",", ":"))
-            os.replace(handle.name, self.path)
+            os.replace(handle.name, self.path)  # atomic: a concurrent run reads the old or the new document
         except OSError:
-            pass  # a read-only checkout still gets its findings, just not a cache
+            Path(handle.name).unlink(missing_ok=True)

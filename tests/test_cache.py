@@ -118,3 +118,12 @@ def test_settings_digest_is_the_same_in_every_process(tmp_path: Path) -> None:
                               env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
                for seed in (1, 2, 3)}
     assert len(digests) == 1
+
+
+def test_an_unwritable_cache_directory_only_costs_the_cache(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    blocker = project / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be", encoding="utf-8")
+    config = Config(root=project)
+    expected = run(["."], config, project, jobs=1).findings
+    assert run(["."], config, project, jobs=1, cache_dir=blocker / "cache").findings == expected
