@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqllint.records import Severity
+from sqllint.explain.settings import DEFAULT_DSN_ENV, ExplainConfigError, ExplainSettings, dsn_env_name, explain_settings
 from sqllint.registry import Registry
 
 if sys.version_info >= (3, 11):
@@ -53,6 +54,8 @@ class Config:
     severities: Mapping[str, Severity] = field(default_factory=dict)  # code → override
     root: Path = field(default_factory=Path.cwd)  # where relative patterns are anchored
     source: Path | None = None  # the config file, if any
+    dsn_env: str = DEFAULT_DSN_ENV  # environment variable holding the staging DSN (never the DSN itself)
+    explain: ExplainSettings = field(default_factory=ExplainSettings)  # [tool.sqllint.explain]
 
     def options_for(self, code: str, registry: Registry) -> dict[str, Any]:
         merged = registry[code].defaults()
@@ -168,6 +171,14 @@ def from_mapping(data: Mapping[str, Any], registry: Registry, root: Path, source
             values["respect_gitignore"] = _bool(key, value)
         elif name == "force-exclude":
             values["force_exclude"] = _bool(key, value)
+        elif name in ("dsn-env", "explain"):
+            try:
+                if name == "dsn-env":
+                    values["dsn_env"] = dsn_env_name(key, value)
+                else:
+                    values["explain"] = explain_settings(f"{where}.explain", value)
+            except ExplainConfigError as error:
+                raise ConfigError(str(error)) from None
         elif name == "rules":
             values["rule_options"], values["severities"] = _rules_table(f"{where}.rules", value, registry)
         else:

@@ -7,13 +7,14 @@ variant where it appears (the one with most optional parts absent), or is None w
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pathspec
 
@@ -24,6 +25,9 @@ from sqllint.parse import SqlParser
 from sqllint.records import Finding, ParsedQuery, Query, Scope, Severity
 from sqllint.registry import Registry, Rule, Violation, builtin_registry
 from sqllint.suppress import is_suppressed, sql_suppressions
+
+if TYPE_CHECKING:
+    from sqllint.extract.project import ProjectIndex
 
 PARALLEL_MIN_FILES = 48  # below this, starting workers costs more than it saves
 SQL_EXCERPT_LIMIT = 500
@@ -40,6 +44,8 @@ class Settings:
     max_variants: int
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...]
     root: str
+    project: ProjectIndex | None = None  # built by run() before the files are checked
+    keep_parsed: bool = False  # hand parsed statements back for the EXPLAIN stage
 
     @staticmethod
     def from_config(config: Config, registry: Registry) -> Settings:
@@ -64,6 +70,7 @@ class FileResult:
     statements: int = 0
     parse_errors: int = 0
     skipped: bool = False
+    parsed: list[ParsedQuery] = field(default_factory=list)  # only when Settings.keep_parsed
 
 
 @dataclass
@@ -83,6 +90,7 @@ class Stats:
 class RunResult:
     findings: list[Finding]
     stats: Stats
+    parsed: list[ParsedQuery] = field(default_factory=list)  # statements, when run(keep_parsed=True)
 
     def exit_code(self, fail_on: Severity) -> int:
         return 1 if any(f.severity >= fail_on for f in self.findings) else 0
@@ -113,7 +121,8 @@ class FileChecker:
             result.skipped = True
             self._add_problem(result, source.path, Problem("E003", 1, 1, read.note or "not read"))
             return self._filter_file(result, source)
-        extraction = extract_source(read.data, source.path, source.language, ExtractOptions(self.settings.max_variants))
+        extraction = extract_source(read.data, source.path, source.language, ExtractOptions(self.settings.max_variants,
+                                                                                               self.settings.project))
         for problem in extraction.problems:
             self._add_problem(result, source.path, problem)
         result.queries = len(extraction.queries)
@@ -127,6 +136,8 @@ class FileChecker:
         parsed = list(self.parser.parse_queries(checkable))
         raw: list[tuple[Rule, Violation, ParsedQuery]] = []
         for item in parsed:
+            if item.query.resolved_from is not None:
+                continue  # checked where the statement is defined; the scope rules below still read it
             if item.error is not None:
                 result.parse_errors += 1
                 self._parse_problem(result, item)
@@ -141,6 +152,8 @@ class FileChecker:
                 for violation in self._run_rule(rule, scope, scope.queries[0], result):
                     raw.append((rule, violation, violation.query or scope.queries[0]))
         result.findings.extend(self._fold_variants(raw, parsed))
+        if self.settings.keep_parsed:
+            result.parsed = [item for item in parsed if item.tree is not None]
         return self._filter_file(result, source)
 
     def _run_rule(self, rule: Rule, subject: ParsedQuery | Scope, anchor: ParsedQuery,
@@ -264,7 +277,10 @@ def _worker_init(settings: Settings) -> None:
 
 def _worker_check(batch: list[SourceFile]) -> list[FileResult]:
     assert _worker_checker is not None
-    return [_worker_checker.check(source) for source in batch]
+    results = [_worker_checker.check(source) for source in batch]
+    for result in results:  # trees and their memos stay in the worker; the EXPLAIN stage re-parses
+        result.parsed = [dataclasses.replace(item, tree=None, _nodes={}, _memo={}) for item in result.parsed]
+    return results
 
 
 def default_jobs() -> int:
@@ -285,16 +301,21 @@ def check_files(files: Sequence[SourceFile], settings: Settings, jobs: int) -> l
 
 
 def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None,
-        registry: Registry | None = None, cache_dir: Path | None = None) -> RunResult:
+        registry: Registry | None = None, keep_parsed: bool = False, cache_dir: Path | None = None) -> RunResult:
     """Check the files under ``paths``. With ``cache_dir``, files whose content and settings are unchanged
     are not checked again (``sqllint.cache``); leave it None when ``keep_parsed`` is needed."""
     registry = registry or builtin_registry()
-    settings = Settings.from_config(config, registry)
+    settings = dataclasses.replace(Settings.from_config(config, registry), keep_parsed=keep_parsed)
     exclude = tuple(config.exclude) + tuple(config.extend_exclude)
     found = discover(list(paths), cwd, config.root, exclude, SUFFIXES, config.respect_gitignore,
                      config.force_exclude)
+    if any(f.language in ("xml", "java") for f in found.files):
+        from sqllint.extract.project import build_index  # only MyBatis/Java projects pay for the pre-pass
+
+        settings = dataclasses.replace(settings, project=build_index(found.files, settings.max_file_size))
     findings: list[Finding] = []
     stats = Stats()
+    parsed: list[ParsedQuery] = []
     if "E003" in settings.enabled:
         rule = registry["E003"]
         findings += [Finding("E003", rule.name, settings.severities["E003"], note.path, note.line, 1, note.message)
@@ -309,6 +330,7 @@ def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None
             found.files, lambda todo: check_files(todo, settings, workers), FileResult)
     for result in results:
         findings.extend(result.findings)
+        parsed.extend(result.parsed)
         stats.files += 1
         stats.queries += result.queries
         stats.statements += result.statements
@@ -316,4 +338,4 @@ def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None
         stats.skipped_files += int(result.skipped)
     stats.skipped_files += len(found.notes)
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings, stats)
+    return RunResult(findings, stats, parsed)

@@ -113,6 +113,10 @@ class Query:
     # Line offset from ``line`` to the first line of ``raw`` inside the file, when the SQL text itself
     # sits in the file verbatim (.sql files); lets parse errors point at the exact line.
     text_line_offset: int | None = None
+    # Set on a call site that runs a statement defined elsewhere (a Java call of a MyBatis mapper
+    # method: its "namespace.id"). Statement rules already ran where it is defined; only scope rules
+    # (mergeable, N+1) read it here.
+    resolved_from: str | None = None
 
     @property
     def site(self) -> tuple[str, int, int]:

@@ -4,7 +4,9 @@ A rule is a plain function decorated with ``@rule(...)``. What it reads is decla
 
 - ``query``: ``check(query: ParsedQuery, options) -> Iterable[Violation]``, once per parsed statement;
 - ``scope``: ``check(scope: Scope, options) -> Iterable[Violation]``, once per function/method;
-- ``source``: no check; findings are raised by the engine (parse errors, unreadable files).
+- ``source``: no check; findings are raised by the engine (parse errors, unreadable files);
+- ``plan``: ``check(subject: sqllint.explain.subject.PlanSubject, options) -> Iterable[Violation]``, once
+  per explained statement, by the EXPLAIN stage (``sqllint.explain``) when a database is reachable.
 
 The docstring is the rule's documentation: its first line is the summary, ``## Why is this bad?`` the
 rationale, and fenced blocks tagged ``sql bad`` / ``sql good`` / ``python bad`` / ``python good`` are
@@ -27,7 +29,7 @@ from sqllint.records import ParsedQuery, Severity
 
 RULE_CODE = re.compile(r"^[A-Z]\d{3}$")
 RULE_NAME = re.compile(r"^[a-z]+(?:-[a-z0-9]+)*$")
-TARGETS = ("query", "scope", "source")
+TARGETS = ("query", "scope", "source", "plan")
 
 
 @dataclass(frozen=True)

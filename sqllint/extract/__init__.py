@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqllint.extract.python import extract_python
 from sqllint.extract.sqlfile import extract_sql
 from sqllint.files import decode_text
 from sqllint.records import Query
+
+if TYPE_CHECKING:
+    from sqllint.extract.project import ProjectIndex
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Problem:
 @dataclass(frozen=True)
 class ExtractOptions:
     max_variants: int = 32
+    project: ProjectIndex | None = None  # cross-file MyBatis knowledge (includes, mapper statements)
 
 
 @dataclass
@@ -65,8 +70,27 @@ def _from_python(data: bytes, path: str, options: ExtractOptions) -> FileExtract
     return result
 
 
-EXTRACTORS: Mapping[str, Extractor] = {"sql": _from_sql, "python": _from_python}
-SUFFIXES: Mapping[str, str] = {".sql": "sql", ".py": "python", ".pyw": "python"}
+def _from_xml(data: bytes, path: str, options: ExtractOptions) -> FileExtraction:
+    from sqllint.extract.mybatis import extract_mybatis  # imported on first use: most runs have no XML
+
+    return extract_mybatis(data, path, options)
+
+
+def _from_java(data: bytes, path: str, options: ExtractOptions) -> FileExtraction:
+    from sqllint.extract.java import extract_java  # loads the tree-sitter grammar only when needed
+
+    return extract_java(data, path, options)
+
+
+def _from_go(data: bytes, path: str, options: ExtractOptions) -> FileExtraction:
+    from sqllint.extract.golang import extract_go
+
+    return extract_go(data, path, options)
+
+
+EXTRACTORS: Mapping[str, Extractor] = {"sql": _from_sql, "python": _from_python, "xml": _from_xml}
+# .java and .go join when their extractors land (issue 3).
+SUFFIXES: Mapping[str, str] = {".sql": "sql", ".py": "python", ".pyw": "python", ".xml": "xml"}
 
 
 def extract_source(data: bytes, path: str, language: str, options: ExtractOptions) -> FileExtraction:

@@ -1,0 +1,129 @@
+"""Typed binding: give every placeholder a literal of the type of the column it is compared with.
+
+A mistyped literal changes the plan (``id = 'abc'`` on an INT key is "Impossible WHERE"; a number
+compared with a VARCHAR column cannot use its index), so the literal is chosen from the compared
+column's type in ``information_schema.COLUMNS``. IN-lists get several values so the optimizer sees a
+range, not a single lookup. When the column cannot be found (an expression, a function argument, an
+unknown table), a neutral literal ``'1'`` is used — it converts to a number and is a valid string — and
+the binding is reported as a guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from sqllint.explain.catalog import Catalog, Column
+
+IN_LIST_SIZE = 3
+_INTS = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year"}
+_DECIMALS = {"decimal", "numeric", "float", "double", "real"}
+_ENUM_VALUES = re.compile(r"'((?:[^']|'')*)'")
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.Like, exp.ILike)
+
+
+@dataclass(frozen=True)
+class Binding:
+    sql: str  # the statement with literals in place of placeholders
+    key: str  # hash of the literals chosen: part of the "one EXPLAIN per binding" key
+    guesses: tuple[str, ...] = ()  # one note per placeholder whose type was not known
+
+    @property
+    def guessed(self) -> bool:
+        return bool(self.guesses)
+
+
+def literals_for(column: Column | None, count: int = 1, pattern: bool = False) -> list[exp.Expression]:
+    """``count`` distinct literals of ``column``'s type (neutral strings when it is unknown)."""
+    if pattern:
+        return [exp.Literal.string("a%")]
+    kind = column.data_type if column else ""
+    if kind in _INTS or kind == "bit":
+        return [exp.Literal.number(i + 1) for i in range(count)]
+    if kind in _DECIMALS:
+        return [exp.Literal.number(f"{i + 1}.5") for i in range(count)]
+    if kind in ("enum", "set"):
+        values = [v.replace("''", "'") for v in _ENUM_VALUES.findall(column.column_type)] or ["a"]  # type: ignore[union-attr]
+        return [exp.Literal.string(values[i % len(values)]) for i in range(count)]
+    if kind == "date":
+        return [exp.Literal.string(f"2024-01-{i + 1:02d}") for i in range(count)]
+    if kind in ("datetime", "timestamp"):
+        return [exp.Literal.string(f"2024-01-{i + 1:02d} 00:00:00") for i in range(count)]
+    if kind == "time":
+        return [exp.Literal.string(f"{i:02d}:00:00") for i in range(count)]
+    if kind == "json":
+        return [exp.Literal.string("{}") for _ in range(count)]
+    if column is not None:  # char, varchar, text, binary, blob …: a short string is valid for all
+        return [exp.Literal.string(chr(ord("a") + i % 26)) for i in range(count)]
+    return [exp.Literal.string(str(i + 1)) for i in range(count)]
+
+
+def _aliases(tree: exp.Expression) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for table in tree.find_all(exp.Table):
+        if table.name:
+            found.setdefault((table.alias or table.name).lower(), table.name)
+            found.setdefault(table.name.lower(), table.name)
+    return found
+
+
+def _column_of(node: exp.Expression | None, aliases: dict[str, str], catalog: Catalog) -> Column | None:
+    while isinstance(node, (exp.Paren, exp.Cast)):
+        node = node.this
+    if not isinstance(node, exp.Column) or not node.name:
+        return None
+    if node.table:
+        return catalog.column(aliases.get(node.table.lower(), node.table), node.name)
+    owners = catalog.tables_with_column(node.name, dict.fromkeys(aliases.values()))
+    return owners[0].columns[node.name.lower()] if owners else None
+
+
+def bind(tree: exp.Expression, catalog: Catalog) -> Binding:
+    """Replace every placeholder in a copy of ``tree``; return the SQL and what was guessed."""
+    tree = tree.copy()
+    aliases = _aliases(tree)
+    guesses: list[str] = []
+    chosen: list[str] = []
+    for index, node in enumerate(list(tree.find_all(exp.Placeholder)), start=1):
+        parent = node.parent
+        while isinstance(parent, exp.Paren):
+            parent = parent.parent
+        column: Column | None = None
+        subject = ""
+        if isinstance(parent, (exp.Limit, exp.Offset)) or (isinstance(parent, exp.Fetch)):
+            value: list[exp.Expression] = [exp.Literal.number(10 if isinstance(parent, exp.Limit) else 0)]
+            node.replace(value[0])
+            chosen.append(value[0].sql())
+            continue
+        if isinstance(parent, exp.In) and node in parent.expressions:
+            column = _column_of(parent.this, aliases, catalog)
+            subject = parent.this.sql(dialect="mysql")
+            if len(parent.expressions) == 1:
+                values = literals_for(column, IN_LIST_SIZE)
+                parent.set("expressions", values)
+                chosen.extend(v.sql() for v in values)
+                if column is None:
+                    guesses.append(f"parameter {index} (IN-list of `{subject}`): column type unknown, bound as "
+                                   f"{', '.join(v.sql(dialect='mysql') for v in values)}")
+                continue
+        elif isinstance(parent, exp.Between):
+            column = _column_of(parent.this, aliases, catalog)
+            subject = parent.this.sql(dialect="mysql")
+        elif isinstance(parent, _COMPARISONS):
+            other = parent.expression if parent.this is node else parent.this
+            column = _column_of(other, aliases, catalog)
+            subject = other.sql(dialect="mysql")
+        pattern = isinstance(parent, (exp.Like, exp.ILike))
+        literals = literals_for(column, 2 if isinstance(parent, exp.Between) else 1, pattern)
+        literal = literals[1] if isinstance(parent, exp.Between) and parent.args.get("high") is node else literals[0]
+        node.replace(literal)
+        chosen.append(literal.sql())
+        if column is None and not pattern:
+            where = f"compared with `{subject}`" if subject else "not compared with a column"
+            guesses.append(f"parameter {index} ({where}): column type unknown, bound as {literal.sql(dialect='mysql')}")
+    sql = tree.sql(dialect="mysql")
+    key = hashlib.blake2b("\x1f".join(chosen).encode(), digest_size=6).hexdigest()
+    return Binding(sql, key, tuple(guesses))

@@ -1,0 +1,117 @@
+"""What sqllint may send to a staging server, and how a user statement becomes something safe to send.
+
+The rule a staging DB owner can check in the general log: sqllint sends only
+
+- ``EXPLAIN [FORMAT=JSON] <SELECT …>`` (``ANALYZE``/``EXPLAIN ANALYZE`` of a SELECT only with ``--analyze``),
+- ``SET …`` (session settings) and ``SHOW …``,
+- ``SELECT …`` whose every table is in ``information_schema``.
+
+``guard`` enforces this on every statement just before it is sent, independently of how the statement
+was built, so a bug elsewhere cannot turn into a write. UPDATE and DELETE are never explained as such:
+on MariaDB ``EXPLAIN UPDATE`` fails in a read-only transaction (1792) and for a SELECT-only account
+(1142), so ``as_select`` rewrites them into a SELECT over the same tables, predicates, order and limit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+_COMMENTS = re.compile(r"^(?:\s+|/\*.*?\*/|(?:--\s|#)[^\n]*\n?)*", re.DOTALL)
+_EXPLAIN = re.compile(r"^EXPLAIN(?:\s+FORMAT\s*=\s*(?:JSON|TRADITIONAL))?\s+(?=[(\s]*(?:SELECT|WITH)\b)",
+                      re.IGNORECASE)
+_ANALYZE = re.compile(r"^(?:EXPLAIN\s+ANALYZE|ANALYZE(?:\s+FORMAT\s*=\s*JSON)?)\s+(?=[(\s]*(?:SELECT|WITH)\b)",
+                      re.IGNORECASE)
+_SESSION = re.compile(r"^(?:SET|SHOW)\s", re.IGNORECASE)
+_NOT_SESSION = re.compile(r"^SET\s+(?:GLOBAL|PERSIST|@@GLOBAL|@@PERSIST|PASSWORD|ROLE|DEFAULT\s+ROLE)\b", re.IGNORECASE)
+_INFO_SELECT = re.compile(r"^SELECT\s", re.IGNORECASE)
+_TABLE_REF = re.compile(r"\b(?:FROM|JOIN)\s+([`\w.]+)", re.IGNORECASE)
+# Words that would make a "SELECT" write or lock: refused wherever they appear outside quotes.
+_WRITE_WORDS = re.compile(
+    r"\b(?:INSERT\s+(?:IGNORE\s+)?INTO|UPDATE\s+[`\w.]+\s+(?:SET|JOIN)|DELETE\s+FROM|REPLACE\s+INTO|"
+    r"(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|GRANT|REVOKE)\s+(?:TABLE|INDEX|DATABASE|SCHEMA|VIEW|USER|ON|ALL)|"
+    r"LOAD\s+DATA|INTO\s+(?:OUT|DUMP)FILE|FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|(?:SLEEP|BENCHMARK|GET_LOCK)\s*\()",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|`[^`]*`", re.DOTALL)
+
+
+class UnsafeStatement(RuntimeError):
+    """Raised instead of sending a statement that is not one of the allowed kinds."""
+
+
+def _unquoted(sql: str) -> str:
+    return _QUOTED.sub("''", sql)
+
+
+def statement_kind(sql: str, analyze: bool = False) -> str | None:
+    """``explain``, ``analyze``, ``session`` or ``information_schema`` when ``sql`` may be sent, else None."""
+    text = _COMMENTS.sub("", sql, count=1).strip()
+    bare = _unquoted(text)
+    if ";" in bare.rstrip().rstrip(";"):
+        return None  # one statement per call: nothing can ride along after a semicolon
+    if _SESSION.match(bare):
+        return "session" if not (_WRITE_WORDS.search(bare) or _NOT_SESSION.match(bare)) else None
+    if _EXPLAIN.match(bare):
+        return "explain" if not _WRITE_WORDS.search(bare) else None
+    if _ANALYZE.match(bare):
+        return "analyze" if analyze and not _WRITE_WORDS.search(bare) else None
+    if _INFO_SELECT.match(bare) and not _WRITE_WORDS.search(bare):
+        tables = [t.replace("`", "").lower() for t in _TABLE_REF.findall(bare)]
+        if tables and all(t.startswith("information_schema.") for t in tables):
+            return "information_schema"
+    return None
+
+
+def guard(sql: str, analyze: bool = False) -> str:
+    """Return ``sql`` unchanged if it is allowed, else raise ``UnsafeStatement``."""
+    if statement_kind(sql, analyze) is None:
+        raise UnsafeStatement(f"refusing to send a statement that is not EXPLAIN/SET/SHOW/information_schema: "
+                              f"{' '.join(sql.split())[:120]}")
+    return sql
+
+
+@dataclass(frozen=True)
+class Explainable:
+    """The SELECT that stands for a user statement, and how it was obtained."""
+
+    tree: exp.Expression
+    rewritten_from: str | None = None  # "update", "delete", "insert" when the statement was rewritten
+
+
+def as_select(tree: exp.Expression) -> Explainable | None:
+    """A SELECT that reads what ``tree`` reads, or None when there is nothing to explain (INSERT … VALUES)."""
+    if isinstance(tree, (exp.Select, exp.Union, exp.Intersect, exp.Except)):
+        return Explainable(tree)
+    if isinstance(tree, exp.Subquery):
+        return as_select(tree.this)
+    if isinstance(tree, exp.Insert):
+        source = tree.expression
+        if isinstance(source, (exp.Select, exp.Union)):
+            return Explainable(source.copy(), "insert")
+        return None
+    if isinstance(tree, (exp.Update, exp.Delete)):
+        kind = "update" if isinstance(tree, exp.Update) else "delete"
+        target = tree.args.get("using") or [tree.this]
+        if isinstance(tree, exp.Delete) and tree.args.get("using"):
+            target = tree.args["using"]
+        first = target[0] if isinstance(target, list) else target
+        if not isinstance(first, exp.Table):
+            return None
+        source = first.copy()
+        joins = source.args.pop("joins", None) or []
+        select = exp.Select(expressions=[exp.Star()]).from_(source, copy=False)
+        for join in joins:
+            select.append("joins", join)
+        for extra in target[1:] if isinstance(target, list) else []:
+            select.append("joins", exp.Join(this=extra.copy()))
+        from_clause = tree.args.get("from") or tree.args.get("from_")
+        if from_clause is not None:  # UPDATE … FROM (not MySQL, but harmless)
+            select.append("joins", exp.Join(this=from_clause.this.copy()))
+        for arg in ("where", "order", "limit"):
+            if tree.args.get(arg) is not None:
+                select.set(arg, tree.args[arg].copy())
+        return Explainable(select, kind)
+    return None

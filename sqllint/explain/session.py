@@ -1,0 +1,234 @@
+"""One guarded connection to the staging server, and a pool of them for ``--jobs N``.
+
+Every statement goes through ``safety.guard`` before it is sent. The session is made read-only
+(``SET SESSION TRANSACTION READ ONLY``) and given a per-statement time limit (``max_statement_time`` on
+MariaDB, ``max_execution_time`` on MySQL); the client's read timeout is a backstop for statements the
+server limit does not cover. A lost connection is reopened and the statement retried once. Every error
+message passes through ``Dsn.redact`` so the password cannot leak through a driver or server message.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pymysql
+
+from sqllint.explain.dsn import Dsn
+from sqllint.explain.safety import guard
+from sqllint.explain.settings import ExplainSettings
+
+LOST_CONNECTION = frozenset({2006, 2013, 2055})  # server gone away, lost during query, lost (SSL)
+TIME_LIMIT = frozenset({1969, 3024, 1317})  # MariaDB max_statement_time, MySQL max_execution_time, killed
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The server could not be reached or refused the login; the message is already redacted."""
+
+
+class ExplainError(RuntimeError):
+    """A statement failed on the server (schema drift, syntax); carries the server's code and message."""
+
+    def __init__(self, code: int | None, message: str, time_limit: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.time_limit = time_limit
+
+
+@dataclass(frozen=True)
+class Server:
+    flavor: str  # "mariadb" or "mysql"
+    version: str
+
+    @property
+    def major_minor(self) -> tuple[int, int]:
+        parts = [int(p) for p in self.version.split("-")[0].split(".")[:2] if p.isdigit()]
+        return (parts + [0, 0])[0], (parts + [0, 0])[1]
+
+
+class Session:
+    """A connection that only sends allowed statements. Not shared between threads."""
+
+    def __init__(self, dsn: Dsn, settings: ExplainSettings, analyze: bool = False) -> None:
+        self.dsn = dsn
+        self.settings = settings
+        self.analyze = analyze
+        self.server: Server | None = None
+        self.reconnects = 0
+        self._conn: pymysql.connections.Connection | None = None
+
+    # --- connecting ---------------------------------------------------------------------------------
+    def open(self) -> Session:
+        try:
+            self._conn = pymysql.connect(
+                host=self.dsn.host, port=self.dsn.port, user=self.dsn.user, password=self.dsn.password,
+                database=self.dsn.database, connect_timeout=max(1, int(self.settings.connect_timeout + 0.999)),
+                read_timeout=int(self.settings.statement_timeout * 2 + 5), write_timeout=30,
+                charset="utf8mb4", autocommit=True, ssl=self._ssl(), local_infile=False,
+                client_flag=0,  # pymysql adds no MULTI_STATEMENTS: one statement per call
+            )
+        except pymysql.MySQLError as error:
+            raise DatabaseUnavailable(self._message(error)) from None
+        except (OSError, ValueError) as error:
+            raise DatabaseUnavailable(self.dsn.redact(f"{type(error).__name__}: {error}")) from None
+        try:
+            self._prepare()
+        except ExplainError as error:
+            self.close()
+            raise DatabaseUnavailable(f"session setup failed: {error.message}") from None
+        return self
+
+    def _ssl(self) -> dict[str, Any] | None:
+        tls = self.dsn.tls
+        if not tls.enabled:
+            return None
+        options: dict[str, Any] = {"check_hostname": tls.verify}
+        if tls.ca:
+            options["ca"] = tls.ca
+        if tls.cert:
+            options["cert"] = tls.cert
+        if tls.key:
+            options["key"] = tls.key
+        if not tls.verify:
+            options["verify_mode"] = 0  # ssl.CERT_NONE: encrypted but unauthenticated, as asked
+        return options
+
+    def _prepare(self) -> None:
+        rows = self.query("SHOW VARIABLES WHERE Variable_name IN ('version', 'version_comment')")[1]
+        values = {str(name): str(value) for name, value in rows}
+        version = values.get("version", "")
+        mariadb = "mariadb" in (version + values.get("version_comment", "")).lower()
+        self.server = Server("mariadb" if mariadb else "mysql", version)
+        # Read-only for every later (autocommitted) statement: EXPLAIN of a SELECT still works.
+        self.query("SET SESSION TRANSACTION READ ONLY")
+        if mariadb:
+            self.query(f"SET SESSION max_statement_time = {self.settings.statement_timeout:.3f}")
+        else:
+            self.query(f"SET SESSION max_execution_time = {int(self.settings.statement_timeout * 1000)}")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection must not mask the real error
+                pass
+            self._conn = None
+
+    def __enter__(self) -> Session:
+        return self.open() if self._conn is None else self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- sending ------------------------------------------------------------------------------------
+    def query(self, sql: str, args: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """(column names, rows) of one allowed statement; reconnects and retries once if the link drops."""
+        guard(sql, self.analyze)
+        for attempt in (1, 2):
+            if self._conn is None:
+                self.open()
+            assert self._conn is not None
+            try:
+                with self._conn.cursor() as cursor:
+                    cursor.execute(sql, args)
+                    names = [d[0] for d in cursor.description or ()]
+                    return names, list(cursor.fetchall())
+            except pymysql.err.OperationalError as error:
+                code = error.args[0] if error.args else None
+                timed_out = "timed out" in str(error)
+                if code in LOST_CONNECTION and not timed_out and attempt == 1:
+                    self.close()
+                    self.reconnects += 1
+                    continue
+                if code in LOST_CONNECTION:
+                    self.close()
+                raise ExplainError(code, self._message(error), code in TIME_LIMIT or timed_out) from None
+            except pymysql.MySQLError as error:
+                code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+                raise ExplainError(code, self._message(error), code in TIME_LIMIT) from None
+        raise AssertionError("unreachable")
+
+    def _message(self, error: BaseException) -> str:
+        args = getattr(error, "args", ())
+        text = args[1] if len(args) >= 2 else str(error)
+        return self.dsn.redact(str(text))
+
+
+class Pool:
+    """``size`` sessions, each used by one worker thread; the server does the work in parallel."""
+
+    def __init__(self, dsn: Dsn, settings: ExplainSettings, size: int, analyze: bool = False) -> None:
+        self.dsn = dsn
+        self.settings = settings
+        self.size = max(1, size)
+        self.analyze = analyze
+        self._idle: queue.SimpleQueue[Session] = queue.SimpleQueue()
+        self._all: list[Session] = []
+        self._lock = threading.Lock()
+
+    def open(self) -> Pool:
+        """Open the first session now so an unreachable server is reported before any work starts."""
+        self._release(self._new())
+        return self
+
+    def _new(self) -> Session:
+        session = Session(self.dsn, self.settings, self.analyze).open()
+        with self._lock:
+            self._all.append(session)
+        return session
+
+    def _acquire(self) -> Session:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return self._new()
+
+    def _release(self, session: Session) -> None:
+        self._idle.put(session)
+
+    @property
+    def server(self) -> Server | None:
+        return next((s.server for s in self._all if s.server), None)
+
+    def run(self, session_fn: Callable[[Session], R]) -> R:
+        session = self._acquire()
+        try:
+            return session_fn(session)
+        finally:
+            self._release(session)
+
+    def map(self, fn: Callable[[Session, T], R], items: Iterable[T]) -> list[R]:
+        """``fn(session, item)`` for every item, in order, over at most ``size`` connections."""
+        work = list(items)
+        if self.size == 1 or len(work) < 2:
+            return [self.run(lambda s, item=item: fn(s, item)) for item in work]
+        chunks = [work[i :: self.size] for i in range(self.size)]
+
+        def worker(chunk: list[T]) -> list[R]:
+            return self.run(lambda session: [fn(session, item) for item in chunk])
+
+        with ThreadPoolExecutor(max_workers=self.size) as executor:
+            results = list(executor.map(worker, [c for c in chunks if c]))
+        ordered: list[R] = [None] * len(work)  # type: ignore[list-item]
+        for offset, chunk_results in enumerate(results):
+            ordered[offset :: self.size] = chunk_results
+        return ordered
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._all:
+                session.close()
+            self._all.clear()
+
+    def __enter__(self) -> Pool:
+        return self.open()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -1,0 +1,285 @@
+"""The EXPLAIN stage: after the static pipeline, explain each distinct statement and run plan rules.
+
+Flow: open the pool (unreachable → a warning, static findings stand) → read the catalog → for each
+parsed statement build the SELECT to explain and bind its placeholders → one EXPLAIN per distinct
+(fingerprint, rewrite, binding), through the plan cache → plan rules → findings on every call site
+that issued the statement. This module decides nothing about SQL quality itself: rules do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from sqllint.engine import RunResult, collapse
+from sqllint.explain.binding import Binding, bind
+from sqllint.explain.cache import PlanCache, cache_key
+from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
+from sqllint.explain.dsn import Dsn
+from sqllint.explain.plan import Plan, parse_json, parse_traditional
+from sqllint.explain.safety import as_select
+from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
+from sqllint.explain.settings import ExplainSettings
+from sqllint.explain.subject import PlanSubject
+from sqllint.parse import SqlParser
+from sqllint.records import Finding, ParsedQuery, Severity
+from sqllint.registry import Registry, Rule
+from sqllint.suppress import is_suppressed, sql_suppressions
+
+ENRICHED_RULES = ("S001", "S002", "S005", "S007", "S008", "S009", "S010", "S011", "S014", "M002")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One distinct EXPLAIN: the statements that share it and what was sent."""
+
+    key: str
+    select: exp.Expression
+    binding: Binding
+    rewritten_from: str | None
+    tables: tuple[str, ...]
+    queries: tuple[ParsedQuery, ...]
+
+
+@dataclass
+class Explained:
+    job: Job
+    plan: Plan | None = None
+    error: ExplainError | None = None
+    cached: bool = False
+    subject: PlanSubject | None = None
+    violations: list[tuple[Rule, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ExplainOutcome:
+    findings: list[Finding]
+    explained: list[Explained] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    connected: bool = False
+    server: str | None = None
+    cache_hits: int = 0
+    statements: int = 0
+
+
+class ExplainStage:
+    def __init__(self, dsn: Dsn, settings: ExplainSettings, registry: Registry, enabled: frozenset[str],
+                 options: dict[str, dict[str, Any]], severities: dict[str, Severity], *, jobs: int | None = None,
+                 analyze: bool = False, cache_dir: Path | None = None, json_format: bool = False) -> None:
+        self.dsn = dsn
+        self.settings = settings
+        self.registry = registry
+        self.enabled = enabled
+        self.options = options
+        self.severities = severities
+        self.jobs = jobs or settings.jobs
+        self.analyze = analyze
+        self.cache_dir = cache_dir if settings.cache else None
+        self.json_format = json_format
+        self.plan_rules = [r for r in registry.rules if r.target == "plan" and r.code in enabled]
+
+    # --- the run --------------------------------------------------------------------------------------
+    def run(self, parsed: Sequence[ParsedQuery]) -> ExplainOutcome:
+        outcome = ExplainOutcome(findings=[])
+        try:
+            pool = Pool(self.dsn, self.settings, self.jobs, self.analyze).open()
+        except DatabaseUnavailable as error:
+            outcome.warnings.append(f"database {self.dsn.masked()} is unreachable ({error}); "
+                                    "plan rules were skipped, static findings are still reported")
+            return outcome
+        cache = PlanCache(self.cache_dir) if self.cache_dir is not None else None
+        try:
+            outcome.connected = True
+            server = pool.server
+            outcome.server = f"{server.flavor} {server.version}" if server else None
+            catalog = pool.run(read_catalog)
+            jobs = self.plan_jobs(parsed, catalog)
+            outcome.statements = len(jobs)
+            version = f"{outcome.server}|{'json' if self.json_format else 'tab'}|{self.analyze}"
+            results: list[Explained] = []
+            todo: list[tuple[Explained, str]] = []
+            for job in jobs:
+                item = Explained(job)
+                key = cache_key(job.key, catalog.fingerprint(job.tables), version)
+                plan = cache.get(key) if cache else None
+                if plan is not None:
+                    item.plan, item.cached = plan, True
+                else:
+                    todo.append((item, key))
+                results.append(item)
+            flavor = server.flavor if server else "mariadb"
+            explained = pool.map(lambda session, pair: self._explain(session, pair[0], flavor), todo)
+            if cache is not None:
+                cache.put_many([(key, item.plan) for (item, key), _ in zip(todo, explained) if item.plan])
+                outcome.cache_hits = cache.hits
+            for item in results:
+                if item.plan is not None:
+                    self._apply_rules(item, catalog)
+            outcome.explained = results
+            outcome.findings = self._findings(results)
+        finally:
+            if cache is not None:
+                cache.close()
+            pool.close()
+        return outcome
+
+    def plan_jobs(self, parsed: Sequence[ParsedQuery], catalog: Catalog) -> list[Job]:
+        """Distinct (fingerprint, rewrite, binding) → the statements that share one EXPLAIN."""
+        parser: SqlParser | None = None
+        grouped: dict[str, list[ParsedQuery]] = {}
+        built: dict[str, tuple[exp.Expression, Binding, str | None, tuple[str, ...]]] = {}
+        for item in parsed:
+            if item.error is not None or any(p.identifier or p.fragment for p in item.query.placeholders):
+                continue  # a table name only known at run time cannot be explained
+            tree = item.tree
+            if tree is None:  # trees do not cross worker processes; parse again here
+                parser = parser or SqlParser()
+                tree = parser.parse_text(item.query.text)[0]
+                if tree is None:
+                    continue
+            explainable = as_select(tree)
+            if explainable is None:
+                continue
+            binding = bind(explainable.tree, catalog)
+            key = f"{item.fingerprint}|{explainable.rewritten_from}|{binding.key}"
+            if key not in built:
+                tables = tuple(sorted({t.name for t in explainable.tree.find_all(exp.Table) if t.name}))
+                built[key] = (explainable.tree, binding, explainable.rewritten_from, tables)
+            grouped.setdefault(key, []).append(item)
+        return [Job(key, *built[key], tuple(items)) for key, items in grouped.items()]
+
+    def _explain(self, session: Session, item: Explained, flavor: str) -> Explained:
+        """One EXPLAIN. ``--analyze`` runs MariaDB's ``ANALYZE`` (it executes the statement) for original
+        SELECTs only; on MySQL, whose ``EXPLAIN ANALYZE`` prints a tree rather than rows, plain EXPLAIN."""
+        sql = item.job.binding.sql
+        if self.analyze and item.job.rewritten_from is None and flavor == "mariadb":
+            statement = f"ANALYZE {sql}"
+        elif self.json_format:
+            statement = f"EXPLAIN FORMAT=JSON {sql}"
+        else:
+            statement = f"EXPLAIN {sql}"
+        try:
+            names, rows = session.query(statement)
+            if statement.startswith("EXPLAIN FORMAT=JSON"):
+                item.plan = parse_json(str(rows[0][0]), flavor)
+            else:
+                item.plan = parse_traditional(names, rows, flavor)
+        except ExplainError as error:
+            item.error = error
+        return item
+
+    def _apply_rules(self, item: Explained, catalog: Catalog) -> None:
+        assert item.plan is not None
+        aliases: dict[str, str] = {}
+        for table in item.job.select.find_all(exp.Table):
+            if table.name:
+                aliases.setdefault((table.alias or table.name).lower(), table.name)
+        subject = PlanSubject(item.job.queries[0], item.plan, catalog, item.job.binding, item.job.select,
+                              item.job.rewritten_from, aliases)
+        item.subject = subject
+        for rule in self.plan_rules:
+            assert rule.check is not None
+            try:
+                for violation in rule.check(subject, self.options.get(rule.code, rule.defaults())):
+                    item.violations.append((rule, violation))
+            except Exception as error:  # noqa: BLE001 - one bad rule must not end the run
+                item.violations.append((self.registry["E005"], _Crash(rule, error)))
+
+    # --- findings -------------------------------------------------------------------------------------
+    def _findings(self, results: list[Explained]) -> list[Finding]:
+        found: dict[tuple[Any, ...], Finding] = {}
+        for item in results:
+            notes = _notes(item)
+            for query in item.job.queries:
+                entries: list[tuple[str, str, str | None]] = []
+                if item.error is not None:
+                    code = "E011" if item.error.time_limit else "E010"
+                    text = (f"EXPLAIN hit the {self.settings.statement_timeout:g}s time limit" if item.error.time_limit
+                            else f"EXPLAIN failed on the staging database: {item.error.message}"
+                            + (f" (server error {item.error.code})" if item.error.code else ""))
+                    entries.append((code, text, None))
+                for rule, violation in item.violations:
+                    if isinstance(violation, _Crash):
+                        entries.append(("E005", str(violation), None))
+                    else:
+                        entries.append((rule.code, violation.message + notes, violation.suggestion))
+                for code, message, suggestion in entries:
+                    if code not in self.enabled or _suppressed(query, code, self.registry):
+                        continue
+                    key = (code, query.query.site, message)
+                    if key in found:
+                        continue
+                    rule = self.registry[code]
+                    found[key] = Finding(
+                        code, rule.name, self.severities.get(code, rule.severity), query.query.path,
+                        query.query.line, query.query.column, message, sql=collapse(query.query.raw),
+                        fingerprint=query.fingerprint,
+                        variant=query.query.variant.label if query.query.variant else None,
+                        suggestion=suggestion, scope=query.query.scope, end_line=query.query.end_line)
+        return list(found.values())
+
+
+@dataclass(frozen=True)
+class _Crash:
+    rule: Rule
+    error: Exception
+
+    def __str__(self) -> str:
+        return (f"rule {self.rule.code} ({self.rule.name}) failed on this plan: "
+                f"{type(self.error).__name__}: {self.error}")
+
+
+def _notes(item: Explained) -> str:
+    notes = []
+    if item.job.rewritten_from:
+        notes.append(f"explained as the equivalent SELECT over the same tables and conditions, since "
+                     f"{item.job.rewritten_from.upper()} is never sent to the server")
+    if item.job.binding.guessed:
+        notes.append("binding was a guess: " + "; ".join(item.job.binding.guesses))
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _suppressed(query: ParsedQuery, code: str, registry: Registry) -> bool:
+    name = registry[code].name
+    if is_suppressed(query.query.suppressed, code, name):
+        return True
+    codes, _ = sql_suppressions(query.query.raw)
+    return is_suppressed(codes, code, name)
+
+
+def read_catalog(session: Session) -> Catalog:
+    return build_catalog(session.dsn.database, session.query(TABLES_SQL)[1], session.query(COLUMNS_SQL)[1],
+                         session.query(STATISTICS_SQL)[1])
+
+
+def enrich(findings: Sequence[Finding], outcome: ExplainOutcome) -> list[Finding]:
+    """Static findings with what the plan says about the same statement (e.g. S001's real row count)."""
+    by_site: dict[tuple[str, int, str], Explained] = {}
+    for item in outcome.explained:
+        if item.plan is None:
+            continue
+        for query in item.job.queries:
+            by_site.setdefault((query.query.path, query.query.line, query.fingerprint), item)
+    result = []
+    for finding in findings:
+        item = by_site.get((finding.path, finding.line, finding.fingerprint))
+        if item is None or finding.rule not in ENRICHED_RULES or item.plan is None:
+            result.append(finding)
+            continue
+        scans = [f"`{r.table}` ~{r.rows or 0:,} rows read in full" for r in item.plan.rows
+                 if r.full_scan and r.table]
+        detail = f"; plan: ~{item.plan.rows_examined():,} rows examined" + (f", {', '.join(scans)}" if scans else "")
+        result.append(dataclasses.replace(finding, message=finding.message + detail))
+    return result
+
+
+def merge(result: RunResult, outcome: ExplainOutcome) -> RunResult:
+    """The static result with plan findings added and static findings enriched."""
+    findings = enrich(result.findings, outcome) + outcome.findings
+    findings.sort(key=Finding.sort_key)
+    return dataclasses.replace(result, findings=findings)

@@ -1,0 +1,37 @@
+"""What a plan rule reads: one explained statement with its plan, binding and the catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqllint.explain.binding import Binding
+from sqllint.explain.catalog import Catalog
+from sqllint.explain.plan import Plan, PlanRow
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from sqllint.records import ParsedQuery
+
+
+@dataclass(frozen=True)
+class PlanSubject:
+    query: ParsedQuery
+    plan: Plan
+    catalog: Catalog
+    binding: Binding
+    select: exp.Expression = field(repr=False)  # the SELECT that was explained (a rewrite for DML)
+    rewritten_from: str | None = None  # "update"/"delete"/"insert" when ``select`` stands for it
+    aliases: dict[str, str] = field(default_factory=dict)  # plan alias (lower-case) → base table name
+
+    def table_of(self, row: PlanRow) -> str | None:
+        """The base table a plan row reads (the server prints aliases)."""
+        if not row.table or row.internal:
+            return None
+        return self.aliases.get(row.table.lower(), row.table)
+
+    def table_rows(self, row: PlanRow) -> int:
+        """Best row count for the table: the catalog's estimate, else the plan's."""
+        table = self.catalog.table(self.table_of(row))
+        return max(table.rows if table else 0, row.rows or 0)

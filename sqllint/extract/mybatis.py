@@ -1,0 +1,274 @@
+"""MyBatis mapper XML → dynamic-SQL trees (``dynsql``) → one Query per variant of each statement.
+
+XML is read with defusedxml's expat parser: the ``<!DOCTYPE mapper PUBLIC … mybatis-3-mapper.dtd>``
+every real mapper carries is accepted but never fetched; entity declarations (billion laughs) and
+external entities are refused and reported (E020), never expanded. Files that are not mappers
+(pom.xml, logback.xml, Spring contexts) are skipped before parsing unless they contain ``<mapper``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from xml.etree.ElementTree import ParseError as XmlParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+
+from sqllint.extract import ExtractOptions, FileExtraction, Problem
+from sqllint.extract.dynsql import (
+    SET_OVERRIDES,
+    WHERE_OVERRIDES,
+    Choose,
+    Foreach,
+    Fragment,
+    If,
+    Include,
+    IncludeError,
+    Node,
+    Text,
+    Trim,
+    expand,
+    qualify,
+    resolve_includes,
+)
+from sqllint.extract.placeholders import normalise
+from sqllint.records import Query
+from sqllint.suppress import parse_suppressions
+
+if TYPE_CHECKING:
+    from sqllint.extract.project import ProjectIndex
+
+STATEMENT_TAGS = ("select", "insert", "update", "delete")
+SKIPPED_TAGS = frozenset({"selectKey", "bind"})  # selectKey runs on its own; bind only names a value
+
+
+@dataclass
+class _Element:
+    tag: str
+    attrs: dict[str, str]
+    line: int
+    column: int
+    end_line: int = 0
+    children: list[_Element | str] = field(default_factory=list)
+    comments: list[tuple[int, str]] = field(default_factory=list)  # (index among children, text)
+
+
+class _Builder:
+    """Tree-builder target for expat that remembers where each element starts and ends."""
+
+    def __init__(self) -> None:
+        self.expat = None  # set once the parser exists
+        self.stack: list[_Element] = []
+        self.root: _Element | None = None
+        self.file_comments: list[str] = []
+
+    def _where(self) -> tuple[int, int]:
+        return (self.expat.CurrentLineNumber, self.expat.CurrentColumnNumber + 1) if self.expat else (1, 1)
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        line, column = self._where()
+        element = _Element(tag, dict(attrs), line, column)
+        if self.stack:
+            self.stack[-1].children.append(element)
+        else:
+            self.root = element
+        self.stack.append(element)
+
+    def end(self, tag: str) -> None:
+        element = self.stack.pop()
+        element.end_line = self._where()[0]
+
+    def data(self, text: str) -> None:
+        if self.stack:
+            self.stack[-1].children.append(text)
+
+    def comment(self, text: str) -> None:
+        if "sqllint:" in text:
+            self.file_comments.append(text)
+            if self.stack:
+                self.stack[-1].comments.append((len(self.stack[-1].children), text))
+
+    def close(self) -> _Element | None:
+        return self.root
+
+
+class XmlRefused(Exception):
+    def __init__(self, code: str, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.code, self.line, self.column = code, line, column
+
+
+def parse_xml(data: bytes | str, line_offset: int = 0) -> _Builder:
+    """Parse with entity expansion and external references forbidden; raises ``XmlRefused``."""
+    builder = _Builder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    builder.expat = parser.parser
+    try:
+        parser.feed(data)
+        parser.close()
+    except DefusedXmlException as error:
+        line, column = builder._where()
+        raise XmlRefused("E020", f"XML declares entities or references external ones ({type(error).__name__}); "
+                                 "the file was refused, not expanded", line + line_offset, column) from None
+    except XmlParseError as error:
+        line, column = getattr(error, "position", None) or builder._where()
+        message = str(error).split(": line")[0]
+        raise XmlRefused("E002", f"XML syntax error: {message}; SQL in this file was not extracted",
+                         line + line_offset, column + 1) from None
+    return builder
+
+
+# --- element tree → dynamic-SQL nodes ------------------------------------------------------------
+
+def _overrides(value: str | None) -> tuple[str, ...]:
+    return tuple(v.upper() for v in value.split("|")) if value else ()
+
+
+def to_nodes(children: list[_Element | str]) -> tuple[Node, ...]:
+    out: list[Node] = []
+    for child in children:
+        if isinstance(child, str):
+            if child.strip():
+                out.append(Text(child))
+            continue
+        tag, attrs, inner = child.tag, child.attrs, child.children
+        if tag == "if":
+            out.append(If(attrs.get("test", "true"), to_nodes(inner)))
+        elif tag == "choose":
+            whens = tuple((c.attrs.get("test", "true"), to_nodes(c.children))
+                          for c in inner if isinstance(c, _Element) and c.tag == "when")
+            otherwise = next((to_nodes(c.children) for c in inner if isinstance(c, _Element) and c.tag == "otherwise"), ())
+            out.append(Choose(whens, otherwise))
+        elif tag == "where":
+            out.append(Trim(to_nodes(inner), prefix="WHERE", prefix_overrides=WHERE_OVERRIDES))
+        elif tag == "set":
+            out.append(Trim(to_nodes(inner), prefix="SET", prefix_overrides=SET_OVERRIDES, suffix_overrides=SET_OVERRIDES))
+        elif tag == "trim":
+            out.append(Trim(to_nodes(inner), attrs.get("prefix", ""), attrs.get("suffix", ""),
+                            _overrides(attrs.get("prefixOverrides")), _overrides(attrs.get("suffixOverrides"))))
+        elif tag == "foreach":
+            out.append(Foreach(to_nodes(inner), attrs.get("open", ""), attrs.get("close", ""), attrs.get("separator", "")))
+        elif tag == "include":
+            props = tuple((c.attrs.get("name", ""), c.attrs.get("value", ""))
+                          for c in inner if isinstance(c, _Element) and c.tag == "property")
+            out.append(Include(attrs.get("refid", ""), child.line, props))
+        elif tag not in SKIPPED_TAGS:
+            out.extend(to_nodes(inner))  # an unknown element: keep what it says
+    return tuple(out)
+
+
+# --- mapper files ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Statement:
+    """A mapped statement (XML element or annotated interface method), not yet expanded."""
+
+    namespace: str
+    id: str
+    kind: str
+    body: tuple[Node, ...]
+    path: str
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    suppressed: frozenset[str] = frozenset()
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.namespace}.{self.id}" if self.namespace else self.id
+
+
+@dataclass(frozen=True)
+class MapperFile:
+    path: str
+    namespace: str = ""
+    statements: tuple[Statement, ...] = ()
+    fragments: tuple[tuple[str, Fragment], ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+def looks_like_mapper(data: bytes) -> bool:
+    return b"<mapper" in data
+
+
+def parse_mapper(data: bytes, path: str) -> MapperFile | None:
+    """The statements and fragments of a mapper file; None when the file is not a mapper."""
+    try:
+        built = parse_xml(data)
+    except XmlRefused as refused:
+        # Only a file that claims to be a mapper (or fails before saying what it is) is reported.
+        return MapperFile(path, problems=(Problem(refused.code, refused.line, refused.column, str(refused)),))
+    root = built.root
+    if root is None or root.tag != "mapper":
+        return None
+    file_codes = frozenset().union(*(c for c, whole in map(parse_suppressions, built.file_comments) if whole))
+    namespace = root.attrs.get("namespace", "").strip()
+    problems: list[Problem] = []
+    if not namespace:
+        problems.append(Problem("E021", root.line, root.column, "<mapper> has no namespace: MyBatis refuses it, "
+                                "and its statements cannot be called or included by name"))
+    statements, fragments = [], []
+    pending: frozenset[str] = frozenset()  # suppressions from comments just before the next element
+    comment_at = {index: text for index, text in root.comments}
+    for index, child in enumerate(root.children):
+        if index in comment_at:
+            pending |= parse_suppressions(comment_at[index])[0]
+        if not isinstance(child, _Element):
+            continue
+        ident = child.attrs.get("id", "").strip()
+        if child.tag in STATEMENT_TAGS and ident:
+            inside = frozenset().union(*(parse_suppressions(text)[0] for _i, text in child.comments))
+            statements.append(Statement(namespace, ident, child.tag, to_nodes(child.children), path, child.line,
+                                        child.column, child.end_line, pending | inside | file_codes))
+        elif child.tag == "sql" and ident:
+            fragments.append((qualify(ident, namespace), Fragment(namespace, to_nodes(child.children), path, child.line)))
+        pending = frozenset()
+    return MapperFile(path, namespace, tuple(statements), tuple(fragments), tuple(problems))
+
+
+# --- statements → queries ----------------------------------------------------------------------------
+
+def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], cap: int, site: Query,
+                      report_cap: bool = True) -> tuple[list[Query], list[Problem]]:
+    """One Query per variant, placed at ``site`` (a template carrying location, scope and loop)."""
+    try:
+        body = resolve_includes(statement.body, statement.namespace, fragments)
+    except IncludeError as error:
+        return [], [Problem("E021", error.line, 1, f"{error}: statement {statement.qualified} was not checked")]
+    expansion = expand(body, cap)
+    problems = []
+    if expansion.capped and report_cap:
+        problems.append(Problem("E022", statement.line, statement.column,
+                                f"{statement.qualified} has {len(expansion.parts)} optional parts; only "
+                                f"{len(expansion.variants)} variants were checked (max-variants = {cap})"))
+    queries = []
+    for variant, raw in expansion.variants:
+        text, placeholders = normalise(raw)
+        queries.append(dataclasses.replace(site, raw=raw, text=text.strip(), placeholders=placeholders, variant=variant))
+    return queries, problems
+
+
+def extract_mybatis(data: bytes, path: str, options: ExtractOptions) -> FileExtraction:
+    if not looks_like_mapper(data):
+        return FileExtraction()
+    project: ProjectIndex | None = options.project
+    mapper = project.mappers.get(path) if project is not None else None
+    if mapper is None:
+        mapper = parse_mapper(data, path)
+    if mapper is None:
+        return FileExtraction()
+    fragments: dict[str, Fragment] = dict(mapper.fragments)
+    if project is not None:
+        fragments.update(project.fragments)
+    result = FileExtraction(problems=list(mapper.problems))
+    for sequence, statement in enumerate(mapper.statements):
+        site = Query(path=path, line=statement.line, column=statement.column, end_line=statement.end_line,
+                     language="xml", raw="", text="", scope=statement.qualified, call=statement.kind,
+                     sequence=sequence, suppressed=statement.suppressed)
+        queries, problems = statement_queries(statement, fragments, options.max_variants, site)
+        result.queries.extend(queries)
+        result.problems.extend(problems)
+    return result

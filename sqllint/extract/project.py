@@ -1,0 +1,78 @@
+"""A project-level pre-pass: what one file's SQL needs to know about the others.
+
+MyBatis splits a statement across files: ``<include refid="other.ns.columns">`` pulls a fragment from
+another mapper, and a Java service runs ``orderMapper.listOrders(q)`` whose SQL lives in
+``OrderMapper.xml`` (or in an ``@Select`` on the ``OrderMapper`` interface). The engine builds this
+index once, before checking files, and hands it to every extractor through ``ExtractOptions``; it is a
+plain frozen dataclass of dicts so that worker processes receive it pickled.
+
+Only files that can hold mapper statements are read here: XML containing ``<mapper`` and Java
+containing a MyBatis statement annotation. Parsed mapper files are kept so the XML extractor does not
+parse them twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqllint.extract.dynsql import Fragment
+from sqllint.extract.mybatis import MapperFile, Statement, looks_like_mapper, parse_mapper
+from sqllint.files import SourceFile, read_source
+
+_JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete")
+
+
+@dataclass(frozen=True)
+class ProjectIndex:
+    mappers: Mapping[str, MapperFile] = field(default_factory=dict)  # parsed mapper XML by display path
+    fragments: Mapping[str, Fragment] = field(default_factory=dict)  # <sql> by namespace.id
+    statements: Mapping[str, Statement] = field(default_factory=dict)  # by namespace.id / Interface FQN.method
+    # simple interface name → namespaces ending with it, for services that import with a wildcard
+    by_simple_name: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    namespaces: frozenset[str] = frozenset()
+
+    def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
+        """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
+        if simple in imports:
+            fqn = imports[simple]
+            return fqn if fqn in self.namespaces else None
+        candidates = self.by_simple_name.get(simple, ())
+        same_package = f"{package}.{simple}" if package else simple
+        if same_package in candidates:
+            return same_package
+        return candidates[0] if len(candidates) == 1 else None
+
+    def statement(self, namespace: str, method: str) -> Statement | None:
+        return self.statements.get(f"{namespace}.{method}")
+
+
+def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex:
+    mappers: dict[str, MapperFile] = {}
+    fragments: dict[str, Fragment] = {}
+    statements: dict[str, Statement] = {}
+    for source in files:
+        if source.language not in ("xml", "java"):
+            continue
+        data = read_source(source.absolute, max_file_size).data
+        if data is None:
+            continue
+        if source.language == "xml" and looks_like_mapper(data):
+            mapper = parse_mapper(data, source.path)
+            if mapper is None:
+                continue
+            mappers[source.path] = mapper
+            fragments.update(mapper.fragments)
+            for statement in mapper.statements:
+                if statement.namespace:
+                    statements.setdefault(statement.qualified, statement)
+        elif source.language == "java" and any(marker in data for marker in _JAVA_MARKERS):
+            from sqllint.extract.java import annotated_statements  # tree-sitter only when Java is present
+
+            for statement in annotated_statements(data, source.path):
+                statements.setdefault(statement.qualified, statement)
+    simple: dict[str, list[str]] = {}
+    for namespace in sorted({s.namespace for s in statements.values() if s.namespace}):
+        simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)
+    return ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
+                        frozenset(n for names in simple.values() for n in names))
