@@ -28,6 +28,9 @@ def _in_list_rewrite(parsed: ParsedQuery) -> str | None:
     return None
 
 
+ROW_STATEMENTS = frozenset({"select", "insert", "replace", "update", "delete"})
+
+
 @rule(code="M002", name="query-in-loop", severity=Severity.WARNING, target="scope")
 def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
     """A query runs inside a loop: one round trip per item (the N+1 pattern).
@@ -61,6 +64,8 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         query = parsed.query
         if query.loop_depth == 0 or parsed.tree is None:
             continue
+        if parsed.kind not in ROW_STATEMENTS:
+            continue  # DDL, SET, SHOW, CALL in a loop are set-up or admin work, not per-row round trips
         where = f"the loop on line {query.loop_line}" if query.loop_line else "a loop"
         if parsed.kind in ("insert", "replace"):
             yield Violation(
