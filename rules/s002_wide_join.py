@@ -10,6 +10,14 @@ from sqllint.registry import Option, Violation, rule
 from sqllint.sqlfacts import joined_relations, scopes, table_name
 
 
+# Catalog queries (tooling, migrations) join system views; their cost does not grow with user data.
+SYSTEM_SCHEMAS = frozenset({"information_schema", "performance_schema", "mysql", "sys"})
+
+
+def _is_system(source: exp.Expression) -> bool:
+    return isinstance(source, exp.Table) and source.db.lower() in SYSTEM_SCHEMAS
+
+
 @rule(
     code="S002",
     name="wide-join",
@@ -26,7 +34,9 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     disappearing hurts most. Often several single-table queries by primary key, stitched together in
     memory, are faster and far more predictable — and they cache.
 
-    The threshold is ``[tool.sqllint.rules.wide-join] threshold`` (default 4).
+    The threshold is ``[tool.sqllint.rules.wide-join] threshold`` (default 4). Joins made only of
+    system catalog views (``information_schema``, ``performance_schema``, ``mysql``, ``sys``) are not
+    reported.
 
     ## Example
     ```sql bad
@@ -55,7 +65,7 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
         return
     for scope in scopes(query):
         relations = joined_relations(scope)
-        if len(relations) < threshold:
+        if len(relations) < threshold or all(_is_system(source) for _, source in relations):
             continue
         names = ", ".join(
             table_name(source) if isinstance(source, exp.Table) else f"({alias})" for alias, source in relations
