@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Record the demo shop's general log and slow log from a real run (fixtures/shop/logs/).
+
+    .venv/bin/python scripts/record_logs.py            # re-record fixtures/shop/logs/{general,slow}.log
+
+Starts a throwaway MariaDB server in a temporary directory on a free port, loads
+fixtures/shop/schema.sql and the generated rows of tests/data/shop_data.sql (plus one "power customer"
+with many orders, so that the N+1 loop in ``orders_with_items`` runs long enough to be seen), then
+switches on the general log and the slow log (``long_query_time = 0``: every statement, with its
+duration) and calls the shop's own functions (``fixtures/shop/shop/*.py``) through pymysql the way its
+endpoints do: once one request after another, then again from four concurrent clients (so that
+connections interleave in the logs). The logs are copied verbatim; nothing in them is written by hand. The server and its
+directory are removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pymysql
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOP = ROOT / "fixtures" / "shop"
+DATA = ROOT / "tests" / "data" / "shop_data.sql"
+POWER_CUSTOMER = 20001  # a user id above the generated ones
+POWER_ORDERS = 24
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _statements(text: str) -> list[str]:
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+class Server:
+    """A private mariadbd: its own datadir, socket and port; nothing shared with other servers."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.datadir = workdir / "data"
+        self.socket = workdir / "mysqld.sock"
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.datadir}", "--auth-root-authentication-method=normal",
+                        "--skip-test-db", f"--user={os.environ.get('USER', 'root')}"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            ["/usr/sbin/mariadbd", "--no-defaults", f"--datadir={self.datadir}", f"--socket={self.socket}",
+             f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.workdir / 'mysqld.pid'}",
+             "--user=root", "--skip-name-resolve", "--log-output=FILE", "--general-log=0", "--slow-query-log=0",
+             "--innodb-buffer-pool-size=256M", f"--log-error={self.workdir / 'error.log'}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                self.connect().close()
+                return
+            except pymysql.MySQLError:
+                time.sleep(0.2)
+        raise RuntimeError(f"mariadbd did not start; see {self.workdir / 'error.log'}")
+
+    def connect(self, database: str | None = None) -> pymysql.connections.Connection:
+        return pymysql.connect(host="127.0.0.1", port=self.port, user="root", database=database, autocommit=True)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+
+
+def load_shop(server: Server) -> None:
+    with server.connect() as conn, conn.cursor() as cur:
+        cur.execute("CREATE DATABASE shop")
+        cur.execute("CREATE USER 'shop'@'%' IDENTIFIED BY 'shop-demo'")
+        cur.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON shop.* TO 'shop'@'%'")
+    with server.connect("shop") as conn, conn.cursor() as cur:
+        for statement in _statements((SHOP / "schema.sql").read_text()) + _statements(DATA.read_text()):
+            cur.execute(statement)
+        cur.execute("INSERT INTO users (id, email, name, status, created_at) "
+                    "VALUES (%s, 'power@example.com', 'Power Customer', 'active', '2024-06-01')", (POWER_CUSTOMER,))
+        for n in range(POWER_ORDERS):
+            cur.execute("INSERT INTO orders (user_id, status, total_cents, currency, created_at) "
+                        "VALUES (%s, 'paid', %s, 'EUR', '2024-06-01' + INTERVAL %s DAY)", (POWER_CUSTOMER, 1000 + n, n))
+            cur.execute("INSERT INTO order_items (order_id, product_id, product_name, quantity, price_cents) "
+                        "VALUES (LAST_INSERT_ID(), %s, CONCAT('Product ', %s), 1, 500)", (1 + n, 1 + n))
+        cur.execute("ANALYZE TABLE users, orders, order_items")
+
+
+def scenario() -> list[tuple[str, Callable[[], object]]]:
+    """What a short session of real traffic calls: each endpoint's function, with realistic arguments."""
+    sys.path.insert(0, str(SHOP))
+    from shop import orders, users  # the fixture app's own code
+
+    return [
+        ("GET /users/by-email", lambda: users.find_user("user42@example.com")),
+        ("GET /orders?q=Product 12", lambda: orders.list_orders(keyword="Product 12")),
+        ("GET /orders?status=paid", lambda: orders.list_orders(status="paid", page=2)),
+        ("GET /orders (no filter: the incident)", lambda: orders.list_orders()),
+        ("GET /orders/search?status=new", lambda: orders.search_orders(status="new")),
+        ("GET /orders/search?q=Product 7", lambda: orders.search_orders(keyword="Product 7")),
+        ("GET /orders/7/summary", lambda: orders.order_summary(7)),
+        ("GET /orders/8/summary", lambda: orders.order_summary(8)),
+        ("GET /orders/9/summary (merged)", lambda: orders.order_summary_merged(9)),
+        (f"GET /users/{POWER_CUSTOMER}/orders (N+1)", lambda: orders.orders_with_items(POWER_CUSTOMER)),
+        ("GET /users/42/orders (N+1, few orders)", lambda: orders.orders_with_items(42)),
+        (f"GET /users/{POWER_CUSTOMER}/orders (batched)", lambda: orders.orders_with_items_batched(POWER_CUSTOMER)),
+        ("POST /orders/1234/ship", lambda: orders.mark_shipped(1234, "dhl", "TRK-REC-1")),
+        ("GET /users/recent", lambda: users.recent_users(20)),
+        ("GET /users/by-email", lambda: users.find_user("user7@example.com")),
+    ]
+
+
+def record(out_dir: Path, keep: bool = False) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="sqllint-record-"))
+    server = Server(workdir)
+    general, slow = workdir / "general.log", workdir / "slow.log"
+    try:
+        server.start()
+        load_shop(server)
+        with server.connect() as conn, conn.cursor() as cur:
+            cur.execute("SET GLOBAL long_query_time = 0")
+            cur.execute("SET GLOBAL log_slow_verbosity = 'query_plan'")
+            cur.execute(f"SET GLOBAL general_log_file = '{general}'")
+            cur.execute(f"SET GLOBAL slow_query_log_file = '{slow}'")
+            cur.execute("SET GLOBAL general_log = 1")
+            cur.execute("SET GLOBAL slow_query_log = 1")
+        os.environ.update(SHOP_DB_HOST="127.0.0.1", SHOP_DB_PORT=str(server.port), SHOP_DB_USER="shop",
+                          SHOP_DB_PASSWORD="shop-demo", SHOP_DB_NAME="shop")
+        calls = scenario()
+        for label, call in calls:  # one request after another
+            call()
+            print(f"ran {label}")
+        # Then the same requests from four concurrent clients: their connections interleave in the logs,
+        # as they do on a real server.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for label, _ in zip((label for label, _ in calls), pool.map(lambda item: item[1](), calls)):
+                print(f"ran {label} (concurrently)")
+        with server.connect() as conn, conn.cursor() as cur:
+            cur.execute("SET GLOBAL general_log = 0")
+            cur.execute("SET GLOBAL slow_query_log = 0")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(general, out_dir / "general.log")
+        shutil.copyfile(slow, out_dir / "slow.log")
+        print(f"wrote {out_dir / 'general.log'} and {out_dir / 'slow.log'}")
+    finally:
+        server.stop()
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=SHOP / "logs", help="directory for general.log and slow.log")
+    parser.add_argument("--keep", action="store_true", help="keep the server's temporary directory")
+    args = parser.parse_args(argv)
+    record(args.out, args.keep)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
