@@ -5,19 +5,21 @@ The tree is built by ``mybatis.py`` from mapper XML or from a ``<script>`` in a 
 language-neutral so that the project index can hand it to worker processes and to the Java extractor
 (a service method's ``orderMapper.listOrders(q)`` runs the same variants as the mapper statement).
 
-Every ``<if>`` and every ``<when>`` is an *optional part*, named from its test expression
-(``keyword != null and keyword != ''`` → ``keyword``); parts with the same test switch together, as
-they do at run time. The variants are: every part off (``<choose>`` → ``<otherwise>``), every part on
-(``<choose>`` → its first ``<when>``), then each part on alone (with the parts enclosing it, without
-which it cannot be reached), up to the cap.
+Every ``<if>`` and every ``<when>`` tests an *optional part*: the parameter its test asks about
+(``keyword != null and keyword != ''`` → ``keyword``, see ``ognl.py``); tests of one parameter switch
+together, as they do at run time (``status == null`` is true exactly when ``status != null`` is
+false). The variants are: every part absent (each presence test false, ``<choose>`` → ``<otherwise>``),
+every part present (``<choose>`` → its first ``<when>``), then each part present alone (with the parts
+enclosing it, without which it cannot be reached), up to the cap.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from sqllint.extract.ognl import test_label
 from sqllint.records import Variant
 
 FOREACH_REPEAT = 3  # an IN-list / VALUES list of "several" items; the fingerprint collapses the length
@@ -57,6 +59,8 @@ class Foreach:
     open: str = ""
     close: str = ""
     separator: str = ""
+    collection: str = ""  # the parameter iterated over, to name each item's placeholders
+    item: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,9 +90,10 @@ class Fragment:
 class IncludeError(Exception):
     """An ``<include>`` that names no known fragment, or includes itself."""
 
-    def __init__(self, message: str, line: int) -> None:
+    def __init__(self, message: str, line: int, path: str | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.path = path  # the file holding the <include>; None: the statement's own file
 
 
 # --- resolving includes ------------------------------------------------------------------------------
@@ -102,107 +107,91 @@ def qualify(refid: str, namespace: str) -> str:
 
 
 def resolve_includes(body: tuple[Node, ...], namespace: str, fragments: Mapping[str, Fragment],
-                     properties: Mapping[str, str] | None = None, stack: tuple[str, ...] = ()) -> tuple[Node, ...]:
-    """Inline every ``<include>`` (with ``<property>`` values substituted); raises ``IncludeError``."""
+                     properties: Mapping[str, str] | None = None, stack: tuple[str, ...] = (),
+                     origin: str | None = None) -> tuple[Node, ...]:
+    """Inline every ``<include>``, raising ``IncludeError`` for unknown refids and cycles.
+
+    As MyBatis's ``XMLIncludeTransformer`` does, ``${name}`` in an included fragment (its text, refids
+    and attributes) is replaced by the ``<property>`` values of the ``<include>`` chain, innermost
+    first; names without a property stay ``${}`` text substitution.
+    """
     props = properties or {}
 
     def subst(text: str) -> str:
-        return _PROPERTY.sub(lambda m: props.get(m.group(1).strip(), m.group(0)), text) if props and "${" in text else text
+        if not props or "${" not in text:
+            return text
+        return _PROPERTY.sub(lambda m: props.get(m.group(1).strip(), m.group(0)), text)
 
     def walk(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
         out: list[Node] = []
         for node in nodes:
             if isinstance(node, Text):
-                out.append(Text(subst(node.text)))
+                out.append(Text(subst(node.text)) if props else node)
             elif isinstance(node, Include):
-                refid = subst(node.refid)
-                # The including statement's namespace first (MyBatis's rule), then the fragment's own.
-                candidates = [qualify(refid, namespace)] + [qualify(refid, ns) for ns in stack_namespaces]
-                key = next((c for c in candidates if c in fragments), None)
-                if key is None:
-                    raise IncludeError(f"<include refid=\"{refid}\"> names no <sql> fragment"
-                                       f"{' in namespace ' + namespace if '.' not in refid and namespace else ''}",
-                                       node.line)
-                if key in stack:
-                    raise IncludeError(f"<include refid=\"{refid}\"> includes itself ({' → '.join(stack + (key,))})",
-                                       node.line)
-                fragment = fragments[key]
-                inner_props = {**props, **{k: subst(v) for k, v in node.properties}}
-                out.extend(resolve_includes(fragment.body, namespace, fragments, inner_props, stack + (key,)))
+                out.extend(include(node))
             elif isinstance(node, If):
-                out.append(If(node.test, walk(node.body)))
+                out.append(If(subst(node.test), walk(node.body)))
             elif isinstance(node, Choose):
-                out.append(Choose(tuple((t, walk(b)) for t, b in node.whens), walk(node.otherwise)))
+                out.append(Choose(tuple((subst(t), walk(b)) for t, b in node.whens), walk(node.otherwise)))
             elif isinstance(node, Trim):
-                out.append(Trim(walk(node.body), node.prefix, node.suffix, node.prefix_overrides, node.suffix_overrides))
+                out.append(Trim(walk(node.body), subst(node.prefix), subst(node.suffix), node.prefix_overrides,
+                                node.suffix_overrides))
             elif isinstance(node, Foreach):
-                out.append(Foreach(walk(node.body), node.open, node.close, node.separator))
+                out.append(Foreach(walk(node.body), subst(node.open), subst(node.close), subst(node.separator),
+                                   subst(node.collection), subst(node.item)))
         return tuple(out)
 
-    stack_namespaces = [fragments[k].namespace for k in reversed(stack) if k in fragments]
+    def include(node: Include) -> tuple[Node, ...]:
+        refid = subst(node.refid).strip()
+        # The including statement's namespace first (MyBatis's rule), then the including fragment's own.
+        candidates = [qualify(refid, namespace)] + [qualify(refid, ns) for ns in enclosing_namespaces]
+        key = next((c for c in candidates if c in fragments), None)
+        if key is None:
+            where = f" in namespace {namespace}" if "." not in refid and namespace else ""
+            owner = refid.rsplit(".", 1)[0] if "." in refid else ""
+            if owner and not any(k.startswith(owner + ".") for k in fragments):
+                where = f" (no checked mapper has namespace {owner})"
+            raise IncludeError(f'<include refid="{refid}"> names no <sql> fragment{where}', node.line, origin)
+        if key in stack:
+            raise IncludeError(f'<include refid="{refid}"> includes itself ({" → ".join(stack + (key,))})',
+                               node.line, origin)
+        fragment = fragments[key]
+        inner = {**props, **{name: subst(value) for name, value in node.properties}}
+        return resolve_includes(fragment.body, namespace, fragments, inner, stack + (key,), fragment.path)
+
+    enclosing_namespaces = [fragments[k].namespace for k in reversed(stack) if k in fragments]
     return walk(body)
 
 
 # --- naming optional parts ---------------------------------------------------------------------------
 
-_CLAUSE_SPLIT = re.compile(r"\s+(?:and|or)\s+|\s*(?:&&|\|\|)\s*", re.IGNORECASE)
-_NAME = r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*"
-_EMPTY = r"(?:null|''|\"\"|0)"
-# The presence tests teams write: x != null, x != '', null != x, x neq null, x.size() > 0, !x.isEmpty(),
-# @StringUtils@isNotBlank(x), a bare boolean flag.
-_PRESENCE = [re.compile(p) for p in (
-    rf"^\(?\s*(?P<n>{_NAME})\s*(?:!=|neq|>|gt)\s*{_EMPTY}\s*\)?$",
-    rf"^{_EMPTY}\s*!=\s*(?P<n>{_NAME})$",
-    rf"^(?P<n>{_NAME})\.(?:size|length)\(\)\s*(?:>|gt|!=)\s*0$",
-    rf"^!\s*(?P<n>{_NAME})\.isEmpty\(\)$",
-    rf"^@[\w.$]+@(?:isNotEmpty|isNotBlank|nonNull|isNotNull|hasText|hasLength)\(\s*(?P<n>{_NAME})\s*\)$",
-    rf"^(?P<n>{_NAME})$",
-)]
-
-
-def part_name(test: str) -> str:
-    """Words for an ``<if test>``: the names a presence test checks, else the test itself."""
-    text = " ".join(test.split())
-    names: list[str] = []
-    for clause in _CLAUSE_SPLIT.split(text.strip()):
-        clause = clause.strip()
-        match = next((m for m in (p.match(clause) for p in _PRESENCE) if m), None)
-        if match is None or match.group("n") in ("true", "false", "null"):
-            names = []
-            break
-        names.append(_short(match.group("n")))
-    if names:
-        return "/".join(dict.fromkeys(names))
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _short(name: str) -> str:
-    """``query.keyword`` → ``keyword``: the parameter object's name adds nothing for a reader."""
-    return name.rsplit(".", 1)[-1] if name.count(".") == 1 else name
-
-
-# --- expansion --------------------------------------------------------------------------------------
-
 
 @dataclass
 class _Parts:
-    """Optional parts in source order with, for each, the parts enclosing it."""
+    """Optional parts in source order, how each test reads them, and the parts enclosing each part.
+
+    A part is the parameter a test asks about (``ognl.test_label``): ``<if test="status != null">`` and
+    ``<if test="status == null">`` are one part, ``status``, true in opposite variants — as at run time.
+    """
 
     names: list[str] = field(default_factory=list)
     ancestors: dict[str, set[str]] = field(default_factory=dict)
-    by_test: dict[str, str] = field(default_factory=dict)
+    by_test: dict[str, tuple[str, bool]] = field(default_factory=dict)  # test → (part, true when present)
 
-    def add(self, test: str, enclosing: tuple[str, ...]) -> str:
-        key = " ".join(test.split())
-        name = self.by_test.get(key)
-        if name is None:
-            name = part_name(test)
-            while name in self.names:  # two different tests read alike: keep them apart
-                name = key if name != key else name + "'"
-            self.by_test[key] = name
+    def add(self, test: str, enclosing: tuple[str, ...]) -> tuple[str, bool]:
+        found = self.by_test.get(test)
+        if found is None:
+            found = self.by_test[test] = test_label(test)
+        name = found[0]
+        if name not in self.ancestors:
             self.names.append(name)
-        self.ancestors.setdefault(name, set()).update(enclosing)
-        return name
+            self.ancestors[name] = set()
+        self.ancestors[name].update(a for a in enclosing if a != name)
+        return found
+
+    def is_true(self, test: str, on: frozenset[str]) -> bool:
+        name, when_present = self.by_test[test]
+        return (name in on) == when_present
 
 
 def collect_parts(body: tuple[Node, ...]) -> _Parts:
@@ -211,12 +200,13 @@ def collect_parts(body: tuple[Node, ...]) -> _Parts:
     def walk(nodes: tuple[Node, ...], enclosing: tuple[str, ...]) -> None:
         for node in nodes:
             if isinstance(node, If):
-                name = parts.add(node.test, enclosing)
-                walk(node.body, enclosing + (name,))
+                name, when_present = parts.add(node.test, enclosing)
+                # Reaching the body needs the part present only if the test is true when it is.
+                walk(node.body, enclosing + (name,) if when_present else enclosing)
             elif isinstance(node, Choose):
                 for test, when_body in node.whens:
-                    name = parts.add(test, enclosing)
-                    walk(when_body, enclosing + (name,))
+                    name, when_present = parts.add(test, enclosing)
+                    walk(when_body, enclosing + (name,) if when_present else enclosing)
                 walk(node.otherwise, enclosing)
             elif isinstance(node, (Trim, Foreach)):
                 walk(node.body, enclosing)
@@ -225,27 +215,56 @@ def collect_parts(body: tuple[Node, ...]) -> _Parts:
     return parts
 
 
-def render(body: tuple[Node, ...], on: frozenset[str], name_of: Callable[[str], str]) -> str:
-    """The SQL MyBatis would build when exactly the parts in ``on`` are true."""
+def render(body: tuple[Node, ...], on: frozenset[str], parts: _Parts) -> str:
+    """The SQL MyBatis would build when exactly the parts in ``on`` are present.
+
+    Pieces are joined with one space, as MyBatis's ``DynamicContext`` joins its SQL nodes.
+    """
     pieces: list[str] = []
     for node in body:
         if isinstance(node, Text):
             pieces.append(node.text)
         elif isinstance(node, If):
-            if name_of(node.test) in on:
-                pieces.append(render(node.body, on, name_of))
+            if parts.is_true(node.test, on):
+                pieces.append(render(node.body, on, parts))
         elif isinstance(node, Choose):
-            chosen = next((b for t, b in node.whens if name_of(t) in on), node.otherwise)
-            pieces.append(render(chosen, on, name_of))
+            chosen = next((b for t, b in node.whens if parts.is_true(t, on)), node.otherwise)
+            pieces.append(render(chosen, on, parts))
         elif isinstance(node, Trim):
-            pieces.append(_trim(render(node.body, on, name_of), node))
+            trimmed = _trim(render(node.body, on, parts), node)
+            if not trimmed and _required(node):
+                raise ImpossibleVariant(node.prefix)
+            pieces.append(trimmed)
         elif isinstance(node, Foreach):
-            item = render(node.body, on, name_of).strip()
-            pieces.append(node.open + node.separator.join([item] * FOREACH_REPEAT) + node.close)
+            pieces.append(_repeat(render(node.body, on, parts).strip(), node))
     return " ".join(p for p in pieces if p.strip())
 
 
+class ImpossibleVariant(Exception):
+    """The variant leaves a ``<set>`` or an INSERT column/values ``<trim>`` empty: MyBatis would send
+    ``UPDATE t WHERE …``, which fails at once; callers of ``updateByPrimaryKeySelective`` and the like
+    always give some field, so it is not a variant worth checking."""
+
+
+def _required(node: Trim) -> bool:
+    prefix = node.prefix.strip().upper()
+    return prefix == "SET" or prefix == "(" or prefix.startswith("VALUES")
+
+
+def _repeat(item: str, node: Foreach) -> str:
+    """``FOREACH_REPEAT`` items; ``#{item.x}`` becomes ``#{collection[i].x}`` so each slot keeps a name."""
+    if not item:
+        return ""
+    items = [item] * FOREACH_REPEAT
+    if node.item and node.item in item:
+        pattern = re.compile(r"([#$]\{\s*)" + re.escape(node.item) + r"(?=\s*[.,}\[])")
+        collection = node.collection or node.item
+        items = [pattern.sub(lambda m, i=i: f"{m.group(1)}{collection}[{i}]", item) for i in range(FOREACH_REPEAT)]
+    return node.open + node.separator.join(items) + node.close
+
+
 def _trim(text: str, node: Trim) -> str:
+    """MyBatis's ``TrimSqlNode``: overrides compared case-insensitively on the trimmed text, first match wins."""
     body = text.strip()
     if not body:
         return ""
@@ -265,30 +284,36 @@ def _trim(text: str, node: Trim) -> str:
 @dataclass(frozen=True)
 class Expansion:
     variants: list[tuple[Variant | None, str]]  # (variant, rendered SQL), all-off first; texts distinct
-    capped: bool  # more combinations existed than the cap allowed
+    capped: bool  # more distinct variants existed than the cap allowed
     parts: tuple[str, ...]
 
 
 def expand(body: tuple[Node, ...], cap: int) -> Expansion:
+    """Every part absent, every part present, then each part present alone (with the parts enclosing
+    it, without which it cannot be reached); at most ``cap`` distinct texts."""
     parts = collect_parts(body)
     names = tuple(parts.names)
-    name_of = lambda test: parts.by_test[" ".join(test.split())]  # noqa: E731 - a tiny closure
     if not names:
-        return Expansion([(None, tidy(render(body, frozenset(), name_of)))], False, ())
+        try:
+            return Expansion([(None, tidy(render(body, frozenset(), parts)))], False, ())
+        except ImpossibleVariant:
+            return Expansion([], False, ())  # a <set> with nothing in it
     wanted: list[frozenset[str]] = [frozenset(), frozenset(names)]
-    for name in names:
-        wanted.append(frozenset({name} | parts.ancestors[name]))
-    seen: dict[str, None] = {}
+    wanted += [frozenset({name} | parts.ancestors[name]) for name in names]
+    seen: set[str] = set()
     out: list[tuple[Variant | None, str]] = []
     capped = False
     for on in dict.fromkeys(wanted):
-        if len(out) >= cap:
-            capped = True
-            break
-        text = tidy(render(body, on, name_of))
+        try:
+            text = tidy(render(body, on, parts))
+        except ImpossibleVariant:
+            continue
         if text in seen:
             continue
-        seen[text] = None
+        if len(out) >= max(cap, 1):
+            capped = True
+            break
+        seen.add(text)
         out.append((Variant(names, on), text))
     return Expansion(out, capped, names)
 

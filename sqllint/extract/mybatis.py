@@ -9,6 +9,7 @@ external entities are refused and reported (E020), never expanded. Files that ar
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -34,8 +35,9 @@ from sqllint.extract.dynsql import (
     qualify,
     resolve_includes,
 )
-from sqllint.extract.placeholders import normalise
-from sqllint.records import Query
+from sqllint.extract.placeholders import Hole, hole_marker, normalise
+from sqllint.files import decode_text
+from sqllint.records import PlaceholderStyle, Query
 from sqllint.suppress import parse_suppressions
 
 if TYPE_CHECKING:
@@ -82,27 +84,44 @@ class _Builder:
         element.end_line = self._where()[0]
 
     def data(self, text: str) -> None:
+        # expat hands text over in pieces (around entity references, CDATA, buffer ends): merge them,
+        # so that `a &lt;= b` stays one text and is not joined back with spaces as separate SQL nodes.
         if self.stack:
-            self.stack[-1].children.append(text)
+            children = self.stack[-1].children
+            if children and isinstance(children[-1], str) and children[-1]:
+                children[-1] += text
+            else:
+                children.append(text)
 
     def comment(self, text: str) -> None:
+        if self.stack:  # MyBatis joins the text on either side of a comment as two SQL nodes
+            self.stack[-1].children.append("")
         if "sqllint:" in text:
             self.file_comments.append(text)
-            if self.stack:
-                self.stack[-1].comments.append((len(self.stack[-1].children), text))
+            # Inside a statement (at any depth) it is the statement's; between statements, the next one's.
+            owner = self.stack[1] if len(self.stack) >= 2 else self.stack[0] if self.stack else None
+            if owner is not None:
+                owner.comments.append((len(owner.children), text))
 
     def close(self) -> _Element | None:
         return self.root
 
 
 class XmlRefused(Exception):
-    def __init__(self, code: str, message: str, line: int, column: int) -> None:
+    def __init__(self, code: str, message: str, line: int, column: int, built: _Builder | None = None) -> None:
         super().__init__(message)
         self.code, self.line, self.column = code, line, column
+        self.root_tag = built.root.tag if built is not None and built.root is not None else None
+
+
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
 def parse_xml(data: bytes | str, line_offset: int = 0) -> _Builder:
-    """Parse with entity expansion and external references forbidden; raises ``XmlRefused``."""
+    """Parse with entity expansion and external references forbidden; raises ``XmlRefused``.
+
+    The DOCTYPE's external DTD is never read (expat does not load it without a handler asking for it).
+    """
     builder = _Builder()
     parser = DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     builder.expat = parser.parser
@@ -112,19 +131,46 @@ def parse_xml(data: bytes | str, line_offset: int = 0) -> _Builder:
     except DefusedXmlException as error:
         line, column = builder._where()
         raise XmlRefused("E020", f"XML declares entities or references external ones ({type(error).__name__}); "
-                                 "the file was refused, not expanded", line + line_offset, column) from None
+                                 "the file was refused, not expanded", line + line_offset, column, builder) from None
     except XmlParseError as error:
         line, column = getattr(error, "position", None) or builder._where()
         message = str(error).split(": line")[0]
         raise XmlRefused("E002", f"XML syntax error: {message}; SQL in this file was not extracted",
-                         line + line_offset, column + 1) from None
+                         line + line_offset, column + 1, builder) from None
+    except ValueError as error:  # "multi-byte encodings are not supported" (pyexpat and GBK, Shift_JIS, …)
+        raise XmlRefused("E003", f"cannot read XML: {error}", 1, 1, builder) from None
     return builder
+
+
+def _as_text(data: bytes) -> tuple[bytes | str, str | None]:
+    """What expat should read: the bytes when it decodes them itself, else text decoded here
+    (multi-byte encodings such as GBK that pyexpat lacks; invalid UTF-8, replaced and reported)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data, None  # UTF-16 with its byte-order mark
+    declared = _DECLARED_ENCODING.match(data)
+    encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+    if encoding.replace("-", "").replace("_", "") in ("usascii", "ascii", "iso88591", "latin1", "utf16"):
+        return data, None
+    if encoding.replace("-", "").replace("_", "") == "utf8":
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return decode_text(data)
+        return data, None
+    try:
+        return data.decode(encoding), None
+    except LookupError:
+        return data, None  # expat reports the unknown encoding
+    except UnicodeDecodeError:
+        return (data.decode(encoding, errors="replace"),
+                f"not valid {encoding} (as the XML declaration says); undecodable bytes were replaced")
 
 
 # --- element tree → dynamic-SQL nodes ------------------------------------------------------------
 
 def _overrides(value: str | None) -> tuple[str, ...]:
-    return tuple(v.upper() for v in value.split("|")) if value else ()
+    """``prefixOverrides="AND |OR "`` → ("AND ", "OR "): MyBatis keeps the spaces and compares in upper case."""
+    return tuple(v.upper() for v in value.split("|") if v) if value else ()
 
 
 def to_nodes(children: list[_Element | str]) -> tuple[Node, ...]:
@@ -150,7 +196,9 @@ def to_nodes(children: list[_Element | str]) -> tuple[Node, ...]:
             out.append(Trim(to_nodes(inner), attrs.get("prefix", ""), attrs.get("suffix", ""),
                             _overrides(attrs.get("prefixOverrides")), _overrides(attrs.get("suffixOverrides"))))
         elif tag == "foreach":
-            out.append(Foreach(to_nodes(inner), attrs.get("open", ""), attrs.get("close", ""), attrs.get("separator", "")))
+            out.append(Foreach(to_nodes(inner), attrs.get("open", ""), attrs.get("close", ""),
+                               attrs.get("separator", ""), attrs.get("collection", "").strip(),
+                               attrs.get("item", "").strip()))
         elif tag == "include":
             props = tuple((c.attrs.get("name", ""), c.attrs.get("value", ""))
                           for c in inner if isinstance(c, _Element) and c.tag == "property")
@@ -190,17 +238,25 @@ class MapperFile:
     problems: tuple[Problem, ...] = ()
 
 
+_MAPPER_TAG = re.compile(rb"<mapper[\s>/]")
+
+
 def looks_like_mapper(data: bytes) -> bool:
-    return b"<mapper" in data
+    """Cheap pre-check: pom.xml, logback.xml and Spring contexts are never parsed. UTF-16 files (rare)
+    are let through to the parser."""
+    return _MAPPER_TAG.search(data) is not None or data.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def parse_mapper(data: bytes, path: str) -> MapperFile | None:
     """The statements and fragments of a mapper file; None when the file is not a mapper."""
+    source, decode_problem = _as_text(data)
+    notes = [Problem("E003", 1, 1, decode_problem)] if decode_problem else []
     try:
-        built = parse_xml(data)
+        built = parse_xml(source)
     except XmlRefused as refused:
-        # Only a file that claims to be a mapper (or fails before saying what it is) is reported.
-        return MapperFile(path, problems=(Problem(refused.code, refused.line, refused.column, str(refused)),))
+        if refused.root_tag not in (None, "mapper"):
+            return None  # broken XML that is not a mapper (mybatis-config.xml, a Spring context): not ours
+        return MapperFile(path, problems=(*notes, Problem(refused.code, refused.line, refused.column, str(refused))))
     root = built.root
     if root is None or root.tag != "mapper":
         return None
@@ -212,10 +268,11 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
                                 "and its statements cannot be called or included by name"))
     statements, fragments = [], []
     pending: frozenset[str] = frozenset()  # suppressions from comments just before the next element
-    comment_at = {index: text for index, text in root.comments}
+    comment_at: dict[int, frozenset[str]] = {}
+    for index, text in root.comments:
+        comment_at[index] = comment_at.get(index, frozenset()) | parse_suppressions(text)[0]
     for index, child in enumerate(root.children):
-        if index in comment_at:
-            pending |= parse_suppressions(comment_at[index])[0]
+        pending |= comment_at.get(index, frozenset())
         if not isinstance(child, _Element):
             continue
         ident = child.attrs.get("id", "").strip()
@@ -226,10 +283,25 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
         elif child.tag == "sql" and ident:
             fragments.append((qualify(ident, namespace), Fragment(namespace, to_nodes(child.children), path, child.line)))
         pending = frozenset()
-    return MapperFile(path, namespace, tuple(statements), tuple(fragments), tuple(problems))
+    return MapperFile(path, namespace, tuple(statements), tuple(fragments), tuple(notes + problems))
 
 
 # --- statements → queries ----------------------------------------------------------------------------
+
+_INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
+
+
+def _interpolations_as_holes(raw: str) -> tuple[str, list[Hole]]:
+    """``${name}`` → a hole, so that it is reported as text substitution even inside a quoted literal
+    (``LIKE '%${keyword}%'``, the classic MyBatis injection)."""
+    holes: list[Hole] = []
+
+    def mark(match: re.Match[str]) -> str:
+        holes.append(Hole(match.group(1).split(",")[0].strip(), PlaceholderStyle.MYBATIS_RAW))
+        return hole_marker(len(holes) - 1)
+
+    return (_INTERPOLATION.sub(mark, raw), holes) if "${" in raw else (raw, holes)
+
 
 def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], cap: int, site: Query,
                       report_cap: bool = True) -> tuple[list[Query], list[Problem]]:
@@ -237,16 +309,20 @@ def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], c
     try:
         body = resolve_includes(statement.body, statement.namespace, fragments)
     except IncludeError as error:
-        return [], [Problem("E021", error.line, 1, f"{error}: statement {statement.qualified} was not checked")]
+        line, where = error.line, ""
+        if error.path is not None:  # the broken <include> sits in a <sql> fragment: say where
+            line, where = statement.line, f" (in a <sql> fragment, {error.path}:{error.line})"
+        return [], [Problem("E021", line, 1, f"{error}{where}: statement {statement.qualified} was not checked")]
     expansion = expand(body, cap)
     problems = []
     if expansion.capped and report_cap:
         problems.append(Problem("E022", statement.line, statement.column,
-                                f"{statement.qualified} has {len(expansion.parts)} optional parts; only "
+                                f"{statement.qualified} has {len(expansion.parts)} optional parts; only the first "
                                 f"{len(expansion.variants)} variants were checked (max-variants = {cap})"))
     queries = []
     for variant, raw in expansion.variants:
-        text, placeholders = normalise(raw)
+        marked, holes = _interpolations_as_holes(raw)
+        text, placeholders = normalise(marked, holes)
         queries.append(dataclasses.replace(site, raw=raw, text=text.strip(), placeholders=placeholders, variant=variant))
     return queries, problems
 

@@ -1,0 +1,151 @@
+"""Words for a MyBatis ``<if test>`` / ``<when test>``: which parameter it asks about, and whether the
+test is true when that parameter is given.
+
+OGNL tests are close enough to Python expressions that, once the OGNL spellings are swapped for
+Python's (``&&`` → ``and``, ``neq`` → ``!=``, ``null`` → ``None``, ``@StringUtils@isNotBlank(x)`` →
+``isNotBlank(x)``), ``ast`` parses them and the Python extractor's own labelling (``condition_label``)
+names them: ``keyword != null and keyword != ''`` → (``keyword``, present), ``status == null`` →
+(``status``, absent), ``!onlyActive`` → (``onlyActive``, absent). A test that is not a presence test
+(``type == 'A'``) is named by its own text, so dynamic-SQL variants read the same whatever the host
+language (``when keyword, status are absent``).
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+
+from sqllint.extract.pyeval import condition_label
+
+LABEL_LIMIT = 40
+
+# One OGNL lexeme at a time; anything else makes the test unlabelled (named by its text).
+_LEXEME = re.compile(
+    r"""\s*(?:
+        (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+      | (?P<static>@[\w.$]*@)
+      | (?P<number>\d+(?:\.\d+)?)[lLdDfFbBhH]?
+      | (?P<name>[A-Za-z_][\w]*)
+      | (?P<op>==|!=|>=|<=|&&|\|\||[()<>!.,\[\]+\-*/%])
+    )""",
+    re.VERBOSE,
+)
+_WORDS = {"and": "and", "or": "or", "not": "not", "eq": "==", "neq": "!=", "gt": ">", "gte": ">=",
+          "lt": "<", "lte": "<=", "null": "None", "true": "True", "false": "False", "in": "in",
+          "instanceof": "is"}
+_OPERATORS = {"&&": "and", "||": "or", "!": "not"}
+_PRESENT_CALLS = frozenset({"isNotEmpty", "isNotBlank", "nonNull", "isNotNull", "hasText", "hasLength",
+                            "notEmpty", "notBlank", "isNotNullOrEmpty"})
+_ABSENT_CALLS = frozenset({"isEmpty", "isBlank", "isNull", "isNullOrEmpty"})
+_SIZE_METHODS = frozenset({"size", "length", "count"})
+_RENAMED = "sqllint_kw_"  # OGNL names that are Python keywords (``from``, ``class``) get this prefix
+
+
+def _to_python(test: str) -> str | None:
+    out: list[str] = []
+    position = 0
+    text = test.rstrip()
+    while position < len(text):
+        match = _LEXEME.match(text, position)
+        if match is None:
+            return None
+        position = match.end()
+        kind = match.lastgroup
+        token = match.group(kind or 0)
+        if kind == "name":
+            lowered = token.lower() if token.lower() in ("and", "or", "not") else token
+            if lowered in _WORDS:
+                token = _WORDS[lowered]
+            elif keyword.iskeyword(token) or keyword.issoftkeyword(token):
+                token = _RENAMED + token
+        elif kind == "op":
+            token = _OPERATORS.get(token, token)
+        elif kind == "static":
+            continue  # @org.apache.commons.lang3.StringUtils@isNotBlank(x) → isNotBlank(x)
+        out.append(token)
+    return " ".join(out)
+
+
+def _name_of(node: ast.expr) -> str | None:
+    """The parameter a presence test is about: ``keyword``, ``query.keyword`` → ``keyword``."""
+    if isinstance(node, ast.Name):
+        return node.id.removeprefix(_RENAMED)
+    if isinstance(node, ast.Attribute):
+        return node.attr.removeprefix(_RENAMED)
+    if isinstance(node, ast.Subscript):
+        label, _ = condition_label(node)
+        return label if label.isidentifier() else None
+    return None
+
+
+def _presence(node: ast.expr) -> tuple[str, bool] | None:
+    """(parameter, true-when-present) for the presence tests teams write; None for anything else."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = _presence(node.operand)
+        return (inner[0], not inner[1]) if inner else None
+    if isinstance(node, ast.BoolOp):
+        found = [_presence(value) for value in node.values]
+        if any(item is None for item in found) or len({item[1] for item in found if item}) != 1:
+            return None
+        names = [item[0] for item in found if item]
+        return "/".join(dict.fromkeys(names)), bool(found[0] and found[0][1])
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and not node.args:  # list.size(), name.isEmpty()
+            owner = _name_of(func.value)
+            if owner and func.attr in _SIZE_METHODS:
+                return owner, True
+            if owner and func.attr in ("isEmpty", "isBlank"):
+                return owner, False
+            if owner and func.attr in ("isPresent",):
+                return owner, True
+        if isinstance(func, ast.Name) and len(node.args) == 1:  # @StringUtils@isNotBlank(x)
+            argument = _name_of(node.args[0])
+            if argument and func.id in _PRESENT_CALLS:
+                return argument, True
+            if argument and func.id in _ABSENT_CALLS:
+                return argument, False
+        return None
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, right, op = node.left, node.comparators[0], node.ops[0]
+        if isinstance(left, ast.Constant) and not isinstance(right, ast.Constant):  # null != x
+            left, right = right, left
+            op = {ast.Gt: ast.Lt(), ast.Lt: ast.Gt(), ast.GtE: ast.LtE(), ast.LtE: ast.GtE()}.get(type(op), op)
+        if not (isinstance(right, ast.Constant) and (right.value in (None, "", 0) or right.value is True)):
+            return None
+        inner = _presence(left)
+        if inner is None:
+            return None
+        if right.value is True or right.value is False:  # flag == true, flag != false
+            same = isinstance(op, (ast.Eq, ast.Is)) == (right.value is True)
+            return inner if same else (inner[0], not inner[1])
+        if isinstance(op, (ast.NotEq, ast.Gt, ast.IsNot)):
+            return inner
+        if isinstance(op, (ast.Eq, ast.LtE, ast.Is)):
+            return inner[0], not inner[1]
+        return None
+    if isinstance(node, ast.Attribute) and node.attr in _SIZE_METHODS | {"empty"}:  # OGNL list.size, list.empty
+        owner = _name_of(node.value)
+        return (owner, node.attr != "empty") if owner else None
+    name = _name_of(node)
+    if name is not None:  # a bare flag or value: reuse the Python extractor's reading of it
+        label, positive = condition_label(node)
+        return (name, positive) if label.removeprefix(_RENAMED) == name else (name, True)
+    return None
+
+
+def test_label(test: str) -> tuple[str, bool]:
+    """(label, true-when-present) for an OGNL test; the test's own text when it is not a presence test."""
+    source = _to_python(test)
+    if source:
+        try:
+            tree = ast.parse(source, mode="eval")
+        except (SyntaxError, ValueError):
+            tree = None
+        if tree is not None:
+            found = _presence(tree.body)
+            if found is not None:
+                return found
+    text = " ".join(test.split())
+    return (text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 3] + "..."), True
