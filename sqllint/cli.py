@@ -184,3 +184,8 @@ def show_rule(code: str) -> None:
         click.echo("\n## Options")
         for key, option in found.options.items():
             click.echo(f"- {key} (default {option.default!r}): {option.help}")
+
+
+from sqllint.commands.explain import explain as _explain_command  # noqa: E402 - sub-commands register last
+
+main.add_command(_explain_command)

@@ -1,0 +1,93 @@
+"""``sqllint explain TARGET``: every variant of a query, its plan as a table and a tree, in words."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sqllint.config import Config, ConfigError, load_config, with_overrides
+from sqllint.files import MissingPathError
+from sqllint.records import Severity
+from sqllint.registry import builtin_registry
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"sqllint: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.command("explain")
+@click.argument("target")
+@click.option("--dsn", metavar="URL", help="Staging database, mysql://user:pass@host:port/db "
+              "[default: the variable named by dsn-env, SQLLINT_DSN].")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--analyze", is_flag=True, help="Run the SELECT (MariaDB ANALYZE) for measured row counts; "
+              "only SELECTs, never writes.")
+@click.option("--variant", default="all", show_default=True, metavar="LABEL|N|all",
+              help="Only this variant of dynamic SQL: its label as printed, or its number.")
+@click.option("--require-db", is_flag=True, help="Exit 2 when no plan can be obtained (no DSN, server unreachable).")
+@click.option("--search", "search_paths", multiple=True, metavar="PATH",
+              help="Where to look for statement ids and functions named without a path [default: .].")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--no-cache", is_flag=True, help="Explain again instead of reusing cached plans.")
+@click.option("--color/--no-color", default=None, help="Colour the text output [default: when a terminal].")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+def explain(target: str, dsn: str | None, output_format: str, analyze: bool, variant: str, require_db: bool,
+            search_paths: tuple[str, ...], fail_on: str | None, exit_zero: bool, no_cache: bool,
+            color: bool | None, config_path: Path | None, isolated: bool) -> None:
+    """Explain the queries of TARGET against the staging database, variant by variant.
+
+    TARGET is raw SQL ("SELECT …", or - for stdin), a file, path:line (the query at or spanning that
+    line), path:function (every query of that function or method, in order; Class.method or a bare
+    name), or a MyBatis statement id (com.example.mapper.OrderMapper.listOrders, or an unambiguous
+    suffix such as OrderMapper.listOrders).
+
+    For each query and variant: the SQL as sent to EXPLAIN (placeholders bound with literals typed
+    from the columns' types; guesses marked), the plan as a table and as a tree, the static and plan
+    findings, a summary in words (which table is read in full and why, rows examined, where the time
+    goes) and index advice (never executed). Without a database: the SQL, variants and static
+    findings, and why no plan is shown.
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error (unknown or ambiguous
+    TARGET, bad DSN; no database with --require-db).
+    """
+    from sqllint.explain.document import render_json, render_text
+    from sqllint.explain.dsn import DsnError
+    from sqllint.explain.lookup import TargetError, Workspace, choose_variants, parse_target
+    from sqllint.explain.runner import find_dsn
+    from sqllint.explain.walkthrough import gather
+
+    registry = builtin_registry()
+    cwd = Path.cwd()
+    try:
+        config: Config = load_config(registry, cwd, config_path, isolated)
+        if fail_on:
+            config = with_overrides(config, fail_on=Severity.parse(fail_on))
+        database = find_dsn(config, dsn)
+        workspace = Workspace(config, cwd, search_paths or (".",))
+        selector = parse_target(target, cwd, lambda: click.get_text_stream("stdin").read())
+        sites = choose_variants(selector(workspace), variant)
+    except (ConfigError, DsnError, TargetError) as error:
+        _fail(str(error))
+        return
+    except MissingPathError as error:
+        _fail(f"path does not exist: {error}")
+        return
+    walkthrough = gather(target, sites, workspace, config, registry, database, analyze=analyze,
+                         use_cache=not no_cache, env_name=config.dsn_env)
+    use_color = color if color is not None else sys.stdout.isatty()
+    if output_format == "json":
+        click.echo(render_json(walkthrough), nl=False)
+    else:
+        click.echo(render_text(walkthrough, color=use_color), nl=False)
+    if require_db and not walkthrough.database.connected:
+        click.echo(f"sqllint: error: --require-db: {walkthrough.database.reason}", err=True)
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_CLEAN if exit_zero else walkthrough.exit_code(config.fail_on))

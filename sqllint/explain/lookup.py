@@ -1,0 +1,344 @@
+"""Which queries ``sqllint explain TARGET`` is about.
+
+A *selector* is any function ``(Workspace) -> list[QuerySite]`` returning the query sites to explain, in
+the order they run (source order within a file). ``parse_target`` turns the command-line TARGET into
+one: raw SQL (or ``-`` for stdin), ``path``, ``path:line``, ``path:function`` or a MyBatis statement id
+(``com.example.mapper.OrderMapper.listOrders``, or any unambiguous dotted suffix of it). Other ways of
+choosing queries (an HTTP endpoint, say) only need to provide another selector.
+
+A target that matches nothing or several things raises ``TargetError`` with the candidates, so the
+command can say exactly what it found instead of guessing.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqllint.config import Config
+from sqllint.extract import SUFFIXES, ExtractOptions, Problem, extract_source
+from sqllint.extract.sqlfile import extract_sql
+from sqllint.files import SourceFile, discover, display_path, read_source
+from sqllint.parse import SqlParser
+from sqllint.records import ParsedQuery, Query
+
+# The first word of a statement someone would paste to be explained.
+_SQL_START = re.compile(r"^\s*(?:\(\s*)*(?:SELECT|WITH|UPDATE|DELETE|INSERT|REPLACE|TABLE|VALUES)\b", re.IGNORECASE)
+_DOTTED_NAME = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$<>]*)*$")
+MAX_CANDIDATES = 20
+
+
+class TargetError(Exception):
+    """TARGET matches no query or several: the message says which, with the candidates."""
+
+    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.candidates = tuple(candidates)
+
+    def __str__(self) -> str:
+        if not self.candidates:
+            return self.message
+        shown = list(self.candidates[:MAX_CANDIDATES])
+        more = len(self.candidates) - len(shown)
+        lines = [self.message] + [f"  {c}" for c in shown] + ([f"  … and {more} more"] if more > 0 else [])
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class QuerySite:
+    """One statement in the application: every variant of it, in expansion order."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int | None
+    scope: str | None
+    variants: tuple[ParsedQuery, ...]
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def describe(self) -> str:
+        where = f" in {self.scope}" if self.scope and self.scope != "<module>" else ""
+        count = len(self.variants)
+        return f"{self.location}{where}" + (f" ({count} variants)" if count > 1 else "")
+
+
+Selector = Callable[["Workspace"], list[QuerySite]]
+
+
+@dataclass
+class Workspace:
+    """Extraction on demand: the files a target names, and the project when a target must be searched."""
+
+    config: Config
+    cwd: Path
+    search_paths: tuple[str, ...] = (".",)
+    problems: list[tuple[str, Problem]] = field(default_factory=list)  # could-not-analyse notes, per path
+    _parser: SqlParser = field(default_factory=SqlParser)
+    _files: list[SourceFile] | None = None
+    _project: object = None
+    _sites: dict[str, list[QuerySite]] = field(default_factory=dict)
+
+    # --- files ------------------------------------------------------------------------------------
+    def files(self) -> list[SourceFile]:
+        """Every checkable file under the search paths (config excludes and .gitignore respected)."""
+        if self._files is None:
+            exclude = tuple(self.config.exclude) + tuple(self.config.extend_exclude)
+            self._files = discover(list(self.search_paths), self.cwd, self.config.root, exclude, SUFFIXES,
+                                   self.config.respect_gitignore).files
+        return self._files
+
+    def source(self, path: str) -> SourceFile:
+        absolute = (self.cwd / path) if not Path(path).is_absolute() else Path(path)
+        if not absolute.is_file():
+            raise TargetError(f"no such file: {path}")
+        language = SUFFIXES.get(absolute.suffix.lower())
+        if language is None:
+            raise TargetError(f"{path}: sqllint reads {', '.join(sorted(SUFFIXES))} files, not {absolute.suffix or 'this'}")
+        return SourceFile(display_path(absolute.absolute(), self.cwd), absolute.absolute(), language)
+
+    def project(self) -> object:
+        """The MyBatis project index (includes across mappers, mapper statements); None without mappers."""
+        if self._project is None:
+            files = [f for f in self.files() if f.language in ("xml", "java")]
+            if files:
+                from sqllint.extract.project import build_index
+
+                self._project = build_index(files, self.config.max_file_size)
+            else:
+                self._project = False
+        return self._project or None
+
+    # --- sites --------------------------------------------------------------------------------------
+    def sites(self, source: SourceFile) -> list[QuerySite]:
+        """The statements of one file, in source order."""
+        if source.path not in self._sites:
+            read = read_source(source.absolute, self.config.max_file_size)
+            if read.data is None:
+                raise TargetError(f"{source.path}: {read.note or 'cannot be read'}")
+            project = self.project() if source.language in ("xml", "java") else None
+            extraction = extract_source(read.data, source.path, source.language,
+                                        ExtractOptions(self.config.max_variants, project))  # type: ignore[arg-type]
+            self.problems.extend((source.path, p) for p in extraction.problems)
+            self._sites[source.path] = self.group(extraction.queries)
+        return self._sites[source.path]
+
+    def cached_sites(self, path: str) -> list[QuerySite]:
+        """The sites of a file already read (for scope rules, which read the whole function)."""
+        return self._sites.get(path, [])
+
+    def group(self, queries: Iterable[Query]) -> list[QuerySite]:
+        grouped: dict[tuple[str, int, int], list[ParsedQuery]] = {}
+        for parsed in self._parser.parse_queries(queries):
+            grouped.setdefault(parsed.query.site, []).append(parsed)
+        sites = [QuerySite(q[0].query.path, q[0].query.line, q[0].query.column, q[0].query.end_line,
+                           q[0].query.scope, tuple(q)) for q in grouped.values()]
+        return sorted(sites, key=lambda s: (s.line, s.column))
+
+
+# --- selectors ----------------------------------------------------------------------------------------
+
+def sql_text(text: str, name: str = "<sql>") -> Selector:
+    """The statements of a SQL text given on the command line (or stdin), each its own site."""
+
+    def select(workspace: Workspace) -> list[QuerySite]:
+        sites = workspace.group(extract_sql(text, name))
+        if not sites:
+            raise TargetError(f"{name}: no SQL statement found")
+        return sites
+
+    return select
+
+
+def whole_file(path: str) -> Selector:
+    def select(workspace: Workspace) -> list[QuerySite]:
+        source = workspace.source(path)
+        sites = workspace.sites(source)
+        if not sites:
+            raise TargetError(f"{source.path}: sqllint found no SQL in this file")
+        return sites
+
+    return select
+
+
+def at_line(path: str, line: int) -> Selector:
+    """The statement at or spanning ``line``; in Python, else the one statement of the function there."""
+
+    def select(workspace: Workspace) -> list[QuerySite]:
+        source = workspace.source(path)
+        sites = workspace.sites(source)
+        spanning = [s for s in sites if s.line <= line <= (s.end_line or s.line)]
+        if spanning:
+            innermost = min(spanning, key=lambda s: (s.end_line or s.line) - s.line)
+            return [innermost]
+        if source.language == "python":
+            scope = _python_scope_at(source, line)
+            inside = [s for s in sites if scope is not None and s.scope == scope]
+            if len(inside) == 1:
+                return inside
+            if inside:
+                raise TargetError(f"{source.path}:{line} is in {scope}, which runs {len(inside)} queries; "
+                                  f"name one by its line or explain them all with {source.path}:{scope.rsplit('.', 1)[-1]}",
+                                  [s.describe() for s in inside])
+        raise TargetError(f"{source.path}:{line}: no query at or spanning this line"
+                          + ("; queries in this file:" if sites else " (sqllint found no SQL in this file)"),
+                          [s.describe() for s in sites])
+
+    return select
+
+
+def in_function(path: str, name: str) -> Selector:
+    """Every statement of a function or method (``list_orders``, ``OrderService.listOrders``), in order."""
+
+    def select(workspace: Workspace) -> list[QuerySite]:
+        source = workspace.source(path)
+        sites = workspace.sites(source)
+        scopes = _matching_scopes(name, [s.scope for s in sites if s.scope])
+        if not scopes:
+            known = sorted({s.scope for s in sites if s.scope and s.scope != "<module>"})
+            raise TargetError(f"{source.path}: no function {name!r} with SQL"
+                              + ("; functions with SQL in this file:" if known else ""), known)
+        if len(scopes) > 1:
+            raise TargetError(f"{source.path}: {name!r} is ambiguous; qualify it:", scopes)
+        return [s for s in sites if s.scope == scopes[0]]
+
+    return select
+
+
+def by_name(name: str) -> Selector:
+    """A MyBatis statement id (or a dotted suffix of it), else a function with SQL anywhere under the
+    search paths (``OrderService.listOrders``)."""
+
+    def select(workspace: Workspace) -> list[QuerySite]:
+        index = workspace.project()
+        statements = getattr(index, "statements", {}) if index is not None else {}
+        ids = _matching_scopes(name, list(statements))
+        if len(ids) > 1:
+            raise TargetError(f"statement id {name!r} is ambiguous; give more of it:", ids)
+        if ids:
+            statement = statements[ids[0]]
+            sites = [s for s in workspace.sites(workspace.source(statement.path)) if s.scope == ids[0]]
+            if not sites:
+                raise TargetError(f"{statement.path}:{statement.line}: statement {ids[0]} yields no SQL "
+                                  "(see `sqllint check` for why)")
+            return sites
+        found: dict[tuple[str, str], list[QuerySite]] = {}
+        for source in workspace.files():
+            try:
+                sites = workspace.sites(source)
+            except TargetError:
+                continue  # unreadable files are reported by `sqllint check`, not here
+            for scope in _matching_scopes(name, [s.scope for s in sites if s.scope]):
+                found[(source.path, scope)] = [s for s in sites if s.scope == scope]
+        if not found:
+            where = ", ".join(workspace.search_paths)
+            raise TargetError(f"{name!r} is not raw SQL, an existing path, a MyBatis statement id or a function "
+                              f"with SQL under {where}")
+        if len(found) > 1:
+            raise TargetError(f"{name!r} is ambiguous; use path:function or a longer name:",
+                              [f"{path}:{scope}" for path, scope in found])
+        return next(iter(found.values()))
+
+    return select
+
+
+def parse_target(target: str, cwd: Path, stdin: Callable[[], str]) -> Selector:
+    """The selector for a command-line TARGET (see the module docstring for the forms)."""
+    if target == "-":
+        return sql_text(stdin(), "<stdin>")
+    if not target.strip():
+        raise TargetError("empty TARGET: give SQL, path:line, path:function or a MyBatis statement id")
+    head, sep, tail = target.rpartition(":")
+    if sep and head and tail and not _SQL_START.match(target) and (cwd / head).is_file():
+        if tail.isdigit():
+            if int(tail) < 1:
+                raise TargetError(f"{target}: line numbers start at 1")
+            return at_line(head, int(tail))
+        if _DOTTED_NAME.match(tail):
+            return in_function(head, tail)
+        raise TargetError(f"{target}: after the path give a line number or a function name, not {tail!r}")
+    if _SQL_START.match(target):
+        return sql_text(target)
+    if (cwd / target).is_file():
+        return whole_file(target)
+    if sep and (cwd / head).suffix and not (cwd / head).exists():
+        raise TargetError(f"no such file: {head}")
+    if _DOTTED_NAME.match(target):
+        return by_name(target)
+    raise TargetError(f"{target!r} is not SQL (SELECT/WITH/UPDATE/DELETE/INSERT …), path:line, path:function or a "
+                      "MyBatis statement id")
+
+
+def _matching_scopes(name: str, scopes: Iterable[str]) -> list[str]:
+    """Scopes equal to ``name`` or ending with ``.name`` (``<locals>`` parts ignored); exact wins."""
+    distinct = list(dict.fromkeys(s for s in scopes if s and s != "<module>"))
+    if name in distinct:
+        return [name]
+    wanted = name.split(".")
+    matches = []
+    for scope in distinct:
+        parts = [p for p in scope.split(".") if p != "<locals>"]
+        if parts[-len(wanted):] == wanted:
+            matches.append(scope)
+    return matches
+
+
+def _python_scope_at(source: SourceFile, line: int) -> str | None:
+    """The qualified name (as the Python extractor writes scopes) of the innermost function at ``line``."""
+    try:
+        tree = ast.parse(source.absolute.read_bytes())
+    except (SyntaxError, ValueError, OSError):
+        return None
+    found: str | None = None
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        nonlocal found
+        for node in body:
+            end = getattr(node, "end_lineno", None) or node.lineno
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            if not first <= line <= end:
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = f"{prefix}{node.name}"
+                visit(node.body, f"{found}.<locals>.")
+            elif isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(tree.body, "")
+    return found
+
+
+def choose_variants(sites: Sequence[QuerySite], wanted: str) -> list[QuerySite]:
+    """Keep the variants ``--variant`` names: ``all``, a 1-based number, or a label as printed (the
+    leading "when" optional, case-insensitive). Static statements are always kept."""
+    if wanted.strip().lower() in ("all", ""):
+        return list(sites)
+    key = wanted.strip().lower().removeprefix("when ").strip()
+    chosen: list[QuerySite] = []
+    labels: list[str] = []
+    matched = False
+    for site in sites:
+        if len(site.variants) == 1 and site.variants[0].query.variant is None:
+            chosen.append(site)
+            continue
+        keep = []
+        for number, variant in enumerate(site.variants, start=1):
+            label = variant.query.variant.label if variant.query.variant else "always"
+            labels.append(f"{number}: {label}")
+            if key == str(number) or key == label.lower().removeprefix("when ").strip():
+                keep.append(variant)
+        if keep:
+            matched = True
+            chosen.append(dataclasses.replace(site, variants=tuple(keep)))
+    if not matched:
+        raise TargetError(f"--variant {wanted!r} matches no variant; the variants are:" if labels else
+                          f"--variant {wanted!r}: the selected queries have no variants (their SQL is static)",
+                          list(dict.fromkeys(labels)))
+    return chosen

@@ -1,0 +1,242 @@
+"""What ``sqllint explain`` knows about each selected query: per variant, its static findings, the SQL
+sent to EXPLAIN, the plan, the plan findings and the index advice.
+
+The command selects query sites (``lookup``), this module gathers the facts (static rules per variant,
+then one run of the EXPLAIN stage over every variant), and ``document`` renders them. Findings here are
+per variant rather than folded across variants as ``sqllint check`` reports them: a developer looking
+at one query wants to see which variant is the slow one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pathspec
+from sqlglot import exp
+
+from sqllint.config import Config
+from sqllint.engine import Settings, collapse
+from sqllint.explain.advice import suggest_index
+from sqllint.explain.dsn import Dsn
+from sqllint.explain.lookup import QuerySite, Workspace
+from sqllint.explain.plan import Plan
+from sqllint.explain.render import block_parents
+from sqllint.records import Finding, ParsedQuery, Scope, Severity
+from sqllint.registry import Registry, Rule, Violation
+from sqllint.suppress import is_suppressed, sql_suppressions
+
+
+@dataclass
+class VariantFacts:
+    query: ParsedQuery
+    static: list[Finding] = field(default_factory=list)
+    plan_findings: list[Finding] = field(default_factory=list)
+    plan: Plan | None = None
+    sent_sql: str | None = None  # the bound statement EXPLAIN ran on (a SELECT rewrite for DML)
+    guesses: tuple[str, ...] = ()  # placeholders whose type was not known
+    rewritten_from: str | None = None  # "update"/"delete"/"insert" when a SELECT stands for it
+    no_plan: str | None = None  # why there is no plan for this variant
+    advice: list[str] = field(default_factory=list)
+    parents: dict[int, int] = field(default_factory=dict)  # select number → enclosing select number
+    aliases: dict[str, str] = field(default_factory=dict)  # plan alias → base table
+
+    @property
+    def label(self) -> str | None:
+        return self.query.query.variant.label if self.query.query.variant else None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.static + self.plan_findings
+
+
+@dataclass
+class SiteFacts:
+    site: QuerySite
+    variants: list[VariantFacts]
+
+
+@dataclass
+class Database:
+    dsn: str | None  # masked
+    connected: bool = False
+    server: str | None = None
+    reason: str | None = None  # why there are no plans (no DSN, unreachable)
+
+
+@dataclass
+class Walkthrough:
+    target: str
+    sites: list[SiteFacts]
+    database: Database
+    notes: list[str] = field(default_factory=list)  # could-not-analyse problems in the files read
+
+    def findings(self) -> list[Finding]:
+        return [f for s in self.sites for v in s.variants for f in v.findings]
+
+    def exit_code(self, fail_on: Severity) -> int:
+        return 1 if any(f.severity >= fail_on for f in self.findings()) else 0
+
+
+def gather(target: str, sites: Sequence[QuerySite], workspace: Workspace, config: Config, registry: Registry,
+           dsn: Dsn | None, *, analyze: bool = False, use_cache: bool = True, env_name: str = "SQLLINT_DSN") -> Walkthrough:
+    settings = Settings.from_config(config, registry)
+    facts = [SiteFacts(site, [VariantFacts(v) for v in site.variants]) for site in sites]
+    by_query = {id(v.query): v for s in facts for v in s.variants}
+    _static(facts, by_query, workspace, config, settings, registry)
+    database = Database(dsn.masked() if dsn else None)
+    if dsn is None:
+        database.reason = f"no database given (--dsn, or the {env_name} environment variable)"
+    else:
+        _plans(facts, by_query, config, registry, dsn, database, analyze, use_cache)
+    for item in by_query.values():
+        if item.plan is None and item.no_plan is None:
+            item.no_plan = "no database connection (see above)" if database.reason else _why_not_explained(item.query)
+    notes = [f"{path}:{p.line}: {p.code} {p.message}" for path, p in workspace.problems]
+    return Walkthrough(target, facts, database, notes)
+
+
+# --- static rules, per variant ------------------------------------------------------------------------
+
+def _static(facts: list[SiteFacts], by_query: dict[int, VariantFacts], workspace: Workspace, config: Config,
+            settings: Settings, registry: Registry) -> None:
+    enabled = [r for r in registry.rules if r.code in settings.enabled]
+    ignored = _per_file_ignored(config, settings, {s.site.path for s in facts})
+    for site in facts:
+        for item in site.variants:
+            parsed = item.query
+            if any(p.fragment for p in parsed.query.placeholders):
+                names = ", ".join(f"`{p.name}`" for p in parsed.query.placeholders if p.fragment)
+                _add(item, registry, settings, ignored, "E004",
+                     f"SQL is completed by {names}, which the extractor cannot see: the statement was not checked")
+                continue
+            if parsed.error is not None:
+                _add(item, registry, settings, ignored, "E001",
+                     f"SQL does not parse: {parsed.error.message} (statement line {parsed.error.line}, "
+                     f"column {parsed.error.column})")
+                continue
+            for rule in (r for r in enabled if r.target == "query"):
+                for violation in _violations(rule, parsed, settings):
+                    _add(item, registry, settings, ignored, rule.code, violation.message, violation.suggestion)
+    # Scope rules read the whole function, including queries that were not selected.
+    scopes = {(s.site.path, s.site.scope) for s in facts if s.site.scope}
+    for path, name in scopes:
+        queries = tuple(q for site in workspace.cached_sites(path) if site.scope == name for q in site.variants
+                        if q.tree is not None)
+        if not queries:
+            continue
+        scope = Scope(path, name, queries)  # type: ignore[arg-type]
+        for rule in (r for r in enabled if r.target == "scope"):
+            for violation in _violations(rule, scope, settings):
+                anchor = violation.query or queries[0]
+                target = by_query.get(id(anchor))
+                if target is not None:
+                    _add(target, registry, settings, ignored, rule.code, violation.message, violation.suggestion)
+
+
+def _violations(rule: Rule, subject: object, settings: Settings) -> list[Violation]:
+    assert rule.check is not None
+    try:
+        return list(rule.check(subject, settings.options[rule.code]))
+    except Exception as error:  # noqa: BLE001 - one bad rule must not hide the rest
+        return [Violation(f"rule {rule.code} ({rule.name}) failed on this statement: {type(error).__name__}: {error}",
+                          query=None)]
+
+
+def _per_file_ignored(config: Config, settings: Settings, paths: set[str]) -> dict[str, set[str]]:
+    result: dict[str, set[str]] = {}
+    for path in paths:
+        codes: set[str] = set()
+        for glob, listed in settings.per_file_ignores:
+            if pathspec.GitIgnoreSpec.from_lines([glob]).match_file(path):
+                codes |= set(listed)
+        result[path] = codes
+    return result
+
+
+def _add(item: VariantFacts, registry: Registry, settings: Settings, ignored: dict[str, set[str]], code: str,
+         message: str, suggestion: str | None = None, plan: bool = False) -> None:
+    query = item.query.query
+    if code not in settings.enabled or code in ignored.get(query.path, set()):
+        return
+    name = registry[code].name
+    if is_suppressed(query.suppressed, code, name) or is_suppressed(sql_suppressions(query.raw)[0], code, name):
+        return
+    finding = Finding(code, name, settings.severities.get(code, registry[code].severity), query.path, query.line,
+                      query.column, message, sql=collapse(query.raw), fingerprint=item.query.fingerprint,
+                      variant=item.label, suggestion=suggestion, scope=query.scope, end_line=query.end_line)
+    target = item.plan_findings if plan else item.static
+    if finding not in target:
+        target.append(finding)
+
+
+# --- plans ----------------------------------------------------------------------------------------------
+
+def _plans(facts: list[SiteFacts], by_query: dict[int, VariantFacts], config: Config, registry: Registry, dsn: Dsn,
+           database: Database, analyze: bool, use_cache: bool) -> None:
+    from sqllint.explain.runner import build_stage  # loads pymysql only when a DSN is given
+
+    stage = build_stage(config, registry, dsn, analyze=analyze, use_cache=use_cache)
+    settings = Settings.from_config(config, registry)
+    ignored = _per_file_ignored(config, settings, {s.site.path for s in facts})
+    explainable = [v.query for s in facts for v in s.variants if v.query.tree is not None and v.query.error is None]
+    outcome = stage.run(explainable)
+    database.connected, database.server = outcome.connected, outcome.server
+    if not outcome.connected:
+        database.reason = "; ".join(outcome.warnings) or f"database {dsn.masked()} is unreachable"
+        return
+    for explained in outcome.explained:
+        job = explained.job
+        for parsed in job.queries:
+            item = by_query.get(id(parsed))
+            if item is None:
+                continue
+            item.sent_sql, item.guesses, item.rewritten_from = job.binding.sql, job.binding.guesses, job.rewritten_from
+            item.plan = explained.plan
+            item.parents = block_parents(job.binding.sql)
+            item.aliases = {(t.alias or t.name).lower(): t.name for t in job.select.find_all(exp.Table) if t.name}
+            if explained.error is not None:
+                error = explained.error
+                code = "E011" if error.time_limit else "E010"
+                text = (f"EXPLAIN hit the {config.explain.statement_timeout:g}s time limit" if error.time_limit else
+                        f"EXPLAIN failed on the staging database: {error.message}"
+                        + (f" (server error {error.code})" if error.code else ""))
+                item.no_plan = text
+                _add(item, registry, settings, ignored, code, text, plan=True)
+            for rule, violation in explained.violations:
+                message = str(violation) if not isinstance(violation, Violation) else violation.message
+                suggestion = violation.suggestion if isinstance(violation, Violation) else None
+                _add(item, registry, settings, ignored, rule.code, message, suggestion, plan=True)
+            if explained.plan is not None and explained.subject is not None:
+                item.advice = _advice(explained.subject)
+
+
+def _advice(subject: object) -> list[str]:
+    """``CREATE INDEX`` for every table read in full (or through a whole index) whose predicates no
+    index serves; advice only, independent of the full-table-scan rule's size threshold."""
+    from sqllint.explain.subject import PlanSubject
+
+    assert isinstance(subject, PlanSubject)
+    advice: list[str] = []
+    for row in subject.plan.rows:
+        name = subject.table_of(row)
+        if name is None or not (row.full_scan or row.access_type == "index"):
+            continue
+        table = subject.catalog.table(name)
+        statement = suggest_index(subject.select, row.table or name, table, subject.aliases) if table else None
+        if statement and statement not in advice:
+            advice.append(statement)
+    return advice
+
+
+def _why_not_explained(parsed: ParsedQuery) -> str:
+    if parsed.error is not None:
+        return "the statement does not parse"
+    placeholders = parsed.query.placeholders
+    if any(p.fragment for p in placeholders):
+        return "part of the statement is only known at run time"
+    if any(p.identifier for p in placeholders):
+        return "a table or column name is only known at run time"
+    if parsed.kind == "insert":
+        return "INSERT … VALUES reads no table: there is nothing to explain"
+    return f"a {parsed.kind.upper()} statement is never sent to the server"
