@@ -90,6 +90,7 @@ class ResultCache:
     def __init__(self, directory: Path, settings: Any) -> None:
         self.directory = directory
         self.path = directory / f"results-{settings_digest(settings)}.json"
+        self.project_index = getattr(settings, "project", None)
         self.entries: dict[str, dict[str, Any]] = self._load()
         self.used: set[str] = set()
         self.hits = 0
@@ -117,6 +118,7 @@ class ResultCache:
         """Results for ``files`` in order: cached ones rebuilt with ``make``, the rest from ``check``."""
         hashes = [self._content_hash(f) for f in files]
         project = hashlib.blake2b(digest_size=16)
+        project.update(getattr(self.project_index, "digest", "").encode())  # mapper files not checked in this run
         for source, content in zip(files, hashes):
             if source.language in _PROJECT_LANGUAGES:
                 project.update(f"{source.path}|{content}\n".encode())

@@ -13,6 +13,7 @@ parse them twice.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ class ProjectIndex:
     # simple interface name → namespaces ending with it, for services that import with a wildcard
     by_simple_name: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     namespaces: frozenset[str] = frozenset()
+    digest: str = ""  # of every indexed file's path and content: cached results depend on all of them
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
@@ -51,12 +53,14 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     mappers: dict[str, MapperFile] = {}
     fragments: dict[str, Fragment] = {}
     statements: dict[str, Statement] = {}
+    digest = hashlib.blake2b(digest_size=16)
     for source in files:
         if source.language not in ("xml", "java"):
             continue
         data = read_source(source.absolute, max_file_size).data
         if data is None:
             continue
+        digest.update(f"{source.path}|{len(data)}|".encode() + hashlib.blake2b(data, digest_size=16).digest())
         if source.language == "xml" and looks_like_mapper(data):
             mapper = parse_mapper(data, source.path)
             if mapper is None:
@@ -75,4 +79,4 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     for namespace in sorted({s.namespace for s in statements.values() if s.namespace}):
         simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)
     return ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
-                        frozenset(n for names in simple.values() for n in names))
+                        frozenset(n for names in simple.values() for n in names), digest.hexdigest())

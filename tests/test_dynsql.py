@@ -1,0 +1,246 @@
+"""MyBatis dynamic SQL: each element's semantics and the variants a statement expands to (exact SQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqllint.extract import ExtractOptions
+from sqllint.extract.mybatis import extract_mybatis
+from sqllint.extract.ognl import test_label as label_of
+from sqllint.records import PlaceholderStyle
+
+HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<mapper namespace="com.example.M">\n'
+
+
+def variants(statement: str, cap: int = 32, fragments: str = "") -> list[tuple[str | None, str]]:
+    """(label, SQL text as sqlglot gets it) for each variant of the one statement in ``statement``."""
+    data = (HEAD + fragments + statement + "\n</mapper>\n").encode()
+    result = extract_mybatis(data, "M.xml", ExtractOptions(max_variants=cap))
+    assert not [p for p in result.problems if p.code != "E022"], result.problems
+    return [(q.variant.label if q.variant else None, q.text) for q in result.queries]
+
+
+def test_static_statement_has_one_unlabelled_variant() -> None:
+    assert variants('<select id="a">SELECT id FROM t\n   WHERE id = #{id}</select>') == [
+        (None, "SELECT id FROM t\nWHERE id = ?")]
+
+
+def test_if_gives_all_off_all_on_and_each_alone() -> None:
+    found = variants("""
+      <select id="a">SELECT id FROM t WHERE 1 = 1
+        <if test="kw != null and kw != ''">AND name LIKE #{kw}</if>
+        <if test="status != null">AND status = #{status}</if>
+      </select>""")
+    assert found == [
+        ("when kw, status are absent", "SELECT id FROM t WHERE 1 = 1"),
+        ("when kw, status are present", "SELECT id FROM t WHERE 1 = 1\nAND name LIKE ? AND status = ?"),
+        ("when status is absent; kw is present", "SELECT id FROM t WHERE 1 = 1\nAND name LIKE ?"),
+        ("when kw is absent; status is present", "SELECT id FROM t WHERE 1 = 1\nAND status = ?"),
+    ]
+
+
+def test_where_drops_the_leading_and_or_case_insensitively_and_disappears_when_empty() -> None:
+    found = variants("""
+      <select id="a">SELECT id FROM t
+        <where>
+          <if test="a != null">and a = #{a}</if>
+          <if test="b != null">OR b = #{b}</if>
+        </where>
+      </select>""")
+    assert [text for _label, text in found] == [
+        "SELECT id FROM t",
+        "SELECT id FROM t\nWHERE a = ? OR b = ?",
+        "SELECT id FROM t\nWHERE a = ?",
+        "SELECT id FROM t\nWHERE b = ?",
+    ]
+
+
+def test_where_keeps_a_column_that_merely_starts_with_and() -> None:
+    [(_, text)] = variants('<select id="a">SELECT id FROM t <where>android_id = #{x}</where></select>')
+    assert text == "SELECT id FROM t WHERE android_id = ?"
+
+
+def test_set_drops_the_trailing_comma() -> None:
+    found = variants("""
+      <update id="u">UPDATE t
+        <set>
+          <if test="name != null">name = #{name},</if>
+          <if test="email != null">email = #{email},</if>
+        </set>
+        WHERE id = #{id}
+      </update>""")
+    # The variant with every field absent (UPDATE t WHERE …) fails in MyBatis itself: not checked.
+    assert found == [
+        ("when name, email are present", "UPDATE t\nSET name = ?, email = ?\nWHERE id = ?"),
+        ("when email is absent; name is present", "UPDATE t\nSET name = ?\nWHERE id = ?"),
+        ("when name is absent; email is present", "UPDATE t\nSET email = ?\nWHERE id = ?"),
+    ]
+
+
+def test_trim_with_prefix_suffix_and_overrides() -> None:
+    found = variants("""
+      <insert id="i">INSERT INTO t
+        <trim prefix="(" suffix=")" suffixOverrides=",">
+          id,
+          <if test="name != null">name,</if>
+        </trim>
+        <trim prefix="VALUES (" suffix=")" suffixOverrides=",">
+          #{id},
+          <if test="name != null">#{name},</if>
+        </trim>
+      </insert>""")
+    assert [text for _label, text in found] == [
+        "INSERT INTO t\n( id ) VALUES ( ? )",
+        "INSERT INTO t\n( id,\nname ) VALUES ( ?,\n? )",
+    ]
+
+
+def test_trim_prefix_overrides_are_matched_in_upper_case_with_their_spaces() -> None:
+    [_, (_, on)] = variants("""
+      <select id="a">SELECT id FROM t
+        <trim prefix="WHERE" prefixOverrides="AND |OR ">
+          <if test="a != null">or a = #{a}</if>
+        </trim>
+      </select>""")
+    assert on == "SELECT id FROM t\nWHERE a = ?"
+
+
+def test_choose_takes_otherwise_when_all_absent_and_each_when_alone() -> None:
+    found = variants("""
+      <select id="a">SELECT id FROM t WHERE
+        <choose>
+          <when test="id != null">id = #{id}</when>
+          <when test="email != null">email = #{email}</when>
+          <otherwise>status = 1</otherwise>
+        </choose>
+      </select>""")
+    assert found == [
+        ("when id, email are absent", "SELECT id FROM t WHERE\nstatus = 1"),
+        ("when id, email are present", "SELECT id FROM t WHERE\nid = ?"),
+        ("when id is absent; email is present", "SELECT id FROM t WHERE\nemail = ?"),
+    ]  # "id alone" builds the same text as every part present, so it is not repeated
+
+
+def test_foreach_expands_to_an_in_list_of_named_placeholders() -> None:
+    data = (HEAD + """<select id="a">SELECT id FROM t WHERE id IN
+        <foreach collection="ids" item="id" index="i" open="(" separator="," close=")">#{id}</foreach>
+        </select></mapper>""").encode()
+    [query] = extract_mybatis(data, "M.xml", ExtractOptions()).queries
+    assert query.text == "SELECT id FROM t WHERE id IN\n(?,?,?)"
+    assert [p.name for p in query.placeholders] == ["ids[0]", "ids[1]", "ids[2]"]
+
+
+def test_foreach_of_rows_with_properties() -> None:
+    [(_, text)] = variants("""<insert id="i">INSERT INTO t (a, b) VALUES
+        <foreach collection="rows" item="row" separator=",">(#{row.a}, #{row.b, jdbcType=VARCHAR})</foreach>
+        </insert>""")
+    assert text == "INSERT INTO t (a, b) VALUES\n(?, ?),(?, ?),(?, ?)"
+
+
+def test_nested_if_is_only_on_when_its_parent_is() -> None:
+    found = variants("""
+      <select id="a">SELECT id FROM t
+        <where>
+          <if test="filter != null">
+            AND kind = #{filter.kind}
+            <if test="filter.name != null">AND name = #{filter.name}</if>
+          </if>
+        </where>
+      </select>""")
+    assert found == [
+        ("when filter, name are absent", "SELECT id FROM t"),
+        ("when filter, name are present", "SELECT id FROM t\nWHERE kind = ?\nAND name = ?"),
+        ("when name is absent; filter is present", "SELECT id FROM t\nWHERE kind = ?"),
+        # "name alone" needs its parent on: the same text as all-on, so it is not repeated
+    ]
+
+
+def test_tests_of_one_parameter_switch_together_with_their_polarity() -> None:
+    found = variants("""
+      <select id="a">SELECT id FROM t WHERE 1 = 1
+        <if test="deleted == null">AND deleted_at IS NULL</if>
+        <if test="deleted != null">AND deleted_at IS NOT NULL</if>
+      </select>""")
+    assert found == [
+        ("when deleted is absent", "SELECT id FROM t WHERE 1 = 1\nAND deleted_at IS NULL"),
+        ("when deleted is present", "SELECT id FROM t WHERE 1 = 1\nAND deleted_at IS NOT NULL"),
+    ]
+
+
+def test_bind_names_a_value_and_adds_no_text() -> None:
+    [(_, text)] = variants("""<select id="a"><bind name="pattern" value="'%' + kw + '%'"/>
+        SELECT id FROM t WHERE name LIKE #{pattern}</select>""")
+    assert text == "SELECT id FROM t WHERE name LIKE ?"
+
+
+def test_cdata_and_entities() -> None:
+    [(_, text)] = variants("""<select id="a">SELECT id FROM t WHERE a &lt;= #{a} AND b &gt; 1
+        AND c <![CDATA[ < ]]> #{c} AND d = '&amp;'</select>""")
+    assert text == "SELECT id FROM t WHERE a <= ? AND b > 1\nAND c < ? AND d = '&'"
+
+
+def test_comments_inside_a_statement_separate_the_text_like_mybatis() -> None:
+    [(_, text)] = variants('<select id="a">SELECT id<!-- the key -->FROM t</select>')
+    assert text == "SELECT id FROM t"
+
+
+def test_placeholders_are_remembered_by_name() -> None:
+    data = (HEAD + """<select id="a">SELECT id FROM t WHERE a = #{a, jdbcType=VARCHAR}
+        AND b = #{ user.id } ORDER BY ${sort}</select></mapper>""").encode()
+    [query] = extract_mybatis(data, "M.xml", ExtractOptions()).queries
+    assert [(p.style, p.name) for p in query.placeholders] == [
+        (PlaceholderStyle.MYBATIS, "a"), (PlaceholderStyle.MYBATIS, "user.id"), (PlaceholderStyle.MYBATIS_RAW, "sort")]
+    assert query.placeholders[2].identifier
+
+
+def test_interpolation_inside_a_literal_is_still_interpolation() -> None:
+    data = (HEAD + """<select id="a">SELECT id FROM t WHERE name LIKE '%${kw}%'</select></mapper>""").encode()
+    [query] = extract_mybatis(data, "M.xml", ExtractOptions()).queries
+    assert query.raw == "SELECT id FROM t WHERE name LIKE '%${kw}%'"
+    assert [(p.style, p.name) for p in query.placeholders] == [(PlaceholderStyle.MYBATIS_RAW, "kw")]
+
+
+def test_cap_keeps_all_off_all_on_then_parts_in_order() -> None:
+    ifs = "".join(f'<if test="p{i} != null">AND c{i} = #{{p{i}}}</if>' for i in range(6))
+    found = variants(f'<select id="a">SELECT id FROM t <where>{ifs}</where></select>', cap=4)
+    assert [label for label, _text in found] == [
+        "when p0, p1, p2, p3, p4, p5 are absent",
+        "when p0, p1, p2, p3, p4, p5 are present",
+        "when p1, p2, p3, p4, p5 are absent; p0 is present",
+        "when p0, p2, p3, p4, p5 are absent; p1 is present",
+    ]
+    data = (HEAD + f'<select id="a">SELECT id FROM t <where>{ifs}</where></select></mapper>').encode()
+    [problem] = extract_mybatis(data, "M.xml", ExtractOptions(max_variants=4)).problems
+    assert problem.code == "E022" and problem.line == 3
+    assert "com.example.M.a has 6 optional parts; only the first 4 variants were checked (max-variants = 4)" \
+        == problem.message
+
+
+def test_cap_is_not_reported_when_the_remaining_variants_repeat_a_text() -> None:
+    found = variants("""<select id="a">SELECT id FROM t WHERE 1 = 1
+        <if test="a != null">AND a = #{a}</if></select>""", cap=2)
+    assert len(found) == 2  # all-off, all-on; "a alone" is all-on again: nothing was left out
+
+
+@pytest.mark.parametrize(("test", "expected"), [
+    ("keyword != null and keyword != ''", ("keyword", True)),
+    ("keyword != null &amp;&amp; keyword != ''", ("keyword", True)),
+    ("null != userId", ("userId", True)),
+    ("status == null", ("status", False)),
+    ("!onlyActive", ("onlyActive", False)),
+    ("onlyActive", ("onlyActive", True)),
+    ("ids != null and ids.size() > 0", ("ids", True)),
+    ("list.size gt 0", ("list", True)),
+    ("!tags.isEmpty()", ("tags", True)),
+    ("@org.apache.commons.lang3.StringUtils@isNotBlank(query.name)", ("name", True)),
+    ("query.startDate neq null", ("startDate", True)),
+    ("includeDeleted == false", ("includeDeleted", False)),
+    ("from != null", ("from", True)),
+    ("a != null and b != null", ("a/b", True)),
+    ("type == 'A'", ("type == 'A'", True)),
+    ("a != null or b == null", ("a != null or b == null", True)),
+])
+def test_test_expressions_are_named_by_their_parameter(test: str, expected: tuple[str, bool]) -> None:
+    import html
+
+    assert label_of(html.unescape(test)) == expected
