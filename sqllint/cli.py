@@ -13,6 +13,7 @@ from sqllint.config import Config, ConfigError, load_config, with_overrides
 from sqllint.baseline import BaselineError
 from sqllint.cache import DEFAULT_CACHE_DIR
 from sqllint.changed import DiffBaseError
+from sqllint.explain.runner import RUN_OPTIONS, DatabaseOptions, DsnError, explain_hook
 from sqllint.gate import GateOptions, gated_run
 from sqllint.files import MissingPathError
 from sqllint.records import Severity
@@ -69,11 +70,31 @@ def main() -> None:
 @click.option("--update-baseline", is_flag=True, help="Accept the current findings into the baseline.")
 @click.option("--diff-base", metavar="REF", help="Check only files changed since this git ref (for PRs).")
 @click.option("--no-cache", is_flag=True, help="Check every file again instead of reusing .sqllint_cache/.")
+@click.option("--dsn", metavar="URL", help="Staging database to EXPLAIN against: mysql://user:pass@host:port/db "
+              "[default: $SQLLINT_DSN, or the variable named by dsn-env].")
+@click.option("--ssl/--no-ssl", "ssl", default=None, help="Use TLS for the database connection.")
+@click.option("--ssl-ca", type=click.Path(dir_okay=False), help="CA certificate file (turns TLS on).")
+@click.option("--ssl-cert", type=click.Path(dir_okay=False), help="Client certificate file.")
+@click.option("--ssl-key", type=click.Path(dir_okay=False), help="Client key file.")
+@click.option("--ssl-verify/--no-ssl-verify", "ssl_verify", default=None,
+              help="Check the server certificate and host name [default: yes when TLS is on].")
+@click.option("--connect-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Seconds to wait for the database connection [default: 5].")
+@click.option("--statement-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Server-side time limit per EXPLAIN [default: 2].")
+@click.option("--db-jobs", type=click.IntRange(min=1), metavar="N", help="Database connections [default: 4].")
+@click.option("--analyze", is_flag=True,
+              help="Run SELECTs for real (MariaDB ANALYZE) to get actual row counts; never other statements.")
+@click.option("--require-db", is_flag=True, help="Exit 2 when the database cannot be reached.")
 def check(paths: tuple[str, ...], output_format: str, output: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_path: Path | None,
           isolated: bool, force_exclude: bool | None, no_gitignore: bool, jobs: int | None,
           color: bool | None, baseline_file: Path | None = None, no_baseline: bool = False,
-          update_baseline: bool = False, diff_base: str | None = None, no_cache: bool = False) -> None:
+          update_baseline: bool = False, diff_base: str | None = None, no_cache: bool = False,
+          dsn: str | None = None, ssl: bool | None = None, ssl_ca: str | None = None, ssl_cert: str | None = None,
+          ssl_key: str | None = None, ssl_verify: bool | None = None, connect_timeout: float | None = None,
+          statement_timeout: float | None = None, db_jobs: int | None = None, analyze: bool = False,
+          require_db: bool = False) -> None:
     """Check the SQL in PATHS (default: the current directory).
 
     Finds SQL in .sql files and in Python code (string building, f-strings, %/format, conditional
@@ -92,12 +113,21 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
             fail_on=Severity.parse(fail_on) if fail_on else None,
             respect_gitignore=False if no_gitignore else None)
         cache_dir = None if no_cache else config.root / DEFAULT_CACHE_DIR
+        database = DatabaseOptions(dsn, ssl, ssl_ca, ssl_cert, ssl_key, ssl_verify, connect_timeout,
+                                   statement_timeout, db_jobs, analyze, require_db, use_cache=not no_cache)
+        hook = explain_hook(config, registry, database)
+        if hook is None and (require_db or analyze):
+            raise ConfigError(f"{'--require-db' if require_db else '--analyze'} needs a database: pass --dsn or "
+                              f"set ${config.dsn_env}")
         gate = gated_run(paths, config, cwd, GateOptions(baseline_file, not no_baseline, update_baseline, diff_base,
-                                                         cache_dir), registry, jobs=jobs)
+                                                         cache_dir), registry, jobs=jobs, explain=hook,
+                         run_options=RUN_OPTIONS if hook else None)
         result = gate.result
         for note in gate.notes:
             click.echo(note, err=True)
-    except (ConfigError, BaselineError, DiffBaseError) as error:
+        for warning in hook.warnings if hook else ():
+            click.echo(f"sqllint: warning: {warning}", err=True)
+    except (ConfigError, BaselineError, DiffBaseError, DsnError) as error:
         _fail(str(error))
     except MissingPathError as error:
         _fail(f"path does not exist: {error}")
@@ -107,6 +137,8 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
         Path(output).write_text(document, encoding="utf-8")
     else:
         click.echo(document, nl=False)
+    if hook is not None and require_db and not hook.connected:  # the report above is static-only
+        _fail("--require-db: the database could not be used (see the warning above)")
     sys.exit(EXIT_CLEAN if exit_zero else result.exit_code(config.fail_on))
 
 

@@ -83,6 +83,11 @@ class TestDatabase:
             cursor.execute(sql, args)
             return list(cursor.fetchall())
 
+    def script(self, sql: str) -> None:
+        """Run several ``;``-separated statements (schema or data files)."""
+        with self.server.connect(self.name, multi=True) as conn:
+            _run_script(conn, sql)
+
 
 # --- the server ------------------------------------------------------------------------------------------
 

@@ -68,7 +68,9 @@ def redact(text: str, *secrets: str) -> str:
     return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}@", text)
 
 
-_URL_PASSWORD = re.compile(r"((?:mysql|mariadb)://[^:/@\s]*:)[^@\s]+@")
+# Any scheme (a mistyped ``postgres://`` DSN holds a password too); up to the last ``@`` of the word, so a
+# password with an unencoded ``@`` is masked whole (masking too much is the safe side).
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^:/@\s]*:)\S*@")
 
 
 def _flag(name: str, value: str) -> bool:

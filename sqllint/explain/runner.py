@@ -1,82 +1,165 @@
-"""Glue between the command line and the EXPLAIN stage: resolve the DSN, build the stage, report.
+"""Glue between the command line and the EXPLAIN stage: resolve the DSN, build the stage, merge its output.
 
-The CLI stays thin: it calls ``build_stage`` and ``explain_static``; everything about which DSN,
-which options and how the outcome is merged lives here.
+The CLI stays thin: it turns its options into ``DatabaseOptions``, calls ``explain_hook`` and hands the
+hook to ``gate.gated_run``; after the run it prints ``hook.warnings`` and applies ``--require-db``.
+``sqllint explain`` uses ``resolve_database`` and ``build_stage`` directly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqllint.config import Config
 from sqllint.engine import RunResult
-from sqllint.explain.dsn import Dsn, DsnError, resolve_dsn
-from sqllint.explain.stage import ExplainOutcome, ExplainStage, merge
+from sqllint.explain.dsn import Dsn, DsnError, Tls, parse_dsn, resolve_dsn
+from sqllint.explain.settings import ExplainSettings
 from sqllint.records import ParsedQuery
 from sqllint.registry import Registry
 
+if TYPE_CHECKING:  # the stage loads the driver: imported only once a DSN is known
+    from sqllint.explain.stage import ExplainOutcome, ExplainStage
+
+
+@dataclass(frozen=True)
+class DatabaseOptions:
+    """The command line's database options; None means "as configured"."""
+
+    dsn: str | None = None  # --dsn (else the variable named by dsn-env, default SQLLINT_DSN)
+    ssl: bool | None = None
+    ssl_ca: str | None = None
+    ssl_cert: str | None = None
+    ssl_key: str | None = None
+    ssl_verify: bool | None = None
+    connect_timeout: float | None = None
+    statement_timeout: float | None = None
+    db_jobs: int | None = None
+    analyze: bool = False
+    require_db: bool = False
+    use_cache: bool = True
+    json_format: bool = False
+
+
+def settings_for(config: Config, options: DatabaseOptions) -> ExplainSettings:
+    """``[tool.sqllint.explain]`` with the command line's overrides."""
+    settings = config.explain
+    changes: dict[str, Any] = {}
+    if options.connect_timeout is not None:
+        changes["connect_timeout"] = options.connect_timeout
+    if options.statement_timeout is not None:
+        changes["statement_timeout"] = options.statement_timeout
+    if options.db_jobs is not None:
+        changes["jobs"] = options.db_jobs
+    return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def _with_cli_tls(tls: Tls, options: DatabaseOptions) -> Tls:
+    changes: dict[str, Any] = {}
+    for name in ("ca", "cert", "key"):
+        value = getattr(options, f"ssl_{name}")
+        if value:
+            changes[name] = value
+            changes["enabled"] = True
+    if options.ssl is not None:
+        changes["enabled"] = options.ssl
+    if options.ssl_verify is not None:
+        changes["verify"] = options.ssl_verify
+        if options.ssl_verify:
+            changes.setdefault("enabled", True)
+    return dataclasses.replace(tls, **changes) if changes else tls
+
+
+def resolve_database(config: Config, options: DatabaseOptions) -> Dsn | None:
+    """The DSN to use: ``--dsn``, else the ``dsn-env`` variable; TLS from config < DSN query < flags.
+    None when no DSN is given anywhere. Raises ``DsnError`` (its message never holds the password)."""
+    dsn = resolve_dsn(options.dsn, config.dsn_env, tls_defaults=config.explain.tls)
+    if dsn is None:
+        return None
+    return dataclasses.replace(dsn, tls=_with_cli_tls(dsn.tls, options))
+
+
+def build_stage(config: Config, registry: Registry, dsn: Dsn, *, settings: ExplainSettings | None = None,
+                analyze: bool = False, json_format: bool = False, use_cache: bool = True) -> ExplainStage:
+    """The stage with the config's enabled rules, their options and severities."""
+    from sqllint.explain.stage import ExplainStage
+
+    settings = settings or config.explain
+    enabled = config.enabled_codes(registry)
+    cache_dir = Path(settings.cache_dir)
+    if not cache_dir.is_absolute():
+        cache_dir = config.root / cache_dir
+    return ExplainStage(
+        dsn, settings, registry, enabled, {code: config.options_for(code, registry) for code in enabled},
+        {r.code: config.severities.get(r.code, r.severity) for r in registry.rules}, analyze=analyze,
+        cache_dir=cache_dir if use_cache and settings.cache else None, json_format=json_format)
+
+
+def explainable(parsed: Sequence[ParsedQuery]) -> list[ParsedQuery]:
+    """Statements explained where they are defined, not at the call sites that only reference them."""
+    return [p for p in parsed if p.query.resolved_from is None]
+
 
 @dataclass
-class ExplainRun:
-    result: RunResult
-    outcome: ExplainOutcome | None
+class ExplainHook:
+    """``gated_run(..., explain=hook, run_options=RUN_OPTIONS)``: runs the stage on the static result and
+    returns it with plan findings merged in, plus the plans for the baseline's plan regressions."""
+
+    stage: ExplainStage
+    outcome: ExplainOutcome | None = None
     warnings: list[str] = field(default_factory=list)
+
+    def __call__(self, result: RunResult) -> tuple[RunResult, list[Any]]:
+        from sqllint.baseline import query_plans  # plans only matter to the baseline
+        from sqllint.explain.stage import merge
+
+        self.outcome = self.stage.run(explainable(result.parsed))
+        self.warnings.extend(self.outcome.warnings)
+        merged = merge(result, self.outcome)
+        return dataclasses.replace(merged, parsed=[]), query_plans(self.outcome.explained)
 
     @property
     def connected(self) -> bool:
         return self.outcome is not None and self.outcome.connected
 
 
+RUN_OPTIONS = {"keep_parsed": True}
+
+
+@dataclass
+class ExplainRun:
+    result: RunResult
+    outcome: ExplainOutcome
+
+    @property
+    def connected(self) -> bool:
+        return self.outcome.connected
+
+
 def find_dsn(config: Config, explicit: str | None) -> Dsn | None:
-    """``--dsn``, else the variable ``dsn-env`` names; raises ``DsnError`` (already redacted)."""
-    return resolve_dsn(explicit, config.dsn_env, tls_defaults=config.explain.tls)
-
-
-def build_stage(config: Config, registry: Registry, dsn: Dsn, *, jobs: int | None = None, analyze: bool = False,
-                json_format: bool = False, use_cache: bool = True) -> ExplainStage:
-    enabled = config.enabled_codes(registry)
-    cache_dir = Path(config.explain.cache_dir)
-    if not cache_dir.is_absolute():
-        cache_dir = config.root / cache_dir
-    return ExplainStage(
-        dsn, config.explain, registry, enabled, {code: config.options_for(code, registry) for code in enabled},
-        {r.code: config.severities.get(r.code, r.severity) for r in registry.rules}, jobs=jobs, analyze=analyze,
-        cache_dir=cache_dir if use_cache else None, json_format=json_format)
-
-
-def explainable(parsed: Sequence[ParsedQuery]) -> list[ParsedQuery]:
-    """Statements explained where they are defined, not at the call sites that only reference them."""
-    return [p for p in parsed if getattr(p.query, "resolved_from", None) is None]
+    """``--dsn``, else the variable ``dsn-env`` names (None when neither is set)."""
+    return resolve_database(config, DatabaseOptions(dsn=explicit))
 
 
 def explain_static(result: RunResult, stage: ExplainStage) -> ExplainRun:
-    """Run the stage over a static result (``run(..., keep_parsed=True)``) and merge the findings."""
+    """Run the stage over a static result (``engine.run(..., keep_parsed=True)``) and merge its findings."""
+    from sqllint.explain.stage import merge
+
     outcome = stage.run(explainable(result.parsed))
-    return ExplainRun(merge(result, outcome), outcome, list(outcome.warnings))
+    return ExplainRun(merge(result, outcome), outcome)
 
 
-def query_plans(outcome: ExplainOutcome | None) -> list[Any]:
-    """The baseline's ``QueryPlan`` records (plan regressions), one per call site of an explained query."""
-    if outcome is None:
-        return []
-    from sqllint.baseline import QueryPlan  # the baseline is optional: only needed when plans are compared
-    from sqllint.regression import PlanSummary, TablePlan
-
-    plans = []
-    for item in outcome.explained:
-        if item.plan is None:
-            continue
-        summary = PlanSummary(tuple(
-            TablePlan(row.table or "", row.access_type, row.key, row.rows, row.has_extra("Using filesort"),
-                      row.has_extra("Using temporary"), "DEPENDENT" in row.select_type.upper())
-            for row in item.plan.rows))
-        for query in item.job.queries:
-            plans.append(QueryPlan(query.fingerprint, query.query.path, query.query.line, query.query.raw, summary,
-                                   query.query.column))
-    return plans
+def explain_hook(config: Config, registry: Registry, options: DatabaseOptions) -> ExplainHook | None:
+    """The hook for ``check``, or None when no DSN is configured (static checks only)."""
+    dsn = resolve_database(config, options)
+    if dsn is None:
+        return None
+    stage = build_stage(config, registry, dsn, settings=settings_for(config, options), analyze=options.analyze,
+                        json_format=options.json_format, use_cache=options.use_cache)
+    return ExplainHook(stage)
 
 
-__all__ = ["DsnError", "ExplainRun", "build_stage", "explain_static", "find_dsn", "query_plans"]
+__all__ = ["RUN_OPTIONS", "DatabaseOptions", "DsnError", "ExplainHook", "ExplainRun", "build_stage", "explain_hook",
+           "explain_static", "explainable", "find_dsn", "parse_dsn", "resolve_database", "settings_for"]

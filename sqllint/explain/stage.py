@@ -89,7 +89,7 @@ class ExplainStage:
         try:
             pool = Pool(self.dsn, self.settings, self.jobs, self.analyze).open()
         except DatabaseUnavailable as error:
-            outcome.warnings.append(f"database {self.dsn.masked()} is unreachable ({error}); "
+            outcome.warnings.append(f"database {self.dsn.masked()} could not be used ({error}); "
                                     "plan rules were skipped, static findings are still reported")
             return outcome
         cache = PlanCache(self.cache_dir) if self.cache_dir is not None else None
