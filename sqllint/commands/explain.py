@@ -24,6 +24,15 @@ def _fail(message: str) -> None:
 @click.argument("target")
 @click.option("--dsn", metavar="URL", help="Staging database, mysql://user:pass@host:port/db "
               "[default: the variable named by dsn-env, SQLLINT_DSN].")
+@click.option("--ssl/--no-ssl", default=None, help="Use TLS [default: from the DSN or config].")
+@click.option("--ssl-ca", metavar="FILE", help="CA certificate for TLS.")
+@click.option("--ssl-cert", metavar="FILE", help="Client certificate for TLS.")
+@click.option("--ssl-key", metavar="FILE", help="Client key for TLS.")
+@click.option("--ssl-verify/--no-ssl-verify", default=None, help="Verify the server's certificate.")
+@click.option("--connect-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Seconds to open a connection [default: 5].")
+@click.option("--statement-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Seconds one EXPLAIN may take on the server [default: 2].")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--analyze", is_flag=True, help="Run the SELECT (MariaDB ANALYZE) for measured row counts; "
               "only SELECTs, never writes.")
@@ -39,7 +48,9 @@ def _fail(message: str) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text output [default: when a terminal].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
-def explain(target: str, dsn: str | None, output_format: str, analyze: bool, variant: str, require_db: bool,
+def explain(target: str, dsn: str | None, ssl: bool | None, ssl_ca: str | None, ssl_cert: str | None,
+            ssl_key: str | None, ssl_verify: bool | None, connect_timeout: float | None,
+            statement_timeout: float | None, output_format: str, analyze: bool, variant: str, require_db: bool,
             search_paths: tuple[str, ...], fail_on: str | None, exit_zero: bool, no_cache: bool,
             color: bool | None, config_path: Path | None, isolated: bool) -> None:
     """Explain the queries of TARGET against the staging database, variant by variant.
@@ -61,7 +72,7 @@ def explain(target: str, dsn: str | None, output_format: str, analyze: bool, var
     from sqllint.explain.document import render_json, render_text
     from sqllint.explain.dsn import DsnError
     from sqllint.explain.lookup import TargetError, Workspace, choose_variants, parse_target
-    from sqllint.explain.runner import find_dsn
+    from sqllint.explain.runner import DatabaseOptions, resolve_database, settings_for
     from sqllint.explain.walkthrough import gather
 
     registry = builtin_registry()
@@ -70,7 +81,14 @@ def explain(target: str, dsn: str | None, output_format: str, analyze: bool, var
         config: Config = load_config(registry, cwd, config_path, isolated)
         if fail_on:
             config = with_overrides(config, fail_on=Severity.parse(fail_on))
-        database = find_dsn(config, dsn)
+        options = DatabaseOptions(dsn=dsn, ssl=ssl, ssl_ca=ssl_ca, ssl_cert=ssl_cert, ssl_key=ssl_key,
+                                  ssl_verify=ssl_verify, connect_timeout=connect_timeout,
+                                  statement_timeout=statement_timeout, analyze=analyze, require_db=require_db,
+                                  use_cache=not no_cache)
+        database = resolve_database(config, options)
+        if database is None and (require_db or analyze):
+            raise ConfigError(f"{'--require-db' if require_db else '--analyze'} needs a database: pass --dsn or set "
+                              f"{config.dsn_env}")
         workspace = Workspace(config, cwd, search_paths or (".",))
         selector = parse_target(target, cwd, lambda: click.get_text_stream("stdin").read())
         sites = choose_variants(selector(workspace), variant)
@@ -80,8 +98,8 @@ def explain(target: str, dsn: str | None, output_format: str, analyze: bool, var
     except MissingPathError as error:
         _fail(f"path does not exist: {error}")
         return
-    walkthrough = gather(target, sites, workspace, config, registry, database, analyze=analyze,
-                         use_cache=not no_cache, env_name=config.dsn_env)
+    walkthrough = gather(target, sites, workspace, config, registry, database,
+                         settings=settings_for(config, options), analyze=analyze, use_cache=not no_cache)
     use_color = color if color is not None else sys.stdout.isatty()
     if output_format == "json":
         click.echo(render_json(walkthrough), nl=False)

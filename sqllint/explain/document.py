@@ -143,7 +143,8 @@ def _total_text(walkthrough: Walkthrough) -> list[str]:
         return ["total: no estimate (no plan was obtained)"]
     total = sum(rows for rows, _ in worst)
     queries = len(walkthrough.sites)
-    line = f"total: ~{total:,} rows examined (estimated) across {queries} quer{'y' if queries == 1 else 'ies'}"
+    line = (f"total: ~{total:,} row{'' if total == 1 else 's'} examined (estimated) across {queries} "
+            f"quer{'y' if queries == 1 else 'ies'}")
     if any(len(s.variants) > 1 for s in walkthrough.sites):
         line += ", taking each query's costliest variant"
     lines = [line]

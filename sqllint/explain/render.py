@@ -55,7 +55,7 @@ class TableNode:
 
     @property
     def full_scan(self) -> bool:
-        return self.row.full_scan
+        return self.row.full_scan and not _union_result(self.row)
 
     @property
     def index_scan(self) -> bool:
@@ -275,6 +275,8 @@ def _table_label(table: TableNode) -> str:
     name = table.row.table or "?"
     if table.base_table and table.base_table.lower() != name.lower():
         name = f"{name} ({table.base_table})"
+    elif not table.row.internal and any("DERIVED" in c.select_type.upper() for c in table.children):
+        name = f"{name} (derived table)"  # JSON plans name a derived table by its alias
     return f"{table.order}. {name}"
 
 
@@ -310,9 +312,9 @@ def summarize(plan: Plan, aliases: Mapping[str, str] | None = None) -> list[str]
     lines: list[str] = []
     for key, rows in plan.loops().items():
         for position, row in enumerate(rows):
-            if row.full_scan or row.access_type == "index":
+            if (row.full_scan or row.access_type == "index") and not _union_result(row):
                 lines.append(_full_read(row, position, aliases))
-    if not any(r.full_scan for r in plan.rows):
+    if not any(r.full_scan and not _union_result(r) for r in plan.rows):
         lines.append("No table is read in full: every table is reached through an index or a constant lookup.")
     products = block_products(plan)
     total = plan.rows_examined()
@@ -331,11 +333,13 @@ def summarize(plan: Plan, aliases: Mapping[str, str] | None = None) -> list[str]
     for key, rows in plan.loops().items():
         sort = any(r.has_extra("Using filesort") for r in rows)
         temporary = any(r.has_extra("Using temporary") for r in rows)
-        if sort or temporary:
-            work = ("sorts" if sort else "groups or de-duplicates") + (" through a temporary table" if temporary else "")
+        materialising = bool(rows) and any(k in rows[0].select_type.upper() for k in ("DERIVED", "MATERIALIZED"))
+        if sort or (temporary and not materialising):  # a derived table's temporary table is its materialisation
+            work = ("sorts" if sort else "groups or de-duplicates") + " its rows" + (
+                " through a temporary table" if temporary else "")
             label = f"block {key}" if key is not None else "the union"
-            lines.append(f"{label.capitalize()} {work} (~{math.prod(max(1, r.rows or 1) for r in rows):,} rows): "
-                         "no index delivers the rows in the order or grouping asked for.")
+            lines.append(f"{label.capitalize()} {work}: no index delivers the rows in the order or grouping "
+                         "asked for.")
         for row in rows:
             if row.join_buffer:
                 lines.append(f"{_name(row, aliases)} is joined without an index on the join columns "
@@ -344,6 +348,11 @@ def summarize(plan: Plan, aliases: Mapping[str, str] | None = None) -> list[str]
     if hot:
         lines.append(hot)
     return lines
+
+
+def _union_result(row: PlanRow) -> bool:
+    """The row that reads a union's collected result: its 'full scan' is the union's output, not a table."""
+    return "UNION RESULT" in row.select_type.upper()
 
 
 def _name(row: PlanRow, aliases: Mapping[str, str]) -> str:
@@ -363,15 +372,17 @@ def _full_read(row: PlanRow, position: int, aliases: Mapping[str, str]) -> str:
     if row.access_type == "index":
         return (f"{name} is read through the whole index `{row.key}` ({rows}, access type index): "
                 "no condition narrows the index range.")
-    if row.possible_keys:
-        why = (f"the optimizer chose not to use {', '.join(row.possible_keys)}: it expects to need most rows, "
-               "or this table drives the join" + (" and nothing filters it" if not row.has_condition else ""))
-    elif not row.has_condition and position == 0:
+    keys = ", ".join(row.possible_keys)
+    if position == 0 and not row.has_condition:
         why = "it drives the join and no condition restricts it, so every row is read"
-    elif not row.has_condition:
-        why = "no index matches the columns it is joined on"
+    elif row.has_condition and keys:
+        why = f"the optimizer chose not to use {keys}: it expects the condition to match too many rows for an index to pay off"
+    elif row.has_condition:
+        why = "no index covers its condition"
+    elif keys:
+        why = f"the optimizer chose not to use {keys} for the join"
     else:
-        why = "no index covers its condition (see the index advice)"
+        why = "no index matches the columns it is joined on"
     return f"{name} is read in full ({rows}, access type ALL): {why}."
 
 
@@ -385,7 +396,8 @@ def _hottest(plan: Plan, aliases: Mapping[str, str]) -> str | None:
         prefix = runs
         for row, factor in zip(rows, factors):
             prefix *= factor
-            if best is None or prefix > best[0]:
+            better = best is None or prefix > best[0] or (prefix == best[0] and best[1].internal and not row.internal)
+            if better and not _union_result(row):
                 best = (prefix, row, key)
     if best is None:
         return None
@@ -393,8 +405,8 @@ def _hottest(plan: Plan, aliases: Mapping[str, str]) -> str | None:
     name = _name(row, aliases)
     how = "a full scan" if row.full_scan else ("a full index scan" if row.access_type == "index"
                                                else f"{row.access_type or 'an'} access" + (f" on {row.key}" if row.key else ""))
-    text = f"Most of the time likely goes to reading {name} (~{read:,} rows read by {how}"
-    text += f" in block {key})" if key is not None and len(plan.loops()) > 1 else ")"
+    text = f"Most of the time likely goes to {name}: {_rows(read)} read by {how}"
+    text += f" in block {key}" if key is not None and len(plan.loops()) > 1 else ""
     block_rows = plan.loops().get(key, [])
     if any(r.has_extra("Using filesort") for r in block_rows):
         text += ", then sorting the result"

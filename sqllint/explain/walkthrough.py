@@ -22,6 +22,7 @@ from sqllint.explain.dsn import Dsn
 from sqllint.explain.lookup import QuerySite, Workspace
 from sqllint.explain.plan import Plan
 from sqllint.explain.render import block_parents
+from sqllint.explain.settings import ExplainSettings
 from sqllint.records import Finding, ParsedQuery, Scope, Severity
 from sqllint.registry import Registry, Rule, Violation
 from sqllint.suppress import is_suppressed, sql_suppressions
@@ -79,16 +80,19 @@ class Walkthrough:
 
 
 def gather(target: str, sites: Sequence[QuerySite], workspace: Workspace, config: Config, registry: Registry,
-           dsn: Dsn | None, *, analyze: bool = False, use_cache: bool = True, env_name: str = "SQLLINT_DSN") -> Walkthrough:
-    settings = Settings.from_config(config, registry)
+           dsn: Dsn | None, *, settings: ExplainSettings | None = None, analyze: bool = False,
+           use_cache: bool = True) -> Walkthrough:
+    """The facts for ``sites``; plans when ``dsn`` is given and reachable (``settings`` overrides the
+    config's ``[tool.sqllint.explain]``, e.g. timeouts from the command line)."""
+    static_settings = Settings.from_config(config, registry)
     facts = [SiteFacts(site, [VariantFacts(v) for v in site.variants]) for site in sites]
     by_query = {id(v.query): v for s in facts for v in s.variants}
-    _static(facts, by_query, workspace, config, settings, registry)
+    _static(facts, by_query, workspace, config, static_settings, registry)
     database = Database(dsn.masked() if dsn else None)
     if dsn is None:
-        database.reason = f"no database given (--dsn, or the {env_name} environment variable)"
+        database.reason = f"no database given (--dsn, or the {config.dsn_env} environment variable)"
     else:
-        _plans(facts, by_query, config, registry, dsn, database, analyze, use_cache)
+        _plans(facts, by_query, config, registry, dsn, database, settings or config.explain, analyze, use_cache)
     for item in by_query.values():
         if item.plan is None and item.no_plan is None:
             item.no_plan = "no database connection (see above)" if database.reason else _why_not_explained(item.query)
@@ -173,10 +177,10 @@ def _add(item: VariantFacts, registry: Registry, settings: Settings, ignored: di
 # --- plans ----------------------------------------------------------------------------------------------
 
 def _plans(facts: list[SiteFacts], by_query: dict[int, VariantFacts], config: Config, registry: Registry, dsn: Dsn,
-           database: Database, analyze: bool, use_cache: bool) -> None:
+           database: Database, explain_settings: ExplainSettings, analyze: bool, use_cache: bool) -> None:
     from sqllint.explain.runner import build_stage  # loads pymysql only when a DSN is given
 
-    stage = build_stage(config, registry, dsn, analyze=analyze, use_cache=use_cache)
+    stage = build_stage(config, registry, dsn, settings=explain_settings, analyze=analyze, use_cache=use_cache)
     settings = Settings.from_config(config, registry)
     ignored = _per_file_ignored(config, settings, {s.site.path for s in facts})
     explainable = [v.query for s in facts for v in s.variants if v.query.tree is not None and v.query.error is None]
@@ -198,7 +202,7 @@ def _plans(facts: list[SiteFacts], by_query: dict[int, VariantFacts], config: Co
             if explained.error is not None:
                 error = explained.error
                 code = "E011" if error.time_limit else "E010"
-                text = (f"EXPLAIN hit the {config.explain.statement_timeout:g}s time limit" if error.time_limit else
+                text = (f"EXPLAIN hit the {explain_settings.statement_timeout:g}s time limit" if error.time_limit else
                         f"EXPLAIN failed on the staging database: {error.message}"
                         + (f" (server error {error.code})" if error.code else ""))
                 item.no_plan = text

@@ -64,6 +64,9 @@ def _from_python(data: bytes, path: str, options: ExtractOptions) -> FileExtract
             data = text.encode("utf-8")
     extraction = extract_python(data, path, options.max_variants)
     result.queries.extend(extraction.queries)
+    for line, column, scope, kept in extraction.capped:
+        result.problems.append(Problem("E022", line, column, f"the SQL run here in {scope} is built in more ways than "
+                                       f"max-variants allows ({options.max_variants}); only {kept} variants were checked"))
     if extraction.syntax_error:
         message, line, column = extraction.syntax_error
         result.problems.append(Problem("E002", line, column, f"Python syntax error: {message}; SQL in this file was not extracted"))
