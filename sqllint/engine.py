@@ -119,6 +119,8 @@ class FileChecker:
         result = FileResult()
         if read.data is None:
             result.skipped = True
+            if source.language == "xml" and not _may_be_mapper(source):
+                return result  # a huge or binary pom.xml / data file: not SQL, not worth a note
             self._add_problem(result, source.path, Problem("E003", 1, 1, read.note or "not read"))
             return self._filter_file(result, source)
         extraction = extract_source(read.data, source.path, source.language, ExtractOptions(self.settings.max_variants,
@@ -255,6 +257,16 @@ class FileChecker:
         if ignored:
             result.findings = [f for f in result.findings if f.rule not in ignored]
         return result
+
+
+def _may_be_mapper(source: SourceFile) -> bool:
+    from sqllint.extract.mybatis import looks_like_mapper  # only runs that meet an unreadable .xml
+
+    try:
+        with open(source.absolute, "rb") as handle:
+            return looks_like_mapper(handle.read(65536))
+    except OSError:
+        return True  # cannot tell: keep the note
 
 
 def _scopes(parsed: Sequence[ParsedQuery]) -> list[Scope]:

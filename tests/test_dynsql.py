@@ -244,3 +244,19 @@ def test_test_expressions_are_named_by_their_parameter(test: str, expected: tupl
     import html
 
     assert label_of(html.unescape(test)) == expected
+
+
+def test_python_variant_cap_is_reported_too(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from sqllint.config import Config
+    from sqllint.engine import run
+
+    root = Path(str(tmp_path))
+    branches = "".join(f"    if p{i}:\n        sql += ' AND c{i} = %s'\n" for i in range(6))
+    (root / "search.py").write_text(f"def search(cur, **p):\n    sql = 'SELECT id FROM t WHERE 1 = 1'\n{branches}"
+                                    "    cur.execute(sql)\n")
+    found = [f for f in run(["."], Config(root=root, max_variants=8), root, jobs=1).findings if f.rule == "E022"]
+    assert [(f.line, f.message) for f in found] == [
+        (15, "the SQL run here in search is built in more ways than max-variants allows (8); "
+             "only 8 variants were checked")]

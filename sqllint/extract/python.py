@@ -21,6 +21,8 @@ from sqllint.suppress import parse_suppressions
 class PythonExtraction:
     queries: list[Query]
     syntax_error: tuple[str, int, int] | None = None  # (message, line, column)
+    # Call sites whose SQL had more variants than max-variants: (line, column, scope, variants kept)
+    capped: tuple[tuple[int, int, str, int], ...] = ()
 
 
 def extract_python(source: bytes, path: str, max_variants: int = 32) -> PythonExtraction:
@@ -34,9 +36,13 @@ def extract_python(source: bytes, path: str, max_variants: int = 32) -> PythonEx
     emitted = PythonExtractor(tree, path, max_variants).run()
     suppressions = _comment_suppressions(source) if b"sqllint:" in source else {}
     queries: list[Query] = []
+    capped = []
     for item in emitted:
-        queries.extend(_queries_for(item, path, suppressions))
-    return PythonExtraction(queries)
+        found = list(_queries_for(item, path, suppressions))
+        queries.extend(found)
+        if item.value.capped and found:
+            capped.append((found[0].line, found[0].column, item.scope, len({q.variant for q in found})))
+    return PythonExtraction(queries, capped=tuple(capped))
 
 
 def _queries_for(item: Emitted, path: str, suppressions: dict[int, frozenset[str]]) -> Iterator[Query]:

