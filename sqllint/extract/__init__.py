@@ -91,9 +91,10 @@ def _from_go(data: bytes, path: str, options: ExtractOptions) -> FileExtraction:
     return extract_go(data, path, options)
 
 
-EXTRACTORS: Mapping[str, Extractor] = {"sql": _from_sql, "python": _from_python, "xml": _from_xml}
-# .java and .go join when their extractors land (issue 3).
-SUFFIXES: Mapping[str, str] = {".sql": "sql", ".py": "python", ".pyw": "python", ".xml": "xml"}
+EXTRACTORS: Mapping[str, Extractor] = {"sql": _from_sql, "python": _from_python, "xml": _from_xml,
+                                       "java": _from_java, "go": _from_go}
+SUFFIXES: Mapping[str, str] = {".sql": "sql", ".py": "python", ".pyw": "python", ".xml": "xml", ".java": "java",
+                               ".go": "go"}
 
 
 def extract_source(data: bytes, path: str, language: str, options: ExtractOptions) -> FileExtraction:

@@ -1,0 +1,233 @@
+"""Shared machinery for the tree-sitter extractors (Java, Go).
+
+The grammars are loaded once per process by cached loader functions (no module-level mutable state).
+String values are the language-neutral ``pyvalues.Value`` the Python extractor uses, so optional
+parts (``if (kw != null) sql.append(…)``), their variant labels and the cap behave the same in every
+host language; this module turns such a value into ``Query`` records at a call site.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from sqllint.extract.placeholders import Hole, hole_marker, normalise, render_raw
+from sqllint.extract.pyvalues import Alt, Piece, Value, concat_pieces
+from sqllint.extract.splitter import split_statements
+from sqllint.records import PlaceholderStyle, Query, Variant
+from sqllint.suppress import parse_suppressions
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser, Tree
+
+
+@lru_cache(maxsize=None)
+def parser_for(language: str) -> Parser:
+    """A parser for ``java`` or ``go``; the grammar is loaded on first use and kept for the process."""
+    from tree_sitter import Language, Parser
+
+    if language == "java":
+        import tree_sitter_java as grammar
+    elif language == "go":
+        import tree_sitter_go as grammar  # type: ignore[no-redef]
+    else:  # pragma: no cover - programming error
+        raise ValueError(language)
+    return Parser(Language(grammar.language()))
+
+
+def parse(data: bytes, language: str) -> Tree:
+    return parser_for(language).parse(data)
+
+
+def text_of(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", errors="replace")
+
+
+def line_of(node: Node) -> int:
+    return node.start_point[0] + 1
+
+
+def column_of(node: Node) -> int:
+    return node.start_point[1] + 1
+
+
+def field(node: Node, name: str) -> Node | None:
+    return node.child_by_field_name(name)
+
+
+def named_children(node: Node) -> list[Node]:
+    return [c for c in node.children if c.is_named and c.type not in ("comment", "line_comment", "block_comment")]
+
+
+def first_error(root: Node) -> Node | None:
+    """The first ERROR or MISSING node in source order, or None when the file parsed cleanly."""
+    if not root.has_error:
+        return None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            return node
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
+    return None
+
+
+def syntax_problem_message(language: str, node: Node) -> str:
+    what = f"missing `{node.type}`" if node.is_missing else f"unexpected `{_excerpt(text_of(node))}`"
+    return (f"{language} syntax error ({what}); SQL in the damaged part of the file was not extracted, "
+            "the rest was")
+
+
+def _excerpt(text: str, limit: int = 30) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def comment_suppressions(root: Node, comment_types: frozenset[str]) -> dict[int, frozenset[str]]:
+    """``// sqllint: ignore[S001]`` by line; key 0 holds whole-file ``ignore-file`` codes."""
+    found: dict[int, frozenset[str]] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in comment_types:
+            text = text_of(node)
+            if "sqllint:" in text:
+                codes, whole_file = parse_suppressions(text)
+                key = 0 if whole_file else node.end_point[0] + 1
+                found[key] = found.get(key, frozenset()) | codes
+            continue
+        stack.extend(node.children)
+    return found
+
+
+def suppressed_at(suppressions: dict[int, frozenset[str]], line: int, end_line: int) -> frozenset[str]:
+    """Directives on the statement's lines or on the line just above it (where Java/Go teams put them)."""
+    if not suppressions:
+        return frozenset()
+    codes = suppressions.get(0, frozenset())
+    for number in range(line - 1, end_line + 1):
+        codes |= suppressions.get(number, frozenset())
+    return codes
+
+
+# --- printf-style formatting (Java String.format / formatted, Go fmt.Sprintf) -------------------------
+
+_PRINTF = re.compile(r"%(?:(?P<index>\d+)\$|\[(?P<goindex>\d+)\])?[-#+ 0,(]*(?:\d+|\*)?(?:\.\d+)?(?P<verb>[a-zA-Z%])")
+_NUMERIC_VERBS = frozenset("dbcoxXeEfFgGtT")  # an int/float (or bool %t) cannot carry SQL text
+
+
+def printf(template: Value, args: Sequence[Value | Hole]) -> Value:
+    """``String.format(template, args…)`` / ``fmt.Sprintf``: each verb takes the next (or indexed) argument."""
+    alternatives = []
+    for alt in template.alts:
+        pieces: list[Piece] = []
+        next_arg = 0
+        for segment in alt.segments:
+            if not isinstance(segment, str):
+                pieces.append(segment)
+                continue
+            pos = 0
+            for match in _PRINTF.finditer(segment):
+                pieces.append(segment[pos : match.start()])
+                pos = match.end()
+                verb = match.group("verb")
+                if verb == "%":
+                    pieces.append("%")
+                    continue
+                if verb == "n":
+                    pieces.append("\n")
+                    continue
+                explicit = match.group("index") or match.group("goindex")
+                index = int(explicit) - 1 if explicit else next_arg
+                next_arg = index + 1
+                arg = args[index] if 0 <= index < len(args) else Hole(match.group(0))
+                if isinstance(arg, Hole) and verb in _NUMERIC_VERBS:
+                    arg = Hole(arg.source, arg.style, safe=True)
+                pieces.append(arg)
+            pieces.append(segment[pos:])
+        alternatives.append(concat_pieces(pieces, alt.on, template.parts))
+    parts: tuple[str, ...] = template.parts
+    for value in alternatives:
+        parts = parts + tuple(p for p in value.parts if p not in parts)
+    alts = tuple(dict.fromkeys(a for value in alternatives for a in value.alts))
+    return Value(alts, parts, line=template.line, capped=template.capped)
+
+
+def hole(source: str, style: PlaceholderStyle = PlaceholderStyle.CONCAT_HOLE, safe: bool = False) -> Value:
+    return Value.hole(Hole(_excerpt(source, 60), style, safe))
+
+
+# --- values → queries --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Site:
+    """Where a value reaches a DB call: everything a Query needs besides the SQL."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    language: str
+    scope: str | None
+    loop_depth: int
+    loop_line: int | None
+    call: str
+    sequence: int
+    suppressed: frozenset[str] = frozenset()
+
+
+def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
+    """One Query per distinct alternative ("every optional part absent" first), split on ``;``."""
+    seen: set[str] = set()
+    for alt in sorted(value.alts, key=lambda a: len(a.on)):
+        text, holes = _render(alt)
+        if text in seen:
+            continue
+        seen.add(text)
+        variant = Variant(value.parts, alt.on) if value.parts else None
+        statements = split_statements(text) if ";" in text else None
+        texts = [s.text for s in statements] if statements and len(statements) > 1 else [text]
+        for statement_text in texts:
+            normalised, placeholders = normalise(statement_text, holes)
+            yield Query(
+                path=site.path, line=site.line, column=site.column, end_line=site.end_line,
+                language=site.language, raw=render_raw(statement_text, holes).strip(),
+                text=normalised.strip(), placeholders=placeholders, scope=site.scope,
+                loop_depth=site.loop_depth, loop_line=site.loop_line, variant=variant, call=site.call,
+                sequence=site.sequence, suppressed=site.suppressed,
+            )
+
+
+def _render(alt: Alt) -> tuple[str, list[Hole]]:
+    holes: list[Hole] = []
+    out: list[str] = []
+    for segment in alt.segments:
+        if isinstance(segment, Hole):
+            out.append(hole_marker(len(holes)))
+            holes.append(segment)
+        else:
+            out.append(segment)
+    return "".join(out), holes
+
+
+def flatten_binary(node: Node, operator: str, operand: Callable[[Node], Node | None] = lambda n: n) -> list[Node]:
+    """The operands of a left- or right-deep ``a + b + c`` chain, iteratively (long chains are common)."""
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        op = field(current, "operator")
+        if current.type == "binary_expression" and op is not None and op.type == operator:
+            left, right = field(current, "left"), field(current, "right")
+            if right is not None:
+                stack.append(right)
+            if left is not None:
+                stack.append(left)
+        else:
+            inner = operand(current)
+            if inner is not None:
+                out.append(inner)
+    return out
