@@ -124,6 +124,6 @@ def bind(tree: exp.Expression, catalog: Catalog) -> Binding:
         if column is None and not pattern:
             where = f"compared with `{subject}`" if subject else "not compared with a column"
             guesses.append(f"parameter {index} ({where}): column type unknown, bound as {literal.sql(dialect='mysql')}")
-    sql = tree.sql(dialect="mysql")
+    sql = tree.sql(dialect="mysql", comments=False)  # a comment can hide nothing from the guard
     key = hashlib.blake2b("\x1f".join(chosen).encode(), digest_size=6).hexdigest()
     return Binding(sql, key, tuple(guesses))

@@ -68,8 +68,9 @@ def statement_kind(sql: str, analyze: bool = False) -> str | None:
 def guard(sql: str, analyze: bool = False) -> str:
     """Return ``sql`` unchanged if it is allowed, else raise ``UnsafeStatement``."""
     if statement_kind(sql, analyze) is None:
-        raise UnsafeStatement(f"refusing to send a statement that is not EXPLAIN/SET/SHOW/information_schema: "
-                              f"{' '.join(sql.split())[:120]}")
+        raise UnsafeStatement("not sent to the staging database: sqllint only sends EXPLAIN of a read-only "
+                              "SELECT, SET, SHOW and information_schema reads, and this statement is none of them "
+                              f"({' '.join(sql.split())[:120]})")
     return sql
 
 
@@ -81,12 +82,29 @@ class Explainable:
     rewritten_from: str | None = None  # "update", "delete", "insert" when the statement was rewritten
 
 
+def _readonly(tree: exp.Expression) -> exp.Expression:
+    """``tree`` without what would make its EXPLAIN look like a write (``FOR UPDATE``, ``INTO @var``):
+    neither changes the plan, and the guard refuses both."""
+    if not any(isinstance(node, (exp.Lock, exp.Into)) for node in tree.walk()):
+        return tree
+    tree = tree.copy()
+    for node in list(tree.walk()):
+        if isinstance(node, (exp.Lock, exp.Into)):
+            node.pop()
+    return tree
+
+
 def as_select(tree: exp.Expression) -> Explainable | None:
     """A SELECT that reads what ``tree`` reads, or None when there is nothing to explain (INSERT … VALUES)."""
+    explainable = _as_select(tree)
+    return Explainable(_readonly(explainable.tree), explainable.rewritten_from) if explainable else None
+
+
+def _as_select(tree: exp.Expression) -> Explainable | None:
     if isinstance(tree, (exp.Select, exp.Union, exp.Intersect, exp.Except)):
         return Explainable(tree)
     if isinstance(tree, exp.Subquery):
-        return as_select(tree.this)
+        return _as_select(tree.this)
     if isinstance(tree, exp.Insert):
         source = tree.expression
         if isinstance(source, (exp.Select, exp.Union)):

@@ -9,7 +9,6 @@ message passes through ``Dsn.redact`` so the password cannot leak through a driv
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from sqllint.explain.settings import ExplainSettings
 
 LOST_CONNECTION = frozenset({2006, 2013, 2055})  # server gone away, lost during query, lost (SSL)
 TIME_LIMIT = frozenset({1969, 3024, 1317})  # MariaDB max_statement_time, MySQL max_execution_time, killed
+UNKNOWN_VARIABLE = 1193
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -35,11 +35,12 @@ class DatabaseUnavailable(RuntimeError):
 class ExplainError(RuntimeError):
     """A statement failed on the server (schema drift, syntax); carries the server's code and message."""
 
-    def __init__(self, code: int | None, message: str, time_limit: bool = False) -> None:
+    def __init__(self, code: int | None, message: str, time_limit: bool = False, refused: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.time_limit = time_limit
+        self.refused = refused  # never sent: sqllint's own guard refused it
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,16 @@ class Session:
         self.server = Server("mariadb" if mariadb else "mysql", version)
         # Read-only for every later (autocommitted) statement: EXPLAIN of a SELECT still works.
         self.query("SET SESSION TRANSACTION READ ONLY")
-        if mariadb:
-            self.query(f"SET SESSION max_statement_time = {self.settings.statement_timeout:.3f}")
-        else:
-            self.query(f"SET SESSION max_execution_time = {int(self.settings.statement_timeout * 1000)}")
+        try:
+            if mariadb:
+                self.query(f"SET SESSION max_statement_time = {self.settings.statement_timeout:.3f}")
+            else:
+                self.query(f"SET SESSION max_execution_time = {max(1, int(self.settings.statement_timeout * 1000))}")
+        except ExplainError as error:
+            if error.code != UNKNOWN_VARIABLE:
+                raise
+            # Servers before MySQL 5.7.8 / MariaDB 10.1 have no server-side limit: the client's read
+            # timeout (set when connecting) still ends a statement that runs too long.
 
     def close(self) -> None:
         if self._conn is not None:
@@ -133,7 +140,10 @@ class Session:
         guard(sql, self.analyze)
         for attempt in (1, 2):
             if self._conn is None:
-                self.open()
+                try:
+                    self.open()
+                except DatabaseUnavailable as error:
+                    raise ExplainError(None, f"lost the connection and could not reconnect: {error}") from None
             assert self._conn is not None
             try:
                 with self._conn.cursor() as cursor:
@@ -162,70 +172,63 @@ class Session:
 
 
 class Pool:
-    """``size`` sessions, each used by one worker thread; the server does the work in parallel."""
+    """Up to ``size`` sessions, opened up front; ``map`` gives each worker thread its own session."""
 
     def __init__(self, dsn: Dsn, settings: ExplainSettings, size: int, analyze: bool = False) -> None:
         self.dsn = dsn
         self.settings = settings
         self.size = max(1, size)
         self.analyze = analyze
-        self._idle: queue.SimpleQueue[Session] = queue.SimpleQueue()
-        self._all: list[Session] = []
-        self._lock = threading.Lock()
+        self.sessions: list[Session] = []
+        self.notes: list[str] = []  # e.g. fewer connections than asked for
 
     def open(self) -> Pool:
-        """Open the first session now so an unreachable server is reported before any work starts."""
-        self._release(self._new())
+        """The first session raises ``DatabaseUnavailable`` (nothing can be explained); later ones that
+        fail (``max_connections`` reached) only make the pool smaller."""
+        self.sessions.append(Session(self.dsn, self.settings, self.analyze).open())
+        for _ in range(self.size - 1):
+            try:
+                self.sessions.append(Session(self.dsn, self.settings, self.analyze).open())
+            except DatabaseUnavailable as error:
+                self.notes.append(f"opened {len(self.sessions)} of {self.size} connections ({error})")
+                break
         return self
-
-    def _new(self) -> Session:
-        session = Session(self.dsn, self.settings, self.analyze).open()
-        with self._lock:
-            self._all.append(session)
-        return session
-
-    def _acquire(self) -> Session:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            return self._new()
-
-    def _release(self, session: Session) -> None:
-        self._idle.put(session)
 
     @property
     def server(self) -> Server | None:
-        return next((s.server for s in self._all if s.server), None)
+        return self.sessions[0].server if self.sessions else None
 
     def run(self, session_fn: Callable[[Session], R]) -> R:
-        session = self._acquire()
-        try:
-            return session_fn(session)
-        finally:
-            self._release(session)
+        """``session_fn`` on the first session (catalog reads and other one-off work)."""
+        return session_fn(self.sessions[0])
 
     def map(self, fn: Callable[[Session, T], R], items: Iterable[T]) -> list[R]:
-        """``fn(session, item)`` for every item, in order, over at most ``size`` connections."""
+        """``fn(session, item)`` for every item, results in order; each session serves one thread."""
         work = list(items)
-        if self.size == 1 or len(work) < 2:
-            return [self.run(lambda s, item=item: fn(s, item)) for item in work]
-        chunks = [work[i :: self.size] for i in range(self.size)]
+        width = min(len(self.sessions), len(work))
+        if width <= 1:
+            return [fn(self.sessions[0], item) for item in work]
+        results: list[R] = [None] * len(work)  # type: ignore[list-item]
+        cursor = iter(range(len(work)))
+        lock = threading.Lock()
 
-        def worker(chunk: list[T]) -> list[R]:
-            return self.run(lambda session: [fn(session, item) for item in chunk])
+        def worker(session: Session) -> None:  # a shared cursor: a slow statement does not stall a chunk
+            while True:
+                with lock:
+                    index = next(cursor, None)
+                if index is None:
+                    return
+                results[index] = fn(session, work[index])
 
-        with ThreadPoolExecutor(max_workers=self.size) as executor:
-            results = list(executor.map(worker, [c for c in chunks if c]))
-        ordered: list[R] = [None] * len(work)  # type: ignore[list-item]
-        for offset, chunk_results in enumerate(results):
-            ordered[offset :: self.size] = chunk_results
-        return ordered
+        with ThreadPoolExecutor(max_workers=width) as executor:
+            for future in [executor.submit(worker, session) for session in self.sessions[:width]]:
+                future.result()
+        return results
 
     def close(self) -> None:
-        with self._lock:
-            for session in self._all:
-                session.close()
-            self._all.clear()
+        for session in self.sessions:
+            session.close()
+        self.sessions.clear()
 
     def __enter__(self) -> Pool:
         return self.open()

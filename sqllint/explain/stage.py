@@ -22,7 +22,7 @@ from sqllint.explain.cache import PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
 from sqllint.explain.plan import Plan, parse_json, parse_traditional
-from sqllint.explain.safety import as_select
+from sqllint.explain.safety import UnsafeStatement, as_select
 from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
 from sqllint.explain.settings import ExplainSettings
 from sqllint.explain.subject import PlanSubject
@@ -95,9 +95,16 @@ class ExplainStage:
         cache = PlanCache(self.cache_dir) if self.cache_dir is not None else None
         try:
             outcome.connected = True
+            outcome.warnings.extend(pool.notes)
             server = pool.server
             outcome.server = f"{server.flavor} {server.version}" if server else None
-            catalog = pool.run(read_catalog)
+            try:
+                catalog = pool.run(read_catalog)
+            except ExplainError as error:
+                outcome.connected = False
+                outcome.warnings.append(f"database {self.dsn.masked()}: could not read information_schema "
+                                        f"({error.message}); plan rules were skipped")
+                return outcome
             jobs = self.plan_jobs(parsed, catalog)
             outcome.statements = len(jobs)
             version = f"{outcome.server}|{'json' if self.json_format else 'tab'}|{self.analyze}"
@@ -171,6 +178,8 @@ class ExplainStage:
                 item.plan = parse_traditional(names, rows, flavor)
         except ExplainError as error:
             item.error = error
+        except UnsafeStatement as error:  # e.g. SLEEP() in the statement: the server could run it while planning
+            item.error = ExplainError(None, str(error), refused=True)
         return item
 
     def _apply_rules(self, item: Explained, catalog: Catalog) -> None:
@@ -199,9 +208,14 @@ class ExplainStage:
                 entries: list[tuple[str, str, str | None]] = []
                 if item.error is not None:
                     code = "E011" if item.error.time_limit else "E010"
-                    text = (f"EXPLAIN hit the {self.settings.statement_timeout:g}s time limit" if item.error.time_limit
-                            else f"EXPLAIN failed on the staging database: {item.error.message}"
-                            + (f" (server error {item.error.code})" if item.error.code else ""))
+                    if item.error.time_limit:
+                        text = (f"EXPLAIN hit the {self.settings.statement_timeout:g}s time limit on the staging "
+                                f"database and was stopped ({item.error.message})")
+                    elif item.error.refused:
+                        text = item.error.message
+                    else:
+                        text = (f"EXPLAIN failed on the staging database: {item.error.message}"
+                                + (f" (server error {item.error.code})" if item.error.code else ""))
                     entries.append((code, text, None))
                 for rule, violation in item.violations:
                     if isinstance(violation, _Crash):

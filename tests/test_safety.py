@@ -1,0 +1,231 @@
+"""What sqllint sends to a staging database, checked where a DB owner would check it: the server's log.
+
+A full `sqllint check` over fixtures/shop and fixtures/mall (plus a file of writes, DDL and tricks) runs
+with the general log on; every statement the server received from sqllint's account must be one of the
+allowed kinds, judged here by sqlglot independently of sqllint's own guard.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlglot
+from click.testing import CliRunner
+from sqlglot import exp
+
+from sqllint.cli import main
+from sqllint.explain.dsn import parse_dsn
+from sqllint.explain.safety import UnsafeStatement, as_select, guard, statement_kind
+from sqllint.explain.session import Session
+from sqllint.explain.settings import ExplainSettings
+
+REPO = Path(__file__).resolve().parent.parent
+WRITES = """\
+UPDATE orders SET status = 'cancelled' WHERE status = 'new' AND created_at < '2023-02-01';
+DELETE FROM shipments WHERE carrier = 'post';
+DELETE o FROM orders o JOIN users u ON u.id = o.user_id WHERE u.status = 'banned';
+INSERT INTO orders (user_id, status, total_cents, created_at) SELECT id, 'new', 0, NOW() FROM users WHERE status = 'pending';
+INSERT INTO users (email, name, status, created_at) VALUES ('a@b.c', 'A', 'active', NOW());
+CREATE INDEX idx_orders_status ON orders (status);
+DROP TABLE shipments;
+TRUNCATE TABLE order_items;
+SELECT id FROM orders WHERE status = 'paid' FOR UPDATE;
+SELECT id INTO @last FROM orders ORDER BY id DESC LIMIT 1;
+SELECT id FROM orders WHERE id = SLEEP(5);
+SELECT id FROM users WHERE name = 'x'; -- DELETE FROM users
+"""
+WRITE_NODES = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable, exp.Lock,
+               exp.Into, exp.Command)
+DANGEROUS_CALLS = {"SLEEP", "BENCHMARK", "GET_LOCK", "LOAD_FILE"}
+
+
+def invoke(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner(env={"SQLLINT_DSN": None}).invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _read_only_select(sql: str) -> bool:
+    tree = sqlglot.parse_one(sql, read="mysql")
+    if not isinstance(tree, (exp.Select, exp.Union)):
+        return False
+    if any(isinstance(node, WRITE_NODES) for node in tree.walk()):
+        return False
+    calls = {(node.name if isinstance(node, exp.Anonymous) else node.sql_name()).upper()
+             for node in tree.find_all(exp.Func)}
+    return not calls & DANGEROUS_CALLS
+
+
+def classify(statement: str, analyze: bool) -> str | None:
+    """The kind of a logged statement, or None when sqllint should never have sent it."""
+    text = statement.strip().rstrip(";")
+    words = text.split(None, 2)
+    head = words[0].upper() if words else ""
+    if head == "EXPLAIN":
+        body = text[len("EXPLAIN"):].strip()
+        if body.upper().startswith("FORMAT=JSON"):
+            body = body[len("FORMAT=JSON"):].strip()
+        return "explain" if _read_only_select(body) else None
+    if head == "ANALYZE":
+        return "analyze" if analyze and _read_only_select(text[len("ANALYZE"):].strip()) else None
+    if head == "SET":
+        return "set" if not any(w in text.upper() for w in ("GLOBAL", "PERSIST", "PASSWORD")) else None
+    if head == "SHOW":
+        return "show"
+    if head == "SELECT":
+        tree = sqlglot.parse_one(text, read="mysql")
+        tables = list(tree.find_all(exp.Table))
+        if tables and all(t.db.lower() == "information_schema" for t in tables):
+            return "information_schema"
+    return None
+
+
+@pytest.fixture()
+def logged_account(db_server, shop_db, mall_db):
+    """A fresh account (so its statements can be told apart in the log) and the general log switched on."""
+    user, password = f"sqllint_gl_{uuid.uuid4().hex[:8]}", "G3n:log@pw"
+    with db_server.connect() as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT GET_LOCK('sqllint_test_general_log', 600)")
+        cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (user, password))
+        for db in (shop_db, mall_db):
+            cursor.execute(f"GRANT SELECT ON `{db.name}`.* TO %s@'%%'", (user,))
+        cursor.execute("SELECT @@global.general_log, @@global.log_output")
+        was_on, output = cursor.fetchone()
+        cursor.execute("SET GLOBAL log_output = %s", ("TABLE" if "TABLE" in output.upper() else f"{output},TABLE",))
+        cursor.execute("SET GLOBAL general_log = 1")
+        try:
+            yield user, password
+        finally:
+            cursor.execute("SET GLOBAL general_log = %s", (was_on,))
+            cursor.execute("SET GLOBAL log_output = %s", (output,))
+            cursor.execute("DROP USER %s@'%%'", (user,))
+            cursor.execute("SELECT RELEASE_LOCK('sqllint_test_general_log')")
+
+
+def logged_statements(db_server, user: str) -> list[tuple[str, str]]:
+    with db_server.connect() as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT thread_id FROM mysql.general_log WHERE command_type = 'Connect' AND "
+                       "CONVERT(argument USING utf8mb4) LIKE %s", (f"{user}@%",))
+        threads = [row[0] for row in cursor.fetchall()]
+        assert threads, "the general log shows no connection from sqllint's account"
+        cursor.execute("SELECT command_type, CONVERT(argument USING utf8mb4) FROM mysql.general_log WHERE thread_id IN "
+                       f"({', '.join(['%s'] * len(threads))}) ORDER BY event_time", threads)
+        return list(cursor.fetchall())
+
+
+def test_general_log_shows_only_allowed_statements(tmp_path: Path, db_server, shop_db, mall_db, logged_account) -> None:
+    user, password = logged_account
+    shutil.copytree(REPO / "fixtures/shop", tmp_path / "shop")
+    shutil.copytree(REPO / "fixtures/mall", tmp_path / "mall")
+    (tmp_path / "shop" / "writes.sql").write_text(WRITES, encoding="utf-8")
+    runs = [("shop", shop_db, []), ("mall", mall_db, []), ("shop", shop_db, ["--analyze", "--no-cache"])]
+    for folder, db, extra in runs:
+        dsn = db.server.dsn(db.name, user, password)
+        code, out, err = invoke(["check", folder, "--no-baseline", "--format", "json", "--dsn", dsn, *extra], tmp_path)
+        assert code in (0, 1) and "could not be used" not in err, err
+        assert password not in out + err
+    logged = logged_statements(db_server, user)
+    queries = [argument for command, argument in logged if command == "Query"]
+    assert {command for command, _ in logged} <= {"Connect", "Query", "Quit", "Init DB"}
+    kinds = {}
+    for statement in queries:
+        kind = classify(statement, analyze=True)
+        assert kind is not None, f"sqllint sent a statement it must not send: {statement}"
+        kinds.setdefault(kind, []).append(statement)
+    assert {"explain", "analyze", "set", "show", "information_schema"} <= set(kinds)
+    explained = " ".join(kinds["explain"])
+    # The writes in writes.sql were explained as SELECTs over the same tables and conditions ...
+    assert "FROM shipments WHERE carrier = 'post'" in explained
+    assert "created_at < '2023-02-01'" in explained
+    # ... ANALYZE (which runs the statement) only ever ran original SELECTs, and nothing wrote or slept.
+    assert not any("carrier = 'post'" in s or "SLEEP" in s.upper() for s in kinds["analyze"])
+    assert not any("SLEEP" in s.upper() or "FOR UPDATE" in s.upper() for s in queries)
+    # The session was made read-only and given a time limit before any EXPLAIN.
+    sets = " ".join(kinds["set"]).upper()
+    assert "SET SESSION TRANSACTION READ ONLY" in sets and "MAX_STATEMENT_TIME" in sets
+
+
+def test_rewritten_writes_say_so_in_the_finding(tmp_path: Path, shop_db) -> None:
+    (tmp_path / "writes.sql").write_text(WRITES, encoding="utf-8")
+    code, out, err = invoke(["check", "writes.sql", "--no-baseline", "--format", "json", "--select", "P,E",
+                             "--dsn", shop_db.dsn], tmp_path)
+    import json
+
+    found = json.loads(out)["findings"]
+    scan = [f for f in found if f["rule"] == "P001" and f["line"] == 2]
+    assert scan and "equivalent SELECT" in scan[0]["message"] and "DELETE" in scan[0]["message"]
+    sleeper = [f for f in found if f["line"] == 11]
+    assert sleeper and sleeper[0]["rule"] == "E010" and "not sent" in sleeper[0]["message"]
+
+
+def test_session_is_read_only_and_time_limited(shop_db) -> None:
+    dsn = parse_dsn(shop_db.dsn)
+    with Session(dsn, ExplainSettings(statement_timeout=1.5)) as session:
+        variables = dict(session.query("SHOW VARIABLES WHERE Variable_name IN ('max_statement_time', "
+                                       "'tx_read_only', 'transaction_read_only')")[1])
+        assert float(variables["max_statement_time"]) == 1.5
+        assert "ON" in {variables.get("tx_read_only"), variables.get("transaction_read_only")}
+        with pytest.raises(UnsafeStatement):
+            session.query("UPDATE orders SET status = 'x' WHERE id = 1")
+        # Even past sqllint's guard, the server refuses to write in this session.
+        import pymysql
+
+        with pytest.raises(pymysql.MySQLError) as refused, session._conn.cursor() as cursor:
+            cursor.execute("UPDATE orders SET status = 'x' WHERE id = 1")
+        assert refused.value.args[0] == 1792
+
+
+@pytest.mark.parametrize("sql", [
+    "EXPLAIN SELECT 1", "EXPLAIN FORMAT=JSON SELECT id FROM t WHERE a = 'x; DROP TABLE t'",
+    "  /* lead */ EXPLAIN WITH x AS (SELECT 1) SELECT * FROM x", "SET SESSION max_statement_time = 2",
+    "SHOW VARIABLES LIKE 'version'",
+    "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+])
+def test_guard_allows(sql: str) -> None:
+    assert guard(sql) == sql
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM orders", "UPDATE t SET a = 1", "EXPLAIN UPDATE t SET a = 1", "EXPLAIN DELETE FROM t",
+    "DROP TABLE t", "EXPLAIN SELECT 1; DROP TABLE t", "SET GLOBAL general_log = 1", "SET PASSWORD = 'x'",
+    "ANALYZE SELECT * FROM t", "EXPLAIN ANALYZE SELECT * FROM t", "EXPLAIN SELECT * FROM t FOR UPDATE",
+    "EXPLAIN SELECT SLEEP(10)", "EXPLAIN SELECT * INTO OUTFILE '/tmp/x' FROM t",
+    "SELECT * FROM information_schema.TABLES JOIN mysql.user", "ANALYZE TABLE t", "CALL p()",
+    "EXPLAIN INSERT INTO t SELECT * FROM u", "LOAD DATA INFILE 'x' INTO TABLE t",
+])
+def test_guard_refuses(sql: str) -> None:
+    with pytest.raises(UnsafeStatement):
+        guard(sql)
+
+
+def test_analyze_is_allowed_only_when_asked_and_only_for_select() -> None:
+    assert statement_kind("ANALYZE SELECT id FROM t", analyze=True) == "analyze"
+    assert statement_kind("ANALYZE UPDATE t SET a = 1", analyze=True) is None
+    assert statement_kind("ANALYZE SELECT id FROM t") is None
+
+
+def test_dml_becomes_an_equivalent_select() -> None:
+    cases = {
+        "UPDATE orders SET status = 'x' WHERE status = 'paid' ORDER BY id LIMIT 10":
+            ("update", "SELECT * FROM orders WHERE status = 'paid' ORDER BY id LIMIT 10"),
+        "UPDATE orders o JOIN users u ON u.id = o.user_id SET o.status = 'x' WHERE u.status = 'banned'":
+            ("update", "SELECT * FROM orders AS o JOIN users AS u ON u.id = o.user_id WHERE u.status = 'banned'"),
+        "DELETE o FROM orders o JOIN users u ON u.id = o.user_id WHERE u.status = 'banned'":
+            ("delete", "SELECT * FROM orders AS o JOIN users AS u ON u.id = o.user_id WHERE u.status = 'banned'"),
+        "INSERT INTO archive SELECT * FROM orders WHERE status = 'x'":
+            ("insert", "SELECT * FROM orders WHERE status = 'x'"),
+        "SELECT id FROM orders WHERE status = 'paid' FOR UPDATE": (None, "SELECT id FROM orders WHERE status = 'paid'"),
+    }
+    for sql, (kind, select) in cases.items():
+        result = as_select(sqlglot.parse_one(sql, read="mysql"))
+        assert result is not None and (result.rewritten_from, result.tree.sql(dialect="mysql")) == (kind, select)
+    assert as_select(sqlglot.parse_one("INSERT INTO t VALUES (1)", read="mysql")) is None
+    assert as_select(sqlglot.parse_one("CREATE INDEX i ON t (a)", read="mysql")) is None
