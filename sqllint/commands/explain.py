@@ -90,7 +90,7 @@ def explain(target: str, dsn: str | None, ssl: bool | None, ssl_ca: str | None, 
             raise ConfigError(f"{'--require-db' if require_db else '--analyze'} needs a database: pass --dsn or set "
                               f"{config.dsn_env}")
         workspace = Workspace(config, cwd, search_paths or (".",))
-        selector = parse_target(target, cwd, lambda: click.get_text_stream("stdin").read())
+        selector = parse_target(target, cwd, lambda: sys.stdin.read())
         sites = choose_variants(selector(workspace), variant)
     except (ConfigError, DsnError, TargetError) as error:
         _fail(str(error))

@@ -1,0 +1,268 @@
+"""`sqllint explain TARGET` end to end against the provisioned test database (shop and mall fixtures).
+
+Covers every TARGET form (function, path:line, raw SQL, stdin, file, MyBatis statement id and suffix),
+ambiguous and unknown targets (exit 2 with candidates), --variant, JSON output, the unreachable
+database (SQL and static findings still shown, DSN masked, --require-db → 2) and that no password
+ever reaches the output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from click.testing import CliRunner
+
+from sqllint.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+NO_FILTER = "when keyword, status are absent"
+
+
+def invoke(args: list[str], cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None
+           ) -> tuple[int, str, str]:
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner(env={"SQLLINT_DSN": None, **(env or {})}).invoke(
+            main, ["explain", *args], input=stdin, catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture()
+def shop(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "fixtures/shop", tmp_path / "shop")
+    return tmp_path / "shop"
+
+
+@pytest.fixture()
+def mall(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "fixtures/mall", tmp_path / "mall", ignore=shutil.ignore_patterns(".sqllint_cache"))
+    return tmp_path / "mall"
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sections(text: str) -> dict[str, str]:
+    """Variant label → its part of the text output."""
+    parts = text.split("── variant ")
+    return {part.split("\n", 1)[0]: part for part in parts[1:]}
+
+
+# --- the incident ---------------------------------------------------------------------------------------
+
+def test_function_target_shows_every_variant_with_plan_tree_findings_and_summary(shop: Path, shop_db) -> None:
+    code, out, err = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--no-cache", "--no-color"], shop)
+    assert code == 1, err  # the incident has error findings
+    assert out.startswith(f"database: mysql://root@{shop_db.server.host}:{shop_db.server.port}/{shop_db.name} (mariadb")
+    assert "query 1 of 1: shop/orders.py:38 in list_orders (4 variants)" in out
+    by_variant = sections(out)
+    assert list(by_variant) == [f"1 of 4: {NO_FILTER}", "2 of 4: when keyword is absent; status is present",
+                                "3 of 4: when status is absent; keyword is present",
+                                "4 of 4: when keyword, status are present"]
+    no_filter = by_variant[f"1 of 4: {NO_FILTER}"]
+    # The SQL as sent: the derived table without its WHERE, placeholders bound (LIMIT/OFFSET as numbers).
+    sent = no_filter.split("SQL sent to EXPLAIN:\n", 1)[1].split("plan:\n", 1)[0]
+    assert "FROM order_items\n" in sent and "LIKE" not in sent and "LIMIT 10" in sent and "%s" not in sent
+    # The plan table names all five tables; the tree marks the full scan and the block's sort.
+    table = no_filter.split("plan:\n", 1)[1].split("plan tree:\n", 1)[0]
+    assert table.splitlines()[0].split() == ["id", "select_type", "table", "type", "possible_keys", "key", "key_len",
+                                             "ref", "rows", "filtered", "Extra"]
+    tree = no_filter.split("plan tree:\n", 1)[1].split("findings:", 1)[0]
+    nodes = [line for line in tree.splitlines() if "─ " in line and ". " in line]
+    assert len(nodes) == 5
+    assert {"(users)", "(orders)", "(products)", "(shipments)", "order_items"} <= {
+        token for line in nodes for token in line.split()}
+    assert "FULL SCAN" in tree and "filesort" in tree.splitlines()[0]
+    # Static findings of this variant: the unconditional derived table and the 5-relation join.
+    findings = no_filter.split("findings:", 1)[1].split("summary:", 1)[0]
+    assert "S001 error" in findings and "`SELECT * FROM order_items` with no condition" in findings
+    assert "S002 warning query block joins 5 relations" in findings
+    assert "P001 warning reads every row of" in findings
+    summary = no_filter.split("summary:\n", 1)[1]
+    assert "is read in full" in summary and "Estimated rows examined: ~" in summary
+    assert "Most of the time likely goes to" in summary
+    # With a keyword the derived table has its condition: no S001 there.
+    assert "S001" not in by_variant["3 of 4: when status is absent; keyword is present"]
+    assert "S001" not in by_variant["4 of 4: when keyword, status are present"]
+    assert out.rstrip().splitlines()[-2].startswith("total: ~")
+    assert "taking each query's costliest variant" in out
+
+
+def test_json_output_is_a_stable_structure(shop: Path, shop_db) -> None:
+    code, out, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--format", "json", "--no-cache"], shop)
+    assert code == 1
+    document = json.loads(out)
+    assert document["version"] == 1 and document["target"] == "shop/orders.py:list_orders"
+    assert document["database"]["connected"] is True and document["database"]["reason"] is None
+    (query,) = document["queries"]
+    assert (query["path"], query["line"], query["scope"]) == ("shop/orders.py", 38, "list_orders")
+    labels = [v["label"] for v in query["variants"]]
+    assert labels[0] == NO_FILTER and len(labels) == 4
+    first = query["variants"][0]
+    assert set(first) == {"label", "sql", "sent_sql", "rewritten_from", "binding_guesses", "plan", "tree",
+                          "rows_examined", "summary", "findings", "advice", "no_plan"}
+    assert "%s" in first["sql"] and "%s" not in first["sent_sql"]
+    assert len(first["plan"]["rows"]) == 5 and first["plan"]["flavor"] == "mariadb"
+    assert {"id", "select_type", "table", "access_type", "possible_keys", "key", "rows", "extra"} <= set(
+        first["plan"]["rows"][0])
+    (block,) = first["tree"]
+    assert block["block"] == 1 and len(block["tables"]) == 5 and "filesort" in block["notes"]
+    assert any(t["full_scan"] for t in block["tables"])
+    assert {"S001", "S002", "P001"} <= {f["rule"] for f in first["findings"]}
+    assert all(f["variant"] == NO_FILTER for f in first["findings"])
+    assert first["summary"] and first["rows_examined"] >= 1
+    worst = max(v["rows_examined"] for v in query["variants"])
+    assert document["total_rows_examined"] == worst
+    assert document["worst_variants"][0]["rows_examined"] == worst
+
+
+def test_variant_option_by_number_and_label(shop: Path, shop_db) -> None:
+    code, out, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--variant", "4", "--format", "json"],
+                          shop)
+    assert [v["label"] for v in json.loads(out)["queries"][0]["variants"]] == ["when keyword, status are present"]
+    code, out, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--variant", "Keyword, status are absent",
+                           "--format", "json"], shop)
+    assert [v["label"] for v in json.loads(out)["queries"][0]["variants"]] == [NO_FILTER]
+    code, out, err = invoke(["shop/orders.py:list_orders", "--variant", "status only"], shop)
+    assert code == 2 and "matches no variant" in err and f"1: {NO_FILTER}" in err
+
+
+# --- other targets --------------------------------------------------------------------------------------
+
+def test_path_line_inside_the_sql_building_or_the_call(shop: Path, shop_db) -> None:
+    code, out, _ = invoke(["shop/orders.py:24", "--dsn", shop_db.dsn, "--format", "json"], shop)
+    assert [q["line"] for q in json.loads(out)["queries"]] == [38]  # the line is in list_orders' SQL text
+    code, out, _ = invoke(["shop/orders.py:93", "--dsn", shop_db.dsn, "--format", "json"], shop)
+    (query,) = json.loads(out)["queries"]
+    assert query["line"] == 91 and "M002" in {f["rule"] for f in query["variants"][0]["findings"]}  # N+1
+    code, out, err = invoke(["shop/orders.py:99"], shop)
+    assert code == 2 and "runs 2 queries" in err
+    assert "shop/orders.py:102 in orders_with_items_batched" in err and "shop/orders.py:111" in err
+    code, out, err = invoke(["shop/orders.py:5"], shop)
+    assert code == 2 and "no query at or spanning this line" in err and "shop/orders.py:38 in list_orders" in err
+
+
+def test_raw_sql_and_stdin_get_a_typed_binding_and_index_advice(shop: Path, shop_db) -> None:
+    sql = "SELECT id, total_cents FROM orders WHERE status = %s AND currency = %s ORDER BY created_at"
+    code, out, _ = invoke([sql, "--dsn", shop_db.dsn, "--no-cache", "--no-color"], shop)
+    assert code == 1
+    assert "query 1 of 1: <sql>:1" in out
+    assert "status = 'a'" in out  # VARCHAR column: a string literal, not a number
+    assert "1. orders  ALL" in out and "FULL SCAN" in out
+    assert "index advice (not executed" in out
+    assert "CREATE INDEX idx_orders_status_currency ON orders (status, currency);" in out
+    code, stdin_out, _ = invoke(["-", "--dsn", shop_db.dsn, "--no-cache", "--no-color"], shop, stdin=sql + ";\n")
+    assert code == 1 and "<stdin>:1" in stdin_out and "CREATE INDEX idx_orders_status_currency" in stdin_out
+
+
+def test_binding_guesses_are_marked(shop: Path, shop_db) -> None:
+    code, out, _ = invoke(["SELECT id FROM users WHERE LOWER(email) = ?", "--dsn", shop_db.dsn, "--no-color"], shop)
+    assert "binding guesses (the column type was not known" in out
+    assert "    ? parameter 1" in out
+
+
+def test_update_is_explained_as_the_equivalent_select(shop: Path, shop_db) -> None:
+    code, out, _ = invoke(["shop/orders.py:mark_shipped", "--dsn", shop_db.dsn, "--no-color"], shop)
+    assert code == 0
+    assert "query 1 of 2: shop/orders.py:126 in mark_shipped" in out
+    assert "the equivalent SELECT: UPDATE is never sent" in out
+    assert "no plan: INSERT … VALUES reads no table" in out
+
+
+def test_file_target_lists_every_query_in_source_order(shop: Path) -> None:
+    code, out, _ = invoke(["reports.sql", "--format", "json"], shop)
+    lines = [q["line"] for q in json.loads(out)["queries"]]
+    assert lines == sorted(lines) and len(lines) >= 2
+
+
+def test_mybatis_statement_id_full_and_suffix(mall: Path, mall_db) -> None:
+    full = "com.example.mall.mapper.OrderMapper.searchOrders"
+    code, out, err = invoke([full, "--dsn", mall_db.dsn, "--format", "json", "--no-cache"], mall)
+    assert code == 1, err
+    (query,) = json.loads(out)["queries"]
+    assert query["scope"] == full and query["path"].endswith("OrderMapper.xml")
+    variants = query["variants"]
+    assert len(variants) > 1 and variants[0]["label"].startswith("when keyword")
+    assert "S001" in {f["rule"] for f in variants[0]["findings"]} and variants[0]["plan"] is not None
+    assert "#{" in variants[0]["sql"] and "#{" not in variants[0]["sent_sql"]
+    code, suffix_out, _ = invoke(["OrderMapper.searchOrders", "--dsn", mall_db.dsn, "--format", "json"], mall)
+    assert [q["scope"] for q in json.loads(suffix_out)["queries"]] == [full]
+
+
+def test_ambiguous_and_unknown_targets_exit_2_with_candidates(shop: Path, mall: Path) -> None:
+    code, _, err = invoke(["selectById"], mall)
+    assert code == 2 and "ambiguous" in err
+    assert "com.example.mall.mapper.OrderMapper.selectById" in err and "com.example.mall.mapper.UserMapper.selectById" in err
+    code, _, err = invoke(["OrderMapper.noSuchStatement"], mall)
+    assert code == 2 and "is not raw SQL, an existing path, a MyBatis statement id" in err
+    code, _, err = invoke(["shop/orders.py:nope"], shop)
+    assert code == 2 and "no function 'nope' with SQL" in err and "  list_orders" in err
+    code, _, err = invoke(["shop/missing.py:12"], shop)
+    assert code == 2 and "no such file: shop/missing.py" in err
+    code, _, err = invoke(["shop/orders.py:0"], shop)
+    assert code == 2 and "line numbers start at 1" in err
+    code, _, err = invoke(["what is this?"], shop)
+    assert code == 2 and "is not SQL" in err
+    code, _, err = invoke(["list_orders"], shop)  # a bare function name found by searching
+    assert code == 1
+
+
+# --- without a database ---------------------------------------------------------------------------------
+
+def test_unreachable_database_still_shows_sql_variants_and_static_findings(shop: Path) -> None:
+    dsn = f"mysql://app:Sup3rSecret@127.0.0.1:{closed_port()}/shop"
+    code, out, err = invoke(["shop/orders.py:list_orders", "--dsn", dsn, "--connect-timeout", "2", "--no-color"], shop)
+    assert code == 1  # the static findings decide
+    assert "Sup3rSecret" not in out + err
+    assert out.startswith("no plans: database mysql://app:***@127.0.0.1:") and "Can't connect to MySQL server" in out
+    assert "showing the SQL, its variants and the static findings only" in out
+    by_variant = sections(out)
+    assert len(by_variant) == 4
+    no_filter = by_variant[f"1 of 4: {NO_FILTER}"]
+    assert "SQL:\n    SELECT o.id, o.created_at" in no_filter and "JOIN (SELECT * FROM order_items) oi" in no_filter
+    assert "no plan: no database connection (see above)" in no_filter and "S001 error" in no_filter
+    assert "plan tree:" not in out and "total: no estimate (no plan was obtained)" in out
+    code, _, err = invoke(["shop/orders.py:list_orders", "--dsn", dsn, "--require-db"], shop)
+    assert code == 2 and "--require-db" in err and "Sup3rSecret" not in err
+
+
+def test_no_dsn_exit_code_follows_the_findings(shop: Path) -> None:
+    code, out, _ = invoke(["shop/orders.py:order_summary_merged"], shop)
+    assert code == 0 and "no plans: no database given (--dsn, or the SQLLINT_DSN environment variable)" in out
+    code, _, err = invoke(["shop/orders.py:order_summary_merged", "--require-db"], shop)
+    assert code == 2 and "--require-db needs a database" in err
+    code, out, _ = invoke(["shop/orders.py:list_orders", "--format", "json"], shop)
+    document = json.loads(out)
+    assert code == 1 and document["database"] == {"dsn": None, "connected": False, "server": None,
+                                                  "reason": "no database given (--dsn, or the SQLLINT_DSN "
+                                                            "environment variable)"}
+    assert document["total_rows_examined"] is None
+    assert all(v["plan"] is None and v["tree"] == [] for v in document["queries"][0]["variants"])
+
+
+def test_password_never_printed(shop: Path, shop_db) -> None:
+    from tests.conftest import READONLY_PASSWORD
+
+    for output_format in ("text", "json"):
+        code, out, err = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.readonly_dsn, "--format",
+                                 output_format, "--no-cache"], shop)
+        assert code == 1 and "sqllint_ro:***@" in out
+        assert READONLY_PASSWORD not in out + err and quote(READONLY_PASSWORD, safe="") not in out + err
+    wrong = shop_db.readonly_dsn.replace(quote(READONLY_PASSWORD, safe=""), quote("Wr0ng:pa55@word", safe=""))
+    code, out, err = invoke(["shop/orders.py:list_orders", "--dsn", wrong, "--require-db"], shop)
+    assert code == 2 and "Wr0ng" not in out + err and "pa55" not in out + err
+    # From the environment variable too.
+    code, out, err = invoke(["shop/orders.py:list_orders"], shop, env={"SQLLINT_DSN": shop_db.readonly_dsn})
+    assert "sqllint_ro:***@" in out and READONLY_PASSWORD not in out + err
