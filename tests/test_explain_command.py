@@ -48,6 +48,13 @@ def mall(tmp_path: Path) -> Path:
     return tmp_path / "mall"
 
 
+def line_of(path: Path, needle: str, after: str | None = None) -> int:
+    """1-based line of the first ``needle`` (after the first ``after``): tests survive fixture edits."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -66,7 +73,8 @@ def test_function_target_shows_every_variant_with_plan_tree_findings_and_summary
     code, out, err = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--no-cache", "--no-color"], shop)
     assert code == 1, err  # the incident has error findings
     assert out.startswith(f"database: mysql://root@{shop_db.server.host}:{shop_db.server.port}/{shop_db.name} (mariadb")
-    assert "query 1 of 1: shop/orders.py:38 in list_orders (4 variants)" in out
+    call = line_of(shop / "shop/orders.py", "cur.execute(sql, args)", "def list_orders")
+    assert f"query 1 of 1: shop/orders.py:{call} in list_orders (4 variants)" in out
     by_variant = sections(out)
     assert list(by_variant) == [f"1 of 4: {NO_FILTER}", "2 of 4: when keyword is absent; status is present",
                                 "3 of 4: when status is absent; keyword is present",
@@ -107,7 +115,8 @@ def test_json_output_is_a_stable_structure(shop: Path, shop_db) -> None:
     assert document["version"] == 1 and document["target"] == "shop/orders.py:list_orders"
     assert document["database"]["connected"] is True and document["database"]["reason"] is None
     (query,) = document["queries"]
-    assert (query["path"], query["line"], query["scope"]) == ("shop/orders.py", 38, "list_orders")
+    call = line_of(shop / "shop/orders.py", "cur.execute(sql, args)", "def list_orders")
+    assert (query["path"], query["line"], query["scope"]) == ("shop/orders.py", call, "list_orders")
     labels = [v["label"] for v in query["variants"]]
     assert labels[0] == NO_FILTER and len(labels) == 4
     first = query["variants"][0]
@@ -142,16 +151,24 @@ def test_variant_option_by_number_and_label(shop: Path, shop_db) -> None:
 # --- other targets --------------------------------------------------------------------------------------
 
 def test_path_line_inside_the_sql_building_or_the_call(shop: Path, shop_db) -> None:
-    code, out, _ = invoke(["shop/orders.py:24", "--dsn", shop_db.dsn, "--format", "json"], shop)
-    assert [q["line"] for q in json.loads(out)["queries"]] == [38]  # the line is in list_orders' SQL text
-    code, out, _ = invoke(["shop/orders.py:93", "--dsn", shop_db.dsn, "--format", "json"], shop)
+    source = shop / "shop/orders.py"
+    call = line_of(source, "cur.execute(sql, args)", "def list_orders")
+    inside_sql = line_of(source, "SELECT o.id, o.created_at", "def list_orders")
+    code, out, _ = invoke([f"shop/orders.py:{inside_sql}", "--dsn", shop_db.dsn, "--format", "json"], shop)
+    assert [q["line"] for q in json.loads(out)["queries"]] == [call]  # the line is in list_orders' SQL text
+    loop_call = line_of(source, "cur.execute(", "for order in orders:")
+    code, out, _ = invoke([f"shop/orders.py:{loop_call + 2}", "--dsn", shop_db.dsn, "--format", "json"], shop)
     (query,) = json.loads(out)["queries"]
-    assert query["line"] == 91 and "M002" in {f["rule"] for f in query["variants"][0]["findings"]}  # N+1
-    code, out, err = invoke(["shop/orders.py:99"], shop)
+    assert query["line"] == loop_call and "M002" in {f["rule"] for f in query["variants"][0]["findings"]}  # N+1
+    batched = line_of(source, "def orders_with_items_batched")
+    first, second = (line_of(source, "cur.execute(", "def orders_with_items_batched"),
+                     line_of(source, "cur.execute(", "if not orders:"))
+    code, out, err = invoke([f"shop/orders.py:{batched}"], shop)
     assert code == 2 and "runs 2 queries" in err
-    assert "shop/orders.py:102 in orders_with_items_batched" in err and "shop/orders.py:111" in err
+    assert f"shop/orders.py:{first} in orders_with_items_batched" in err and f"shop/orders.py:{second}" in err
     code, out, err = invoke(["shop/orders.py:5"], shop)
-    assert code == 2 and "no query at or spanning this line" in err and "shop/orders.py:38 in list_orders" in err
+    assert code == 2 and "no query at or spanning this line" in err
+    assert f"shop/orders.py:{call} in list_orders" in err
 
 
 def test_raw_sql_and_stdin_get_a_typed_binding_and_index_advice(shop: Path, shop_db) -> None:
@@ -176,7 +193,8 @@ def test_binding_guesses_are_marked(shop: Path, shop_db) -> None:
 def test_update_is_explained_as_the_equivalent_select(shop: Path, shop_db) -> None:
     code, out, _ = invoke(["shop/orders.py:mark_shipped", "--dsn", shop_db.dsn, "--no-color"], shop)
     assert code == 0
-    assert "query 1 of 2: shop/orders.py:126 in mark_shipped" in out
+    update = line_of(shop / "shop/orders.py", "UPDATE orders SET status")
+    assert f"query 1 of 2: shop/orders.py:{update} in mark_shipped" in out
     assert "the equivalent SELECT: UPDATE is never sent" in out
     assert "no plan: INSERT … VALUES reads no table" in out
 
