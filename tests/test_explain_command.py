@@ -120,7 +120,8 @@ def test_json_output_is_a_stable_structure(shop: Path, shop_db) -> None:
     labels = [v["label"] for v in query["variants"]]
     assert labels[0] == NO_FILTER and len(labels) == 4
     first = query["variants"][0]
-    assert set(first) == {"label", "sql", "sent_sql", "rewritten_from", "binding_guesses", "plan", "tree",
+    assert query["variant_count"] == 4 and [v["number"] for v in query["variants"]] == [1, 2, 3, 4]
+    assert set(first) == {"number", "label", "sql", "sent_sql", "rewritten_from", "binding_guesses", "plan", "tree",
                           "rows_examined", "summary", "findings", "advice", "no_plan"}
     assert "%s" in first["sql"] and "%s" not in first["sent_sql"]
     assert len(first["plan"]["rows"]) == 5 and first["plan"]["flavor"] == "mariadb"
@@ -140,7 +141,9 @@ def test_json_output_is_a_stable_structure(shop: Path, shop_db) -> None:
 def test_variant_option_by_number_and_label(shop: Path, shop_db) -> None:
     code, out, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--variant", "4", "--format", "json"],
                           shop)
-    assert [v["label"] for v in json.loads(out)["queries"][0]["variants"]] == ["when keyword, status are present"]
+    (query,) = json.loads(out)["queries"]
+    assert [(v["number"], v["label"]) for v in query["variants"]] == [(4, "when keyword, status are present")]
+    assert query["variant_count"] == 4
     code, out, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--variant", "Keyword, status are absent",
                            "--format", "json"], shop)
     assert [v["label"] for v in json.loads(out)["queries"][0]["variants"]] == [NO_FILTER]
@@ -284,3 +287,13 @@ def test_password_never_printed(shop: Path, shop_db) -> None:
     # From the environment variable too.
     code, out, err = invoke(["shop/orders.py:list_orders"], shop, env={"SQLLINT_DSN": shop_db.readonly_dsn})
     assert "sqllint_ro:***@" in out and READONLY_PASSWORD not in out + err
+
+
+def test_analyze_shows_measured_rows_for_a_select(shop: Path, shop_db) -> None:
+    sql = "SELECT o.id FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.status = 'paid'"
+    code, out, _ = invoke([sql, "--dsn", shop_db.dsn, "--analyze", "--no-cache", "--no-color"], shop)
+    table = out.split("plan:\n", 1)[1].split("plan tree:", 1)[0]
+    assert "r_rows" in table.splitlines()[0]
+    assert "(measured " in out.split("plan tree:", 1)[1]
+    code, _, err = invoke([sql, "--analyze"], shop)
+    assert code == 2 and "--analyze needs a database" in err

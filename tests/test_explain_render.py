@@ -286,3 +286,24 @@ def test_colour_marks_full_scans_and_block_work() -> None:
     assert click.style("FULL SCAN", fg="red", bold=True) in lines[1]
     assert click.style("[temporary table, filesort]", fg="yellow") in lines[0]
     assert "\x1b[" not in "\n".join(render_tree(build_tree(INCIDENT, {}, SHOP_ALIASES))[2:])
+
+
+def test_analyze_rows_are_shown_beside_the_estimates() -> None:
+    """MariaDB ``ANALYZE`` (``--analyze``) adds r_rows and r_filtered: measured rows per scan."""
+    columns = ["id", "select_type", "table", "type", "possible_keys", "key", "key_len", "ref", "rows", "r_rows",
+               "filtered", "r_filtered", "Extra"]
+    plan = parse_traditional(columns, [
+        (1, "SIMPLE", "o", "ALL", "PRIMARY,idx_orders_user", None, None, None, 50184, 50000.0, 50.0, 25.0,
+         "Using where"),
+        (1, "SIMPLE", "i", "ref", "idx_items_order", "idx_items_order", "4", "shop.o.id", 1, 24.4, 100.0, 100.0,
+         "Using index"),
+    ])
+    assert [row.actual_rows for row in plan.rows] == [50000.0, 24.4]
+    assert plan_table(plan).splitlines()[0].split()[8:11] == ["rows", "r_rows", "filtered"]
+    assert plan_table(plan).splitlines()[3].split()[8:10] == ["1", "24.4"]
+    assert tree(plan, {}, {"o": "orders", "i": "order_items"}) == """\
+block 1 SIMPLE
+├─ 1. o (orders)       ALL  no key               ~50,184 rows (measured 50,000)  (Using where)  FULL SCAN
+└─ 2. i (order_items)  ref  key idx_items_order  ~1 row (measured 24)  (Using index)"""
+    assert ("The estimate for `order_items` (as `i`) is off: ~1 row expected, 24 measured; ANALYZE TABLE may "
+            "give the optimizer better statistics.") in summarize(plan, {"o": "orders", "i": "order_items"})

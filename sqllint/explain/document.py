@@ -3,8 +3,8 @@
 JSON (version 1, additive changes only)::
 
     {"version": 1, "target": ..., "database": {"dsn", "connected", "server", "reason"},
-     "queries": [{"path", "line", "column", "end_line", "scope",
-                  "variants": [{"label", "sql", "sent_sql", "rewritten_from", "binding_guesses",
+     "queries": [{"path", "line", "column", "end_line", "scope", "variant_count",
+                  "variants": [{"number", "label", "sql", "sent_sql", "rewritten_from", "binding_guesses",
                                 "plan": {"source", "flavor", "total_cost", "rows": [...]} | null,
                                 "tree": [...], "rows_examined", "summary": [...], "findings": [...],
                                 "advice": [...], "no_plan"}]}],
@@ -78,11 +78,11 @@ def render_text(walkthrough: Walkthrough, color: bool = False) -> str:
         out.append("")
         title = f"query {number} of {total_sites}: {site.describe()}"
         out.append(style(f"━━ {title}", bold=True))
-        count = len(site_facts.variants)
-        for index, item in enumerate(site_facts.variants, start=1):
+        for item in site_facts.variants:
             if item.label is not None:
+                number, count = site.number_of(item.query)
                 out.append("")
-                out.append(style(f"── variant {index} of {count}: {item.label}", bold=True))
+                out.append(style(f"── variant {number} of {count}: {item.label}", bold=True))
             out.extend(_variant_text(item, style))
     out.append("")
     out.extend(_total_text(walkthrough))
@@ -164,7 +164,9 @@ def render_json(walkthrough: Walkthrough) -> str:
     for site_facts in walkthrough.sites:
         site = site_facts.site
         queries.append({"path": site.path, "line": site.line, "column": site.column, "end_line": site.end_line,
-                        "scope": site.scope, "variants": [_variant_json(v) for v in site_facts.variants]})
+                        "scope": site.scope, "variant_count": site.number_of(site_facts.variants[0].query)[1],
+                        "variants": [{"number": site.number_of(v.query)[0], **_variant_json(v)}
+                                     for v in site_facts.variants]})
     worst = worst_variants(walkthrough)
     document = {
         "version": JSON_VERSION,

@@ -59,14 +59,20 @@ class QuerySite:
     end_line: int | None
     scope: str | None
     variants: tuple[ParsedQuery, ...]
+    all_variants: tuple[ParsedQuery, ...] = ()  # every variant, when ``--variant`` kept only some
 
     @property
     def location(self) -> str:
         return f"{self.path}:{self.line}"
 
+    def number_of(self, variant: ParsedQuery) -> tuple[int, int]:
+        """(1-based number among all the statement's variants, how many there are)."""
+        every = self.all_variants or self.variants
+        return next((i for i, v in enumerate(every, start=1) if v is variant), 0), len(every)
+
     def describe(self) -> str:
         where = f" in {self.scope}" if self.scope and self.scope != "<module>" else ""
-        count = len(self.variants)
+        count = len(self.all_variants or self.variants)
         return f"{self.location}{where}" + (f" ({count} variants)" if count > 1 else "")
 
 
@@ -336,7 +342,7 @@ def choose_variants(sites: Sequence[QuerySite], wanted: str) -> list[QuerySite]:
                 keep.append(variant)
         if keep:
             matched = True
-            chosen.append(dataclasses.replace(site, variants=tuple(keep)))
+            chosen.append(dataclasses.replace(site, variants=tuple(keep), all_variants=site.variants))
     if not matched:
         raise TargetError(f"--variant {wanted!r} matches no variant; the variants are:" if labels else
                           f"--variant {wanted!r}: the selected queries have no variants (their SQL is static)",

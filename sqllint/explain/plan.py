@@ -36,6 +36,7 @@ class PlanRow:
     extra: tuple[str, ...] = ()  # the Extra column split on "; ", e.g. ("Using where", "Using filesort")
     partitions: str | None = None
     cost: float | None = None  # MySQL JSON: prefix_cost of this table; None where the server gives none
+    actual_rows: float | None = None  # measured rows per scan (MariaDB ANALYZE ``r_rows``), only with --analyze
 
     @property
     def full_scan(self) -> bool:
@@ -166,7 +167,7 @@ def parse_traditional(columns: Sequence[str], records: Sequence[Sequence[Any]], 
             possible_keys=_keys(item.get("possible_keys")), key=_text(item.get("key")),
             key_len=_text(item.get("key_len")), ref=_text(item.get("ref")), rows=_int(item.get("rows")),
             filtered=_float(item.get("filtered")), extra=tuple(e.strip() for e in extra.split(";") if e.strip()),
-            partitions=_text(item.get("partitions"))))
+            partitions=_text(item.get("partitions")), actual_rows=_float(item.get("r_rows"))))
     return Plan(tuple(rows), "traditional", flavor)
 
 
@@ -277,7 +278,7 @@ def _json_table(table: Mapping[str, Any], ctx: _Context) -> PlanRow:
         ref=",".join(table["ref"]) if isinstance(table.get("ref"), list) else _text(table.get("ref")),
         rows=_int(rows), filtered=_float(table.get("filtered")), extra=tuple(dict.fromkeys(extra)),
         partitions=",".join(partitions) if isinstance(partitions, list) else _text(partitions),
-        cost=_float(cost_info.get("prefix_cost")))
+        cost=_float(cost_info.get("prefix_cost")), actual_rows=_float(table.get("r_rows")))
 
 
 def iter_tables(plan: Plan) -> Iterator[PlanRow]:

@@ -38,10 +38,13 @@ def plan_table(plan: Plan) -> str:
     def cell(value: Any) -> Any:
         return "NULL" if value is None or value == "" else value
 
+    measured = any(r.actual_rows is not None for r in plan.rows)  # ANALYZE: the server's r_rows
     rows = [(cell(r.id), r.select_type, cell(r.table), cell(r.access_type), cell(",".join(r.possible_keys)),
-             cell(r.key), cell(r.key_len), cell(r.ref), cell(r.rows),
-             cell(None if r.filtered is None else f"{r.filtered:.2f}"), "; ".join(r.extra)) for r in plan.rows]
-    return tabulate(rows, headers=PLAN_HEADERS, tablefmt="simple", disable_numparse=True)
+             cell(r.key), cell(r.key_len), cell(r.ref), cell(r.rows))
+            + ((cell(None if r.actual_rows is None else f"{r.actual_rows:g}"),) if measured else ())
+            + (cell(None if r.filtered is None else f"{r.filtered:.2f}"), "; ".join(r.extra)) for r in plan.rows]
+    headers = PLAN_HEADERS[:9] + (("r_rows",) if measured else ()) + PLAN_HEADERS[9:]
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
 
 
 # --- the tree -----------------------------------------------------------------------------------------
@@ -257,6 +260,8 @@ def _render_block(block: BlockNode, first: str, rest: str, lines: list[str], sty
         position = block.tables.index(item)
         text = (f"{labels[position]:<{width}}  {access[position]:<{access_width}}  {keys[position]:<{key_width}}  "
                 f"{_rows(item.row.rows)}")
+        if item.row.actual_rows is not None:
+            text += f" (measured {_measured(item.row.actual_rows)})"
         extra = [e for e in item.row.extra if e not in _BLOCK_NOTES]
         if extra:
             text += f"  ({'; '.join(extra)})"
@@ -278,6 +283,10 @@ def _table_label(table: TableNode) -> str:
     elif not table.row.internal and any("DERIVED" in c.select_type.upper() for c in table.children):
         name = f"{name} (derived table)"  # JSON plans name a derived table by its alias
     return f"{table.order}. {name}"
+
+
+def _measured(rows: float) -> str:
+    return f"{rows:.1f}" if rows < 10 and rows != int(rows) else f"{rows:,.0f}"
 
 
 def _rows(rows: int | None) -> str:
@@ -344,6 +353,12 @@ def summarize(plan: Plan, aliases: Mapping[str, str] | None = None) -> list[str]
             if row.join_buffer:
                 lines.append(f"{_name(row, aliases)} is joined without an index on the join columns "
                              f"(join buffer: {row.join_buffer}): each batch of outer rows scans it again.")
+    for row in plan.rows:  # only with --analyze: where the optimizer's estimate is far from the truth
+        if row.actual_rows is not None and row.rows and not row.internal:
+            ratio = max(row.actual_rows, 1) / max(row.rows, 1)
+            if ratio >= 10 or ratio <= 0.1:
+                lines.append(f"The estimate for {_name(row, aliases)} is off: {_rows(row.rows)} expected, "
+                             f"{_measured(row.actual_rows)} measured; ANALYZE TABLE may give the optimizer better statistics.")
     hot = _hottest(plan, aliases)
     if hot:
         lines.append(hot)
