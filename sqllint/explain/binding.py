@@ -81,13 +81,25 @@ def _column_of(node: exp.Expression | None, aliases: dict[str, str], catalog: Ca
     return owners[0].columns[node.name.lower()] if owners else None
 
 
+def _upper_bound(parent: exp.Expression | None, node: exp.Expression) -> bool:
+    """Whether the slot bounds its column from above (``col < ?``, ``? > col``, BETWEEN's high end): it
+    then gets the larger literal, so ``col >= ? AND col < ?`` is a real range, not an empty one."""
+    if isinstance(parent, exp.Between):
+        return parent.args.get("high") is node
+    if isinstance(parent, (exp.LT, exp.LTE)):
+        return parent.this is not node
+    if isinstance(parent, (exp.GT, exp.GTE)):
+        return parent.this is node
+    return False
+
+
 def bind(tree: exp.Expression, catalog: Catalog) -> Binding:
     """Replace every placeholder in a copy of ``tree``; return the SQL and what was guessed."""
     tree = tree.copy()
     aliases = _aliases(tree)
     guesses: list[str] = []
     chosen: list[str] = []
-    for index, node in enumerate(list(tree.find_all(exp.Placeholder)), start=1):
+    for index, node in enumerate(list(tree.find_all(exp.Placeholder, bfs=False)), start=1):  # source order
         parent = node.parent
         while isinstance(parent, exp.Paren):
             parent = parent.parent
@@ -98,32 +110,47 @@ def bind(tree: exp.Expression, catalog: Catalog) -> Binding:
             node.replace(value[0])
             chosen.append(value[0].sql())
             continue
-        if isinstance(parent, exp.In) and node in parent.expressions:
+        position = next((i for i, e in enumerate(parent.expressions) if e is node), None) \
+            if isinstance(parent, exp.In) else None
+        if isinstance(parent, exp.In) and position is not None:
             column = _column_of(parent.this, aliases, catalog)
             subject = parent.this.sql(dialect="mysql")
-            if len(parent.expressions) == 1:
-                values = literals_for(column, IN_LIST_SIZE)
+            # One slot (a driver expanding a list, MyBatis <foreach>) stands for several values, so the
+            # optimizer sees a range of lookups; several slots each get a distinct value.
+            single = len(parent.expressions) == 1
+            values = literals_for(column, IN_LIST_SIZE if single else position + 1)
+            if single:
                 parent.set("expressions", values)
-                chosen.extend(v.sql() for v in values)
-                if column is None:
-                    guesses.append(f"parameter {index} (IN-list of `{subject}`): column type unknown, bound as "
-                                   f"{', '.join(v.sql(dialect='mysql') for v in values)}")
-                continue
-        elif isinstance(parent, exp.Between):
+            else:
+                values = values[position:]
+                node.replace(values[0])
+            chosen.extend(v.sql() for v in values)
+            if column is None and (single or position == 0):
+                guesses.append(f"parameter {index} (IN-list of `{subject}`): column type unknown, bound as "
+                               f"{', '.join(v.sql(dialect='mysql') for v in values)}")
+            continue
+        if isinstance(parent, exp.Between):
             column = _column_of(parent.this, aliases, catalog)
             subject = parent.this.sql(dialect="mysql")
         elif isinstance(parent, _COMPARISONS):
             other = parent.expression if parent.this is node else parent.this
             column = _column_of(other, aliases, catalog)
             subject = other.sql(dialect="mysql")
+        elif parent is not None:  # an operand of arithmetic or a function: name the expression
+            subject = parent.sql(dialect="mysql")
         pattern = isinstance(parent, (exp.Like, exp.ILike))
-        literals = literals_for(column, 2 if isinstance(parent, exp.Between) else 1, pattern)
-        literal = literals[1] if isinstance(parent, exp.Between) and parent.args.get("high") is node else literals[0]
+        literals = literals_for(column, 2, pattern)
+        literal = literals[1] if _upper_bound(parent, node) else literals[0]
         node.replace(literal)
         chosen.append(literal.sql())
         if column is None and not pattern:
-            where = f"compared with `{subject}`" if subject else "not compared with a column"
+            if isinstance(parent, (_COMPARISONS, exp.Between)):
+                where = f"compared with `{subject}`"
+            else:
+                where = f"in `{subject}`" if subject else "not compared with a column"
             guesses.append(f"parameter {index} ({where}): column type unknown, bound as {literal.sql(dialect='mysql')}")
     sql = tree.sql(dialect="mysql", comments=False)  # a comment can hide nothing from the guard
-    key = hashlib.blake2b("\x1f".join(chosen).encode(), digest_size=6).hexdigest()
+    # The bound text, not only the chosen literals: a query's fingerprint ignores its own literals
+    # (status = 'paid' vs 'new'), which can change the plan on skewed data.
+    key = hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
     return Binding(sql, key, tuple(guesses))
