@@ -30,7 +30,12 @@ def _written_tables(site: list[ParsedQuery]) -> set[str]:
     return tables
 
 
-def _merged_sql(first: SelectShape, second: SelectShape) -> str:
+def _alias(parsed: ParsedQuery) -> str:
+    source = parsed.tree.args.get("from_") or parsed.tree.args.get("from") if parsed.tree is not None else None
+    return source.this.alias if source is not None and isinstance(source.this, exp.Table) else ""
+
+
+def _merged_sql(first: SelectShape, second: SelectShape, alias: str = "") -> str:
     projections = list(dict.fromkeys(first.projections + second.projections))
     where = []
     for (column, value_a), (_column, value_b) in zip(first.values, second.values):
@@ -39,7 +44,8 @@ def _merged_sql(first: SelectShape, second: SelectShape) -> str:
     other = sorted(p for p in first.predicates if p[1] != "eq")
     where += [f"{column} {op.upper()} …" for column, op in other]
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    return f"SELECT {', '.join(projections)} FROM {first.table}{clause}"
+    tail = f" {first.tail}" if first.tail else ""
+    return f"SELECT {', '.join(projections)} FROM {first.table}{f' {alias}' if alias else ''}{clause}{tail}"
 
 
 @rule(code="M001", name="mergeable-queries", severity=Severity.WARNING, target="scope")
@@ -85,8 +91,11 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         first_shape, shape = select_shape(first), select_shape(parsed)
         assert first_shape is not None and shape is not None
         keys = ", ".join(sorted(c for c, _ in shape.predicates)) or "no condition"
+        # A scope may span files (an endpoint's call chain): name the file when it differs.
+        other = (f"on line {first.query.line}" if first.query.path == parsed.query.path
+                 else f"at {first.query.path}:{first.query.line}")
         yield Violation(
-            f"reads {shape.table} by the same key ({keys}) as the query on line {first.query.line}: "
+            f"reads {shape.table} by the same key ({keys}) as the query {other}: "
             "merge them into one query",
             suggestion=in_query_style(_merged_sql(first_shape, shape), parsed),
             query=parsed,

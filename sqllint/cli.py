@@ -221,3 +221,6 @@ def show_rule(code: str) -> None:
 from sqllint.commands.explain import explain as _explain_command  # noqa: E402 - sub-commands register last
 
 main.add_command(_explain_command)
+from sqllint.commands.endpoints import endpoints as _endpoints_command  # noqa: E402
+
+main.add_command(_endpoints_command)

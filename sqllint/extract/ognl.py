@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from functools import lru_cache
 
 from sqllint.extract.pyeval import condition_label
 
@@ -135,6 +136,7 @@ def _presence(node: ast.expr) -> tuple[str, bool] | None:
     return None
 
 
+@lru_cache(maxsize=8192)  # a pure function of the text; mappers repeat the same tests everywhere
 def test_label(test: str) -> tuple[str, bool]:
     """(label, true-when-present) for an OGNL test; the test's own text when it is not a presence test."""
     source = _to_python(test)

@@ -1,0 +1,10 @@
+"""The endpoint map: HTTP endpoints of an application, the calls their handlers make through the
+repository, and the queries those calls reach, in order — for ``sqllint endpoints``, ``sqllint explain
+--endpoint`` and ``sqllint report --html``.
+
+One job per module — ``model`` (records), ``pyindex``/``pyresolve`` (what Python names refer to),
+``pycalls`` (a function's calls in evaluation order), ``pyroutes`` (Flask, FastAPI), ``django``
+(URLconfs), ``spring`` (Spring MVC controllers, tree-sitter), ``chain`` (following calls; endpoint-level
+findings from the scope rules), ``match`` (selectors such as ``"GET /orders"``), ``build`` (all of it
+over one static run), ``plans`` (estimated rows from the EXPLAIN stage).
+"""

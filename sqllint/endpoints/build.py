@@ -1,0 +1,183 @@
+"""Build the endpoint map: the static run's queries, the endpoints, each endpoint's chain and findings."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqllint.config import Config
+from sqllint.endpoints.chain import QueryIndex, RuleSet, endpoint_findings, walk
+from sqllint.endpoints.model import DEFAULT_MAX_DEPTH, Endpoint, EndpointChain, Event, FunctionKey, MapNote
+from sqllint.engine import RunResult, Settings, run
+from sqllint.extract import SUFFIXES
+from sqllint.files import SourceFile, discover, read_source
+from sqllint.parse import SqlParser
+from sqllint.records import Finding, ParsedQuery
+from sqllint.registry import Registry, builtin_registry
+
+
+@dataclass
+class EndpointMap:
+    chains: list[EndpointChain]
+    notes: list[MapNote]
+    result: RunResult  # the static run the chains were built from
+    findings_by_site: dict[tuple[str, int, int], list[Finding]] = field(default_factory=dict)
+
+    def attach(self, findings: Sequence[Finding]) -> None:
+        """Give each chain the findings (static, and plan findings after EXPLAIN) on its queries."""
+        self.findings_by_site = {}
+        for finding in findings:
+            self.findings_by_site.setdefault((finding.path, finding.line, finding.column), []).append(finding)
+        for chain in self.chains:
+            sites = list(dict.fromkeys(q.query.query.site for q in chain.queries))
+            chain.query_findings = [f for site in sites for f in self.findings_by_site.get(site, [])]
+
+    def select(self, selector: str) -> list[EndpointChain]:
+        from sqllint.endpoints.match import select_endpoints
+
+        return select_endpoints(self.chains, selector)
+
+
+class _Graphs:
+    """Dispatches ``events`` to the call graph that knows the function (Python, Java)."""
+
+    def __init__(self) -> None:
+        self.graphs: list[tuple[set[FunctionKey], object]] = []
+
+    def add(self, keys: Iterable[FunctionKey], graph: object) -> None:
+        self.graphs.append((set(keys), graph))
+
+    def events(self, key: FunctionKey) -> list[Event]:
+        for keys, graph in self.graphs:
+            if key in keys:
+                return graph.events(key)  # type: ignore[attr-defined, no-any-return]
+        return []
+
+
+def with_trees(parsed: Sequence[ParsedQuery]) -> list[ParsedQuery]:
+    """Statements with their trees (worker processes hand them back without): parse each text once."""
+    parser: SqlParser | None = None
+    trees: dict[str, object] = {}
+    out = []
+    for item in parsed:
+        if item.tree is None and item.error is None:
+            parser = parser or SqlParser()
+            if item.query.text not in trees:
+                trees[item.query.text] = parser.parse_text(item.query.text)[0]
+            item = dataclasses.replace(item, tree=trees[item.query.text], _nodes={}, _memo={})
+        out.append(item)
+    return out
+
+
+def _python_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, notes: list[MapNote]) -> list[Endpoint]:
+    from sqllint.endpoints.django import DjangoRoutes
+    from sqllint.endpoints.pycalls import PythonCallGraph
+    from sqllint.endpoints.pyindex import PythonIndex
+    from sqllint.endpoints.pyresolve import Resolver
+    from sqllint.endpoints.pyroutes import FlaskFastApiRoutes
+
+    index = PythonIndex()
+    for source in files:
+        read = read_source(source.absolute, max_size)
+        if read.data is None:
+            continue  # the static run reports it (E003)
+        try:
+            tree = ast.parse(read.data, filename=source.path)
+        except (SyntaxError, ValueError) as error:
+            notes.append(MapNote(source.path, getattr(error, "lineno", None) or 1,
+                                 f"syntax error ({getattr(error, 'msg', error)}): its endpoints and calls are not mapped"))
+            continue
+        index.add(source.path, source.absolute, tree)
+    resolver = Resolver(index)
+    graph = PythonCallGraph(index, resolver)
+    graphs.add(graph.functions, graph)
+    found: list[Endpoint] = []
+    for finder in (FlaskFastApiRoutes(index, resolver), DjangoRoutes(index, resolver)):
+        found += finder.find()
+        notes.extend(finder.notes)
+    return found
+
+
+def _java_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, notes: list[MapNote]) -> list[Endpoint]:
+    try:
+        from sqllint.endpoints.spring import SpringIndex
+    except ImportError:  # the Java support is optional at run time (tree-sitter)
+        return []
+    spring = SpringIndex.build(files, max_size, notes)
+    graphs.add(spring.functions, spring)
+    return spring.endpoints()
+
+
+def build_map(paths: Iterable[str], config: Config, cwd: Path, *, jobs: int | None = None,
+              max_depth: int = DEFAULT_MAX_DEPTH, registry: Registry | None = None,
+              result: RunResult | None = None) -> EndpointMap:
+    """Endpoints under ``paths`` with their chains. ``result`` is a static run made with ``keep_parsed``
+    (made here when not given)."""
+    registry = registry or builtin_registry()
+    paths = list(paths) or ["."]
+    if result is None:
+        result = run(paths, config, cwd, jobs=jobs, registry=registry, keep_parsed=True)
+    exclude = tuple(config.exclude) + tuple(config.extend_exclude)
+    found = discover(paths, cwd, config.root, exclude, SUFFIXES, config.respect_gitignore, config.force_exclude)
+    notes: list[MapNote] = []
+    graphs = _Graphs()
+    endpoints = _python_endpoints([f for f in found.files if f.language == "python"], config.max_file_size,
+                                  graphs, notes)
+    java = [f for f in found.files if f.language == "java"]
+    if java:
+        endpoints += _java_endpoints(java, config.max_file_size, graphs, notes)
+    endpoints = list(dict.fromkeys(endpoints))
+    endpoints.sort(key=lambda e: (e.route, e.methods, e.path, e.line))
+
+    queries = QueryIndex(with_trees(result.parsed))
+    settings = Settings.from_config(config, registry)
+    rules = RuleSet(tuple(r for r in registry.rules if r.target == "scope" and r.code in settings.enabled),
+                    settings.options, settings.severities)
+    static = {(f.rule, f.path, f.line, f.column) for f in result.findings}
+    chains = []
+    for endpoint in endpoints:
+        chain = walk(endpoint, graphs, queries, max_depth)
+        chain.findings = endpoint_findings(chain, rules, static)
+        chains.append(chain)
+    endpoint_map = EndpointMap(chains, notes, result)
+    endpoint_map.attach(result.findings)
+    return endpoint_map
+
+
+@dataclass
+class PlannedMap:
+    """The map plus what the staging database said (when a DSN was given)."""
+
+    endpoint_map: EndpointMap
+    plans: Any = None  # sqllint.endpoints.plans.PlanIndex, when the database answered
+    database: str | None = None  # e.g. "plans from mariadb 10.11.6 (mysql://root@127.0.0.1:3306/shop)"
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_with_plans(paths: Iterable[str], config: Config, cwd: Path, dsn: Any = None, *, settings: Any = None,
+                     jobs: int | None = None, max_depth: int = DEFAULT_MAX_DEPTH, use_cache: bool = True,
+                     registry: Registry | None = None) -> PlannedMap:
+    """``build_map``, then, with a DSN (``sqllint.explain.dsn.Dsn``), one EXPLAIN stage run over the same
+    statements: plan findings join the queries' findings and each endpoint gets its estimated rows."""
+    registry = registry or builtin_registry()
+    paths = list(paths) or ["."]
+    result = run(paths, config, cwd, jobs=jobs, registry=registry, keep_parsed=True)
+    endpoint_map = build_map(paths, config, cwd, max_depth=max_depth, registry=registry, result=result)
+    planned = PlannedMap(endpoint_map)
+    if dsn is None:
+        return planned
+    from sqllint.endpoints.plans import add_estimates
+    from sqllint.explain.runner import build_stage, explain_static
+
+    stage = build_stage(config, registry, dsn, settings=settings, use_cache=use_cache)
+    explained = explain_static(result, stage)
+    planned.warnings.extend(explained.outcome.warnings)
+    if explained.connected:
+        planned.plans = add_estimates(endpoint_map.chains, explained.outcome)
+        planned.database = f"plans from {explained.outcome.server or 'the server'} ({dsn.masked()})"
+        endpoint_map.attach(explained.result.findings)
+    return planned

@@ -1,0 +1,191 @@
+"""Django endpoints: ``urlpatterns`` of the URLconfs (``path``, ``re_path``, ``url``, ``include``) → views.
+
+The root URLconf is ``ROOT_URLCONF`` from a settings module of the repository; without one, every
+URLconf that no other one includes is a root. Function views take the methods their decorators allow
+(``require_GET``, ``require_http_methods([...])``, DRF's ``api_view([...])``), else ``ANY``; class-based
+views give one endpoint per HTTP method they implement (``get``, ``post``, …, inherited ones too);
+``as_view({"get": "list"})`` maps methods to actions.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from sqllint.endpoints.model import Endpoint, FunctionKey, MapNote
+from sqllint.endpoints.pyindex import ClassRef, ExternalRef, FunctionRef, ModuleRef, PyFunction, PyModule, PythonIndex
+from sqllint.endpoints.pyresolve import Context, Resolver
+from sqllint.endpoints.pyroutes import HTTP_VERBS, argument, literal_str, literal_strings
+
+_ROUTE_FUNCTIONS = frozenset({"path", "re_path", "url"})
+_METHOD_DECORATORS = {"require_GET": ("GET",), "require_POST": ("POST",), "require_safe": ("GET", "HEAD")}
+MAX_INCLUDE_DEPTH = 12
+
+
+def _patterns(module: PyModule) -> list[ast.expr]:
+    """Every list assigned or added to ``urlpatterns`` at module level, in order."""
+    found: list[ast.expr] = []
+    for node in module.tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "urlpatterns" for t in node.targets):
+            found = list(_list_items(node.value))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "urlpatterns" \
+                and node.value is not None:
+            found = list(_list_items(node.value))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == "urlpatterns":
+            found += list(_list_items(node.value))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                and isinstance(node.value.func, ast.Attribute) and isinstance(node.value.func.value, ast.Name) \
+                and node.value.func.value.id == "urlpatterns":
+            if node.value.func.attr == "append" and node.value.args:
+                found.append(node.value.args[0])
+            elif node.value.func.attr == "extend" and node.value.args:
+                found += list(_list_items(node.value.args[0]))
+    return found
+
+
+def _list_items(node: ast.expr) -> Iterator[ast.expr]:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        yield from node.elts
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        yield from _list_items(node.left)
+        yield from _list_items(node.right)
+
+
+def _is_urlconf(module: PyModule) -> bool:
+    return "urlpatterns" in module.globals
+
+
+class DjangoRoutes:
+    def __init__(self, index: PythonIndex, resolver: Resolver) -> None:
+        self.index = index
+        self.resolver = resolver
+        self.notes: list[MapNote] = []
+
+    def find(self) -> list[Endpoint]:
+        urlconfs = [m for m in self.index.modules if _is_urlconf(m)]
+        if not urlconfs:
+            return []
+        roots = self._roots(urlconfs)
+        endpoints: list[Endpoint] = []
+        for root in roots:
+            endpoints.extend(self._conf(root, "", 0))
+        return endpoints
+
+    def _roots(self, urlconfs: list[PyModule]) -> list[PyModule]:
+        for module in self.index.modules:
+            for value in module.globals.get("ROOT_URLCONF", []):
+                name = literal_str(value, Context(module))
+                found = self.index.module(name, near=module) if name else None
+                if found is not None:
+                    return [found]
+        included: set[int] = set()
+        for module in urlconfs:
+            for pattern in _patterns(module):
+                if isinstance(pattern, ast.Call) and len(pattern.args) > 1:
+                    target = self._include_target(pattern.args[1], Context(module))
+                    if isinstance(target, PyModule):
+                        included.add(id(target))
+        return [m for m in urlconfs if id(m) not in included]
+
+    def _include_target(self, node: ast.expr, ctx: Context) -> PyModule | list[ast.expr] | None:
+        """What ``include(...)`` names: a URLconf module or a list of patterns."""
+        if not (isinstance(node, ast.Call) and _callee_name(node.func) == "include" and node.args):
+            return None
+        target = node.args[0]
+        if isinstance(target, ast.Tuple) and target.elts:  # include((patterns, app_name))
+            target = target.elts[0]
+        name = literal_str(target, ctx)
+        if name is not None:
+            return self.index.module(name, near=ctx.module)
+        if isinstance(target, (ast.List, ast.BinOp)):
+            return list(_list_items(target))
+        ref = self.resolver.resolve(target, ctx)
+        if isinstance(ref, ModuleRef):
+            return ref.module
+        return None
+
+    def _conf(self, module: PyModule, prefix: str, depth: int) -> Iterator[Endpoint]:
+        if depth > MAX_INCLUDE_DEPTH:
+            self.notes.append(MapNote(module.path, 1, "include() nesting too deep (a cycle?): not followed further"))
+            return
+        yield from self._entries(_patterns(module), Context(module), prefix, depth)
+
+    def _entries(self, patterns: list[ast.expr], ctx: Context, prefix: str, depth: int) -> Iterator[Endpoint]:
+        for pattern in patterns:
+            if not (isinstance(pattern, ast.Call) and _callee_name(pattern.func) in _ROUTE_FUNCTIONS):
+                continue
+            route = literal_str(argument(pattern, 0, "route"), ctx)
+            if route is None:
+                self.notes.append(MapNote(ctx.module.path, pattern.lineno, "URL pattern is computed at run time: "
+                                                                           "not mapped"))
+                continue
+            regex = _callee_name(pattern.func) != "path"
+            part = route.removeprefix("^").removesuffix("$") if regex else route
+            full = prefix + part
+            view = argument(pattern, 1, "view")
+            if view is None:
+                continue
+            included = self._include_target(view, ctx)
+            if isinstance(included, PyModule):
+                yield from self._conf(included, full, depth + 1)
+                continue
+            if isinstance(included, list):
+                yield from self._entries(included, ctx, full, depth + 1)
+                continue
+            yield from self._views(view, ctx, "/" + full.lstrip("/"), pattern.lineno)
+
+    def _views(self, view: ast.expr, ctx: Context, route: str, line: int) -> Iterator[Endpoint]:
+        path = ctx.module.path
+        if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+            ref = self.resolver.resolve(view.func.value, ctx)
+            if isinstance(ref, ExternalRef):
+                yield Endpoint(("ANY",), route, None, path, line, "django",
+                               f"view {ref.name}: outside the repository")
+                return
+            if not isinstance(ref, ClassRef):
+                self.notes.append(MapNote(path, line, f"view of {route} is not evident: not followed"))
+                return
+            actions = view.args[0] if view.args and isinstance(view.args[0], ast.Dict) else None
+            mapping = ([(literal_str(k, ctx), literal_str(v, ctx)) for k, v in zip(actions.keys, actions.values)
+                        if k is not None] if actions else [(verb, verb) for verb in HTTP_VERBS])
+            found = False
+            for verb, action in mapping:
+                method = self.resolver.method(ref.cls, action) if verb and action else None
+                if method is not None:
+                    found = True
+                    yield Endpoint((verb.upper(),), route, FunctionKey(method.module.path, method.qualname), path,
+                                   line, "django")
+            if not found:
+                bases = ", ".join(self.resolver.external_bases(ref.cls)) or "its base classes"
+                yield Endpoint(("ANY",), route, None, path, line, "django",
+                               f"{ref.cls.name} implements no HTTP method itself: {bases} (outside the repository)")
+            return
+        ref = self.resolver.resolve(view, ctx)
+        if isinstance(ref, FunctionRef):
+            yield Endpoint(_function_methods(ref.function), route,
+                           FunctionKey(ref.function.module.path, ref.function.qualname), path, line, "django")
+        elif isinstance(ref, ExternalRef):
+            yield Endpoint(("ANY",), route, None, path, line, "django", f"view {ref.name}: outside the repository")
+        else:
+            self.notes.append(MapNote(path, line, f"view of {route} is not evident: not followed"))
+
+
+def _callee_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _function_methods(function: PyFunction) -> tuple[str, ...]:
+    ctx = Context(function.module)
+    for decorator in function.node.decorator_list:
+        name = _callee_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+        if name in _METHOD_DECORATORS:
+            return _METHOD_DECORATORS[name]
+        if isinstance(decorator, ast.Call) and name in ("require_http_methods", "api_view") and decorator.args:
+            methods = literal_strings(decorator.args[0], ctx)
+            if methods:
+                return tuple(m.upper() for m in methods)
+    return ("ANY",)

@@ -1,0 +1,52 @@
+"""Estimated rows per endpoint, from the EXPLAIN stage's plans (``sqllint.explain.stage``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqllint.endpoints.model import ChainQuery, EndpointChain
+
+if TYPE_CHECKING:
+    from sqllint.explain.plan import Plan
+    from sqllint.explain.stage import ExplainOutcome
+
+
+class PlanIndex:
+    """Plans by call site and variant; by fingerprint for call sites explained where they are defined
+    (a Java call of a MyBatis mapper method)."""
+
+    def __init__(self, outcome: ExplainOutcome) -> None:
+        self.by_site: dict[tuple[tuple[str, int, int], str | None], Plan] = {}
+        self.by_fingerprint: dict[str, Plan] = {}
+        for item in outcome.explained:
+            if item.plan is None:
+                continue
+            for parsed in item.job.queries:
+                label = parsed.query.variant.label if parsed.query.variant else None
+                self.by_site[(parsed.query.site, label)] = item.plan
+                known = self.by_fingerprint.get(parsed.fingerprint)
+                if known is None or item.plan.rows_examined() > known.rows_examined():
+                    self.by_fingerprint[parsed.fingerprint] = item.plan
+
+    def plans(self, item: ChainQuery) -> list[Plan | None]:
+        """One plan (or None) per variant of the query, in variant order."""
+        found: list[Plan | None] = []
+        for parsed in item.variants:
+            label = parsed.query.variant.label if parsed.query.variant else None
+            found.append(self.by_site.get((parsed.query.site, label)) or self.by_fingerprint.get(parsed.fingerprint))
+        return found
+
+    def rows(self, item: ChainQuery) -> int | None:
+        """Estimated rows examined by the query's worst variant; None when no variant has a plan."""
+        counts = [plan.rows_examined() for plan in self.plans(item) if plan is not None]
+        return max(counts) if counts else None
+
+
+def add_estimates(chains: list[EndpointChain], outcome: ExplainOutcome) -> PlanIndex:
+    """Set each chain's ``estimated_rows``: the sum over its queries of their worst variant's estimate."""
+    index = PlanIndex(outcome)
+    for chain in chains:
+        counts = [index.rows(item) for item in chain.queries]
+        known = [c for c in counts if c is not None]
+        chain.estimated_rows = sum(known) if known else None
+    return index

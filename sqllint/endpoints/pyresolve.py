@@ -1,0 +1,275 @@
+"""What a Python expression refers to, within one function or at module level (see ``pyindex``)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from sqllint.endpoints.pyindex import (
+    BUILTINS,
+    ClassRef,
+    ExternalRef,
+    FunctionRef,
+    InstanceRef,
+    ModuleRef,
+    PyClass,
+    PyFunction,
+    PyModule,
+    PythonIndex,
+    Ref,
+    walk_shallow,
+)
+
+_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Final", "ClassVar", "Type", "type"})
+
+
+@dataclass(frozen=True)
+class Context:
+    module: PyModule
+    function: PyFunction | None = None
+
+
+class Resolver:
+    def __init__(self, index: PythonIndex) -> None:
+        self.index = index
+        self._active: set[tuple[int, int]] = set()  # (id of expression, id of context) being resolved
+
+    # --- entry points ---------------------------------------------------------------------------------
+    def resolve(self, node: ast.expr, ctx: Context) -> Ref | None:
+        key = (id(node), id(ctx.function) if ctx.function else id(ctx.module))
+        if key in self._active:  # ``x = x.next`` and friends
+            return None
+        self._active.add(key)
+        try:
+            return self._resolve(node, ctx)
+        finally:
+            self._active.discard(key)
+
+    def annotation(self, node: ast.expr | None, ctx: Context) -> Ref | None:
+        """The class an annotation names, as an instance."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # ``Dao | None``
+            return self.annotation(node.left, ctx) or self.annotation(node.right, ctx)
+        if isinstance(node, ast.Subscript):
+            base = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+            if base in _WRAPPERS:
+                inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                for item in inner[:1] if base == "Annotated" else inner:
+                    found = self.annotation(item, ctx)
+                    if found is not None:
+                        return found
+            return None
+        ref = self.resolve(node, ctx)
+        if isinstance(ref, ClassRef):
+            return InstanceRef(ref.cls)
+        if isinstance(ref, ExternalRef):
+            return ExternalRef(ref.name + "()")
+        return None
+
+    def method(self, cls: PyClass, name: str, seen: frozenset[int] = frozenset()) -> PyFunction | None:
+        """A method by name on a class of the repository or its bases (in declaration order)."""
+        if id(cls) in seen:
+            return None
+        if name in cls.methods:
+            return cls.methods[name]
+        for base in self.bases(cls):
+            found = self.method(base, name, seen | {id(cls)})
+            if found is not None:
+                return found
+        return None
+
+    def bases(self, cls: PyClass) -> list[PyClass]:
+        found = []
+        for base in cls.node.bases:
+            ref = self.resolve(base, Context(cls.module))
+            if isinstance(ref, ClassRef) and ref.cls is not cls:
+                found.append(ref.cls)
+        return found
+
+    def external_bases(self, cls: PyClass) -> list[str]:
+        names = []
+        for base in cls.node.bases:
+            ref = self.resolve(base, Context(cls.module))
+            if isinstance(ref, ExternalRef):
+                names.append(ref.name)
+        return names
+
+    # --- resolution ------------------------------------------------------------------------------------
+    def _resolve(self, node: ast.expr, ctx: Context) -> Ref | None:
+        if isinstance(node, ast.Name):
+            return self._name(node.id, ctx)
+        if isinstance(node, ast.Attribute):
+            if _is_super_call(node.value) and ctx.function is not None and ctx.function.cls is not None:
+                for base in self.bases(ctx.function.cls):
+                    found = self.method(base, node.attr)
+                    if found is not None:
+                        return FunctionRef(found)
+                return None
+            base = self.resolve(node.value, ctx)
+            return self.attribute(base, node.attr) if base is not None else None
+        if isinstance(node, ast.Call):
+            return self._call_result(node, ctx)
+        if isinstance(node, ast.Await):
+            return self.resolve(node.value, ctx)
+        return None
+
+    def attribute(self, base: Ref, name: str) -> Ref | None:
+        if isinstance(base, ModuleRef):
+            return self._module_member(base.module, name)
+        if isinstance(base, ExternalRef):
+            return ExternalRef(f"{base.name}.{name}")
+        if isinstance(base, (ClassRef, InstanceRef)):
+            method = self.method(base.cls, name)
+            if method is not None:
+                return FunctionRef(method)
+            return self._class_attribute(base.cls, name)
+        return None
+
+    def _class_attribute(self, cls: PyClass, name: str, seen: frozenset[int] = frozenset()) -> Ref | None:
+        if id(cls) in seen:
+            return None
+        for value, method, is_annotation in cls.attributes.get(name, []):
+            ctx = Context(cls.module, method)
+            found = self.annotation(value, ctx) if is_annotation else self.resolve(value, ctx)
+            if found is not None:
+                return found
+        for base in self.bases(cls):
+            found = self._class_attribute(base, name, seen | {id(cls)})
+            if found is not None:
+                return found
+        return None
+
+    def _call_result(self, node: ast.Call, ctx: Context) -> Ref | None:
+        """What a call returns, when evident: an instance of a class, an external object."""
+        callee = self.resolve(node.func, ctx)
+        if isinstance(callee, ClassRef):
+            return InstanceRef(callee.cls)
+        if isinstance(callee, ExternalRef):
+            return ExternalRef(callee.name + "()", node, ctx.module)
+        if isinstance(callee, FunctionRef):
+            return self.returns(callee.function)
+        return None
+
+    def returns(self, function: PyFunction) -> Ref | None:
+        ctx = Context(function.module, function)
+        found = self.annotation(function.node.returns, ctx)
+        if found is not None:
+            return found
+        for node in walk_shallow(function.node.body):  # ``return OrderService(Dao())``: a factory
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+                result = self.resolve(node.value, ctx)
+                if isinstance(result, InstanceRef):
+                    return result
+        return None
+
+    def _name(self, name: str, ctx: Context) -> Ref | None:
+        function = ctx.function
+        if function is not None:
+            local = self._local(function, name, ctx)
+            if local is not None:
+                return local
+            if name in self.locals_of(function):  # a local of unknown type shadows the module's name
+                return None
+        return self._module_member(ctx.module, name, local_only=False)
+
+    def _local(self, function: PyFunction, name: str, ctx: Context) -> Ref | None:
+        if name in function._nested:
+            return FunctionRef(function._nested[name])
+        args = function.node.args
+        params = args.posonlyargs + args.args
+        if function.cls is not None and params and params[0].arg == name:
+            if function.kind == "instance":
+                return InstanceRef(function.cls)
+            if function.kind == "class":
+                return ClassRef(function.cls)
+        for arg in params + args.kwonlyargs:
+            if arg.arg == name:
+                return self.annotation(arg.annotation, ctx)
+        for value in self.locals_of(function).get(name, []):
+            found = self.annotation(value.annotation, ctx) if isinstance(value, _Annotation) else self.resolve(value, ctx)
+            if found is not None:
+                return found
+        return None
+
+    def locals_of(self, function: PyFunction) -> dict[str, list[ast.expr | _Annotation]]:
+        if function._locals is None:
+            found: dict[str, list[ast.expr | _Annotation]] = {}
+            for node in walk_shallow(function.node.body):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            found.setdefault(target.id, []).append(node.value)
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    found.setdefault(node.target.id, []).insert(0, _Annotation(node.annotation))
+                elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+                    found.setdefault(node.optional_vars.id, []).append(node.context_expr)
+                elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                    for target in ast.walk(node.target):
+                        if isinstance(target, ast.Name):
+                            found.setdefault(target.id, [])
+            prefix = f"{function.qualname}.<locals>."
+            for qualname, nested in function.module.functions.items():
+                if qualname.startswith(prefix) and "." not in qualname[len(prefix):]:
+                    function._nested[qualname[len(prefix):]] = nested
+            function._locals = found
+        return function._locals
+
+    def _module_member(self, module: PyModule, name: str, local_only: bool = False) -> Ref | None:
+        if name in module.functions and "." not in name:
+            return FunctionRef(module.functions[name])
+        if name in module.classes:
+            return ClassRef(module.classes[name])
+        if name in module.imports:
+            return self._imported(module, *module.imports[name])
+        if name in module.globals:
+            for value in module.globals[name]:
+                found = self.resolve(value, Context(module))
+                if found is not None:
+                    return found
+            return None
+        # a submodule of a package (``import shop`` then ``shop.orders``)
+        if module.absolute.name == "__init__.py":
+            sub = self.index.relative_module(module, 1, name)
+            if sub is not None:
+                return ModuleRef(sub)
+        if not local_only and name in BUILTINS:
+            return None
+        return None
+
+    def _imported(self, module: PyModule, level: int, source: str, name: str | None) -> Ref | None:
+        if level:
+            target = self.index.relative_module(module, level, source)
+            if target is None:
+                return None
+        else:
+            target = self.index.module(source, near=module)
+            if target is None:
+                return ExternalRef(f"{source}.{name}" if name else source)
+        if name is None:
+            return ModuleRef(target)
+        member = self._module_member(target, name, local_only=True)
+        if member is not None:
+            return member
+        sub = self.index.relative_module(target, 1, name) if target.absolute.name == "__init__.py" else None
+        if sub is None and not level:
+            sub = self.index.module(f"{source}.{name}", near=module)
+        return ModuleRef(sub) if sub is not None else None
+
+
+class _Annotation:
+    """An annotated local (``dao: OrderDao = make()``): its annotation is the evidence."""
+
+    __slots__ = ("annotation",)
+
+    def __init__(self, annotation: ast.expr) -> None:
+        self.annotation = annotation
+
+
+def _is_super_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"

@@ -1,0 +1,218 @@
+"""Flask and FastAPI endpoints: route decorators, blueprints/routers with their prefixes, add_url_rule.
+
+Applications and routers are recognised by what constructed them (``Flask(...)``, ``Blueprint(...)``,
+``FastAPI()``, ``APIRouter(prefix=...)``, imported from those packages), wherever they live: module level,
+another module of the repository, or a local of an app factory (``def create_app(): app = Flask(...)``).
+Prefixes come from the object itself and from every ``register_blueprint``/``include_router`` call.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqllint.endpoints.model import Endpoint, FunctionKey, MapNote
+from sqllint.endpoints.pyindex import ClassRef, ExternalRef, FunctionRef, PyFunction, PyModule, PythonIndex, walk_shallow
+from sqllint.endpoints.pyresolve import Context, Resolver
+
+FLASK_APPS = frozenset({"flask.Flask", "flask.app.Flask", "quart.Quart"})
+FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "flask.blueprints.Blueprint", "quart.Blueprint"})
+FASTAPI_APPS = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
+FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+HTTP_VERBS = ("get", "post", "put", "patch", "delete")
+_ROUTE_DECORATORS = frozenset({"route", "api_route", *HTTP_VERBS})
+
+
+@dataclass
+class _Router:
+    framework: str  # flask | fastapi
+    is_app: bool
+    prefix: str
+    parents: list[tuple[tuple[str, int, int], str | None]] = field(default_factory=list)
+
+
+def literal_str(node: ast.expr | None, ctx: Context, resolver: Resolver | None = None) -> str | None:
+    """A string known statically: a literal, ``"a" + "b"``, or a module constant holding one."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = literal_str(node.left, ctx), literal_str(node.right, ctx)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.Name) and (ctx.function is None or node.id not in _assigned(ctx.function)):
+        values = ctx.module.globals.get(node.id, [])
+        if len(values) == 1:
+            return literal_str(values[0], Context(ctx.module))
+    return None
+
+
+def literal_strings(node: ast.expr | None, ctx: Context) -> tuple[str, ...] | None:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        items = [literal_str(e, ctx) for e in node.elts]
+        return tuple(i for i in items if i is not None) if all(i is not None for i in items) else None
+    single = literal_str(node, ctx)
+    return (single,) if single is not None else None
+
+
+def _assigned(function: PyFunction) -> set[str]:
+    return {t.id for n in walk_shallow(function.node.body) if isinstance(n, ast.Assign)
+            for t in n.targets if isinstance(t, ast.Name)}
+
+
+def keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
+    found = keyword(call, name)
+    if found is None and len(call.args) > position and not isinstance(call.args[position], ast.Starred):
+        found = call.args[position]
+    return found
+
+
+def join_route(prefix: str, rule: str, framework: str) -> str:
+    if framework == "fastapi":
+        return (prefix + rule) or "/"
+    if not prefix:
+        return rule or "/"
+    return "/".join((prefix.rstrip("/"), rule.lstrip("/"))) if rule else prefix
+
+
+def contexts(module: PyModule) -> Iterator[tuple[ast.AST, Context]]:
+    """Every node of a module with the function context it sits in."""
+    for node in walk_shallow(module.tree.body):
+        yield node, Context(module)
+    for function in module.functions.values():
+        ctx = Context(module, function)
+        for node in walk_shallow(function.node.body):
+            yield node, ctx
+
+
+class FlaskFastApiRoutes:
+    def __init__(self, index: PythonIndex, resolver: Resolver) -> None:
+        self.index = index
+        self.resolver = resolver
+        self.routers: dict[tuple[str, int, int], _Router] = {}
+        self.notes: list[MapNote] = []
+
+    def _router(self, node: ast.expr, ctx: Context) -> tuple[tuple[str, int, int], _Router] | None:
+        ref = self.resolver.resolve(node, ctx)
+        if not isinstance(ref, ExternalRef) or ref.call is None or ref.module is None:
+            return None
+        name = ref.name.removesuffix("()")
+        if name not in FLASK_APPS | FLASK_BLUEPRINTS | FASTAPI_APPS | FASTAPI_ROUTERS:
+            return None
+        key = (ref.module.path, ref.call.lineno, ref.call.col_offset)
+        if key not in self.routers:
+            framework = "flask" if name in FLASK_APPS | FLASK_BLUEPRINTS else "fastapi"
+            prefix_node = keyword(ref.call, "url_prefix" if framework == "flask" else "prefix")
+            prefix = literal_str(prefix_node, Context(ref.module)) or ""
+            self.routers[key] = _Router(framework, name in FLASK_APPS | FASTAPI_APPS, prefix)
+        return key, self.routers[key]
+
+    def find(self) -> list[Endpoint]:
+        pending: list[tuple[tuple[str, int, int], Endpoint]] = []
+        for module in self.index.modules:
+            for node, ctx in contexts(module):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    self._registration(node, ctx)
+                    pending.extend(self._add_rule(node, ctx))
+            for function in module.functions.values():
+                pending.extend(self._decorated(function))
+        endpoints = []
+        for key, endpoint in pending:
+            for prefix in self._prefixes(key, frozenset()):
+                route = join_route(prefix, endpoint.route, endpoint.framework)
+                endpoints.append(Endpoint(endpoint.methods, route, endpoint.handler, endpoint.path, endpoint.line,
+                                          endpoint.framework, endpoint.note))
+        return endpoints
+
+    def _prefixes(self, key: tuple[str, int, int], seen: frozenset[tuple[str, int, int]]) -> list[str]:
+        router = self.routers[key]
+        if not router.parents or key in seen:
+            return [router.prefix]
+        found = []
+        for parent, override in router.parents:
+            for outer in self._prefixes(parent, seen | {key}):
+                if router.framework == "flask":
+                    own = override if override is not None else router.prefix
+                    found.append(join_route(outer, own, "flask") if own else outer)
+                else:
+                    found.append(outer + (override or "") + router.prefix)
+        return list(dict.fromkeys(found))
+
+    def _registration(self, call: ast.Call, ctx: Context) -> None:
+        assert isinstance(call.func, ast.Attribute)
+        if call.func.attr not in ("register_blueprint", "include_router") or not call.args:
+            return
+        parent, child = self._router(call.func.value, ctx), self._router(call.args[0], ctx)
+        if parent is None or child is None:
+            return
+        override = keyword(call, "url_prefix" if call.func.attr == "register_blueprint" else "prefix")
+        child[1].parents.append((parent[0], literal_str(override, ctx) if override is not None else None))
+
+    def _decorated(self, function: PyFunction) -> Iterator[tuple[tuple[str, int, int], Endpoint]]:
+        if function.cls is not None:
+            return
+        outer = function.qualname.rsplit(".<locals>.", 1)[0] if ".<locals>." in function.qualname else None
+        ctx = Context(function.module, function.module.functions.get(outer) if outer else None)
+        for decorator in function.node.decorator_list:
+            if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr in _ROUTE_DECORATORS):
+                continue
+            router = self._router(decorator.func.value, ctx)
+            if router is None:
+                continue
+            rule_node = argument(decorator, 0, "rule" if router[1].framework == "flask" else "path")
+            rule = literal_str(rule_node, ctx)
+            if rule is None:
+                self.notes.append(MapNote(function.module.path, decorator.lineno,
+                                          f"route of {function.qualname} is computed at run time: not mapped"))
+                continue
+            verb = decorator.func.attr
+            if verb in HTTP_VERBS:
+                methods: tuple[str, ...] = (verb.upper(),)
+            else:
+                methods = tuple(m.upper() for m in literal_strings(keyword(decorator, "methods"), ctx) or ("GET",))
+            key = FunctionKey(function.module.path, function.qualname)
+            yield router[0], Endpoint(methods, rule, key, function.module.path, decorator.lineno, router[1].framework)
+
+    def _add_rule(self, call: ast.Call, ctx: Context) -> Iterator[tuple[tuple[str, int, int], Endpoint]]:
+        """``app.add_url_rule(rule, endpoint, view_func, methods=…)`` / ``app.add_api_route(path, endpoint)``."""
+        assert isinstance(call.func, ast.Attribute)
+        if call.func.attr not in ("add_url_rule", "add_api_route"):
+            return
+        router = self._router(call.func.value, ctx)
+        if router is None:
+            return
+        flask = call.func.attr == "add_url_rule"
+        rule = literal_str(argument(call, 0, "rule" if flask else "path"), ctx)
+        view = argument(call, 2, "view_func") if flask else argument(call, 1, "endpoint")
+        path = ctx.module.path
+        if rule is None:
+            self.notes.append(MapNote(path, call.lineno, f"dynamic route: the rule of {call.func.attr} is computed "
+                                                         "at run time: not mapped"))
+            return
+        if view is None:
+            return
+        declared = literal_strings(keyword(call, "methods"), ctx)
+        for methods, handler in self._views(view, ctx, declared):
+            yield router[0], Endpoint(methods, rule, handler, path, call.lineno, router[1].framework)
+        if not list(self._views(view, ctx, declared)):
+            self.notes.append(MapNote(path, call.lineno, f"view of {call.func.attr}({rule!r}) is not code of the "
+                                                         "repository or not evident: route not followed"))
+
+    def _views(self, view: ast.expr, ctx: Context, declared: tuple[str, ...] | None
+               ) -> Iterator[tuple[tuple[str, ...], FunctionKey]]:
+        if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+            ref = self.resolver.resolve(view.func.value, ctx)
+            if isinstance(ref, ClassRef):  # a MethodView: one endpoint per HTTP method it implements
+                for verb in HTTP_VERBS:
+                    method = self.resolver.method(ref.cls, verb)
+                    if method is not None and (declared is None or verb.upper() in declared):
+                        yield (verb.upper(),), FunctionKey(method.module.path, method.qualname)
+            return
+        ref = self.resolver.resolve(view, ctx)
+        if isinstance(ref, FunctionRef):
+            methods = tuple(m.upper() for m in declared) if declared else ("GET",)
+            yield methods, FunctionKey(ref.function.module.path, ref.function.qualname)
