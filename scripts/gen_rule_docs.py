@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "rules.md"
 _FAMILIES = {"S": "Single statement", "M": "Multiple queries (per function)", "P": "Plan (EXPLAIN)",
-             "R": "Regression (against the baseline)", "E": "Could not analyse"}
+             "R": "Regression (against the baseline)", "T": "Runtime trace (query logs, `sqllint trace`)",
+             "E": "Could not analyse"}
 
 
 def _registry(rules_dir: Path | None):  # type: ignore[no-untyped-def]

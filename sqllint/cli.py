@@ -224,3 +224,6 @@ main.add_command(_explain_command)
 from sqllint.commands.endpoints import endpoints as _endpoints_command  # noqa: E402
 
 main.add_command(_endpoints_command)
+from sqllint.commands.trace import trace as _trace_command  # noqa: E402
+
+main.add_command(_trace_command)

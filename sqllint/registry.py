@@ -7,10 +7,12 @@ A rule is a plain function decorated with ``@rule(...)``. What it reads is decla
 - ``source``: no check; findings are raised by the engine (parse errors, unreadable files);
 - ``plan``: ``check(subject: sqllint.explain.subject.PlanSubject, options) -> Iterable[Violation]``, once
   per explained statement, by the EXPLAIN stage (``sqllint.explain``) when a database is reachable.
+- ``trace``: ``check(window: sqllint.trace.model.ConnectionWindow, options) -> Iterable[Violation]``, once per
+  window of one connection's logged statements, by ``sqllint trace`` (``sqllint.trace``).
 
 The docstring is the rule's documentation: its first line is the summary, ``## Why is this bad?`` the
 rationale, and fenced blocks tagged ``sql bad`` / ``sql good`` / ``python bad`` / ``python good`` are
-examples that the test suite runs.
+examples that the test suite runs (``log bad`` / ``log good``: a query-log excerpt, for ``trace`` rules).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqllint.records import ParsedQuery, Severity
 
 RULE_CODE = re.compile(r"^[A-Z]\d{3}$")
 RULE_NAME = re.compile(r"^[a-z]+(?:-[a-z0-9]+)*$")
-TARGETS = ("query", "scope", "source", "plan")
+TARGETS = ("query", "scope", "source", "plan", "trace")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Violation:
 
 @dataclass(frozen=True)
 class Example:
-    language: str  # "sql" or "python"
+    language: str  # "sql", "python" or "log" (a query-log excerpt, for trace rules)
     bad: bool
     code: str
 
@@ -92,7 +94,7 @@ class Rule:
         return {key: option.default for key, option in self.options.items()}
 
 
-_EXAMPLE = re.compile(r"```(?P<lang>sql|python)\s+(?P<kind>bad|good)\s*\n(?P<code>.*?)```", re.DOTALL)
+_EXAMPLE = re.compile(r"```(?P<lang>sql|python|log)\s+(?P<kind>bad|good)\s*\n(?P<code>.*?)```", re.DOTALL)
 
 
 def _examples(doc: str) -> Iterator[Example]:

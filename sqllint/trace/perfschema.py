@@ -1,0 +1,116 @@
+"""``performance_schema.events_statements_summary_by_digest`` on the staging server, as log entries.
+
+Each digest row becomes one entry standing for ``COUNT_STAR`` statements with their summed time (timer
+values are picoseconds). The digest text is the server's own normalisation (``?`` for values, ``(...)``
+for value lists, back-quoted names); it is brought back to SQL the project's fingerprint reads the same
+way as the code's. A digest keeps no per-connection order, so the runtime N+1 and mergeable rules need a
+log instead; the trace says so.
+
+Only fixed statements of this module are sent — ``SHOW VARIABLES``, ``SET SESSION`` and two SELECTs on
+``performance_schema`` — on a read-only session with a statement time limit; errors are redacted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqllint.explain.dsn import Dsn
+from sqllint.explain.settings import ExplainSettings
+from sqllint.trace.model import LogEntry, Note, Source, TraceSourceError
+
+PICO = 1e12
+DIGEST_SQL = (
+    "SELECT DIGEST, DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT, MAX_TIMER_WAIT, SUM_ROWS_EXAMINED, SUM_ROWS_SENT "
+    "FROM performance_schema.events_statements_summary_by_digest "
+    "WHERE SCHEMA_NAME = %s AND DIGEST_TEXT IS NOT NULL ORDER BY SUM_TIMER_WAIT DESC LIMIT %s")
+CONSUMER_SQL = "SELECT ENABLED FROM performance_schema.setup_consumers WHERE NAME = 'statements_digest'"
+DIGEST_ROWS = 5000
+_VALUE_LIST = re.compile(r"\(\s*\.\.\.\s*\)")  # IN (...), VALUES (...)
+_ROWS_COMMENT = re.compile(r"/\*\s*,\s*\.\.\.\s*\*/")  # VALUES (...) /* , ... */
+
+
+def digest_sql(text: str) -> tuple[str, bool]:
+    """(SQL the fingerprint reads like the code's, whether the server cut the digest text short)."""
+    sql = _ROWS_COMMENT.sub(" ", text)
+    sql = _VALUE_LIST.sub("(?)", sql).strip()
+    truncated = sql.endswith("...")
+    if truncated:
+        sql = sql[:-3].rstrip()
+    return sql, truncated
+
+
+def _connect(dsn: Dsn, settings: ExplainSettings) -> Any:
+    import pymysql  # only this source needs the driver
+
+    tls = dsn.tls
+    ssl: dict[str, Any] | None = None
+    if tls.enabled:
+        ssl = {"check_hostname": tls.verify, **{k: v for k, v in (("ca", tls.ca), ("cert", tls.cert),
+                                                                   ("key", tls.key)) if v}}
+        if not tls.verify:
+            ssl["verify_mode"] = 0
+    try:
+        return pymysql.connect(host=dsn.host, port=dsn.port, user=dsn.user, password=dsn.password,
+                               database=dsn.database, connect_timeout=max(1, int(settings.connect_timeout + 0.999)),
+                               read_timeout=int(settings.statement_timeout * 2 + 5), charset="utf8mb4",
+                               autocommit=True, ssl=ssl, local_infile=False)
+    except pymysql.MySQLError as error:
+        message = error.args[1] if len(error.args) >= 2 else str(error)
+        raise TraceSourceError(f"cannot read performance_schema: database {dsn.masked()} is unreachable "
+                               f"({dsn.redact(str(message))})") from None
+    except (OSError, ValueError) as error:
+        raise TraceSourceError(f"cannot read performance_schema from {dsn.masked()}: "
+                               f"{dsn.redact(str(error))}") from None
+
+
+def read_digests(dsn: Dsn, settings: ExplainSettings, source: Source) -> Iterator[LogEntry]:
+    """Digest rows of the DSN's schema, most total time first. ``TraceSourceError`` when the server
+    cannot give them (unreachable, performance_schema disabled, digests not collected)."""
+    import pymysql
+
+    conn = _connect(dsn, settings)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SHOW VARIABLES WHERE Variable_name IN ('performance_schema', 'version', "
+                           "'version_comment')")
+            values = {str(name): str(value) for name, value in cursor.fetchall()}
+            source.flavor = "MariaDB" if "mariadb" in " ".join(values.values()).lower() else "MySQL"
+            if values.get("performance_schema", "OFF").upper() not in ("ON", "1"):
+                raise TraceSourceError(
+                    f"performance_schema is disabled on {dsn.masked()} ({source.flavor} "
+                    f"{values.get('version', '')}): start the server with performance_schema=ON (it cannot be "
+                    "switched on while the server runs), or trace a general or slow query log file instead")
+            cursor.execute("SET SESSION TRANSACTION READ ONLY")
+            if source.flavor == "MariaDB":
+                cursor.execute(f"SET SESSION max_statement_time = {settings.statement_timeout:.3f}")
+            else:
+                cursor.execute(f"SET SESSION max_execution_time = {int(settings.statement_timeout * 1000)}")
+            cursor.execute(CONSUMER_SQL)
+            enabled = cursor.fetchone()
+            if enabled is not None and str(enabled[0]).upper() != "YES":
+                raise TraceSourceError(
+                    f"performance_schema on {dsn.masked()} does not collect statement digests: enable the "
+                    "statements_digest consumer (UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' "
+                    "WHERE NAME = 'statements_digest'), or trace a log file instead")
+            cursor.execute(DIGEST_SQL, (dsn.database, DIGEST_ROWS))
+            rows = list(cursor.fetchall())
+    except pymysql.MySQLError as error:
+        message = error.args[1] if len(error.args) >= 2 else str(error)
+        raise TraceSourceError(f"cannot read performance_schema on {dsn.masked()}: "
+                               f"{dsn.redact(str(message))}") from None
+    finally:
+        conn.close()
+    if not rows:
+        source.notes.append(Note(f"performance_schema has no statements for schema {dsn.database!r} (digests are "
+                                 "reset on restart and by TRUNCATE of the summary table)"))
+    if len(rows) == DIGEST_ROWS:
+        source.notes.append(Note(f"only the {DIGEST_ROWS} digests with the most total time were read"))
+    for number, (_digest, text, count, total, worst, examined, sent) in enumerate(rows, start=1):
+        sql, truncated = digest_sql(str(text))
+        if sql.upper().startswith(("EXPLAIN ", "SHOW ", "SET ")):
+            continue  # sqllint's own session statements and EXPLAINs run in this schema too
+        yield LogEntry(sql=sql, line=number, duration=int(total or 0) / PICO, rows_examined=int(examined or 0),
+                       rows_sent=int(sent or 0), truncated=truncated, count=int(count or 0),
+                       max_duration=int(worst or 0) / PICO, database=dsn.database)

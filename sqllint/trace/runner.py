@@ -1,0 +1,232 @@
+"""The trace run: source → statements → groups and connection windows → trace rules → findings, linked
+to the code, and the top statements explained on the staging server.
+
+The log is read once, as a stream. Per-fingerprint groups and per-connection windows are the only state;
+trace rules (``target="trace"``) run on each window as soon as the connection pauses, and their reports
+are folded into one finding per rule and fingerprint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqllint.engine import collapse
+from sqllint.records import Finding, ParsedQuery, Severity
+from sqllint.registry import Registry, Rule
+from sqllint.suppress import is_suppressed, sql_suppressions
+from sqllint.trace.general import GeneralLogParser
+from sqllint.trace.group import STATEMENT_KINDS, Fingerprinter, Group, Windows, iter_statements
+from sqllint.trace.link import Site
+from sqllint.trace.logfile import LogReader, new_source, sniff
+from sqllint.trace.model import ConnectionWindow, LogEntry, Note, RuntimeViolation, Source, TraceSourceError
+from sqllint.trace.slow import SlowLogParser
+
+if TYPE_CHECKING:
+    from sqllint.explain.stage import ExplainOutcome, ExplainStage, Explained
+
+PERFORMANCE_SCHEMA = "performance_schema"
+
+
+@dataclass(frozen=True)
+class RuleSetup:
+    """The enabled trace rules with their (validated) options and severities."""
+
+    rules: tuple[Rule, ...]
+    options: Mapping[str, Mapping[str, Any]]
+    severities: Mapping[str, Severity]
+
+    @staticmethod
+    def build(registry: Registry, enabled: frozenset[str], options: Mapping[str, Mapping[str, Any]],
+              severities: Mapping[str, Severity], overrides: Mapping[str, Any]) -> RuleSetup:
+        """``overrides`` (``window-ms``, ``min-repeats`` from the command line) apply to every trace rule
+        that has that option."""
+        rules = tuple(r for r in registry.rules if r.target == "trace" and r.code in enabled)
+        merged = {}
+        for item in rules:
+            values = {**item.defaults(), **options.get(item.code, {})}
+            values.update({k: v for k, v in overrides.items() if v is not None and k in item.options})
+            merged[item.code] = values
+        return RuleSetup(rules, merged, dict(severities))
+
+
+@dataclass
+class Occurrence:
+    """One trace finding folded over the log: the largest report and how often it happened."""
+
+    rule: Rule
+    violation: RuntimeViolation
+    times: int = 1
+    connections: set[int] = field(default_factory=set)
+
+
+@dataclass
+class TraceResult:
+    source: Source
+    groups: list[Group]  # ranked: total time (when the source has durations), else count
+    findings: list[Finding]
+    sites: dict[str, list[Site]]
+    statements: int = 0
+    connections: int = 0
+    linked: bool = False
+    explained: dict[str, Explained] = field(default_factory=dict)  # fingerprint → its EXPLAIN
+    explain_warnings: list[str] = field(default_factory=list)
+    server: str | None = None
+    occurrences: dict[tuple[str, str, str | None], Occurrence] = field(default_factory=dict, repr=False)
+    fingerprinter: Fingerprinter | None = field(default=None, repr=False)  # parses the statements to explain
+
+    def exit_code(self, fail_on: Severity) -> int:
+        return 1 if any(f.severity >= fail_on for f in self.findings) else 0
+
+
+def open_log(path: Path) -> tuple[Source, Iterator[LogEntry], LogReader]:
+    """The log's kind and a lazy stream of its entries; ``TraceSourceError`` when it is not a query log."""
+    if not path.exists():
+        raise TraceSourceError(f"log file does not exist: {path}")
+    if path.is_dir():
+        raise TraceSourceError(f"{path} is a directory: give a general or slow query log file")
+    reader = LogReader(path)
+    kind, lines, flavor = sniff(reader)
+    source = new_source(kind, path, flavor)
+
+    def entries() -> Iterator[LogEntry]:
+        parser: GeneralLogParser | SlowLogParser
+        if kind == "slow":
+            parser = SlowLogParser()
+            yield from parser.parse(lines)
+        else:
+            parser = GeneralLogParser()
+            yield from parser.parse(lines, lambda: reader.ended_with_newline)
+        source.flavor = source.flavor or parser.flavor
+        source.resolution = parser.resolution
+        source.notes.extend(reader.notes + parser.notes)
+        source.lines = reader.lines
+
+    return source, entries(), reader
+
+
+def rank(groups: Sequence[Group], by_time: bool) -> list[Group]:
+    if by_time:
+        return sorted(groups, key=lambda g: (-g.total_time, -g.count, g.first_line))
+    return sorted(groups, key=lambda g: (-g.count, g.first_line))
+
+
+def trace(source: Source, entries: Iterator[LogEntry], setup: RuleSetup, window_ms: int) -> TraceResult:
+    """Group the statements and run the trace rules on every connection window."""
+    fingerprinter = Fingerprinter(source.name)
+    occurrences: dict[tuple[str, str, str | None], Occurrence] = {}
+    connections: set[int] = set()
+
+    def run_rules(window: ConnectionWindow) -> None:
+        for rule in setup.rules:
+            assert rule.check is not None
+            for violation in rule.check(window, setup.options[rule.code]):
+                _fold(occurrences, rule, violation)
+
+    windows = Windows(window_ms / 1000, lambda: source.resolution, run_rules) if source.has_order else None
+    for statement in iter_statements(entries, fingerprinter, windows):
+        if statement.connection is not None:
+            connections.add(statement.connection)
+    groups = list(fingerprinter.groups.values())
+    findings = sorted((_to_finding(o, setup, source, {}) for o in occurrences.values()), key=Finding.sort_key)
+    return TraceResult(source, rank(groups, source.has_durations), findings, {},
+                       statements=sum(g.count for g in groups), connections=len(connections),
+                       occurrences=occurrences, fingerprinter=fingerprinter)
+
+
+def _fold(occurrences: dict[tuple[str, str, str | None], Occurrence], rule: Rule, violation: Any) -> None:
+    if not isinstance(violation, RuntimeViolation) or not violation.statements:
+        return
+    key = (rule.code, violation.statements[-1].fingerprint, violation.related)
+    known = occurrences.get(key)
+    connection = violation.statements[0].connection
+    if known is None:
+        known = occurrences[key] = Occurrence(rule, violation, times=0)
+    known.times += 1
+    if connection is not None:
+        known.connections.add(connection)
+    if len(violation.statements) > len(known.violation.statements):
+        known.violation = violation
+
+
+def link(result: TraceResult, sites: dict[str, list[Site]], setup: RuleSetup) -> None:
+    """Attach code locations: findings move to the code that issues the statement, unless suppressed there."""
+    result.sites = sites
+    result.linked = True
+    findings = []
+    for occurrence in result.occurrences.values():
+        found = sites.get(occurrence.violation.statements[-1].fingerprint, [])
+        if any(_suppressed(site, occurrence.rule) for site in found):
+            continue
+        findings.append(_to_finding(occurrence, setup, result.source, sites))
+    result.findings = sorted(findings, key=Finding.sort_key)
+
+
+def _suppressed(site: Site, rule: Rule) -> bool:
+    if site.parsed is None:
+        return False
+    query = site.parsed.query
+    codes, _ = sql_suppressions(query.raw)
+    return is_suppressed(query.suppressed, rule.code, rule.name) or is_suppressed(codes, rule.code, rule.name)
+
+
+def _to_finding(occurrence: Occurrence, setup: RuleSetup, source: Source, sites: Mapping[str, list[Site]]) -> Finding:
+    violation, rule = occurrence.violation, occurrence.rule
+    last = violation.statements[-1]
+    found = sites.get(last.fingerprint, [])
+    message = violation.message + (f" ({Path(source.name).name} line {last.line})" if found else "")
+    if occurrence.times > 1:
+        connections = sorted(occurrence.connections)
+        shown = ", ".join(str(c) for c in connections[:5]) + (", …" if len(connections) > 5 else "")
+        message += f"; seen {occurrence.times} times in the log (connections {shown})"
+    if found:
+        site = found[0]
+        others = f"; also issued at {', '.join(f'{s.path}:{s.line}' for s in found[1:4])}" if len(found) > 1 else ""
+        return Finding(rule.code, rule.name, setup.severities.get(rule.code, rule.severity), site.path, site.line,
+                       site.column, message + others, sql=collapse(last.sql),
+                       fingerprint=last.fingerprint, variant=site.variant, suggestion=violation.suggestion,
+                       scope=site.scope)
+    note = " (not found in the code checked)" if sites else ""
+    return Finding(rule.code, rule.name, setup.severities.get(rule.code, rule.severity), source.name, last.line, 1,
+                   message + note, sql=collapse(last.sql), fingerprint=last.fingerprint,
+                   suggestion=violation.suggestion)
+
+
+# --- EXPLAIN of the top statements --------------------------------------------------------------------
+
+def explain_top(result: TraceResult, stage: ExplainStage, top: int) -> ExplainOutcome:
+    """EXPLAIN the ``top`` groups (by total time, else count) with the values that were logged; plan
+    findings join the trace's, at the code's location when linked."""
+    fingerprinter = result.fingerprinter or Fingerprinter(result.source.name)
+    chosen = [g for g in result.groups if g.kind in STATEMENT_KINDS][:top]
+    parsed: list[ParsedQuery] = [fingerprinter.parse(g.example, g.example_line) for g in chosen]
+    outcome = stage.run(parsed)
+    result.explain_warnings.extend(outcome.warnings)
+    result.server = outcome.server
+    for item in outcome.explained:
+        for query in item.job.queries:
+            result.explained.setdefault(query.fingerprint, item)
+    relocated = []
+    for finding in outcome.findings:
+        found = result.sites.get(finding.fingerprint, [])
+        detail = f" (explained with the values logged at {Path(result.source.name).name} line {finding.line})"
+        if found:
+            site = found[0]
+            finding = dataclasses.replace(finding, path=site.path, line=site.line, column=site.column,
+                                          scope=site.scope, variant=site.variant, message=finding.message + detail)
+        relocated.append(finding)
+    result.findings = sorted(result.findings + relocated, key=Finding.sort_key)
+    return outcome
+
+
+def performance_schema_notes(source: Source) -> None:
+    source.notes.append(Note("performance_schema aggregates statements by digest: it keeps no per-connection "
+                             "order, so the runtime N+1 (T001) and mergeable (T002) checks need a general or "
+                             "slow log"))
+
+
+__all__ = ["PERFORMANCE_SCHEMA", "RuleSetup", "TraceResult", "TraceSourceError", "explain_top", "link", "open_log",
+           "performance_schema_notes", "rank", "trace"]
