@@ -11,14 +11,15 @@ from sqllint.registry import rule
 
 @rule(code="E020", name="refused-xml", severity=Severity.WARNING, target="source")
 def refused_xml() -> None:
-    """An XML file declares entities or references external ones; it was refused, not expanded.
+    """A mapper XML file declares entities or references external ones; it was refused, not expanded.
 
     ## Why is this bad?
     Entity declarations are how "billion laughs" files exhaust memory and how external entities read
     local files or reach the network (XXE). sqllint never expands or fetches them, so the SQL in such a
     file is not checked. MyBatis mappers need neither: the usual
     ``<!DOCTYPE mapper PUBLIC "-//mybatis.org//DTD Mapper 3.0//EN" "…mybatis-3-mapper.dtd">`` line is
-    accepted (and never fetched). Remove the ``<!ENTITY …>`` declarations.
+    accepted (and never fetched). Remove the ``<!ENTITY …>`` declarations. XML files that are not
+    mappers (``pom.xml``, ``logback.xml``, Spring contexts) are not read for SQL and never reported.
     """
 
 
@@ -28,18 +29,21 @@ def unresolved_mybatis_reference() -> None:
 
     ## Why is this bad?
     MyBatis fails at start-up (or, for an include, when the statement is first built) on these; sqllint
-    cannot know the statement's SQL either, so the statement was not checked. An unqualified ``refid``
-    is looked up in the including mapper's namespace, a dotted one as ``namespace.id`` in any mapper
-    of the project: check the spelling, or that the other mapper file is part of the checked paths.
+    cannot know the statement's SQL either, so the statement was not checked (a mapper without a
+    namespace is still checked, but nothing can call or include its statements). An unqualified
+    ``refid`` is looked up in the including mapper's namespace, a dotted one as ``namespace.id`` in any
+    mapper under the project root, also when only some files are checked (pre-commit): check the
+    spelling, or that the other mapper is not excluded.
     """
 
 
 @rule(code="E022", name="variant-cap-reached", severity=Severity.INFO, target="source")
 def variant_cap_reached() -> None:
-    """A dynamic statement has more variants than ``max-variants`` allows; the rest were not checked.
+    """Dynamically built SQL has more variants than ``max-variants`` allows; the rest were not checked.
 
     ## Why is this bad?
-    It is a note, not a defect. sqllint checks every-part-off, every-part-on and each optional part on
-    its own, in that order, and stops at the cap (default 32) to keep runs fast. Raise
-    ``max-variants`` in the config to check them all, or split the statement.
+    It is a note, not a defect. For a MyBatis statement sqllint checks every optional part absent,
+    every part present, then each ``<if>``/``<when>`` on its own, in that order; for SQL built by Python
+    code, the same three kinds first, then other combinations. It stops at the cap (default 32) to
+    keep runs fast. Raise ``max-variants`` in the config to check more, or split the statement.
     """
