@@ -94,9 +94,13 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         # A scope may span files (an endpoint's call chain): name the file when it differs.
         other = (f"on line {first.query.line}" if first.query.path == parsed.query.path
                  else f"at {first.query.path}:{first.query.line}")
+        alias = _alias(first) if _alias(first) == _alias(parsed) else ""
+        subject, earlier = "reads", "the query"
+        if parsed.query.resolved_from or first.query.resolved_from:  # calls of statements defined elsewhere
+            subject, earlier = f"`{parsed.query.call}` reads", f"`{first.query.call}`"
         yield Violation(
-            f"reads {shape.table} by the same key ({keys}) as the query {other}: "
+            f"{subject} {shape.table} by the same key ({keys}) as {earlier} {other}: "
             "merge them into one query",
-            suggestion=in_query_style(_merged_sql(first_shape, shape), parsed),
+            suggestion=in_query_style(_merged_sql(first_shape, shape, alias), parsed),
             query=parsed,
         )

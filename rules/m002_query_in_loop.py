@@ -67,17 +67,21 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         if parsed.kind not in ROW_STATEMENTS:
             continue  # DDL, SET, SHOW, CALL in a loop are set-up or admin work, not per-row round trips
         where = f"the loop on line {query.loop_line}" if query.loop_line else "a loop"
+        verb = parsed.kind.upper() if parsed.kind != "other" else "query"
+        if query.resolved_from:  # a call of a statement defined elsewhere (a MyBatis mapper method)
+            defined = ".".join(query.resolved_from.split(".")[-2:])
+            verb = f"`{query.call}` ({defined}, {'an' if verb[0] in 'AEIOU' else 'a'} {verb})"
         if parsed.kind in ("insert", "replace"):
+            batch = "executemany()" if query.language == "python" else "a batch"
             yield Violation(
-                f"{parsed.kind.upper()} runs once per iteration of {where}",
-                suggestion="collect the rows and write them with executemany() or one multi-row INSERT",
+                f"{verb} runs once per iteration of {where}",
+                suggestion=f"collect the rows and write them with {batch} or one multi-row INSERT",
                 query=parsed,
             )
             continue
         rewrite = _in_list_rewrite(parsed)
         yield Violation(
-            f"{parsed.kind.upper() if parsed.kind != 'other' else 'query'} runs once per iteration of {where} "
-            "(N+1 queries)",
+            f"{verb} runs once per iteration of {where} (N+1 queries)",
             suggestion=(f"fetch everything before the loop with one query: {rewrite}" if rewrite
                         else "fetch all rows before the loop with one query (IN-list or join)"),
             query=parsed,

@@ -18,6 +18,7 @@ for what tree-sitter recovered; the damage is reported (E002).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -63,6 +64,7 @@ class _Class:
     name: str  # Outer.Inner within the file
     is_interface: bool
     field_types: dict[str, str] = field(default_factory=dict)
+    methods: frozenset[str] = frozenset()
 
 
 class JavaFile:
@@ -95,7 +97,9 @@ class JavaFile:
         info = _Class(node, name, node.type in ("interface_declaration", "annotation_type_declaration"))
         self.classes.append(info)
         body = child(node, "body")
-        for member in named_children(body) if body is not None else []:
+        members = named_children(body) if body is not None else []
+        info.methods = frozenset(text_of(child(m, "name") or m) for m in members if m.type == "method_declaration")
+        for member in members:
             if member.type in ("field_declaration", "constant_declaration"):
                 declared = simple_type(child(member, "type"))
                 for declarator in member.children_by_field_name("declarator"):
@@ -153,7 +157,7 @@ class JavaFile:
     # --- walking ------------------------------------------------------------------------------------
     def walker(self, info: _Class, scope: str, emissions: list[Emission],
                resolve_mapper: Callable[[str], str | None] = lambda _name: None) -> MethodWalker:
-        context = ClassContext(info.name, info.field_types, self.lookup_constant, resolve_mapper)
+        context = ClassContext(info.name, info.field_types, self.lookup_constant, resolve_mapper, info.methods)
         return MethodWalker(context, scope, self.cap, emissions,
                             lambda body, outer: self._walk_anonymous(body, outer, info, emissions, resolve_mapper))
 
@@ -349,6 +353,7 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
                 return found
         return local_namespaces.get(simple)
 
+    ordered: list[tuple[Emission, Site, list[Query]]] = []
     for emission in java.walk_methods(resolve_mapper):
         if emission.node.has_error:
             continue  # the call itself is damaged: E002 above covers it
@@ -357,14 +362,20 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
         site = Site(java.path, line, column_of(node), end_line, "java", emission.scope, emission.loop_depth,
                     emission.loop_line, emission.call, next_sequence(emission.scope),
                     suppressed_at(suppressions, line, end_line))
+        queries: list[Query] = []
         if emission.value is not None:
-            result.queries.extend(queries_from_value(emission.value, site))
+            queries = list(queries_from_value(emission.value, site))
         elif emission.mapper is not None:
             namespace, method = emission.mapper
             statement = project.statement(namespace, method) if project is not None else None
             statement = statement or local_statements.get(f"{namespace}.{method}")
             if statement is not None:  # else not a mapped statement (a default method, a BaseMapper method, …)
-                result.queries.extend(_resolved(statement, site, options, fragments))
+                queries = _resolved(statement, site, options, fragments)
+        ordered.append((emission, site, queries))
+    for emission, site, queries in ordered:
+        if emission.helper is not None and emission.loop_depth > 0:
+            queries = [_relocated(q, site) for q in _runs(emission.helper, ordered, frozenset())]
+        result.queries.extend(queries)
     for key, node, value in java.unused_sql_constants():
         line = line_of(node)
         site = Site(java.path, line, column_of(node), node.end_point[0] + 1, "java", key.rpartition(".")[0], 0, None,
@@ -381,6 +392,29 @@ def _resolved(statement: Statement, site: Site, options: ExtractOptions, fragmen
     queries, _problems = statement_queries(statement, fragments, options.max_variants, template, report_cap=False)
     # Problems and clauses the extractor cannot see are reported where the statement is defined.
     return [q for q in queries if not any(p.fragment for p in q.placeholders)]
+
+
+def _runs(scope: str, ordered: list[tuple[Emission, Site, list[Query]]], visiting: frozenset[str]) -> list[Query]:
+    """Every query a method runs, including those of the same-class helpers it calls (cycles cut)."""
+    if scope in visiting:
+        return []
+    out: list[Query] = []
+    for emission, site, queries in ordered:
+        if emission.scope != scope:
+            continue
+        if emission.helper is not None:
+            out.extend(_relocated(q, site) for q in _runs(emission.helper, ordered, visiting | {scope}))
+        else:
+            out.extend(queries)
+    return out
+
+
+def _relocated(query: Query, site: Site) -> Query:
+    """A helper's query seen from the call of the helper (inside a loop: the N+1 rule reads it there)."""
+    return dataclasses.replace(
+        query, path=site.path, line=site.line, column=site.column, end_line=site.end_line, scope=site.scope,
+        loop_depth=site.loop_depth + query.loop_depth, loop_line=site.loop_line, call=f"{site.call} → {query.call}",
+        sequence=site.sequence, suppressed=site.suppressed, resolved_from=query.resolved_from or query.scope)
 
 
 def _native_query(java: JavaFile, info: _Class, method: Node, annotation: Node, suppressions: dict[int, frozenset[str]],

@@ -56,6 +56,7 @@ class Emission:
     call: str
     value: Value | None = None  # the SQL (JDBC, JdbcTemplate, …)
     mapper: tuple[str, str] | None = None  # (namespace, method) for a mapper call
+    helper: str | None = None  # a method of the same class called here (its queries run here too)
 
 
 @dataclass
@@ -66,6 +67,7 @@ class ClassContext:
     field_types: dict[str, str]
     lookup_constant: Callable[[str, str], Value | None]  # (class name, identifier or Class.NAME)
     resolve_mapper: Callable[[str], str | None]  # simple type name → mapper namespace
+    methods: frozenset[str] = frozenset()  # the class's own method names (helpers called without a receiver)
 
 
 @dataclass
@@ -346,6 +348,10 @@ class MethodWalker:
         args = _arguments(node)
         loop_line = self.loops[-1] if self.loops else None
         call = f"{text_of(receiver)}.{method}" if receiver is not None else method
+        if (receiver is None or receiver.type == "this") and method in self.context.methods:
+            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call,
+                                           helper=f"{self.context.name}.{method}"))
+            return
         namespace = self._mapper_namespace(receiver)
         if namespace is not None:
             self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call,
