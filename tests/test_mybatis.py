@@ -244,3 +244,18 @@ def test_interpolation_is_the_injection_finding(tmp_path: Path) -> None:
     found = check_one(tmp_path, data)
     assert [(f.rule, f.line) for f in found] == [("S003", 4), ("S003", 4), ("S005", 4)]
     assert {f.message.split(" ")[0] for f in found if f.rule == "S003"} == {"`kw`", "`sort`"}
+
+
+def test_other_databases_statements_and_script_languages_are_left_out() -> None:
+    data = (DOCTYPE + """<mapper namespace="n">
+      <sql id="page" databaseId="oracle">FETCH FIRST #{n} ROWS ONLY</sql>
+      <sql id="page">LIMIT #{n}</sql>
+      <select id="top" databaseId="oracle">SELECT id FROM t ORDER BY id <include refid="page"/></select>
+      <select id="top" databaseId="mysql">SELECT id FROM t ORDER BY id <include refid="page"/></select>
+      <select id="v" lang="velocity">SELECT id FROM t #if($a) WHERE a = @{a} #end</select>
+      <select id="call" statementType="CALLABLE">{call refresh_stats(#{day, mode=IN})}</select>
+    </mapper>""").encode()
+    result = extract_mybatis(data, "M.xml", ExtractOptions())
+    assert [(q.scope, q.line, q.text) for q in result.queries] == [
+        ("n.top", 7, "SELECT id FROM t ORDER BY id LIMIT ?"), ("n.call", 9, "call refresh_stats(?)")]
+    assert result.problems == []

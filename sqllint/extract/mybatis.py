@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from sqllint.extract.project import ProjectIndex
 
 STATEMENT_TAGS = ("select", "insert", "update", "delete")
+_MYSQL_DATABASE_IDS = frozenset({"", "mysql", "mariadb"})  # databaseId values whose SQL is checked
+_XML_LANGS = frozenset({"xml", "", "org.apache.ibatis.scripting.xmltags.xmllanguagedriver"})
 SKIPPED_TAGS = frozenset({"selectKey", "bind"})  # selectKey runs on its own; bind only names a value
 
 
@@ -223,6 +225,7 @@ class Statement:
     column: int = 1
     end_line: int | None = None
     suppressed: frozenset[str] = frozenset()
+    callable: bool = False  # statementType="CALLABLE": ``{call proc(#{a})}`` in JDBC escape syntax
 
     @property
     def qualified(self) -> str:
@@ -266,7 +269,8 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
     if not namespace:
         problems.append(Problem("E021", root.line, root.column, "<mapper> has no namespace: MyBatis refuses it, "
                                 "and its statements cannot be called or included by name"))
-    statements, fragments = [], []
+    statements: list[Statement] = []
+    fragments: dict[str, Fragment] = {}
     pending: frozenset[str] = frozenset()  # suppressions from comments just before the next element
     comment_at: dict[int, frozenset[str]] = {}
     for index, text in root.comments:
@@ -276,14 +280,20 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
         if not isinstance(child, _Element):
             continue
         ident = child.attrs.get("id", "").strip()
-        if child.tag in STATEMENT_TAGS and ident:
+        database = child.attrs.get("databaseId", "").strip().lower()
+        if not ident or database not in _MYSQL_DATABASE_IDS or child.attrs.get("lang", "xml").lower() not in _XML_LANGS:
+            pass  # another database's variant (MyBatis picks by databaseId), or a Velocity/FreeMarker script
+        elif child.tag in STATEMENT_TAGS:
             inside = frozenset().union(*(parse_suppressions(text)[0] for _i, text in child.comments))
             statements.append(Statement(namespace, ident, child.tag, to_nodes(child.children), path, child.line,
-                                        child.column, child.end_line, pending | inside | file_codes))
-        elif child.tag == "sql" and ident:
-            fragments.append((qualify(ident, namespace), Fragment(namespace, to_nodes(child.children), path, child.line)))
+                                        child.column, child.end_line, pending | inside | file_codes,
+                                        child.attrs.get("statementType", "").upper() == "CALLABLE"))
+        elif child.tag == "sql":
+            key = qualify(ident, namespace)
+            if database or key not in fragments:  # a MySQL-specific fragment wins over the generic one
+                fragments[key] = Fragment(namespace, to_nodes(child.children), path, child.line)
         pending = frozenset()
-    return MapperFile(path, namespace, tuple(statements), tuple(fragments), tuple(notes + problems))
+    return MapperFile(path, namespace, tuple(statements), tuple(fragments.items()), tuple(notes + problems))
 
 
 # --- statements → queries ----------------------------------------------------------------------------
@@ -321,6 +331,8 @@ def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], c
                                 f"{len(expansion.variants)} variants were checked (max-variants = {cap})"))
     queries = []
     for variant, raw in expansion.variants:
+        if statement.callable and raw.startswith("{") and raw.endswith("}"):
+            raw = raw[1:-1].strip()  # {call p(?)} → call p(?), which MySQL itself accepts
         marked, holes = _interpolations_as_holes(raw)
         text, placeholders = normalise(marked, holes)
         queries.append(dataclasses.replace(site, raw=raw, text=text.strip(), placeholders=placeholders, variant=variant))
