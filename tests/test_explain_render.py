@@ -15,7 +15,8 @@ import click
 import pytest
 
 from sqllint.explain.plan import parse_json, parse_traditional
-from sqllint.explain.render import block_parents, build_tree, plan_table, render_tree, summarize
+from sqllint.explain.plantree import block_parents, build_tree
+from sqllint.explain.render import plan_table, render_tree, summarize
 
 MARIADB = ["id", "select_type", "table", "type", "possible_keys", "key", "key_len", "ref", "rows", "Extra"]
 MYSQL8 = ["id", "select_type", "table", "partitions", "type", "possible_keys", "key", "key_len", "ref", "rows",

@@ -20,7 +20,8 @@ from typing import Any
 
 import click
 
-from sqllint.explain.render import build_tree, plan_table, render_tree, summarize
+from sqllint.explain.plantree import build_tree
+from sqllint.explain.render import plan_table, render_tree, summarize
 from sqllint.explain.walkthrough import VariantFacts, Walkthrough
 from sqllint.records import Finding, Severity
 

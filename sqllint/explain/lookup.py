@@ -27,7 +27,8 @@ from sqllint.parse import SqlParser
 from sqllint.records import ParsedQuery, Query
 
 # The first word of a statement someone would paste to be explained.
-_SQL_START = re.compile(r"^\s*(?:\(\s*)*(?:SELECT|WITH|UPDATE|DELETE|INSERT|REPLACE|TABLE|VALUES)\b", re.IGNORECASE)
+_SQL_START = re.compile(r"^(?:\s+|/\*.*?\*/|(?:--\s|#)[^\n]*(?:\n|$))*(?:\(\s*)*"
+                        r"(?:SELECT|WITH|UPDATE|DELETE|INSERT|REPLACE|TABLE|VALUES)\b", re.IGNORECASE | re.DOTALL)
 _DOTTED_NAME = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$<>]*)*$")
 MAX_CANDIDATES = 20
 
@@ -136,6 +137,11 @@ class Workspace:
             self._sites[source.path] = self.group(extraction.queries)
         return self._sites[source.path]
 
+    def no_sql(self, path: str) -> str:
+        """Why a file has no statements to explain: its could-not-analyse problems, if any."""
+        problems = [p.message for where, p in self.problems if where == path]
+        return f"{path}: sqllint found no SQL in this file" + (f" ({'; '.join(problems)})" if problems else "")
+
     def cached_sites(self, path: str) -> list[QuerySite]:
         """The sites of a file already read (for scope rules, which read the whole function)."""
         return self._sites.get(path, [])
@@ -168,7 +174,7 @@ def whole_file(path: str) -> Selector:
         source = workspace.source(path)
         sites = workspace.sites(source)
         if not sites:
-            raise TargetError(f"{source.path}: sqllint found no SQL in this file")
+            raise TargetError(workspace.no_sql(source.path))
         return sites
 
     return select
@@ -193,8 +199,9 @@ def at_line(path: str, line: int) -> Selector:
                 raise TargetError(f"{source.path}:{line} is in {scope}, which runs {len(inside)} queries; "
                                   f"name one by its line or explain them all with {source.path}:{scope.rsplit('.', 1)[-1]}",
                                   [s.describe() for s in inside])
-        raise TargetError(f"{source.path}:{line}: no query at or spanning this line"
-                          + ("; queries in this file:" if sites else " (sqllint found no SQL in this file)"),
+        if not sites:
+            raise TargetError(workspace.no_sql(source.path))
+        raise TargetError(f"{source.path}:{line}: no query at or spanning this line; queries in this file:",
                           [s.describe() for s in sites])
 
     return select
@@ -207,6 +214,8 @@ def in_function(path: str, name: str) -> Selector:
         source = workspace.source(path)
         sites = workspace.sites(source)
         scopes = _matching_scopes(name, [s.scope for s in sites if s.scope])
+        if not sites:
+            raise TargetError(workspace.no_sql(source.path))
         if not scopes:
             known = sorted({s.scope for s in sites if s.scope and s.scope != "<module>"})
             raise TargetError(f"{source.path}: no function {name!r} with SQL"

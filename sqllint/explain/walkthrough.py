@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pathspec
 from sqlglot import exp
@@ -21,7 +22,7 @@ from sqllint.explain.advice import suggest_index
 from sqllint.explain.dsn import Dsn
 from sqllint.explain.lookup import QuerySite, Workspace
 from sqllint.explain.plan import Plan
-from sqllint.explain.render import block_parents
+from sqllint.explain.plantree import block_parents
 from sqllint.explain.settings import ExplainSettings
 from sqllint.records import Finding, ParsedQuery, Scope, Severity
 from sqllint.registry import Registry, Rule, Violation
@@ -92,7 +93,8 @@ def gather(target: str, sites: Sequence[QuerySite], workspace: Workspace, config
     if dsn is None:
         database.reason = f"no database given (--dsn, or the {config.dsn_env} environment variable)"
     else:
-        _plans(facts, by_query, config, registry, dsn, database, settings or config.explain, analyze, use_cache)
+        _plans(facts, by_query, config, registry, dsn, database, settings or config.explain, analyze, use_cache,
+               workspace.cwd)
     for item in by_query.values():
         if item.plan is None and item.no_plan is None:
             item.no_plan = "no database connection (see above)" if database.reason else _why_not_explained(item.query)
@@ -105,7 +107,7 @@ def gather(target: str, sites: Sequence[QuerySite], workspace: Workspace, config
 def _static(facts: list[SiteFacts], by_query: dict[int, VariantFacts], workspace: Workspace, config: Config,
             settings: Settings, registry: Registry) -> None:
     enabled = [r for r in registry.rules if r.code in settings.enabled]
-    ignored = _per_file_ignored(config, settings, {s.site.path for s in facts})
+    ignored = _per_file_ignored(config, settings, {s.site.path for s in facts}, workspace.cwd)
     for site in facts:
         for item in site.variants:
             parsed = item.query
@@ -120,8 +122,8 @@ def _static(facts: list[SiteFacts], by_query: dict[int, VariantFacts], workspace
                      f"column {parsed.error.column})")
                 continue
             for rule in (r for r in enabled if r.target == "query"):
-                for violation in _violations(rule, parsed, settings):
-                    _add(item, registry, settings, ignored, rule.code, violation.message, violation.suggestion)
+                for code, message, suggestion in _violations(rule, parsed, settings):
+                    _add(item, registry, settings, ignored, code, message, suggestion)
     # Scope rules read the whole function, including queries that were not selected.
     scopes = {(s.site.path, s.site.scope) for s in facts if s.site.scope}
     for path, name in scopes:
@@ -131,28 +133,44 @@ def _static(facts: list[SiteFacts], by_query: dict[int, VariantFacts], workspace
             continue
         scope = Scope(path, name, queries)  # type: ignore[arg-type]
         for rule in (r for r in enabled if r.target == "scope"):
-            for violation in _violations(rule, scope, settings):
-                anchor = violation.query or queries[0]
-                target = by_query.get(id(anchor))
+            for code, message, suggestion, anchor in _scope_violations(rule, scope, settings):
+                target = by_query.get(id(anchor or queries[0]))
                 if target is not None:
-                    _add(target, registry, settings, ignored, rule.code, violation.message, violation.suggestion)
+                    _add(target, registry, settings, ignored, code, message, suggestion)
 
 
-def _violations(rule: Rule, subject: object, settings: Settings) -> list[Violation]:
+def _violations(rule: Rule, subject: ParsedQuery, settings: Settings) -> list[tuple[str, str, str | None]]:
+    """(code, message, suggestion) of a query rule; a crashing rule becomes E005, as in ``check``."""
     assert rule.check is not None
     try:
-        return list(rule.check(subject, settings.options[rule.code]))
+        return [(rule.code, v.message, v.suggestion) for v in rule.check(subject, settings.options[rule.code])]
     except Exception as error:  # noqa: BLE001 - one bad rule must not hide the rest
-        return [Violation(f"rule {rule.code} ({rule.name}) failed on this statement: {type(error).__name__}: {error}",
-                          query=None)]
+        return [("E005", f"rule {rule.code} ({rule.name}) failed on this statement: {type(error).__name__}: {error}",
+                 None)]
 
 
-def _per_file_ignored(config: Config, settings: Settings, paths: set[str]) -> dict[str, set[str]]:
+def _scope_violations(rule: Rule, scope: Scope, settings: Settings
+                      ) -> list[tuple[str, str, str | None, ParsedQuery | None]]:
+    assert rule.check is not None
+    try:
+        return [(rule.code, v.message, v.suggestion, v.query) for v in rule.check(scope, settings.options[rule.code])]
+    except Exception as error:  # noqa: BLE001 - one bad rule must not hide the rest
+        return [("E005", f"rule {rule.code} ({rule.name}) failed on this function: {type(error).__name__}: {error}",
+                 None, None)]
+
+
+def _per_file_ignored(config: Config, settings: Settings, paths: set[str], cwd: Path) -> dict[str, set[str]]:
+    """Codes ``per-file-ignores`` turns off for each path (globs are relative to the config's root)."""
     result: dict[str, set[str]] = {}
     for path in paths:
+        absolute = (cwd / path).absolute()
+        try:
+            relative = absolute.relative_to(config.root.absolute()).as_posix()
+        except ValueError:
+            relative = path
         codes: set[str] = set()
         for glob, listed in settings.per_file_ignores:
-            if pathspec.GitIgnoreSpec.from_lines([glob]).match_file(path):
+            if pathspec.GitIgnoreSpec.from_lines([glob]).match_file(relative):
                 codes |= set(listed)
         result[path] = codes
     return result
@@ -177,12 +195,12 @@ def _add(item: VariantFacts, registry: Registry, settings: Settings, ignored: di
 # --- plans ----------------------------------------------------------------------------------------------
 
 def _plans(facts: list[SiteFacts], by_query: dict[int, VariantFacts], config: Config, registry: Registry, dsn: Dsn,
-           database: Database, explain_settings: ExplainSettings, analyze: bool, use_cache: bool) -> None:
+           database: Database, explain_settings: ExplainSettings, analyze: bool, use_cache: bool, cwd: Path) -> None:
     from sqllint.explain.runner import build_stage  # loads pymysql only when a DSN is given
 
     stage = build_stage(config, registry, dsn, settings=explain_settings, analyze=analyze, use_cache=use_cache)
     settings = Settings.from_config(config, registry)
-    ignored = _per_file_ignored(config, settings, {s.site.path for s in facts})
+    ignored = _per_file_ignored(config, settings, {s.site.path for s in facts}, cwd)
     explainable = [v.query for s in facts for v in s.variants if v.query.tree is not None and v.query.error is None]
     outcome = stage.run(explainable)
     database.connected, database.server = outcome.connected, outcome.server
