@@ -297,3 +297,36 @@ def test_analyze_shows_measured_rows_for_a_select(shop: Path, shop_db) -> None:
     assert "(measured " in out.split("plan tree:", 1)[1]
     code, _, err = invoke([sql, "--analyze"], shop)
     assert code == 2 and "--analyze needs a database" in err
+
+
+SERVICE = '''\
+class OrderService:
+    def list_orders(self, cur, status):
+        cur.execute("SELECT id FROM orders WHERE status = %s", (status,))
+        rows = cur.fetchall()
+        cur.execute("SELECT COUNT(*) FROM orders WHERE status = %s", (status,))
+        return rows
+
+
+class ArchiveService:
+    def list_orders(self, cur):
+        cur.execute("SELECT id FROM archived_orders")
+        return cur.fetchall()
+'''
+
+
+def test_methods_by_qualified_name_and_ambiguous_bare_name(tmp_path: Path) -> None:
+    (tmp_path / "services.py").write_text(SERVICE, encoding="utf-8")
+    code, out, _ = invoke(["services.py:OrderService.list_orders", "--format", "json"], tmp_path)
+    queries = json.loads(out)["queries"]
+    assert [(q["line"], q["scope"]) for q in queries] == [(3, "OrderService.list_orders"),
+                                                          (5, "OrderService.list_orders")]  # in source order
+    code, _, err = invoke(["services.py:list_orders"], tmp_path)
+    assert code == 2 and "'list_orders' is ambiguous" in err
+    assert "  ArchiveService.list_orders" in err and "  OrderService.list_orders" in err
+    code, out, _ = invoke(["ArchiveService.list_orders", "--format", "json"], tmp_path)  # searched by name
+    assert [q["scope"] for q in json.loads(out)["queries"]] == ["ArchiveService.list_orders"]
+    code, _, err = invoke(["list_orders"], tmp_path)
+    assert code == 2 and "ambiguous" in err and "services.py:OrderService.list_orders" in err
+    code, out, _ = invoke(["services.py:4", "--format", "json"], tmp_path)  # between two queries of a method
+    assert code == 2
