@@ -44,16 +44,18 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     identifiers = [p for p in risky if p.identifier]
     how = _HOW.get(risky[0].style, "spliced into the SQL text")
     if values:
-        names = ", ".join(f"`{p.name}`" for p in values)
+        unique = list(dict.fromkeys(p.name for p in values))  # one name spliced in twice is one risk
+        names = ", ".join(f"`{name}`" for name in unique)
         yield Violation(
-            f"{names} {'is' if len(values) == 1 else 'are'} {how}: an injection risk, and every value "
+            f"{names} {'is' if len(unique) == 1 else 'are'} {how}: an injection risk, and every value "
             "makes a new statement for the server",
             suggestion="pass the value as a bound parameter (%s / ? / :name / #{}) in the call's parameters",
         )
     if identifiers:
-        names = ", ".join(f"`{p.name}`" for p in identifiers)
+        unique = list(dict.fromkeys(p.name for p in identifiers))
+        names = ", ".join(f"`{name}`" for name in unique)
         yield Violation(
-            f"{names} {'names a table or column' if len(identifiers) == 1 else 'name tables or columns'} "
+            f"{names} {'names a table or column' if len(unique) == 1 else 'name tables or columns'} "
             f"{how}: safe only if it comes from a fixed allow-list",
             suggestion="map the input to a fixed set of identifiers; then suppress with sqllint: ignore[S003]",
         )

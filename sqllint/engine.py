@@ -196,7 +196,7 @@ class FileChecker:
             line = query.line + query.text_line_offset + error.line - 1
             column = error.column if error.line > 1 or query.text_line_offset else query.column + error.column - 1
         if code == "E004":
-            holes = ", ".join(f"`{p.name}`" for p in query.placeholders if p.interpolated and not p.safe)
+            holes = ", ".join(dict.fromkeys(f"`{p.name}`" for p in query.placeholders if p.interpolated and not p.safe))
             message = f"SQL built from {holes} does not parse once they are stubbed out ({error.message})"
         else:
             message = f"SQL does not parse: {error.message} (statement line {error.line}, column {error.column})"
@@ -207,7 +207,7 @@ class FileChecker:
     def _fragment_problem(self, result: FileResult, query: Query) -> None:
         if "E004" not in self.settings.enabled or self._suppressed(query, "E004"):
             return
-        fragments = ", ".join(f"`{p.name}`" for p in query.placeholders if p.fragment)
+        fragments = ", ".join(dict.fromkeys(f"`{p.name}`" for p in query.placeholders if p.fragment))
         result.findings.append(self._finding(
             "E004", query.path, query.line, query.column,
             f"SQL is completed by {fragments}, which the extractor cannot see: the statement was not checked",

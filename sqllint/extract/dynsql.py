@@ -252,12 +252,13 @@ def _required(node: Trim) -> bool:
 
 
 def _repeat(item: str, node: Foreach) -> str:
-    """``FOREACH_REPEAT`` items; ``#{item.x}`` becomes ``#{collection[i].x}`` so each slot keeps a name."""
+    """``FOREACH_REPEAT`` items; ``#{item.x}`` becomes ``#{collection[i].x}`` so each bound slot has a name
+    of its own (``${item}`` text substitutions keep theirs: they are reported by name)."""
     if not item:
         return ""
     items = [item] * FOREACH_REPEAT
     if node.item and node.item in item:
-        pattern = re.compile(r"([#$]\{\s*)" + re.escape(node.item) + r"(?=\s*[.,}\[])")
+        pattern = re.compile(r"(#\{\s*)" + re.escape(node.item) + r"(?=\s*[.,}\[])")
         collection = node.collection or node.item
         items = [pattern.sub(lambda m, i=i: f"{m.group(1)}{collection}[{i}]", item) for i in range(FOREACH_REPEAT)]
     return node.open + node.separator.join(items) + node.close
