@@ -488,7 +488,7 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
     damaged = first_error(root)
     if damaged is not None:
         result.problems.append(Problem("E002", line_of(damaged), column_of(damaged), syntax_problem_message("Go", damaged)))
-    suppressions = comment_suppressions(root, frozenset({"comment"})) if b"sqllint:" in data else {}
+    suppressions = comment_suppressions(root, data, frozenset({"comment"})) if b"sqllint:" in data else {}
     constants: dict[str, Node] = {}
     for declaration in named_children(root):
         if declaration.type in ("const_declaration", "var_declaration"):

@@ -73,6 +73,7 @@ class JavaFile:
     def __init__(self, data: bytes, path: str, max_variants: int = 32) -> None:
         self.path = path
         self.cap = max_variants
+        self.data = data
         self.root = parse(data, "java").root_node
         self.package = ""
         self.imports: dict[str, str] = {}
@@ -322,7 +323,7 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
     if damaged is not None:
         result.problems.append(Problem("E002", line_of(damaged), column_of(damaged),
                                        syntax_problem_message("Java", damaged)))
-    suppressions = comment_suppressions(java.root, _COMMENTS) if b"sqllint:" in (java.root.text or b"") else {}
+    suppressions = comment_suppressions(java.root, java.data, _COMMENTS) if b"sqllint:" in java.data else {}
     project = options.project
     fragments = dict(project.fragments) if project is not None else {}
     local_namespaces: dict[str, str] = {}

@@ -53,7 +53,7 @@ _TOKEN = re.compile(
   | (?P<pyn>%\((?P<pyn_name>[^)]+)\)s)
   | (?P<pct>%%)
   | (?P<fmt>%s)
-  | (?P<q>\?)
+  | (?P<q>\?\d*)  # JDBC ?, JPA native ?1
   | (?P<named>(?<![:\w@]):(?P<named_name>[A-Za-z_]\w*))
     )
     """,

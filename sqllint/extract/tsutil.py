@@ -86,8 +86,10 @@ def _excerpt(text: str, limit: int = 30) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def comment_suppressions(root: Node, comment_types: frozenset[str]) -> dict[int, frozenset[str]]:
-    """``// sqllint: ignore[S001]`` by line; key 0 holds whole-file ``ignore-file`` codes."""
+def comment_suppressions(root: Node, data: bytes, comment_types: frozenset[str]) -> dict[int, frozenset[str]]:
+    """``// sqllint: ignore[S001]`` by the line it applies to: its own line for a trailing comment, the
+    next line for a comment on a line of its own (where Java/Go teams put them); key 0 holds whole-file
+    ``ignore-file`` codes."""
     found: dict[int, frozenset[str]] = {}
     stack = [root]
     while stack:
@@ -96,7 +98,9 @@ def comment_suppressions(root: Node, comment_types: frozenset[str]) -> dict[int,
             text = text_of(node)
             if "sqllint:" in text:
                 codes, whole_file = parse_suppressions(text)
-                key = 0 if whole_file else node.end_point[0] + 1
+                line_start = data.rfind(b"\n", 0, node.start_byte) + 1
+                standalone = not data[line_start : node.start_byte].strip()
+                key = 0 if whole_file else node.end_point[0] + (2 if standalone else 1)
                 found[key] = found.get(key, frozenset()) | codes
             continue
         stack.extend(node.children)
@@ -104,11 +108,10 @@ def comment_suppressions(root: Node, comment_types: frozenset[str]) -> dict[int,
 
 
 def suppressed_at(suppressions: dict[int, frozenset[str]], line: int, end_line: int) -> frozenset[str]:
-    """Directives on the statement's lines or on the line just above it (where Java/Go teams put them)."""
     if not suppressions:
         return frozenset()
     codes = suppressions.get(0, frozenset())
-    for number in range(line - 1, end_line + 1):
+    for number in range(line, end_line + 1):
         codes |= suppressions.get(number, frozenset())
     return codes
 

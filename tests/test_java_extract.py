@@ -1,0 +1,316 @@
+"""Java extraction with tree-sitter: what SQL is found, where, with which scope, loop depth and variants."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from sqllint.config import Config
+from sqllint.engine import run
+from sqllint.extract import ExtractOptions, FileExtraction, extract_source
+from sqllint.records import PlaceholderStyle, Query
+from tests.helpers import check_snippet
+
+
+def extract(code: str, path: str = "Dao.java", options: ExtractOptions | None = None) -> FileExtraction:
+    return extract_source(textwrap.dedent(code).encode(), path, "java", options or ExtractOptions())
+
+
+def rows(queries: list[Query]) -> list[tuple[int, str | None, int, str | None, str, str | None]]:
+    return [(q.line, q.scope, q.loop_depth, q.call, q.raw, q.variant.label if q.variant else None) for q in queries]
+
+
+def test_mybatis_annotations_single_array_concatenation_text_block() -> None:
+    result = extract('''\
+        package com.acme.mapper;
+
+        @Mapper
+        public interface UserMapper {
+            String COLUMNS = "id, name";
+
+            @Select("SELECT " + COLUMNS + " FROM users WHERE id = #{id}")
+            User byId(long id);
+
+            @Select({"SELECT id", "FROM users", "WHERE email = #{email}"})
+            User byEmail(String email);
+
+            @Update("""
+                UPDATE users
+                   SET name = #{name}
+                 WHERE id = #{id}
+                """)
+            int rename(long id, String name);
+
+            @Delete(value = "DELETE FROM users WHERE id = #{id}")
+            int remove(long id);
+        }
+        ''')
+    assert result.problems == []
+    ns = "com.acme.mapper.UserMapper"
+    assert rows(result.queries) == [
+        (7, f"{ns}.byId", 0, "@Select", "SELECT id, name FROM users WHERE id = #{id}", None),
+        (10, f"{ns}.byEmail", 0, "@Select", "SELECT id FROM users WHERE email = #{email}", None),
+        (13, f"{ns}.rename", 0, "@Update", "UPDATE users\nSET name = #{name}\nWHERE id = #{id}", None),
+        (20, f"{ns}.remove", 0, "@Delete", "DELETE FROM users WHERE id = #{id}", None),
+    ]
+    assert result.queries[0].text == "SELECT id, name FROM users WHERE id = ?"
+    assert [p.style for p in result.queries[0].placeholders] == [PlaceholderStyle.MYBATIS]
+
+
+def test_script_annotation_is_expanded_into_variants() -> None:
+    result = extract('''\
+        package m;
+        public interface OrderMapper {
+            @Select({"<script>",
+                     "SELECT id FROM orders",
+                     "<where>",
+                     "  <if test='status != null'>AND status = #{status}</if>",
+                     "  <if test=\\"userId != null\\">AND user_id = #{userId}</if>",
+                     "  <if test='ids != null and ids.size() > 0'>AND id IN",
+                     "    <foreach collection='ids' item='i' open='(' separator=',' close=')'>#{i}</foreach>",
+                     "  </if>",
+                     "</where>",
+                     "</script>"})
+            List<Order> search(Query q);
+        }
+        ''')
+    assert result.problems == []
+    assert [(q.text, q.variant.label if q.variant else None) for q in result.queries] == [
+        ("SELECT id FROM orders", "when status, userId, ids are absent"),
+        ("SELECT id FROM orders WHERE status = ? AND user_id = ? AND id IN (?,?,?)", "when status, userId, ids are present"),
+        ("SELECT id FROM orders WHERE status = ?", "when userId, ids are absent; status is present"),
+        ("SELECT id FROM orders WHERE user_id = ?", "when status, ids are absent; userId is present"),
+        ("SELECT id FROM orders WHERE id IN (?,?,?)", "when status, userId are absent; ids is present"),
+    ]
+    assert {q.scope for q in result.queries} == {"m.OrderMapper.search"}
+
+
+def test_malformed_script_and_provider_are_reported() -> None:
+    result = extract('''\
+        package m;
+        public interface M {
+            @Select("<script>SELECT id FROM t <if test='a'>WHERE a = 1</script>")
+            List<Long> broken();
+
+            @SelectProvider(type = P.class, method = "build")
+            List<Long> provided();
+        }
+        ''')
+    assert result.queries == []
+    assert [(p.code, p.line) for p in result.problems] == [("E002", 3), ("E004", 6)]
+    assert "m.M.broken" in result.problems[0].message and "XML syntax error" in result.problems[0].message
+    assert result.problems[1].message == "@SelectProvider builds the SQL of m.M.provided in Java code at run time; it was not analysed"
+
+
+def test_jdbc_spring_and_jpa_calls() -> None:
+    result = extract('''\
+        package com.acme;
+
+        class Sql {
+            static final String BY_ID = "SELECT name FROM users WHERE id = ?";
+            static final String UNUSED = "SELECT id FROM audit_log WHERE created_at < ?";
+        }
+
+        public class Dao {
+            private static final String TABLE = "users";
+
+            String name(long id) throws SQLException {
+                try (PreparedStatement ps = conn.prepareStatement(Sql.BY_ID)) {
+                    try (ResultSet rs = ps.executeQuery()) { return rs.getString(1); }
+                }
+            }
+
+            void write(JdbcTemplate jdbc, long id) {
+                jdbc.update("UPDATE users SET seen = 1 WHERE id = ?", id);
+                jdbc.batchUpdate("DELETE FROM sessions WHERE user_id = ?", args);
+                named.queryForList("SELECT id FROM " + TABLE + " WHERE name = :name", params);
+                em.createNativeQuery("SELECT id FROM users WHERE id = ?1");
+                em.createQuery("SELECT u FROM User u WHERE u.id = :id");
+                log.info("SELECT is slow");
+            }
+        }
+        ''')
+    assert result.problems == []
+    assert rows(result.queries) == [
+        (12, "Dao.name", 0, "conn.prepareStatement", "SELECT name FROM users WHERE id = ?", None),
+        (18, "Dao.write", 0, "jdbc.update", "UPDATE users SET seen = 1 WHERE id = ?", None),
+        (19, "Dao.write", 0, "jdbc.batchUpdate", "DELETE FROM sessions WHERE user_id = ?", None),
+        (20, "Dao.write", 0, "named.queryForList", "SELECT id FROM users WHERE name = :name", None),
+        (21, "Dao.write", 0, "em.createNativeQuery", "SELECT id FROM users WHERE id = ?1", None),
+        (5, "Sql", 0, "constant", "SELECT id FROM audit_log WHERE created_at < ?", None),  # used nowhere in the file
+    ]
+    assert result.queries[3].placeholders[0].style == PlaceholderStyle.NAMED
+    assert result.queries[4].text == "SELECT id FROM users WHERE id = ?"
+
+
+def test_string_builder_with_conditional_appends_gives_variants() -> None:
+    result = extract('''\
+        public class CouponDao {
+            List<Coupon> search(String code, BigDecimal min, boolean active, int limit) {
+                StringBuilder sql = new StringBuilder("SELECT id FROM coupons WHERE 1 = 1");
+                if (code != null && !code.isBlank()) {
+                    sql.append(" AND code LIKE ?");
+                }
+                if (min != null) sql.append(" AND discount >= ").append(min);
+                if (!active) {
+                    sql.append(" AND expired = 1");
+                } else {
+                    sql.append(" AND valid_until > NOW()");
+                }
+                sql.append(" LIMIT " + limit);
+                return jdbc.query(sql.toString(), mapper);
+            }
+        }
+        ''')
+    got = [(q.raw, q.variant.label if q.variant else None) for q in result.queries]
+    base = "SELECT id FROM coupons WHERE 1 = 1"
+    assert got == [  # every combination (2 × 2 × 2 is under the cap), fewest parts present first
+        (f"{base} AND expired = 1 LIMIT {{limit}}", "when code, min, active are absent"),
+        (f"{base} AND valid_until > NOW() LIMIT {{limit}}", "when code, min are absent; active is present"),
+        (f"{base} AND discount >= {{min}} AND expired = 1 LIMIT {{limit}}", "when code, active are absent; min is present"),
+        (f"{base} AND code LIKE ? AND expired = 1 LIMIT {{limit}}", "when min, active are absent; code is present"),
+        (f"{base} AND discount >= {{min}} AND valid_until > NOW() LIMIT {{limit}}",
+         "when code is absent; min, active are present"),
+        (f"{base} AND code LIKE ? AND valid_until > NOW() LIMIT {{limit}}", "when min is absent; code, active are present"),
+        (f"{base} AND code LIKE ? AND discount >= {{min}} AND expired = 1 LIMIT {{limit}}",
+         "when active is absent; code, min are present"),
+        (f"{base} AND code LIKE ? AND discount >= {{min}} AND valid_until > NOW() LIMIT {{limit}}",
+         "when code, min, active are present"),
+    ]
+    limit = result.queries[0].placeholders[-1]
+    assert (limit.style, limit.name, limit.safe) == (PlaceholderStyle.CONCAT_HOLE, "limit", True)  # an int
+    [min_hole] = [p for p in result.queries[2].placeholders if p.name == "min"]
+    assert min_hole.safe  # BigDecimal
+
+
+def test_concatenated_and_formatted_values() -> None:
+    result = extract('''\
+        class Reports {
+            void run(String sort, int n, String table) {
+                String sql = "SELECT id FROM users ORDER BY " + sort;
+                jdbc.queryForList(sql);
+                jdbc.queryForList(String.format("SELECT id FROM %s LIMIT %d", table, n));
+                jdbc.queryForList("SELECT id FROM t WHERE a = %s".formatted(sort));
+            }
+        }
+        ''')
+    got = [(q.raw, [(p.style, p.name, p.safe, p.identifier) for p in q.placeholders]) for q in result.queries]
+    assert got == [
+        ("SELECT id FROM users ORDER BY {sort}", [(PlaceholderStyle.CONCAT_HOLE, "sort", False, True)]),
+        ("SELECT id FROM {table} LIMIT {n}", [(PlaceholderStyle.FSTRING_HOLE, "table", False, True),
+                                             (PlaceholderStyle.FSTRING_HOLE, "n", True, False)]),
+        ("SELECT id FROM t WHERE a = {sort}", [(PlaceholderStyle.FSTRING_HOLE, "sort", False, False)]),
+    ]
+
+
+def test_scopes_loops_lambdas_overloads_nested_and_anonymous_classes() -> None:
+    result = extract('''\
+        public class Dao {
+            void loops(List<Long> ids) {
+                for (Long id : ids) {
+                    jdbc.update("UPDATE a SET x = 1 WHERE id = ?", id);
+                }
+                for (int i = 0; i < 3; i++) {
+                    while (more()) {
+                        jdbc.update("UPDATE b SET x = 1 WHERE id = ?", i);
+                    }
+                }
+                do { jdbc.update("DELETE FROM c WHERE id = ?", 1); } while (again());
+                ids.forEach(id -> jdbc.update("UPDATE d SET x = 1 WHERE id = ?", id));
+                ids.stream()
+                   .map(id -> jdbc.queryForObject("SELECT x FROM e WHERE id = ?", Long.class, id))
+                   .toList();
+                Runnable later = () -> jdbc.update("DELETE FROM f");
+            }
+            void find(long id) { jdbc.queryForList("SELECT a FROM g WHERE id = ?", id); }
+            void find(String name) { jdbc.queryForList("SELECT a FROM g WHERE name = ?", name); }
+            static class Inner {
+                void run() {
+                    jdbc.query("SELECT a FROM h", new RowMapper<Long>() {
+                        public Long mapRow(ResultSet rs, int n) {
+                            return jdbc.queryForObject("SELECT b FROM i WHERE a = ?", Long.class, rs.getLong(1));
+                        }
+                    });
+                }
+            }
+        }
+        ''')
+    got = [(q.line, q.scope, q.loop_depth, q.loop_line) for q in result.queries]
+    assert got == [
+        (4, "Dao.loops", 1, 3),
+        (8, "Dao.loops", 2, 7),
+        (11, "Dao.loops", 1, 11),
+        (12, "Dao.loops", 1, 12),
+        (14, "Dao.loops", 1, 13),
+        (16, "Dao.loops", 0, None),
+        (18, "Dao.find(long)", 0, None),
+        (19, "Dao.find(String)", 0, None),
+        (22, "Dao.Inner.run", 0, None),
+        (24, "Dao.Inner.run.mapRow", 0, None),
+    ]
+
+
+def test_comment_suppressions_on_the_call_or_the_line_above(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, '''\
+        class Dao {
+            void a() {
+                // sqllint: ignore[S011]
+                jdbc.queryForList("SELECT * FROM users");
+                jdbc.queryForList("SELECT * FROM orders");  // sqllint: ignore[select-star]
+                jdbc.queryForList("SELECT * FROM items");
+            }
+        }
+        ''', language="java", name="Dao")
+    assert [(f.rule, f.line) for f in result.findings] == [("S011", 6)]
+
+
+def test_statement_rules_run_on_java_sql(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, '''\
+        class Dao {
+            void purge(JdbcTemplate jdbc) {
+                jdbc.update("DELETE FROM sessions");
+            }
+        }
+        ''', language="java", name="Dao")
+    assert [(f.rule, f.line, f.scope) for f in result.findings] == [("S004", 3, "Dao.purge")]
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+def test_syntax_error_is_reported_and_the_sound_parts_are_still_extracted() -> None:
+    result = extract('''\
+        public class Dao {
+            void good() {
+                jdbc.update("DELETE FROM a WHERE id = ?", 1);
+            }
+            void broken( {
+                jdbc.update("DELETE FROM b WHERE id = ?", 2);
+            }
+            void alsoGood() {
+                jdbc.update("DELETE FROM c WHERE id = ?", 3);
+            }
+        }
+        ''')
+    assert [(p.code, p.line) for p in result.problems] == [("E002", 5)]
+    assert result.problems[0].message.startswith("Java syntax error")
+    raws = [q.raw for q in result.queries]
+    assert "DELETE FROM a WHERE id = ?" in raws and "DELETE FROM c WHERE id = ?" in raws
+
+
+def test_invalid_utf8_binary_huge_and_deep_input(tmp_path: Path) -> None:
+    latin = b'class A { void f() { jdbc.update("UPDATE t SET name = \'caf\xe9\' WHERE id = ?", 1); } }'
+    result = extract_source(latin, "A.java", "java", ExtractOptions())
+    assert [p.code for p in result.problems] == ["E003"]
+    assert [q.raw for q in result.queries] == ["UPDATE t SET name = 'caf\ufffd' WHERE id = ?"]
+
+    terms = " + ".join(['"x"'] * 5000)
+    deep = f'class B {{ void f() {{ jdbc.update("UPDATE t SET a = 1 WHERE b = " + {terms}); }} }}'.encode()
+    result = extract_source(deep, "B.java", "java", ExtractOptions())
+    assert result.problems == [] and len(result.queries) == 1 and result.queries[0].raw.endswith("x" * 5000)
+
+    (tmp_path / "Bin.java").write_bytes(b"\x00\x01class")
+    (tmp_path / "Huge.java").write_text("class H {}\n" + "// padding\n" * 200_000)
+    (tmp_path / "Ok.java").write_text('class Ok { void f() { jdbc.update("DELETE FROM t"); } }')
+    report = run([str(tmp_path)], Config(root=tmp_path, max_file_size=1_000_000), tmp_path, jobs=1)
+    assert sorted((Path(f.path).name, f.rule) for f in report.findings) == [
+        ("Bin.java", "E003"), ("Huge.java", "E003"), ("Ok.java", "S004")]
