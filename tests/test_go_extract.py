@@ -1,0 +1,183 @@
+"""Go extraction with tree-sitter: database/sql and sqlx calls, strings, constants, variants, scopes, loops."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from sqllint.config import Config
+from sqllint.engine import run
+from sqllint.extract import ExtractOptions, FileExtraction, extract_source
+from sqllint.records import PlaceholderStyle
+from tests.helpers import check_snippet
+
+
+def extract(code: str) -> FileExtraction:
+    return extract_source(textwrap.dedent(code).encode(), "store.go", "go", ExtractOptions())
+
+
+def test_database_sql_and_sqlx_calls_find_the_sql_argument() -> None:
+    result = extract('''\
+        package store
+
+        const byID = "SELECT name FROM users WHERE id = ?"
+
+        func Load(ctx context.Context, db *sqlx.DB, tx *sql.Tx, id int64) {
+            db.QueryRow(byID, id)
+            db.QueryRowContext(ctx, byID, id)
+            db.Query("SELECT id FROM a WHERE b = ?", 1)
+            tx.ExecContext(ctx, "DELETE FROM c WHERE id = ?", id)
+            stmt, _ := db.PrepareContext(ctx, "UPDATE d SET x = ? WHERE id = ?")
+            stmt.Exec(1, id)
+            db.Select(&rows, "SELECT id FROM e WHERE f = ?", 2)
+            db.GetContext(ctx, &row, "SELECT id FROM g WHERE h = ?", 3)
+            db.NamedExec(`INSERT INTO i (a, b) VALUES (:a, :b)`, arg)
+            db.MustExec("TRUNCATE TABLE j")
+            db.Queryx("SELECT k FROM l")
+            cache.Get("SELECT is a key here")
+            url.Query()
+        }
+        ''')
+    assert result.problems == []
+    got = [(q.line, q.scope, q.call, q.raw) for q in result.queries]
+    assert got == [
+        (6, "Load", "db.QueryRow", "SELECT name FROM users WHERE id = ?"),
+        (7, "Load", "db.QueryRowContext", "SELECT name FROM users WHERE id = ?"),
+        (8, "Load", "db.Query", "SELECT id FROM a WHERE b = ?"),
+        (9, "Load", "tx.ExecContext", "DELETE FROM c WHERE id = ?"),
+        (10, "Load", "db.PrepareContext", "UPDATE d SET x = ? WHERE id = ?"),
+        (12, "Load", "db.Select", "SELECT id FROM e WHERE f = ?"),
+        (13, "Load", "db.GetContext", "SELECT id FROM g WHERE h = ?"),
+        (14, "Load", "db.NamedExec", "INSERT INTO i (a, b) VALUES (:a, :b)"),
+        (15, "Load", "db.MustExec", "TRUNCATE TABLE j"),
+        (16, "Load", "db.Queryx", "SELECT k FROM l"),
+    ]
+    assert [p.style for p in result.queries[7].placeholders] == [PlaceholderStyle.NAMED] * 2
+
+
+def test_strings_constants_concatenation_builder_and_variants() -> None:
+    result = extract('''\
+        package store
+
+        const (
+            cols  = "id, status"
+            base  = `SELECT ` + cols + `
+                FROM orders`
+        )
+
+        func (s *Store) Search(kw string, status int, limit int) {
+            var sb strings.Builder
+            sb.WriteString(base + " WHERE 1 = 1")
+            if kw != "" {
+                sb.WriteString(" AND note LIKE ?")
+            }
+            if status > 0 {
+                fmt.Fprintf(&sb, " AND status = %d", status)
+            }
+            q := sb.String()
+            q += " LIMIT " + strconv.Itoa(limit)
+            s.db.Query(q, kw)
+        }
+        ''')
+    got = [(q.raw, q.variant.label if q.variant else None) for q in result.queries]
+    base = "SELECT id, status\n        FROM orders WHERE 1 = 1"
+    assert got == [
+        (f"{base} LIMIT {{strconv.Itoa(limit)}}", "when kw, status are absent"),
+        (f"{base} AND status = {{status}} LIMIT {{strconv.Itoa(limit)}}", "when kw is absent; status is present"),
+        (f"{base} AND note LIKE ? LIMIT {{strconv.Itoa(limit)}}", "when status is absent; kw is present"),
+        (f"{base} AND note LIKE ? AND status = {{status}} LIMIT {{strconv.Itoa(limit)}}", "when kw, status are present"),
+    ]
+    assert {q.scope for q in result.queries} == {"(*Store).Search"}
+    assert all(p.safe for q in result.queries for p in q.placeholders if p.interpolated)
+
+
+def test_sprintf_verbs_are_interpolation_and_escapes_are_decoded() -> None:
+    result = extract('''\
+        package store
+
+        func Sorted(db *sql.DB, column string, n int) {
+            db.Query(fmt.Sprintf("SELECT id FROM orders\\tORDER BY %s LIMIT %d", column, n))
+            db.Query(fmt.Sprintf("SELECT id FROM %[2]s WHERE a = %[1]q", column, "t"))
+        }
+        ''')
+    got = [(q.raw, [(p.name, p.safe, p.identifier) for p in q.placeholders]) for q in result.queries]
+    assert got == [
+        ("SELECT id FROM orders\tORDER BY {column} LIMIT {n}", [("column", False, True), ("n", True, False)]),
+        ("SELECT id FROM t WHERE a = {column}", [("column", False, False)]),
+    ]
+    assert result.queries[0].placeholders[0].style == PlaceholderStyle.FSTRING_HOLE
+
+
+def test_scopes_and_loops() -> None:
+    result = extract('''\
+        package store
+
+        func (s Store) Items(orders []Order) {
+            for _, o := range orders {
+                s.db.Select(&o.Items, "SELECT sku FROM order_items WHERE order_id = ?", o.ID)
+            }
+            for i := 0; i < 3; i++ {
+                for more() {
+                    s.db.Exec("DELETE FROM t WHERE id = ?", i)
+                }
+            }
+            go func() { s.db.Exec("DELETE FROM u") }()
+        }
+
+        func plain(db *sql.DB) { db.Exec("DELETE FROM v WHERE id = 1") }
+        ''')
+    got = [(q.line, q.scope, q.loop_depth, q.loop_line) for q in result.queries]
+    assert got == [(5, "Store.Items", 1, 4), (9, "Store.Items", 2, 8), (12, "Store.Items", 0, None), (15, "plain", 0, None)]
+
+
+def test_rules_and_suppressions_on_go(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, '''\
+        package store
+
+        func Items(db *sql.DB, ids []int64, sort string) {
+            for _, id := range ids {
+                db.Query("SELECT sku FROM order_items WHERE order_id = ?", id)
+            }
+            db.Query("SELECT id FROM orders ORDER BY " + sort)
+            // sqllint: ignore[S004]
+            db.Exec("DELETE FROM sessions")
+            db.Exec("DELETE FROM carts")
+        }
+        ''', language="go", name="store")
+    assert [(f.rule, f.line, f.scope) for f in result.findings] == [
+        ("M002", 5, "Items"), ("S003", 7, "Items"), ("S004", 10, "Items")]
+
+
+def test_syntax_error_invalid_utf8_and_deep_input() -> None:
+    result = extract('''\
+        package store
+
+        func good(db *sql.DB) { db.Exec("DELETE FROM a WHERE id = 1") }
+
+        func broken(db *sql.DB {
+            db.Exec("DELETE FROM b WHERE id = 2")
+        }
+
+        func alsoGood(db *sql.DB) { db.Exec("DELETE FROM c WHERE id = 3") }
+        ''')
+    assert [(p.code, p.line) for p in result.problems] == [("E002", 5)]
+    assert result.problems[0].message.startswith("Go syntax error")
+    raws = [q.raw for q in result.queries]
+    assert "DELETE FROM a WHERE id = 1" in raws and "DELETE FROM c WHERE id = 3" in raws
+
+    latin = b'package a\nfunc f(db *sql.DB) { db.Exec("UPDATE t SET name = \'caf\xe9\'") }\n'
+    result = extract_source(latin, "a.go", "go", ExtractOptions())
+    assert [p.code for p in result.problems] == ["E003"]
+    assert [q.raw for q in result.queries] == ["UPDATE t SET name = 'caf\ufffd'"]
+
+    terms = " + ".join(['"x"'] * 5000)
+    deep = f'package a\nfunc f(db *sql.DB) {{ db.Exec("UPDATE t SET a = 1 WHERE b = " + {terms}) }}\n'.encode()
+    result = extract_source(deep, "b.go", "go", ExtractOptions())
+    assert result.problems == [] and result.queries[0].raw.endswith("x" * 5000)
+
+
+def test_binary_go_file_is_skipped_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "bin.go").write_bytes(b"package a\x00\x01")
+    (tmp_path / "ok.go").write_text('package a\nfunc f(db *sql.DB) { db.Exec("DELETE FROM t") }\n')
+    report = run([str(tmp_path)], Config(root=tmp_path), tmp_path, jobs=1)
+    assert sorted((Path(f.path).name, f.rule) for f in report.findings) == [("bin.go", "E003"), ("ok.go", "S004")]
