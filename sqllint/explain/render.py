@@ -18,6 +18,7 @@ from sqllint.explain.plantree import BLOCK_NOTES, REFERENCE, BlockNode, TableNod
 PLAN_HEADERS = ("id", "select_type", "table", "type", "possible_keys", "key", "key_len", "ref", "rows",
                 "filtered", "Extra")
 Style = Callable[..., str]
+CHEAP_ROWS = 1000  # below this many rows examined, "where the time goes" is not worth a sentence
 
 
 def _plain(text: str, **_: Any) -> str:
@@ -179,6 +180,10 @@ def summarize(plan: Plan, aliases: Mapping[str, str] | None = None) -> list[str]
             if ratio >= 10 or ratio <= 0.1:
                 lines.append(f"The estimate for {_name(row, aliases)} is off: {_rows(row.rows)} expected, "
                              f"{_measured(row.actual_rows)} measured; ANALYZE TABLE may give the optimizer better statistics.")
+    if total < CHEAP_ROWS and not any(r.has_extra("Using filesort") or r.has_extra("Using temporary")
+                                      for r in plan.rows):
+        lines.append(f"Nothing here is expensive: {_rows(total)} examined in all.")
+        return lines
     hot = _hottest(plan, aliases)
     if hot:
         lines.append(hot)
@@ -194,7 +199,7 @@ def _name(row: PlanRow, aliases: Mapping[str, str]) -> str:
 
 def _full_read(row: PlanRow, position: int, aliases: Mapping[str, str]) -> str:
     name = _name(row, aliases)
-    rows = f"~{row.rows:,} rows" if row.rows is not None else "all its rows"
+    rows = _rows(row.rows) if row.rows is not None else "all its rows"
     if row.internal:
         kind = REFERENCE.match(row.table or "")
         what = "derived table" if kind and kind.group(1).lower() == "derived" else "temporary result"
