@@ -227,3 +227,6 @@ main.add_command(_endpoints_command)
 from sqllint.commands.trace import trace as _trace_command  # noqa: E402
 
 main.add_command(_trace_command)
+from sqllint.commands.report import report as _report_command  # noqa: E402
+
+main.add_command(_report_command)

@@ -18,6 +18,8 @@ def test_wheel_contains_the_builtin_rules(tmp_path: Path) -> None:
     rule_files = {p.name for p in (REPO / "rules").glob("*.py")}
     assert {f"sqllint/rules/{name}" for name in rule_files} <= names
     assert "sqllint/cli.py" in names and "sqllint/extract/python.py" in names
+    # package data: the HTML report's inline assets
+    assert {"sqllint/report/html_assets/report.css", "sqllint/report/html_assets/report.js"} <= names
     # pyproject lists packages explicitly (rules/ is mapped to sqllint.rules): none may be forgotten.
     for init in (REPO / "sqllint").rglob("__init__.py"):
         assert init.relative_to(REPO).as_posix() in names, f"{init.parent} is not packaged (pyproject.toml)"

@@ -8,7 +8,7 @@ from sqllint.endpoints.model import ChainQuery, EndpointChain
 
 if TYPE_CHECKING:
     from sqllint.explain.plan import Plan
-    from sqllint.explain.stage import ExplainOutcome
+    from sqllint.explain.stage import Explained, ExplainOutcome
 
 
 class PlanIndex:
@@ -16,25 +16,29 @@ class PlanIndex:
     (a Java call of a MyBatis mapper method)."""
 
     def __init__(self, outcome: ExplainOutcome) -> None:
-        self.by_site: dict[tuple[tuple[str, int, int], str | None], Plan] = {}
-        self.by_fingerprint: dict[str, Plan] = {}
+        self.by_site: dict[tuple[tuple[str, int, int], str | None], Explained] = {}
+        self.by_fingerprint: dict[str, Explained] = {}
         for item in outcome.explained:
             if item.plan is None:
                 continue
             for parsed in item.job.queries:
                 label = parsed.query.variant.label if parsed.query.variant else None
-                self.by_site[(parsed.query.site, label)] = item.plan
+                self.by_site[(parsed.query.site, label)] = item
                 known = self.by_fingerprint.get(parsed.fingerprint)
-                if known is None or item.plan.rows_examined() > known.rows_examined():
-                    self.by_fingerprint[parsed.fingerprint] = item.plan
+                if known is None or item.plan.rows_examined() > known.plan.rows_examined():  # type: ignore[union-attr]
+                    self.by_fingerprint[parsed.fingerprint] = item
 
-    def plans(self, item: ChainQuery) -> list[Plan | None]:
-        """One plan (or None) per variant of the query, in variant order."""
-        found: list[Plan | None] = []
+    def explained(self, item: ChainQuery) -> list[Explained | None]:
+        """The EXPLAIN behind each variant of the query (None where there is no plan), in variant order."""
+        found: list[Explained | None] = []
         for parsed in item.variants:
             label = parsed.query.variant.label if parsed.query.variant else None
             found.append(self.by_site.get((parsed.query.site, label)) or self.by_fingerprint.get(parsed.fingerprint))
         return found
+
+    def plans(self, item: ChainQuery) -> list[Plan | None]:
+        """One plan (or None) per variant of the query, in variant order."""
+        return [e.plan if e is not None else None for e in self.explained(item)]
 
     def rows(self, item: ChainQuery) -> int | None:
         """Estimated rows examined by the query's worst variant; None when no variant has a plan."""

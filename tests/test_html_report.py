@@ -1,0 +1,158 @@
+"""`sqllint report --html`: the page is self-contained and, rendered by a real browser (headless
+Chromium, provisioned here when missing), draws the plan tree of every explained query."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sqllint.cli import main
+
+SHOP = Path(__file__).resolve().parent.parent / "fixtures" / "shop"
+
+
+def chromium() -> str:
+    """Debian's chromium, installed with apt-get when missing (the suite provisions what it needs)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        pytest.fail("chromium is not installed and the tests are not running as root: apt-get install chromium")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True, timeout=600)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, capture_output=True,
+                   timeout=900)
+    found = shutil.which("chromium")
+    assert found, "apt-get install chromium did not provide a chromium binary"
+    return found
+
+
+def rendered_dom(page: Path) -> str:
+    """The DOM after the page's scripts ran, as the browser serialises it."""
+    done = subprocess.run(
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True)
+    assert "<html" in done.stdout, done.stderr[-2000:]
+    return done.stdout
+
+
+class _Tree(HTMLParser):
+    """Element tree of a DOM dump: (tag, attributes, children)."""
+
+    VOID = frozenset({"meta", "br", "link", "img", "input", "hr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root: dict = {"tag": "#root", "attrs": {}, "children": []}
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:  # type: ignore[type-arg]
+        node = {"tag": tag, "attrs": dict(attrs), "children": []}
+        self.stack[-1]["children"].append(node)
+        if tag not in self.VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:  # type: ignore[type-arg]
+        self.stack[-1]["children"].append({"tag": tag, "attrs": dict(attrs), "children": []})
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, 0, -1):
+            if self.stack[index]["tag"] == tag:
+                del self.stack[index:]
+                return
+
+
+def parse(dom: str) -> dict:  # type: ignore[type-arg]
+    tree = _Tree()
+    tree.feed(dom)
+    return tree.root
+
+
+def find_all(node: dict, predicate) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    found = [node] if predicate(node) else []
+    for child in node["children"]:
+        found += find_all(child, predicate)
+    return found
+
+
+def has_class(name: str):  # type: ignore[no-untyped-def]
+    return lambda n: name in n["attrs"].get("class", "").split()
+
+
+def write_report(tmp_path: Path, *args: str) -> Path:
+    out = tmp_path / "report.html"
+    before = Path.cwd()
+    os.chdir(SHOP)
+    try:
+        result = CliRunner().invoke(main, ["report", "--html", str(out), "--no-cache", *args], catch_exceptions=False)
+    finally:
+        os.chdir(before)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_plan_tree_of_the_incident_query_is_drawn(tmp_path: Path, shop_db) -> None:  # type: ignore[no-untyped-def]
+    page = write_report(tmp_path, "--dsn", shop_db.readonly_dsn)
+    document = parse(rendered_dom(page))
+    [incident] = find_all(document, lambda n: n["attrs"].get("data-endpoint") == "GET /orders")
+    [query] = find_all(incident, lambda n: n["attrs"].get("data-query") == "shop/orders.py:38")
+    trees = find_all(query, has_class("plan-tree"))
+    assert len(trees) == 4  # one per variant of the dynamic SQL
+    for tree in trees:
+        assert tree["attrs"].get("data-drawn") == "true"
+        [svg] = find_all(tree, lambda n: n["tag"] == "svg")
+        tables = find_all(svg, has_class("plan-table"))
+        assert {t["attrs"]["data-table"] for t in tables} >= {"users", "orders", "products", "shipments"}
+        scans = [t for t in tables if t["attrs"]["data-full-scan"] == "true"]
+        assert scans and all(has_class("full-scan")(t) for t in scans)
+        assert all(int(t["attrs"]["data-rows"]) >= 0 for t in tables)
+        assert find_all(svg, lambda n: n["tag"] == "rect") and find_all(svg, has_class("plan-edge"))
+    # every plan container in the page was drawn by the inline script
+    [body] = find_all(document, lambda n: n["tag"] == "body")
+    containers = find_all(document, has_class("plan-tree"))
+    assert int(body["attrs"]["data-trees-drawn"]) == len(containers) > 10
+    # the N+1 found across the call chain is on the page, in its endpoint's section
+    [details] = find_all(document, lambda n: n["attrs"].get("data-endpoint") == "GET /users/<int:user_id>/order-details")
+    assert [li["attrs"]["data-rule"] for li in find_all(details, lambda n: n["tag"] == "li" and "data-rule" in n["attrs"])
+            ][:1] == ["M002"]
+    assert "R0:p@ss" not in page.read_text(encoding="utf-8")
+
+
+def test_without_a_database_the_static_picture_says_plans_need_a_dsn(tmp_path: Path) -> None:
+    page = write_report(tmp_path)
+    text = page.read_text(encoding="utf-8")
+    assert "plans need a database" in text
+    document = parse(rendered_dom(page))
+    [body] = find_all(document, lambda n: n["tag"] == "body")
+    assert body["attrs"]["data-trees-drawn"] == "0"
+    [incident] = find_all(document, lambda n: n["attrs"].get("data-endpoint") == "GET /orders")
+    rules = {li["attrs"]["data-rule"] for li in find_all(incident, lambda n: "data-rule" in n["attrs"])}
+    assert rules == {"S001", "S002"}
+    assert find_all(incident, has_class("no-plan"))
+
+
+def test_page_is_self_contained(tmp_path: Path) -> None:
+    text = write_report(tmp_path).read_text(encoding="utf-8")
+    lowered = text.lower()
+    for forbidden in ("<script src", "<link", "@import", "url(", "src=\"http", "href=\"http"):
+        assert forbidden not in lowered, forbidden
+    assert lowered.count("<script") == 2  # the plan data and the drawing script, both inline
+
+
+def test_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
+    before = Path.cwd()
+    os.chdir(SHOP)
+    try:
+        result = CliRunner().invoke(main, ["report", "--html", str(tmp_path / "missing" / "out.html")])
+        no_file = CliRunner().invoke(main, ["report"])
+    finally:
+        os.chdir(before)
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+    assert no_file.exit_code == 2 and "--html" in no_file.output + no_file.stderr
