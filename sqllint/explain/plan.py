@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,10 +183,10 @@ class _Context:
 
 def parse_json(document: str | Mapping[str, Any], flavor: str | None = None) -> Plan:
     """``EXPLAIN FORMAT=JSON`` from MySQL 5.7/8.0 or MariaDB; unknown nodes are walked, not rejected."""
-    data = json.loads(document) if isinstance(document, str) else document
+    data = _load(document) if isinstance(document, str) else document
     block = data.get("query_block", data)
-    if flavor is None:  # MySQL always prints cost_info on the query block; MariaDB 10.x never does
-        flavor = "mysql" if "cost_info" in block else "mariadb"
+    if flavor is None:
+        flavor = _detect_flavor(data)
     rows: list[PlanRow] = []
     _walk_block(block, _Context(select_type="SIMPLE"), rows, top=True)
     cost = _float(block.get("cost_info", {}).get("query_cost")) if isinstance(block.get("cost_info"), dict) \
@@ -193,6 +194,39 @@ def parse_json(document: str | Mapping[str, Any], flavor: str | None = None) -> 
     if any(r.id is not None and r.id != rows[0].id for r in rows) and rows:
         rows = [r if r.select_type != "SIMPLE" else _replace(r, select_type="PRIMARY") for r in rows]
     return Plan(tuple(rows), "json", flavor, cost)
+
+
+# ``end_markers_in_json=ON`` makes MySQL print ``} /* table */`` after closing brackets: not JSON.
+_END_MARKER = re.compile(r"(?<=[}\]])[ \t]*/\*[^*]*\*/")
+
+
+def _load(document: str) -> Any:
+    try:
+        return json.loads(document)
+    except json.JSONDecodeError:
+        return json.loads(_END_MARKER.sub("", document))
+
+
+_MYSQL_KEYS = frozenset({"cost_info", "ordering_operation", "grouping_operation", "duplicates_removal",
+                         "attached_subqueries", "materialized_from_subquery", "rows_examined_per_scan",
+                         "cacheable", "using_join_buffer", "used_columns"})
+_MARIADB_KEYS = frozenset({"block-nl-join", "bka-join", "filesort", "temporary_table", "expression_cache",
+                           "query_optimization", "r_rows", "materialized", "read_sorted_file"})
+
+
+def _detect_flavor(node: Any) -> str:
+    """Which server wrote a JSON plan, from keys only one of them uses (MySQL 5.6+ vs MariaDB 10.x)."""
+    stack, seen = [node], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            seen.update(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    if seen & _MYSQL_KEYS:
+        return "mysql"
+    return "mariadb"
 
 
 def _replace(row: PlanRow, **changes: Any) -> PlanRow:
@@ -204,6 +238,7 @@ _SUBQUERY_KEYS = {
     "select_list_subqueries": "SUBQUERY", "having_subqueries": "SUBQUERY", "order_by_subqueries": "SUBQUERY",
     "group_by_subqueries": "SUBQUERY", "materialized_from_subquery": "DERIVED",
     "materialization": "MATERIALIZED", "query_specifications": "UNION", "union_result": "UNION RESULT",
+    "materialized": "DERIVED",  # MariaDB: a derived table's (or, under <subqueryN>, a semi-join's) block
 }
 
 
@@ -231,6 +266,8 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
         if key == "table" and isinstance(value, dict):
             rows.append(_json_table(value, ctx))
             nested = {k: v for k, v in value.items() if k in _SUBQUERY_KEYS or k == "query_block"}
+            if str(value.get("table_name", "")).startswith("<subquery") and "materialized" in nested:
+                nested["materialization"] = nested.pop("materialized")
             _walk_block(nested, _Context(ctx.select_id, ctx.select_type, []), rows)
         elif key in ("filesort", "temporary_table"):  # MariaDB
             notes.append("Using filesort" if key == "filesort" else "Using temporary")
@@ -240,6 +277,9 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
             buffer = value.get("buffer_type", "flat") if isinstance(value, dict) else "flat"
             note = f"Using join buffer ({buffer}, {join_type} join)"
             _walk_block(value, _Context(ctx.select_id, ctx.select_type, ctx.extra + [note]), rows)
+        elif key == "expression_cache":  # MariaDB caches only correlated subqueries: it is dependent
+            kind = "DEPENDENT " + ctx.select_type.replace("DEPENDENT ", "")
+            _walk_block(value, _Context(ctx.select_id, kind, []), rows)
         elif key in _SUBQUERY_KEYS or key == "query_block":
             kind = _SUBQUERY_KEYS.get(key, ctx.select_type)
             inner = value.get("query_block", value) if isinstance(value, dict) else {}
