@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 from pathlib import Path
@@ -104,6 +105,10 @@ def test_function_target_shows_every_variant_with_plan_tree_findings_and_summary
     # With a keyword the derived table has its condition: no S001 there.
     assert "S001" not in by_variant["3 of 4: when status is absent; keyword is present"]
     assert "S001" not in by_variant["4 of 4: when keyword, status are present"]
+    compared = out.split("variants compared (estimated rows examined):\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    parsed = [re.match(r"^ +~([\d,]+)  (\d): (when [^(]+?)(?:  \((.*)\))?(?:  ← costliest)?$", line) for line in compared]
+    assert all(parsed) and [m.group(2) for m in parsed] == ["1", "2", "3", "4"]  # type: ignore[union-attr]
+    assert parsed[0].group(3) == NO_FILTER and "full scan of" in (parsed[0].group(4) or "")  # type: ignore[union-attr]
     assert out.rstrip().splitlines()[-2].startswith("total: ~")
     assert "taking each query's costliest variant" in out
 

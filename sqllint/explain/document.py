@@ -22,7 +22,7 @@ import click
 
 from sqllint.explain.plantree import build_tree
 from sqllint.explain.render import plan_table, render_tree, summarize
-from sqllint.explain.walkthrough import VariantFacts, Walkthrough
+from sqllint.explain.walkthrough import SiteFacts, VariantFacts, Walkthrough
 from sqllint.records import Finding, Severity
 
 JSON_VERSION = 1
@@ -81,10 +81,11 @@ def render_text(walkthrough: Walkthrough, color: bool = False) -> str:
         out.append(style(f"━━ {title}", bold=True))
         for item in site_facts.variants:
             if item.label is not None:
-                number, count = site.number_of(item.query)
+                index, count = site.number_of(item.query)
                 out.append("")
-                out.append(style(f"── variant {number} of {count}: {item.label}", bold=True))
+                out.append(style(f"── variant {index} of {count}: {item.label}", bold=True))
             out.extend(_variant_text(item, style))
+        out.extend(_comparison_text(site_facts))
     out.append("")
     out.extend(_total_text(walkthrough))
     return "\n".join(out) + "\n"
@@ -124,6 +125,33 @@ def _variant_text(item: VariantFacts, style: Any) -> list[str]:
             lines.append("index advice (not executed; check it against your write load first):")
             lines.extend(f"{INDENT}{statement};" for statement in item.advice)
     return lines
+
+
+def _comparison_text(site_facts: SiteFacts) -> list[str]:
+    """One line per explained variant: rows examined, tables read in full, sorting. The costliest is
+    marked, so "fast with a filter, slow without" shows at a glance."""
+    planned = [(v.plan.rows_examined(), v) for v in site_facts.variants if v.plan is not None]
+    if len(planned) < 2:
+        return []
+    worst = max(rows for rows, _ in planned)
+    width = max(len(f"{rows:,}") for rows, _ in planned)
+    lines = ["", "variants compared (estimated rows examined):"]
+    for rows, item in planned:
+        number = site_facts.site.number_of(item.query)[0]
+        notes = _plan_notes(item)
+        mark = "  ← costliest" if rows == worst and any(r != worst for r, _ in planned) else ""
+        lines.append(f"{INDENT}~{rows:>{width},}  {number}: {item.label}" + (f"  ({notes})" if notes else "") + mark)
+    return lines
+
+
+def _plan_notes(item: VariantFacts) -> str:
+    assert item.plan is not None
+    scans = list(dict.fromkeys(item.aliases.get((r.table or "").lower(), r.table or "?")
+                               for r in item.plan.rows if r.full_scan and not r.internal))
+    notes = [f"full scan of {', '.join(scans)}"] if scans else []
+    if any(r.has_extra("Using filesort") for r in item.plan.rows):
+        notes.append("filesort")
+    return "; ".join(notes)
 
 
 def _finding_text(finding: Finding, style: Any) -> list[str]:
