@@ -1,0 +1,267 @@
+"""Cross-query rules in Java: mapper calls resolved to their statements (XML or annotations), and the
+mall/goapp fixtures' Java and Go findings, exactly."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sqllint.cli import main
+from sqllint.config import Config
+from sqllint.engine import run
+from sqllint.records import Finding
+
+REPO = Path(__file__).resolve().parent.parent
+MALL_JAVA = "fixtures/mall/src/main/java/com/example/mall"
+
+MAPPER_XML = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE mapper PUBLIC "-//mybatis.org//DTD Mapper 3.0//EN" "http://mybatis.org/dtd/mybatis-3-mapper.dtd">
+<mapper namespace="com.shop.mapper.OrderMapper">
+    <select id="selectById">SELECT id, status FROM orders WHERE id = #{id}</select>
+    <select id="selectTotal">SELECT total FROM orders WHERE id = #{id}</select>
+    <select id="selectAll">SELECT * FROM orders</select>
+    <select id="itemsOf">SELECT sku, qty FROM order_items WHERE order_id = #{orderId}</select>
+    <insert id="insertItem">INSERT INTO order_items (order_id, sku) VALUES (#{orderId}, #{sku})</insert>
+    <update id="touch">UPDATE orders SET updated_at = NOW() WHERE id = #{id}</update>
+</mapper>
+"""
+
+MAPPER_JAVA = """\
+package com.shop.mapper;
+
+public interface OrderMapper {
+    Order selectById(long id);
+    BigDecimal selectTotal(long id);
+    List<Order> selectAll();
+    List<Item> itemsOf(long orderId);
+    int insertItem(Item item);
+    int touch(long id);
+
+    @Select("SELECT note FROM orders WHERE id = #{id}")
+    String selectNote(long id);
+}
+"""
+
+
+def project(tmp_path: Path, service: str, name: str = "OrderService.java") -> list[Finding]:
+    (tmp_path / "mapper").mkdir(exist_ok=True)
+    (tmp_path / "mapper" / "OrderMapper.xml").write_text(MAPPER_XML)
+    (tmp_path / "mapper" / "OrderMapper.java").write_text(MAPPER_JAVA)
+    (tmp_path / "service").mkdir(exist_ok=True)
+    (tmp_path / "service" / name).write_text(textwrap.dedent(service))
+    return [f for f in run(["."], Config(root=tmp_path), tmp_path, jobs=1).findings if f.path.startswith("service/")]
+
+
+def test_two_mapper_calls_reading_the_same_key_are_mergeable(tmp_path: Path) -> None:
+    first, second = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.mapper.OrderMapper;
+
+        public class OrderService {
+            private final OrderMapper orderMapper;
+
+            public Summary summary(long id) {
+                Order order = orderMapper.selectById(id);
+                BigDecimal total = orderMapper.selectTotal(id);
+                String note = this.orderMapper.selectNote(id);
+                return new Summary(order, total, note);
+            }
+        }
+        """)
+    assert (first.rule, first.line, first.column, first.scope) == ("M001", 10, 28, "OrderService.summary")
+    assert first.message == ("`orderMapper.selectTotal` reads orders by the same key (id) as `orderMapper.selectById` "
+                             "on line 9: merge them into one query")
+    assert first.suggestion == "SELECT id, status, total FROM orders WHERE id = ?"
+    # The annotated statement (OrderMapper.java) resolves like the XML ones.
+    assert (second.rule, second.line, second.message) == (
+        "M001", 11, "`this.orderMapper.selectNote` reads orders by the same key (id) as `orderMapper.selectById` "
+                    "on line 9: merge them into one query")
+
+
+def test_wildcard_import_and_a_write_in_between(tmp_path: Path) -> None:
+    findings = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.mapper.*;
+
+        class OrderService {
+            String note(OrderMapper mapper, long id) {
+                mapper.selectById(id);
+                return mapper.selectNote(id);
+            }
+            Order reread(OrderMapper mapper, long id) {
+                mapper.selectById(id);
+                mapper.touch(id);
+                return mapper.selectById(id);
+            }
+        }
+        """)
+    assert [(f.rule, f.line, f.message) for f in findings] == [
+        ("M001", 8, "`mapper.selectNote` reads orders by the same key (id) as `mapper.selectById` on line 7: "
+                    "merge them into one query"),
+    ]
+
+
+def test_mapper_calls_in_loops_and_through_helpers_are_n_plus_one(tmp_path: Path) -> None:
+    findings = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.mapper.OrderMapper;
+
+        class OrderService {
+            private OrderMapper orderMapper;
+
+            void load(List<Order> orders) {
+                for (Order o : orders) {
+                    o.setItems(orderMapper.itemsOf(o.getId()));
+                }
+                orders.forEach(o -> fill(o));
+            }
+
+            private void fill(Order o) {
+                o.setTotal(orderMapper.selectTotal(o.getId()));
+            }
+
+            void save(List<Item> items) {
+                items.stream().map(item -> orderMapper.insertItem(item)).count();
+            }
+        }
+        """)
+    assert [(f.rule, f.line, f.scope, f.message, f.suggestion) for f in findings] == [
+        ("M002", 10, "OrderService.load",
+         "`orderMapper.itemsOf` (OrderMapper.itemsOf, a SELECT) runs once per iteration of the loop on line 9 "
+         "(N+1 queries)",
+         "fetch everything before the loop with one query: SELECT sku, qty FROM order_items WHERE order_id IN "
+         "(#{id}, #{id}, …)".replace("#{id}", "?")),
+        ("M002", 12, "OrderService.load",
+         "`fill → orderMapper.selectTotal` (OrderMapper.selectTotal, a SELECT) runs once per iteration of the loop "
+         "on line 12 (N+1 queries)",
+         "fetch everything before the loop with one query: SELECT total FROM orders WHERE id IN (?, ?, …)"),
+        ("M002", 20, "OrderService.save",
+         "`orderMapper.insertItem` (OrderMapper.insertItem, an INSERT) runs once per iteration of the loop on line 20",
+         "collect the rows and write them with a batch or one multi-row INSERT"),
+    ]
+
+
+def test_statement_rules_run_where_the_statement_is_defined_not_at_each_call(tmp_path: Path) -> None:
+    findings = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.mapper.OrderMapper;
+
+        class OrderService {
+            List<Order> all(OrderMapper m) { return m.selectAll(); }
+        }
+        """)
+    assert findings == []
+    everything = run(["."], Config(root=tmp_path), tmp_path, jobs=1).findings
+    assert [(f.path, f.rule) for f in everything] == [("mapper/OrderMapper.xml", "S011")]
+
+
+def test_what_does_not_resolve_adds_nothing(tmp_path: Path) -> None:
+    result_findings = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.other.OrderMapper;
+
+        class OrderService {
+            private OrderMapper foreign;   // same simple name, another package: not ours
+            private UserMapper users;      // no such mapper in the project
+            void f(long id) {
+                foreign.selectById(id);
+                foreign.selectTotal(id);
+                users.selectById(id);
+                users.selectById(id);
+            }
+        }
+        """)
+    assert result_findings == []
+    parsed = run(["."], Config(root=tmp_path), tmp_path, jobs=1, keep_parsed=True).parsed
+    assert [p for p in parsed if p.query.path.startswith("service/")] == []
+
+
+def test_resolution_by_same_package_and_local_variables(tmp_path: Path) -> None:
+    (tmp_path / "mapper").mkdir()
+    findings = project(tmp_path, """\
+        package com.shop.mapper;
+
+        class LegacyJob {
+            void run(SqlSession session, List<Long> ids) {
+                var mapper = session.getMapper(OrderMapper.class);
+                for (long id : ids) {
+                    mapper.touch(id);
+                }
+            }
+        }
+        """, name="LegacyJob.java")
+    assert [(f.rule, f.line, f.scope) for f in findings] == [("M002", 7, "LegacyJob.run")]
+
+
+def test_resolved_calls_carry_the_statement_and_its_variants(tmp_path: Path) -> None:
+    (tmp_path / "M.xml").write_text("""\
+<mapper namespace="a.M">
+  <select id="find">SELECT id FROM t <where><if test="x != null">x = #{x}</if></where></select>
+</mapper>
+""")
+    (tmp_path / "S.java").write_text("package a;\nclass S { M m; void f() { m.find(q); } }\n")
+    parsed = run(["."], Config(root=tmp_path), tmp_path, jobs=1, keep_parsed=True).parsed
+    calls = [(p.query.line, p.query.scope, p.query.call, p.query.resolved_from, p.query.text,
+              p.query.variant.label if p.query.variant else None) for p in parsed if p.query.path == "S.java"]
+    assert calls == [
+        (2, "S.f", "m.find", "a.M.find", "SELECT id FROM t", "when x is absent"),
+        (2, "S.f", "m.find", "a.M.find", "SELECT id FROM t WHERE x = ?", "when x is present"),
+    ]
+
+
+# --- the fixtures -------------------------------------------------------------------------------------
+
+EXPECTED_JAVA_AND_GO = [
+    ("fixtures/goapp/store/store.go", "M002", 73, "SELECT runs once per iteration of the loop on line 72 (N+1 queries)"),
+    ("fixtures/goapp/store/store.go", "S003", 91,
+     "`sort` names a table or column formatted into the SQL text: safe only if it comes from a fixed allow-list"),
+    (f"{MALL_JAVA}/dao/ReportDao.java", "S003", 62,
+     "`sort` names a table or column concatenated into the SQL text: safe only if it comes from a fixed allow-list"),
+    (f"{MALL_JAVA}/dao/ReportDao.java", "M002", 75, "SELECT runs once per iteration of the loop on line 74 (N+1 queries)"),
+    (f"{MALL_JAVA}/mapper/ShipmentMapper.java", "E004", 32,
+     "@SelectProvider builds the SQL of com.example.mall.mapper.ShipmentMapper.search in Java code at run time; "
+     "it was not analysed"),
+    (f"{MALL_JAVA}/service/OrderService.java", "M001", 47,
+     "`orderMapper.selectStatusByUserId` reads orders by the same key (user_id) as `orderMapper.selectByUserId` "
+     "on line 46: merge them into one query"),
+    (f"{MALL_JAVA}/service/OrderService.java", "M002", 55,
+     "`orderMapper.selectItemsByOrderId` (OrderMapper.selectItemsByOrderId, a SELECT) runs once per iteration of "
+     "the loop on line 54 (N+1 queries)"),
+    (f"{MALL_JAVA}/service/OrderService.java", "M002", 77,
+     "`toLine → productMapper.selectById` (ProductMapper.selectById, a SELECT) runs once per iteration of the loop "
+     "on line 77 (N+1 queries)"),
+    (f"{MALL_JAVA}/service/ProductService.java", "M002", 28,
+     "`productMapper.decreaseStock` (ProductMapper.decreaseStock, an UPDATE) runs once per iteration of the loop "
+     "on line 27 (N+1 queries)"),
+]
+
+
+def test_cli_json_over_the_mall_and_goapp_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(main, ["check", "fixtures/mall", "fixtures/goapp", "--format", "json", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    rows = [(f["path"], f["rule"], f["line"], f["message"]) for f in report["findings"] if not f["path"].endswith(".xml")]
+    assert rows == EXPECTED_JAVA_AND_GO
+    assert all(f["variant"] is None for f in report["findings"] if not f["path"].endswith(".xml"))
+    assert report["stats"]["parse_errors"] == 0
+    assert report["stats"]["files"] == 25
+
+
+def test_the_incident_endpoint_runs_the_incident_statement() -> None:
+    parsed = run(["fixtures/mall"], Config(root=REPO), REPO, jobs=1, keep_parsed=True).parsed
+    calls = {(p.query.scope, p.query.resolved_from) for p in parsed if p.query.language == "java"}
+    assert ("OrderService.listOrders", "com.example.mall.mapper.OrderMapper.searchOrders") in calls
+    variants = [p.query.text for p in parsed if p.query.scope == "OrderService.listOrders"]
+    assert len(variants) == 5 and any("JOIN (SELECT * FROM order_items) AS oi" in p.tree.sql(dialect="mysql")
+                                      for p in parsed if p.query.scope == "OrderService.listOrders" and p.tree)
