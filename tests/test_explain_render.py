@@ -264,10 +264,6 @@ def _mysqltest_sections(text: str) -> list[tuple[str, str]]:
     return [tuple(chunk.split("\n", 1)) for chunk in ("\n" + text).split("\n## ")[1:]]  # type: ignore[misc]
 
 
-needs_recordings = pytest.mark.skipif(not MYSQL8_DATA.is_dir(), reason="recorded MySQL 8 outputs not present")
-
-
-@needs_recordings
 def test_recorded_mysql8_range_scan_tabular_and_json_agree() -> None:
     """MySQL 8.0 manual, EXPLAIN Statement: the same query as a client table and as FORMAT=JSON."""
     from_table = parse_traditional(*_box_table(_recording("country_range_tabular.txt")), flavor="mysql")
@@ -284,7 +280,6 @@ block 1 SIMPLE
     assert from_json.total_cost == pytest.approx(3.67)
 
 
-@needs_recordings
 def test_recorded_mysql8_hash_join() -> None:
     """MySQL 8.0.20+ manual, Hash Join Optimization: `Using join buffer (hash join)` (vertical output)."""
     plan = parse_traditional(*_vertical(_recording("hash_join_vertical.txt")), flavor="mysql")
@@ -296,7 +291,6 @@ block 1 SIMPLE
            "scans it again." in summarize(plan)
 
 
-@needs_recordings
 def test_recorded_mysql_subqueries_and_union_nest_in_both_formats() -> None:
     """MySQL's own test suite (explain_json_all.result): dependent/uncacheable subqueries and a union."""
     sections = _mysqltest_sections(_recording("mysql_test_subqueries_union.result.txt"))
