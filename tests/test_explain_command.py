@@ -225,6 +225,11 @@ def test_mybatis_statement_id_full_and_suffix(mall: Path, mall_db) -> None:
     assert "#{" in variants[0]["sql"] and "#{" not in variants[0]["sent_sql"]
     code, suffix_out, _ = invoke(["OrderMapper.searchOrders", "--dsn", mall_db.dsn, "--format", "json"], mall)
     assert [q["scope"] for q in json.loads(suffix_out)["queries"]] == [full]
+    # The Java service method that calls it: the mapper's SQL, explained at the call site.
+    code, service_out, _ = invoke(["OrderService.listOrders", "--dsn", mall_db.dsn, "--format", "json"], mall)
+    (call,) = json.loads(service_out)["queries"]
+    assert call["path"].endswith("OrderService.java") and call["runs"] == full
+    assert [v["sent_sql"] for v in call["variants"]] == [v["sent_sql"] for v in variants]
 
 
 def test_ambiguous_and_unknown_targets_exit_2_with_candidates(shop: Path, mall: Path) -> None:

@@ -74,7 +74,9 @@ class QuerySite:
     def describe(self) -> str:
         where = f" in {self.scope}" if self.scope and self.scope != "<module>" else ""
         count = len(self.all_variants or self.variants)
-        return f"{self.location}{where}" + (f" ({count} variants)" if count > 1 else "")
+        runs = self.variants[0].query.resolved_from if self.variants else None  # a mapper call in Java
+        return (f"{self.location}{where}" + (f" runs {runs}" if runs else "")
+                + (f" ({count} variants)" if count > 1 else ""))
 
 
 Selector = Callable[["Workspace"], list[QuerySite]]

@@ -98,7 +98,8 @@ def gather(target: str, sites: Sequence[QuerySite], workspace: Workspace, config
     for item in by_query.values():
         if item.plan is None and item.no_plan is None:
             item.no_plan = "no database connection (see above)" if database.reason else _why_not_explained(item.query)
-    notes = [f"{path}:{p.line}: {p.code} {p.message}" for path, p in workspace.problems]
+    shown = {site.path for site in sites}  # not the problems of every file a name search read
+    notes = [f"{path}:{p.line}: {p.code} {p.message}" for path, p in workspace.problems if path in shown]
     return Walkthrough(target, facts, database, notes)
 
 
