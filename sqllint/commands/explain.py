@@ -21,7 +21,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("explain")
-@click.argument("target")
+@click.argument("target", required=False)
 @click.option("--dsn", metavar="URL", help="Staging database, mysql://user:pass@host:port/db "
               "[default: the variable named by dsn-env, SQLLINT_DSN].")
 @click.option("--ssl/--no-ssl", default=None, help="Use TLS [default: from the DSN or config].")
@@ -41,6 +41,9 @@ def _fail(message: str) -> None:
 @click.option("--require-db", is_flag=True, help="Exit 2 when no plan can be obtained (no DSN, server unreachable).")
 @click.option("--search", "search_paths", multiple=True, metavar="PATH",
               help="Where to look for statement ids and functions named without a path [default: .].")
+@click.option("--endpoint", metavar='"METHOD /path"',
+              help='Every query of this HTTP endpoint, in call order through the repository, instead of TARGET '
+              '("GET /orders", a concrete URL such as "GET /orders/42", or the handler\'s name).')
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Lowest severity that makes the exit code 1 [default: warning].")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -48,17 +51,21 @@ def _fail(message: str) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text output [default: when a terminal].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
-def explain(target: str, dsn: str | None, ssl: bool | None, ssl_ca: str | None, ssl_cert: str | None,
+def explain(target: str | None, dsn: str | None, ssl: bool | None, ssl_ca: str | None, ssl_cert: str | None,
             ssl_key: str | None, ssl_verify: bool | None, connect_timeout: float | None,
             statement_timeout: float | None, output_format: str, analyze: bool, variant: str, require_db: bool,
             search_paths: tuple[str, ...], fail_on: str | None, exit_zero: bool, no_cache: bool,
-            color: bool | None, config_path: Path | None, isolated: bool) -> None:
+            color: bool | None, config_path: Path | None, isolated: bool, endpoint: str | None = None) -> None:
     """Explain the queries of TARGET against the staging database, variant by variant.
 
     TARGET is raw SQL ("SELECT …", or - for stdin), a file, path:line (the query at or spanning that
     line), path:function (every query of that function or method, in order; Class.method or a bare
     name), or a MyBatis statement id (com.example.mapper.OrderMapper.listOrders, or an unambiguous
     suffix such as OrderMapper.listOrders).
+
+    --endpoint "GET /orders" explains every query that endpoint's handler reaches through the
+    repository (services, DAOs, mappers), in call order, with the chain that reaches each one and the
+    findings across the whole chain (N+1 through a helper, mergeable queries in different functions).
 
     For each query and variant: the SQL as sent to EXPLAIN (placeholders bound with literals typed
     from the columns' types; guesses marked), the plan as a table and as a tree, the static and plan
@@ -90,7 +97,17 @@ def explain(target: str, dsn: str | None, ssl: bool | None, ssl_ca: str | None, 
             raise ConfigError(f"{'--require-db' if require_db else '--analyze'} needs a database: pass --dsn or set "
                               f"{config.dsn_env}")
         workspace = Workspace(config, cwd, search_paths or (".",))
-        selector = parse_target(target, cwd, lambda: sys.stdin.read())
+        if (target is None) == (endpoint is None):
+            raise ConfigError("give either TARGET or --endpoint, not both" if target else
+                              'missing TARGET: SQL, a file, path:line, path:function, a statement id, '
+                              'or --endpoint "METHOD /path"')
+        if endpoint is not None:
+            from sqllint.endpoints.lookup import EndpointSelector
+
+            selector = by_endpoint = EndpointSelector(endpoint)
+        else:
+            by_endpoint = None
+            selector = parse_target(target, cwd, lambda: sys.stdin.read())
         sites = choose_variants(selector(workspace), variant)
     except (ConfigError, DsnError, TargetError) as error:
         _fail(str(error))
@@ -98,14 +115,20 @@ def explain(target: str, dsn: str | None, ssl: bool | None, ssl_ca: str | None, 
     except MissingPathError as error:
         _fail(f"path does not exist: {error}")
         return
-    walkthrough = gather(target, sites, workspace, config, registry, database,
+    walkthrough = gather(target or f"endpoint {endpoint}", sites, workspace, config, registry, database,
                          settings=settings_for(config, options), analyze=analyze, use_cache=not no_cache)
     use_color = color if color is not None else sys.stdout.isatty()
-    if output_format == "json":
+    if by_endpoint is not None and by_endpoint.chain is not None:
+        from sqllint.endpoints.lookup import render_endpoint
+
+        click.echo(render_endpoint(by_endpoint.chain, walkthrough, output_format, use_color), nl=False)
+    elif output_format == "json":
         click.echo(render_json(walkthrough), nl=False)
     else:
         click.echo(render_text(walkthrough, color=use_color), nl=False)
     if require_db and not walkthrough.database.connected:
         click.echo(f"sqllint: error: --require-db: {walkthrough.database.reason}", err=True)
         sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_CLEAN if exit_zero else walkthrough.exit_code(config.fail_on))
+    chain_code = int(any(f.severity >= config.fail_on for f in by_endpoint.chain.findings)) \
+        if by_endpoint is not None and by_endpoint.chain is not None else EXIT_CLEAN
+    sys.exit(EXIT_CLEAN if exit_zero else max(walkthrough.exit_code(config.fail_on), chain_code))
