@@ -149,7 +149,8 @@ class _Throwaway:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _start_throwaway() -> _Throwaway:
+def _start_throwaway(performance_schema: bool = False) -> _Throwaway:
+    """A private mariadbd; ``performance_schema`` switches it on (it cannot be turned on at run time)."""
     mariadbd, install_db = _ensure_mariadb_installed()
     directory = Path(tempfile.mkdtemp(prefix="sqllint-mariadb-"))
     as_root = ["--user=root"] if os.geteuid() == 0 else []
@@ -167,7 +168,7 @@ def _start_throwaway() -> _Throwaway:
             [mariadbd, "--no-defaults", f"--datadir={datadir}", f"--port={port}", "--bind-address=127.0.0.1",
              f"--socket={directory / 'mysqld.sock'}", f"--pid-file={directory / 'mysqld.pid'}", "--skip-networking=0",
              f"--log-error={log}", "--innodb-buffer-pool-size=128M", "--innodb-log-file-size=64M",
-             "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin", "--performance-schema=OFF",
+             "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin", f"--performance-schema={'ON' if performance_schema else 'OFF'}",
              "--character-set-server=utf8mb4", "--max-connections=300", "--skip-name-resolve", *as_root],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         server = DbServer("127.0.0.1", port, "root")
