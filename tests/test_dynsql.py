@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sqllint.extract import ExtractOptions
+from sqllint.extract.dynsql import expand
 from sqllint.extract.mybatis import extract_mybatis
 from sqllint.extract.ognl import test_label as label_of
 from sqllint.records import PlaceholderStyle
@@ -260,3 +261,36 @@ def test_python_variant_cap_is_reported_too(tmp_path: object) -> None:
     assert [(f.line, f.message) for f in found] == [
         (15, "the SQL run here in search is built in more ways than max-variants allows (8); "
              "only 8 variants were checked")]
+
+
+def test_the_fast_normalisation_matches_the_general_one_on_every_fixture_variant() -> None:
+    from pathlib import Path
+
+    from sqllint.extract.dynsql import resolve_includes
+    from sqllint.extract.mybatis import parse_mapper
+    from sqllint.extract.mybatis_text import VariantText, _interpolations_as_holes
+    from sqllint.extract.placeholders import normalise
+
+    mappers = [parse_mapper(path.read_bytes(), path.name) for path in
+               sorted((Path(__file__).parent.parent / "fixtures/mall/src/main/resources/mapper").glob("*.xml"))]
+    fragments = {key: fragment for mapper in mappers if mapper for key, fragment in mapper.fragments}
+    simple = 0
+    for mapper in mappers:
+        assert mapper is not None
+        for statement in mapper.statements:
+            body = resolve_includes(statement.body, statement.namespace, fragments)
+            to_sql = VariantText(body)
+            simple += to_sql.simple
+            for _variant, raw in expand(body, 32).variants:
+                assert to_sql(raw) == normalise(*_interpolations_as_holes(raw)), raw
+    assert simple >= 25  # only the statements with ${} (and fragments using ${alias}) take the general path
+
+
+@pytest.mark.parametrize(("text", "self_contained"), [
+    ("a = '#{x}", False), ("-- #{x}", False), ("/* open", False), ("b = ?", False), ("${z}", False),
+    ("x = :name", False), ("c LIKE '%' #{y}", True), ("x = #{a} -- note\n", True), ("d = 'it''s' AND e = #{e}", True),
+])
+def test_only_self_contained_texts_take_the_fast_path(text: str, self_contained: bool) -> None:
+    from sqllint.extract.mybatis_text import _self_contained
+
+    assert _self_contained(text) is self_contained

@@ -8,7 +8,6 @@ external entities are refused and reported (E020), never expanded. Files that ar
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,9 +34,9 @@ from sqllint.extract.dynsql import (
     qualify,
     resolve_includes,
 )
-from sqllint.extract.placeholders import Hole, hole_marker, normalise
+from sqllint.extract.mybatis_text import VariantText
 from sqllint.files import decode_text
-from sqllint.records import PlaceholderStyle, Query
+from sqllint.records import Query
 from sqllint.suppress import parse_suppressions
 
 if TYPE_CHECKING:
@@ -298,21 +297,6 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
 
 # --- statements → queries ----------------------------------------------------------------------------
 
-_INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
-
-
-def _interpolations_as_holes(raw: str) -> tuple[str, list[Hole]]:
-    """``${name}`` → a hole, so that it is reported as text substitution even inside a quoted literal
-    (``LIKE '%${keyword}%'``, the classic MyBatis injection)."""
-    holes: list[Hole] = []
-
-    def mark(match: re.Match[str]) -> str:
-        holes.append(Hole(match.group(1).split(",")[0].strip(), PlaceholderStyle.MYBATIS_RAW))
-        return hole_marker(len(holes) - 1)
-
-    return (_INTERPOLATION.sub(mark, raw), holes) if "${" in raw else (raw, holes)
-
-
 def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], cap: int, site: Query,
                       report_cap: bool = True) -> tuple[list[Query], list[Problem]]:
     """One Query per variant, placed at ``site`` (a template carrying location, scope and loop)."""
@@ -330,12 +314,14 @@ def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], c
                                 f"{statement.qualified} has {len(expansion.parts)} optional parts; only the first "
                                 f"{len(expansion.variants)} variants were checked (max-variants = {cap})"))
     queries = []
+    to_sql = VariantText(body)
+    base = dict(site.__dict__)  # Query(**…) is several times cheaper than dataclasses.replace per variant
     for variant, raw in expansion.variants:
         if statement.callable and raw.startswith("{") and raw.endswith("}"):
             raw = raw[1:-1].strip()  # {call p(?)} → call p(?), which MySQL itself accepts
-        marked, holes = _interpolations_as_holes(raw)
-        text, placeholders = normalise(marked, holes)
-        queries.append(dataclasses.replace(site, raw=raw, text=text.strip(), placeholders=placeholders, variant=variant))
+        text, placeholders = to_sql(raw)
+        queries.append(Query(**{**base, "raw": raw, "text": text.strip(), "placeholders": placeholders,
+                                "variant": variant}))
     return queries, problems
 
 

@@ -1,0 +1,94 @@
+"""A MyBatis variant's SQL → the text sqlglot parses and its value slots (``placeholders.normalise``).
+
+``${name}`` becomes a hole first, so that text substitution is reported even inside a quoted literal
+(``LIKE '%${keyword}%'``, the classic MyBatis injection).
+
+Variants of one statement are made of the same static texts. When every one of them is lexically
+self-contained (no quote or comment left open, no ``${}``, no value slot but ``#{}``), a variant is
+normalised by replacing its ``#{}`` tokens alone: the general lexer then runs once per statement
+instead of once per variant, which matters because a statement has several variants.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from sqllint.extract.dynsql import Choose, Foreach, If, Node, Text, Trim
+from sqllint.extract.placeholders import Hole, hole_marker, normalise
+from sqllint.records import Placeholder, PlaceholderStyle
+
+_INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
+_BOUND = re.compile(r"#\{([^}]*)\}")  # the same token placeholders.normalise reads as a MyBatis slot
+_LEXICAL = re.compile(r"['\"`/#$\-%?:\x00]")  # where placeholders.normalise's lexer can start a token
+
+
+def _interpolations_as_holes(raw: str) -> tuple[str, list[Hole]]:
+    holes: list[Hole] = []
+
+    def mark(match: re.Match[str]) -> str:
+        holes.append(Hole(match.group(1).split(",")[0].strip(), PlaceholderStyle.MYBATIS_RAW))
+        return hole_marker(len(holes) - 1)
+
+    return (_INTERPOLATION.sub(mark, raw), holes) if "${" in raw else (raw, holes)
+
+
+def _static_texts(body: tuple[Node, ...]) -> Iterator[str]:
+    for node in body:
+        if isinstance(node, Text):
+            yield node.text
+        elif isinstance(node, If):
+            yield from _static_texts(node.body)
+        elif isinstance(node, Choose):
+            for _test, when_body in node.whens:
+                yield from _static_texts(when_body)
+            yield from _static_texts(node.otherwise)
+        elif isinstance(node, Trim):
+            yield from (node.prefix, node.suffix, *node.prefix_overrides, *node.suffix_overrides)
+            yield from _static_texts(node.body)
+        elif isinstance(node, Foreach):
+            yield from (node.open, node.close, node.separator)
+            yield from _static_texts(node.body)
+
+
+@lru_cache(maxsize=4096)  # a pure function of the text; shared fragments repeat in every statement
+def _self_contained(text: str) -> bool:
+    """Only ``#{}`` slots, and the lexer is back in plain SQL at the end (a ``?`` after it is a slot)."""
+    if "${" in text:
+        return False
+    if not _LEXICAL.search(_BOUND.sub("", text)):
+        return True  # nothing the lexer treats specially besides #{}: no need to run it
+    bound = text.count("#{")
+    normalised, slots = normalise(text + "\n?")
+    return (len(slots) == bound + 1 and slots[-1].style is PlaceholderStyle.QMARK
+            and all(slot.style is PlaceholderStyle.MYBATIS for slot in slots[:-1])
+            and normalised == _BOUND.sub("?", text) + "\n?")
+
+
+class VariantText:
+    """Normalises the variants of one (include-resolved) statement body."""
+
+    def __init__(self, body: tuple[Node, ...]) -> None:
+        self.simple = all(_self_contained(text) for text in _static_texts(body) if text)
+        self.slots: dict[str, Placeholder] = {}  # one frozen Placeholder per name, shared by variants
+
+    def __call__(self, raw: str) -> tuple[str, tuple[Placeholder, ...]]:
+        if not self.simple:
+            marked, holes = _interpolations_as_holes(raw)
+            return normalise(marked, holes)
+        names: list[str] = []
+
+        def slot(match: re.Match[str]) -> str:
+            names.append(match.group(1))
+            return "?"
+
+        text = _BOUND.sub(slot, raw)
+        return text, tuple(self._slot(name) for name in names)
+
+    def _slot(self, token: str) -> Placeholder:
+        found = self.slots.get(token)
+        if found is None:
+            words = token.split(",")[0].split()
+            found = self.slots[token] = Placeholder(PlaceholderStyle.MYBATIS, words[0] if words else token.strip())
+        return found
