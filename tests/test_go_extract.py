@@ -130,6 +130,28 @@ def test_scopes_and_loops() -> None:
     assert got == [(5, "Store.Items", 1, 4), (9, "Store.Items", 2, 8), (12, "Store.Items", 0, None), (15, "plain", 0, None)]
 
 
+def test_a_statement_prepared_once_and_run_in_a_loop() -> None:
+    result = extract('''\
+        package store
+
+        func Save(db *sql.DB, rows []Row) error {
+            stmt, err := db.Prepare("INSERT INTO log (a, b) VALUES (?, ?)")
+            if err != nil {
+                return err
+            }
+            for _, r := range rows {
+                if _, err := stmt.Exec(r.A, r.B); err != nil {
+                    return err
+                }
+            }
+            one, _ := db.PrepareContext(ctx, "SELECT a FROM t WHERE id = ?")
+            one.QueryRow(1)
+            return nil
+        }
+        ''')
+    assert [(q.line, q.loop_depth, q.loop_line) for q in result.queries] == [(4, 1, 8), (13, 0, None)]
+
+
 def test_rules_and_suppressions_on_go(tmp_path: Path) -> None:
     result = check_snippet(tmp_path, '''\
         package store

@@ -203,6 +203,46 @@ def test_concatenated_and_formatted_values() -> None:
     ]
 
 
+def test_switch_expressions_qmark_lists_and_prepared_statements_run_in_a_loop() -> None:
+    result = extract('''\
+        class ClienteDao {
+            void search(String tipo) {
+                String col = switch (tipo) {
+                    case "Email" -> "email";
+                    default -> "nombre";
+                };
+                jdbc.queryForList("SELECT id FROM clientes ORDER BY " + col);
+            }
+            void deleteMany(List<Integer> ids) {
+                String marks = String.join(",", ids.stream().map(i -> "?").toList());
+                jdbc.update("DELETE FROM a WHERE id IN (" + marks + ")", ids.toArray());
+                jdbc.update("DELETE FROM b WHERE id IN (" + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")");
+            }
+            void update(List<Cliente> clientes) throws SQLException {
+                try (PreparedStatement ps = conn.prepareStatement("UPDATE c SET n = ? WHERE id = ?")) {
+                    for (Cliente cl : clientes) {
+                        ps.setString(1, cl.getNombre());
+                        ps.executeUpdate();
+                    }
+                }
+                PreparedStatement batch = conn.prepareStatement("INSERT INTO d (a) VALUES (?)");
+                for (String a : names) { batch.setString(1, a); batch.addBatch(); }
+                batch.executeBatch();
+            }
+        }
+        ''')
+    got = [(q.line, q.loop_depth, q.loop_line, q.raw, [p.name for p in q.placeholders if p.interpolated])
+           for q in result.queries]
+    assert got == [
+        (7, 0, None, "SELECT id FROM clientes ORDER BY email", []),
+        (7, 0, None, "SELECT id FROM clientes ORDER BY nombre", []),
+        (11, 0, None, "DELETE FROM a WHERE id IN (?, ?, ?)", []),
+        (12, 0, None, "DELETE FROM b WHERE id IN (?, ?, ?)", []),
+        (15, 1, 16, "UPDATE c SET n = ? WHERE id = ?", []),  # prepared once, executed per item
+        (21, 0, None, "INSERT INTO d (a) VALUES (?)", []),  # batched: one round trip
+    ]
+
+
 def test_scopes_loops_lambdas_overloads_nested_and_anonymous_classes() -> None:
     result = extract('''\
         public class Dao {

@@ -76,6 +76,7 @@ class GoWalker:
     emissions: list[_Emission]
     types: dict[str, str] = field(default_factory=dict)
     loops: list[int] = field(default_factory=list)
+    prepared: dict[str, _Emission] = field(default_factory=dict)  # statement variable → the SQL it prepared
 
     # --- statements -----------------------------------------------------------------------------------
     def walk_block(self, node: Node, env: Env) -> bool:
@@ -139,6 +140,9 @@ class GoWalker:
             return
         self.scan(right, env)
         targets, values = named_children(left), named_children(right)
+        if targets and values and targets[0].type == "identifier" and self.emissions \
+                and self.emissions[-1].node == values[0] and self.emissions[-1].call.rpartition(".")[2].startswith("Prepare"):
+            self.prepared[text_of(targets[0])] = self.emissions[-1]
         for index, target in enumerate(targets):
             if target.type != "identifier":
                 continue
@@ -277,6 +281,12 @@ class GoWalker:
             return
         method = text_of(child(function, "field") or function)
         if method not in SQL_CALLS:
+            return
+        operand = child(function, "operand")
+        prepared = self.prepared.get(text_of(operand)) if operand is not None else None
+        if prepared is not None:  # stmt.Exec(args…): runs what was prepared, once per iteration in a loop
+            if len(self.loops) > prepared.loop_depth:
+                prepared.loop_depth, prepared.loop_line = len(self.loops), self.loops[-1]
             return
         for arg in _arguments(node)[:3]:  # ctx, sqlx's destination, then the SQL
             value = self.eval(arg, env)

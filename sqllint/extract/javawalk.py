@@ -43,6 +43,8 @@ PASS_THROUGH = frozenset({"toString", "trim", "strip", "stripIndent", "intern", 
 PRESENT_CALLS = frozenset({"isNotBlank", "isNotEmpty", "hasText", "hasLength", "nonNull", "notEmpty", "isPresent"})
 ABSENT_CALLS = frozenset({"isBlank", "isEmpty", "isNull"})
 Env = dict[str, Value]
+QMARK_LIST = "?, ?, ?"  # what a "?"-list builder yields; the fingerprint collapses IN-list lengths
+EXECUTE_PREPARED = frozenset({"executeQuery", "executeUpdate", "execute", "executeLargeUpdate"})
 
 
 @dataclass
@@ -79,6 +81,7 @@ class MethodWalker:
     walk_anonymous: Callable[[Node, str], None]  # an anonymous class body, walked as its own scope
     types: dict[str, str] = field(default_factory=dict)  # local / parameter name → declared simple type
     loops: list[int] = field(default_factory=list)
+    prepared: dict[str, Emission] = field(default_factory=dict)  # PreparedStatement variable → its SQL
 
     # --- statements -------------------------------------------------------------------------------
     def walk_block(self, node: Node, env: Env) -> bool:
@@ -142,6 +145,8 @@ class MethodWalker:
                     local_type = _inferred_type(value_node)
             if local_type:
                 self.types[name] = local_type
+            if value_node is not None:
+                self._remember_prepared(name, value_node)
             value = self.eval(value_node, env) if value_node is not None else None
             if value is None:
                 env.pop(name, None)
@@ -273,6 +278,11 @@ class MethodWalker:
         self.scan(value_node, env)
         if name_node is not None:
             self.types[text_of(name_node)] = simple_type(child(node, "type"))
+            self._remember_prepared(text_of(name_node), value_node)
+
+    def _remember_prepared(self, name: str, value_node: Node) -> None:
+        if self.emissions and self.emissions[-1].node == value_node and self.emissions[-1].value is not None:
+            self.prepared[name] = self.emissions[-1]
 
     def _walk_switch(self, node: Node, env: Env) -> None:
         condition = child(node, "condition")
@@ -357,6 +367,11 @@ class MethodWalker:
             self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call,
                                            mapper=(namespace, method)))
             return
+        if not args and method in EXECUTE_PREPARED and receiver is not None and text_of(receiver) in self.prepared:
+            prepared = self.prepared[text_of(receiver)]
+            if len(self.loops) > prepared.loop_depth:  # prepared once, run once per iteration: N round trips
+                prepared.loop_depth, prepared.loop_line = len(self.loops), loop_line
+            return
         if method not in SQL_SINKS or not args:
             return
         value = self.eval(args[0], env)
@@ -426,7 +441,26 @@ class MethodWalker:
             return None
         if kind == "method_invocation":
             return self._eval_call(node, env)
+        if kind == "switch_expression":
+            return self._eval_switch(node, env)
         return None
+
+    def _eval_switch(self, node: Node, env: Env) -> Value | None:
+        """``switch (sort) { case "name" -> "u.name"; default -> "u.id"; }``: any of its arms' strings."""
+        body = child(node, "body")
+        result: Value | None = None
+        for rule in named_children(body) if body is not None else []:
+            if rule.type != "switch_rule":
+                return None  # old-style groups with yield: not followed
+            arm = [c for c in named_children(rule) if c.type != "switch_label"]
+            if not arm or arm[0].type == "throw_statement":
+                continue
+            inner = named_children(arm[0]) if arm[0].type == "expression_statement" else []
+            value = self.eval(inner[0], env) if inner else None
+            if value is None:
+                return None
+            result = value if result is None else union_values(result, value, self.cap)
+        return result
 
     def _eval_call(self, node: Node, env: Env) -> Value | None:
         method = text_of(child(node, "name") or node)
@@ -443,6 +477,8 @@ class MethodWalker:
         if method == "concat" and receiver is not None and len(args) == 1:
             base = self.eval(receiver, env)
             return base + self.eval_or_hole(args[0], env) if base is not None else None
+        if method in ("join", "joining", "repeat", "nCopies", "collect") and _only_marks(node):
+            return Value.text(QMARK_LIST)  # "?, ?, ?" built for an IN list: bound values, not text
         if method == "join" and receiver is not None and text_of(receiver) == "String" and len(args) >= 2:
             separator = self.eval(args[0], env)
             items = [self.eval_or_hole(a, env) for a in args[1:]]
@@ -633,6 +669,24 @@ def condition_label(node: Node) -> tuple[str, bool]:
         name = child(node, "field")
         return (text_of(name) if name is not None else _short(text_of(node))), True
     return _short(text_of(node)), True
+
+
+def _only_marks(node: Node) -> bool:
+    """True when every string literal inside ``node`` is a ``?`` (or a separator) and one is a ``?``:
+    ``String.join(",", Collections.nCopies(ids.size(), "?"))`` and its variations."""
+    marks = 0
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "string_literal":
+            value = java_string(current).strip()
+            if value.strip(",").strip() == "?":
+                marks += 1
+            elif value not in (",", ""):
+                return False
+            continue
+        stack.extend(current.children)
+    return marks > 0
 
 
 def _is_empty_literal(node: Node) -> bool:
