@@ -294,3 +294,18 @@ def test_only_self_contained_texts_take_the_fast_path(text: str, self_contained:
     from sqllint.extract.mybatis_text import _self_contained
 
     assert _self_contained(text) is self_contained
+
+
+def test_an_empty_or_group_keeps_the_no_filter_variant() -> None:
+    found = variants("""
+      <select id="a">SELECT id FROM t
+        <where>
+          <trim prefix="(" suffix=")" prefixOverrides="OR">
+            <if test="a != null">OR a = #{a}</if>
+            <if test="b != null">OR b = #{b}</if>
+          </trim>
+        </where>
+      </select>""")
+    assert [text for _label, text in found] == [
+        "SELECT id FROM t", "SELECT id FROM t\nWHERE ( a = ? OR b = ? )",
+        "SELECT id FROM t\nWHERE ( a = ? )", "SELECT id FROM t\nWHERE ( b = ? )"]

@@ -241,14 +241,17 @@ def render(body: tuple[Node, ...], on: frozenset[str], parts: _Parts) -> str:
 
 
 class ImpossibleVariant(Exception):
-    """The variant leaves a ``<set>`` or an INSERT column/values ``<trim>`` empty: MyBatis would send
+    """The variant leaves a ``<set>`` or an INSERT's ``VALUES`` ``<trim>`` empty: MyBatis would send
     ``UPDATE t WHERE …``, which fails at once; callers of ``updateByPrimaryKeySelective`` and the like
     always give some field, so it is not a variant worth checking."""
 
 
 def _required(node: Trim) -> bool:
+    # Not a bare "(": <trim prefix="(" prefixOverrides="OR"> also wraps optional OR-groups in a WHERE,
+    # where "every filter absent" is the variant that matters most. An INSERT's column-list trim
+    # always comes with a VALUES one.
     prefix = node.prefix.strip().upper()
-    return prefix == "SET" or prefix == "(" or prefix.startswith("VALUES")
+    return prefix == "SET" or prefix.startswith("VALUES")
 
 
 def _repeat(item: str, node: Foreach) -> str:
