@@ -83,7 +83,8 @@ def test_function_target_shows_every_variant_with_plan_tree_findings_and_summary
     no_filter = by_variant[f"1 of 4: {NO_FILTER}"]
     # The SQL as sent: the derived table without its WHERE, placeholders bound (LIMIT/OFFSET as numbers).
     sent = no_filter.split("SQL sent to EXPLAIN:\n", 1)[1].split("plan:\n", 1)[0]
-    assert "FROM order_items\n" in sent and "LIKE" not in sent and "LIMIT 10" in sent and "%s" not in sent
+    assert "    JOIN (SELECT * FROM order_items) AS oi ON oi.order_id = o.id\n" in sent
+    assert "LIKE" not in sent and "    LIMIT 10 OFFSET 0\n" in sent and "%s" not in sent
     # The plan table names all five tables; the tree marks the full scan and the block's sort.
     table = no_filter.split("plan:\n", 1)[1].split("plan tree:\n", 1)[0]
     assert table.splitlines()[0].split() == ["id", "select_type", "table", "type", "possible_keys", "key", "key_len",

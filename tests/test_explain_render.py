@@ -17,7 +17,7 @@ import pytest
 
 from sqllint.explain.plan import parse_json, parse_traditional
 from sqllint.explain.plantree import block_parents, build_tree
-from sqllint.explain.render import plan_table, render_tree, summarize
+from sqllint.explain.render import layout_sql, plan_table, render_tree, summarize
 
 MARIADB = ["id", "select_type", "table", "type", "possible_keys", "key", "key_len", "ref", "rows", "Extra"]
 MYSQL8 = ["id", "select_type", "table", "partitions", "type", "possible_keys", "key", "key_len", "ref", "rows",
@@ -397,3 +397,38 @@ block 1 SIMPLE
 └─ 2. i (order_items)  ref  key idx_items_order  ~1 row (measured 24)  (Using index)"""
     assert ("The estimate for `order_items` (as `i`) is off: ~1 row expected, 24 measured; ANALYZE TABLE may "
             "give the optimizer better statistics.") in summarize(plan, {"o": "orders", "i": "order_items"})
+
+
+def test_layout_puts_each_clause_on_its_line_and_breaks_only_long_subqueries() -> None:
+    incident = ("SELECT o.id, u.name AS customer, p.title FROM orders AS o JOIN users AS u ON u.id = o.user_id "
+                "JOIN (SELECT * FROM order_items) AS oi ON oi.order_id = o.id LEFT JOIN products AS p ON "
+                "p.id = oi.product_id WHERE 1 = 1 AND o.status = 'a' ORDER BY o.created_at DESC LIMIT 10 OFFSET 0")
+    assert layout_sql(incident) == """\
+SELECT o.id, u.name AS customer, p.title
+FROM orders AS o
+JOIN users AS u ON u.id = o.user_id
+JOIN (SELECT * FROM order_items) AS oi ON oi.order_id = o.id
+LEFT JOIN products AS p ON p.id = oi.product_id
+WHERE 1 = 1 AND o.status = 'a'
+ORDER BY o.created_at DESC
+LIMIT 10 OFFSET 0"""
+    nested = ("SELECT u.id, (SELECT COUNT(*) FROM orders AS o WHERE o.user_id = u.id AND o.status = 'paid') AS paid "
+              "FROM users AS u WHERE LEFT(u.name, 1) = 'FROM (SELECT' UNION ALL SELECT d.user_id, d.n FROM "
+              "(SELECT user_id, COUNT(*) AS n FROM orders GROUP BY user_id HAVING COUNT(*) > 1) AS d")
+    assert layout_sql(nested) == """\
+SELECT u.id, (
+  SELECT COUNT(*)
+  FROM orders AS o
+  WHERE o.user_id = u.id AND o.status = 'paid'
+) AS paid
+FROM users AS u
+WHERE LEFT(u.name, 1) = 'FROM (SELECT'
+UNION ALL
+SELECT d.user_id, d.n
+FROM (
+  SELECT user_id, COUNT(*) AS n
+  FROM orders
+  GROUP BY user_id
+  HAVING COUNT(*) > 1
+) AS d"""
+    assert layout_sql("SELEC 'unterminated") == "SELEC 'unterminated"

@@ -22,7 +22,7 @@ from typing import Any
 import click
 
 from sqllint.explain.plantree import build_tree
-from sqllint.explain.render import plan_table, render_tree, summarize
+from sqllint.explain.render import layout_sql, plan_table, render_tree, summarize
 from sqllint.explain.walkthrough import SiteFacts, VariantFacts, Walkthrough
 from sqllint.records import Finding, Severity
 
@@ -39,15 +39,6 @@ def worst_variants(walkthrough: Walkthrough) -> list[tuple[int, VariantFacts]]:
         if planned:
             worst.append(max(planned, key=lambda pair: pair[0]))
     return worst
-
-
-def _pretty(sql: str) -> str:
-    from sqlglot import parse_one
-
-    try:
-        return parse_one(sql, read="mysql").sql(dialect="mysql", pretty=True)
-    except Exception:  # noqa: BLE001 - show it as sent when sqlglot cannot print it back
-        return sql
 
 
 def _as_written(raw: str) -> str:
@@ -100,7 +91,7 @@ def _variant_text(item: VariantFacts, style: Any) -> list[str]:
             heading += (f" (the equivalent SELECT: {item.rewritten_from.upper()} is never sent; same tables, "
                         "conditions, order and limit)")
         lines.append(heading + ":")
-        lines.extend(_indent(_pretty(item.sent_sql)))
+        lines.extend(_indent(layout_sql(item.sent_sql)))
         if item.guesses:
             lines.append("binding guesses (the column type was not known; the plan may differ with real values):")
             lines.extend(f"{INDENT}? {guess}" for guess in item.guesses)

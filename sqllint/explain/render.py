@@ -43,6 +43,78 @@ def plan_table(plan: Plan) -> str:
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
 
 
+# --- the SQL ------------------------------------------------------------------------------------------
+
+INLINE_SUBQUERY = 60  # a subquery shorter than this stays on its line
+
+
+def layout_sql(sql: str) -> str:
+    """One clause per line (FROM, each JOIN, WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, UNION), long
+    subqueries indented on their own lines; the statement's text is otherwise left as it is."""
+    from sqlglot.dialects.mysql import MySQL
+    from sqlglot.tokens import TokenType as T
+
+    try:
+        tokens = MySQL().tokenize(sql)
+    except Exception:  # noqa: BLE001 - unprintable SQL is shown as it is
+        return sql
+    clause = {T.FROM, T.WHERE, T.GROUP_BY, T.HAVING, T.ORDER_BY, T.LIMIT, T.UNION, T.EXCEPT, T.INTERSECT,
+              T.STRAIGHT_JOIN}
+    sides = {T.LEFT, T.RIGHT, T.INNER, T.CROSS, T.NATURAL, T.FULL, T.OUTER}
+    # Subquery parentheses: where each opens and closes, and whether it is long enough to break.
+    closing: dict[int, int] = {}
+    stack: list[int] = []
+    for index, token in enumerate(tokens):
+        if token.token_type == T.L_PAREN:
+            stack.append(index)
+        elif token.token_type == T.R_PAREN and stack:
+            closing[stack.pop()] = index
+    breaks: dict[int, int] = {}  # token index → indent depth of the new line before it
+    depth = 0
+    inline_until = -1  # inside a short subquery (or any non-subquery parentheses): no breaks
+    opened: list[tuple[int, bool]] = []  # (index of "(", broke?)
+    for index, token in enumerate(tokens):
+        kind = token.token_type
+        following = tokens[index + 1].token_type if index + 1 < len(tokens) else None
+        if kind == T.L_PAREN:
+            end = closing.get(index)
+            subquery = following in (T.SELECT, T.WITH)
+            long = end is not None and tokens[end].end - token.start > INLINE_SUBQUERY
+            broke = subquery and long and index > inline_until
+            if broke:
+                depth += 1
+                breaks[index + 1] = depth
+            elif end is not None and index > inline_until:
+                inline_until = end
+            opened.append((index, broke))
+            continue
+        if kind == T.R_PAREN:
+            if opened:
+                _, broke = opened.pop()
+                if broke:
+                    depth -= 1
+                    breaks[index] = depth
+            continue
+        if index <= inline_until or index == 0:
+            continue
+        previous = tokens[index - 1].token_type
+        after_union = kind == T.SELECT and (previous == T.UNION or (
+            previous in (T.ALL, T.DISTINCT) and index > 1 and tokens[index - 2].token_type == T.UNION))
+        if kind in clause or after_union or (kind == T.JOIN and previous not in sides) or (
+                kind in sides and following in (T.JOIN, T.OUTER, *sides) and previous not in sides):
+            if kind == T.LIMIT or previous != T.L_PAREN:
+                breaks.setdefault(index, depth)
+    pieces = []
+    cursor = 0
+    for index in sorted(breaks):
+        start = tokens[index].start
+        pieces.append(sql[cursor:start].rstrip())
+        pieces.append("\n" + "  " * breaks[index])
+        cursor = start
+    pieces.append(sql[cursor:])
+    return "".join(pieces).lstrip("\n")
+
+
 # --- the tree -----------------------------------------------------------------------------------------
 
 def render_tree(roots: list[BlockNode], style: Style = _plain) -> list[str]:
