@@ -263,7 +263,9 @@ def test_unreachable_database_still_shows_sql_variants_and_static_findings(shop:
     by_variant = sections(out)
     assert len(by_variant) == 4
     no_filter = by_variant[f"1 of 4: {NO_FILTER}"]
-    assert "SQL:\n    SELECT o.id, o.created_at" in no_filter and "JOIN (SELECT * FROM order_items) oi" in no_filter
+    assert "SQL:\n    SELECT o.id, o.created_at" in no_filter  # as written, re-flowed one clause per line
+    assert "\n    JOIN (SELECT * FROM order_items) oi ON oi.order_id = o.id\n" in no_filter
+    assert "\n    LIMIT %s OFFSET %s\n" in no_filter
     assert "no plan: no database connection (see above)" in no_filter and "S001 error" in no_filter
     assert "plan tree:" not in out and "total: no estimate (no plan was obtained)" in out
     code, _, err = invoke(["shop/orders.py:list_orders", "--dsn", dsn, "--require-db"], shop)

@@ -42,6 +42,25 @@ def worst_variants(walkthrough: Walkthrough) -> list[tuple[int, VariantFacts]]:
 
 
 def _as_written(raw: str) -> str:
+    """The statement as the source spells it (placeholders included), laid out like the SQL sent.
+
+    Code that builds SQL piece by piece leaves odd line breaks (``sql += " AND …"``), so the text is
+    re-flowed: whitespace between tokens becomes one space and ``layout_sql`` breaks it into clauses.
+    Text with comments (``#{…}`` reads as one in MySQL) is only dedented, so nothing is lost."""
+    from sqlglot.dialects.mysql import MySQL
+
+    text = raw.strip()
+    if not any(mark in text for mark in ("#", "--", "/*")):
+        try:
+            tokens = MySQL().tokenize(text)
+        except Exception:  # noqa: BLE001 - fall back to the dedented text
+            tokens = []
+        if tokens:
+            pieces = [text[tokens[0].start : tokens[0].end + 1]]
+            for before, token in zip(tokens, tokens[1:]):
+                gap = text[before.end + 1 : token.start]
+                pieces.append((" " if gap.strip() == "" and gap else gap) + text[token.start : token.end + 1])
+            return layout_sql("".join(pieces) + text[tokens[-1].end + 1 :].rstrip())
     lines = [line.rstrip() for line in textwrap.dedent(raw.strip("\n")).splitlines()]
     return "\n".join(line for line in lines if line.strip())
 
