@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqllint.config import Config
-from sqllint.endpoints.chain import QueryIndex, RuleSet, endpoint_findings, walk
+from sqllint.endpoints.chain import LOOP_RULES, QueryIndex, RuleSet, endpoint_findings, walk
 from sqllint.endpoints.model import DEFAULT_MAX_DEPTH, Endpoint, EndpointChain, Event, FunctionKey, MapNote
 from sqllint.engine import RunResult, Settings, run
 from sqllint.extract import SUFFIXES
@@ -18,6 +18,9 @@ from sqllint.files import SourceFile, discover, read_source
 from sqllint.parse import SqlParser
 from sqllint.records import Finding, ParsedQuery
 from sqllint.registry import Registry, builtin_registry
+
+
+SCOPE_ONLY = frozenset({"M001", "M002"})  # a statement's cross-query findings belong to its own scope
 
 
 @dataclass
@@ -30,11 +33,23 @@ class EndpointMap:
     def attach(self, findings: Sequence[Finding]) -> None:
         """Give each chain the findings (static, and plan findings after EXPLAIN) on its queries."""
         self.findings_by_site = {}
+        by_statement: dict[str, list[Finding]] = {}
         for finding in findings:
             self.findings_by_site.setdefault((finding.path, finding.line, finding.column), []).append(finding)
+            if finding.scope:
+                by_statement.setdefault(finding.scope, []).append(finding)
         for chain in self.chains:
-            sites = list(dict.fromkeys(q.query.query.site for q in chain.queries))
-            chain.query_findings = [f for site in sites for f in self.findings_by_site.get(site, [])]
+            found: list[Finding] = []
+            for item in chain.queries:
+                query = item.query.query
+                found += self.findings_by_site.get(query.site, [])
+                if query.resolved_from:  # a mapper call: the statement's findings sit where it is defined
+                    found += [f for f in by_statement.get(query.resolved_from, []) if f.rule not in SCOPE_ONLY]
+                anchor = item.loop_anchor
+                if anchor is not None:  # the loop's own finding (an extractor may report it at the call)
+                    found += [f for f in self.findings_by_site.get((anchor.path, anchor.line, anchor.column), [])
+                              if f.rule in LOOP_RULES]
+            chain.query_findings = list(dict.fromkeys(found))
 
     def select(self, selector: str) -> list[EndpointChain]:
         from sqllint.endpoints.match import select_endpoints

@@ -68,6 +68,8 @@ def _merge(events: list[Event], sites: list[list[ParsedQuery]]) -> list[Event | 
     for number, site in enumerate(sites):
         query = site[0].query
         at = positions.get((query.line, query.column))
+        if at is not None and events[at].target is not None and " → " in (query.call or ""):
+            continue  # an extractor that inlined a helper's SQL at its call: the chain enters the helper itself
         if at is not None:
             order.append(((at, 2, number), site))
         else:
@@ -196,5 +198,6 @@ def endpoint_findings(chain: EndpointChain, rules: RuleSet, static: set[tuple[st
                 found[key] = Finding(
                     rule.code, rule.name, rules.severities.get(rule.code, rule.severity), path, line, column,
                     message, sql=collapse(query.raw), fingerprint=parsed.fingerprint,
-                    suggestion=violation.suggestion, scope=chain.endpoint.label, end_line=query.end_line)
+                    suggestion=violation.suggestion, scope=chain.endpoint.label,
+                    end_line=None if at else query.end_line)
     return sorted(found.values(), key=Finding.sort_key)

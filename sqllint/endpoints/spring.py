@@ -1,0 +1,337 @@
+"""Spring MVC endpoints and the Java call graph behind them (tree-sitter).
+
+Controllers are classes annotated ``@RestController`` or ``@Controller``; a class-level
+``@RequestMapping`` gives the prefix; methods annotated ``@GetMapping`` … ``@PatchMapping`` or
+``@RequestMapping(method = …)`` are endpoints (``value``/``path`` may be arrays: one endpoint each).
+
+Calls are resolved through the types the code declares: fields (constructor- or field-injected Spring
+beans), parameters and locals; a call on an interface of the repository goes to its one implementation
+(``OrderService`` → ``OrderServiceImpl``); ``this``/unqualified calls stay in the class. A MyBatis mapper
+call needs no following: the Java extractor already put the mapper's SQL at the call site
+(``Query.resolved_from``). Lambda bodies count as loops (``stream().map(x -> …)`` runs once per item),
+as the Java extractor counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqllint.endpoints.model import CallSite, Endpoint, Event, FunctionKey, MapNote
+from sqllint.extract.javawalk import simple_type
+from sqllint.extract.tsutil import column_of, field as child, line_of, named_children, parse, text_of
+from sqllint.files import SourceFile, read_source
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+CONTROLLERS = frozenset({"RestController", "Controller"})
+VERB_MAPPINGS = {"GetMapping": "GET", "PostMapping": "POST", "PutMapping": "PUT", "DeleteMapping": "DELETE",
+                 "PatchMapping": "PATCH"}
+CLASS_TYPES = frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"})
+METHOD_TYPES = frozenset({"method_declaration", "constructor_declaration"})
+LOOPS = frozenset({"for_statement", "enhanced_for_statement", "while_statement", "do_statement", "lambda_expression"})
+JAVA_PLATFORM = ("java.", "javax.", "jakarta.", "kotlin.")
+
+
+@dataclass
+class JavaMethod:
+    key: FunctionKey
+    node: Node
+    owner: JavaClass
+    params: dict[str, str]  # name → simple type
+
+
+@dataclass
+class JavaClass:
+    name: str  # Outer.Inner within its file
+    simple: str
+    path: str
+    package: str
+    imports: dict[str, str]  # simple name → fully qualified
+    node: Node
+    is_interface: bool
+    supertypes: list[str] = field(default_factory=list)  # simple names it extends / implements
+    fields: dict[str, str] = field(default_factory=dict)  # field name → simple type
+    methods: dict[str, list[JavaMethod]] = field(default_factory=dict)
+
+
+def _annotations(node: Node) -> list[tuple[str, Node]]:
+    modifiers = next((c for c in node.children if c.type == "modifiers"), None)
+    found = []
+    for item in named_children(modifiers) if modifiers is not None else []:
+        if item.type in ("annotation", "marker_annotation"):
+            name = child(item, "name")
+            found.append((text_of(name).rsplit(".", 1)[-1] if name is not None else "", item))
+    return found
+
+
+def _strings(node: Node | None) -> list[str] | None:
+    """String literals of an annotation value: ``"/a"``, ``{"/a", "/b"}``; None when not literal."""
+    if node is None:
+        return None
+    if node.type == "string_literal":
+        return [text_of(node)[1:-1]]
+    if node.type == "element_value_array_initializer":
+        items = [_strings(item) for item in named_children(node)]
+        return [s for item in items if item is not None for s in item] if all(i is not None for i in items) else None
+    return None
+
+
+def _attribute(annotation: Node, *names: str) -> Node | None:
+    arguments = child(annotation, "arguments")
+    if arguments is None:
+        return None
+    for item in named_children(arguments):
+        if item.type == "element_value_pair":
+            key = child(item, "key")
+            if key is not None and text_of(key) in names:
+                return child(item, "value")
+        elif "value" in names:  # @GetMapping("/x"): the single unnamed value
+            return item
+    return None
+
+
+def _join(prefix: str, path: str) -> str:
+    joined = "/".join(part.strip("/") for part in (prefix, path) if part.strip("/"))
+    return "/" + joined
+
+
+class SpringIndex:
+    def __init__(self) -> None:
+        self.classes: dict[str, list[JavaClass]] = {}  # simple name → classes
+        self.methods: dict[FunctionKey, JavaMethod] = {}
+        self._events: dict[FunctionKey, list[Event]] = {}
+        self.notes: list[MapNote] = []
+
+    @property
+    def functions(self) -> set[FunctionKey]:
+        return set(self.methods)
+
+    @classmethod
+    def build(cls, files: list[SourceFile], max_size: int, notes: list[MapNote]) -> SpringIndex:
+        index = cls()
+        for source in files:
+            read = read_source(source.absolute, max_size)
+            if read.data is None:
+                continue
+            tree = parse(read.data, "java")
+            if tree.root_node.has_error:
+                notes.append(MapNote(source.path, 1, "Java syntax error: what tree-sitter recovered is mapped"))
+            index._add_file(source.path, tree.root_node)
+        index.notes = notes
+        return index
+
+    # --- indexing ---------------------------------------------------------------------------------------
+    def _add_file(self, path: str, root: Node) -> None:
+        package, imports = "", {}
+        for node in named_children(root):
+            if node.type == "package_declaration":
+                names = [c for c in named_children(node) if c.type in ("scoped_identifier", "identifier")]
+                package = text_of(names[0]) if names else ""
+            elif node.type == "import_declaration":
+                text = text_of(node).removeprefix("import").removesuffix(";").strip()
+                if not text.startswith("static ") and not text.endswith("*"):
+                    imports[text.rsplit(".", 1)[-1]] = text
+        for node in named_children(root):
+            if node.type in CLASS_TYPES:
+                self._add_class(path, package, imports, node, "")
+
+    def _add_class(self, path: str, package: str, imports: dict[str, str], node: Node, outer: str) -> None:
+        simple = text_of(child(node, "name") or node)
+        name = f"{outer}.{simple}" if outer else simple
+        info = JavaClass(name, simple, path, package, imports, node, node.type == "interface_declaration")
+        for kind in ("superclass", "interfaces"):
+            holder = child(node, kind)
+            if holder is not None:
+                for item in _walk(holder):
+                    if item.type == "type_identifier":
+                        info.supertypes.append(text_of(item))
+        extends = next((c for c in node.children if c.type == "extends_interfaces"), None)
+        if extends is not None:
+            info.supertypes += [text_of(t) for t in _walk(extends) if t.type == "type_identifier"]
+        self.classes.setdefault(simple, []).append(info)
+        body = child(node, "body")
+        members = named_children(body) if body is not None else []
+        names = [text_of(child(m, "name") or m) for m in members if m.type in METHOD_TYPES]
+        for member in members:
+            if member.type == "field_declaration":
+                kind = simple_type(child(member, "type"))
+                for declarator in member.children:
+                    if declarator.type == "variable_declarator":
+                        info.fields[text_of(child(declarator, "name") or declarator)] = kind
+            elif member.type in METHOD_TYPES:
+                method_name = text_of(child(member, "name") or member)
+                parameters = child(member, "parameters")
+                params = {text_of(child(p, "name") or p): simple_type(child(p, "type"))
+                          for p in (named_children(parameters) if parameters is not None else [])
+                          if p.type in ("formal_parameter", "spread_parameter")}
+                scope = f"{name}.{method_name}"
+                if names.count(method_name) > 1:
+                    scope += f"({', '.join(params.values())})"
+                method = JavaMethod(FunctionKey(path, scope), member, info, params)
+                info.methods.setdefault(method_name, []).append(method)
+                self.methods[method.key] = method
+            elif member.type in CLASS_TYPES:
+                self._add_class(path, package, imports, member, name)
+
+    # --- endpoints ----------------------------------------------------------------------------------------
+    def endpoints(self) -> list[Endpoint]:
+        found = []
+        for classes in self.classes.values():
+            for info in classes:
+                annotations = dict(_annotations(info.node))
+                if not CONTROLLERS & set(annotations):
+                    continue
+                mapping = annotations.get("RequestMapping")
+                prefixes = (_strings(_attribute(mapping, "value", "path")) if mapping is not None else None) or [""]
+                for methods in info.methods.values():
+                    for method in methods:
+                        found += self._method_endpoints(info, method, prefixes)
+        return found
+
+    def _method_endpoints(self, info: JavaClass, method: JavaMethod, prefixes: list[str]) -> Iterator[Endpoint]:
+        for name, annotation in _annotations(method.node):
+            if name in VERB_MAPPINGS:
+                verbs: tuple[str, ...] = (VERB_MAPPINGS[name],)
+            elif name == "RequestMapping":
+                value = _attribute(annotation, "method")
+                words = [text_of(w).rsplit(".", 1)[-1] for w in (_walk(value) if value is not None else [])
+                         if w.type == "identifier" and text_of(w) != "RequestMethod"]
+                verbs = tuple(dict.fromkeys(words)) or ("ANY",)
+            else:
+                continue
+            paths = _strings(_attribute(annotation, "value", "path"))
+            if paths is None and _attribute(annotation, "value", "path") is not None:
+                self.notes.append(MapNote(info.path, line_of(annotation), f"the path of {method.key.qualname} is "
+                                                                         "not a literal: not mapped"))
+                continue
+            for prefix in prefixes:
+                for path in paths or [""]:
+                    yield Endpoint(verbs, _join(prefix, path), method.key, info.path, line_of(annotation), "spring")
+
+    # --- calls --------------------------------------------------------------------------------------------
+    def events(self, key: FunctionKey) -> list[Event]:
+        if key not in self._events:
+            method = self.methods.get(key)
+            self._events[key] = list(self._method_events(method)) if method is not None else []
+        return self._events[key]
+
+    def _method_events(self, method: JavaMethod) -> Iterator[Event]:
+        body = child(method.node, "body")
+        if body is None:
+            return
+        locals_: dict[str, str] = dict(method.params)
+        for node in _walk(body):
+            if node.type in ("local_variable_declaration", "resource"):
+                kind = simple_type(child(node, "type"))
+                for declarator in [node] if node.type == "resource" else node.children:
+                    if declarator.type in ("variable_declarator", "resource"):
+                        name = child(declarator, "name")
+                        value = child(declarator, "value")
+                        inferred = simple_type(child(value, "type")) if kind == "var" and value is not None \
+                            and value.type == "object_creation_expression" else kind
+                        if name is not None:
+                            locals_[text_of(name)] = inferred
+            elif node.type in ("enhanced_for_statement", "catch_formal_parameter") and child(node, "name") is not None:
+                locals_[text_of(child(node, "name"))] = simple_type(child(node, "type"))
+        for call, depth, loop_line in _ordered_calls(body):
+            site = CallSite(method.owner.path, line_of(call), column_of(call), depth, loop_line)
+            yield self._event(call, site, method, locals_)
+
+    def _event(self, call: Node, site: CallSite, method: JavaMethod, locals_: dict[str, str]) -> Event:
+        name = text_of(child(call, "name") or call)
+        receiver = child(call, "object")
+        text = f"{text_of(receiver)}.{name}" if receiver is not None else name
+        if receiver is None or receiver.type == "this":
+            owner: JavaClass | None = method.owner
+        elif receiver.type == "identifier" or (receiver.type == "field_access" and
+                                               child(receiver, "object") is not None and
+                                               child(receiver, "object").type == "this"):  # type: ignore[union-attr]
+            variable = text_of(child(receiver, "field") if receiver.type == "field_access" else receiver)
+            kind = locals_.get(variable) if receiver.type == "identifier" else None
+            kind = kind or method.owner.fields.get(variable)
+            if kind is None and receiver.type == "identifier" and variable[:1].isupper():
+                kind = variable  # a static call: OrderUtil.format(…)
+            if not kind:
+                return Event(site, text)
+            owner = self._class(kind, method.owner)
+            if owner is None:
+                qualified = method.owner.imports.get(kind)
+                if qualified and not qualified.startswith(JAVA_PLATFORM):
+                    return Event(site, f"{qualified}.{name}", stop="outside the repository")
+                return Event(site, text)
+        else:
+            return Event(site, text)
+        arguments = child(call, "arguments")
+        count = len(named_children(arguments)) if arguments is not None else 0
+        target = self._method(owner, name, count)
+        return Event(site, text, target=target.key if target is not None else None)
+
+    def _class(self, simple: str, near: JavaClass) -> JavaClass | None:
+        candidates = self.classes.get(simple, [])
+        if len(candidates) > 1:
+            wanted = near.imports.get(simple, f"{near.package}.{simple}")
+            candidates = [c for c in candidates if f"{c.package}.{c.name}" == wanted] or candidates[:1]
+        return candidates[0] if candidates else None
+
+    def _method(self, owner: JavaClass, name: str, count: int, seen: frozenset[str] = frozenset()) -> JavaMethod | None:
+        if owner.name in seen:
+            return None
+        candidates = owner.methods.get(name, [])
+        concrete = [m for m in candidates if child(m.node, "body") is not None]
+        chosen = [m for m in concrete if len(m.params) == count] or concrete
+        if chosen:
+            return chosen[0]
+        if owner.is_interface or candidates:  # an interface (or abstract method): its one implementation
+            implementations = [c for cs in self.classes.values() for c in cs if owner.simple in c.supertypes
+                               and not c.is_interface]
+            if len(implementations) == 1:
+                return self._method(implementations[0], name, count, seen | {owner.name})
+            return None
+        for parent in owner.supertypes:  # inherited from a superclass of the repository
+            base = self._class(parent, owner)
+            if base is not None:
+                found = self._method(base, name, count, seen | {owner.name})
+                if found is not None:
+                    return found
+        return None
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def _ordered_calls(body: Node) -> Iterator[tuple[Node, int, int | None]]:
+    """Method invocations in evaluation order (receiver and arguments first), with the loops around each."""
+    loops: list[int] = []
+
+    def visit(node: Node) -> Iterator[tuple[Node, int, int | None]]:
+        if node.type in ("class_body", "class_declaration"):  # anonymous and local classes: their own scope
+            return
+        loop = node.type in LOOPS
+        if loop and node.type in ("for_statement", "enhanced_for_statement"):
+            header = [c for c in node.children if c.type != "block" and c is not child(node, "body")]
+            for part in header:  # the iterable / initialiser runs once
+                yield from visit(part)
+            loops.append(line_of(node))
+            inner = child(node, "body")
+            if inner is not None:
+                yield from visit(inner)
+            loops.pop()
+            return
+        if loop:
+            loops.append(line_of(node))
+        for part in node.children:
+            yield from visit(part)
+        if node.type == "method_invocation":
+            yield node, len(loops), loops[-1] if loops else None
+        if loop:
+            loops.pop()
+
+    yield from visit(body)

@@ -1,0 +1,180 @@
+"""Spring MVC endpoints (tree-sitter): controllers → services (interfaces and their implementation,
+constructor or field injection) → DAOs and MyBatis mappers; endpoint-level findings across the chain."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sqllint.cli import main
+from sqllint.config import Config
+from sqllint.endpoints.build import EndpointMap, build_map
+
+MALL = Path(__file__).resolve().parent.parent / "fixtures" / "mall"
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> EndpointMap:
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code), encoding="utf-8")
+    return build_map(["."], Config(root=tmp_path), tmp_path, jobs=1)
+
+
+def test_mall_endpoints_reach_the_mapper_statements() -> None:
+    before = Path.cwd()
+    os.chdir(MALL)
+    try:
+        result = CliRunner().invoke(main, ["endpoints", "--format", "json"], catch_exceptions=False)
+    finally:
+        os.chdir(before)
+    assert result.exit_code == 0, result.output
+    endpoints = {(",".join(e["methods"]), e["route"]): e for e in json.loads(result.stdout)["endpoints"]}
+    summary = {key: (e["handler"]["function"], e["query_count"], e["worst"] and e["worst"]["rule"])
+               for key, e in endpoints.items()}
+    assert summary == {
+        ("GET", "/orders"): ("OrderController.list", 1, "S001"),
+        ("GET", "/orders/recent"): ("OrderController.recent", 1, None),
+        ("GET", "/orders/users/{userId}"): ("OrderController.byUser", 2, "M001"),
+        ("GET", "/orders/users/{userId}/items"): ("OrderController.byUserWithItems", 2, "M002"),
+        ("GET", "/orders/{id}"): ("OrderController.get", 1, None),
+        ("GET", "/orders/{id}/lines"): ("OrderController.lines", 2, "M002"),
+        ("POST", "/orders/{id}/pay"): ("OrderController.pay", 3, None),
+        ("GET", "/reports/coupons"): ("ReportController.coupons", 1, None),
+        ("GET", "/reports/sales"): ("ReportController.sales", 1, None),
+        ("GET", "/reports/top-customers"): ("ReportController.topCustomers", 1, "S003"),
+    }
+    [incident] = endpoints[("GET", "/orders")]["queries"]
+    assert incident["resolved_from"] == "com.example.mall.mapper.OrderMapper.searchOrders"
+    assert incident["via"] == ["OrderController.list", "OrderService.listOrders"]
+    # N+1 through the helper toLine(): the helper's own query, reached in the stream's lambda
+    lines = endpoints[("GET", "/orders/{id}/lines")]["queries"]
+    assert [(q["function"], q["loop_depth"]) for q in lines] == [("OrderService.orderLines", 0),
+                                                                 ("OrderService.toLine", 1)]
+    pay = endpoints[("POST", "/orders/{id}/pay")]["queries"]
+    assert [q["resolved_from"].rsplit(".", 1)[-1] for q in pay] == ["selectById", "updateStatus", "selectById"]
+
+
+CONTROLLER = '''
+package com.acme.web;
+
+import org.springframework.web.bind.annotation.*;
+import org.springframework.web.client.RestTemplate;
+import com.acme.service.CatalogService;
+
+@RestController
+@RequestMapping({"/api/catalog", "/v2/catalog"})
+public class CatalogController {
+    @Autowired
+    private CatalogService catalog;
+    private final RestTemplate http = new RestTemplate();
+
+    @RequestMapping(value = "/items", method = {RequestMethod.GET, RequestMethod.HEAD})
+    public Object items(@RequestParam String q) {
+        http.getForObject("http://pricing/prices", String.class);
+        return catalog.search(q);
+    }
+
+    @PostMapping(path = "/refresh")
+    public void refresh() {
+        catalog.refreshAll();
+    }
+}
+'''
+
+SERVICE = '''
+package com.acme.service;
+
+public interface CatalogService {
+    Object search(String q);
+    void refreshAll();
+}
+'''
+
+IMPL = '''
+package com.acme.service;
+
+import java.util.List;
+import org.springframework.stereotype.Service;
+import com.acme.dao.ItemDao;
+
+@Service
+public class CatalogServiceImpl implements CatalogService {
+    private final ItemDao items;
+
+    public CatalogServiceImpl(ItemDao items) {
+        this.items = items;
+    }
+
+    public Object search(String q) {
+        return items.byTitle(q);
+    }
+
+    public void refreshAll() {
+        List<Long> ids = items.allIds();
+        for (Long id : ids) {
+            refreshOne(id);
+        }
+    }
+
+    private void refreshOne(long id) {
+        items.touch(id);
+        refreshAll();
+    }
+}
+'''
+
+DAO = '''
+package com.acme.dao;
+
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+public class ItemDao {
+    private final JdbcTemplate jdbc;
+
+    public ItemDao(JdbcTemplate jdbc) { this.jdbc = jdbc; }
+
+    public List<Object> byTitle(String q) {
+        return jdbc.queryForList("SELECT id, title FROM items WHERE title = ?", q);
+    }
+
+    public List<Long> allIds() {
+        return jdbc.queryForList("SELECT id FROM items", Long.class);
+    }
+
+    public void touch(long id) {
+        jdbc.update("UPDATE items SET touched_at = NOW() WHERE id = ?", id);
+    }
+}
+'''
+
+
+def test_spring_interfaces_injection_external_calls_loops_and_recursion(tmp_path: Path) -> None:
+    emap = project(tmp_path, {
+        "src/main/java/com/acme/web/CatalogController.java": CONTROLLER,
+        "src/main/java/com/acme/service/CatalogService.java": SERVICE,
+        "src/main/java/com/acme/service/CatalogServiceImpl.java": IMPL,
+        "src/main/java/com/acme/dao/ItemDao.java": DAO,
+    })
+    assert {(",".join(c.endpoint.methods), c.endpoint.route) for c in emap.chains} == {
+        ("GET,HEAD", "/api/catalog/items"), ("GET,HEAD", "/v2/catalog/items"),
+        ("POST", "/api/catalog/refresh"), ("POST", "/v2/catalog/refresh"),
+    }
+    [items] = emap.select("GET /api/catalog/items")
+    assert [q.query.query.raw for q in items.queries] == ["SELECT id, title FROM items WHERE title = ?"]
+    assert [q.via() for q in items.queries] == ["CatalogController.items → CatalogServiceImpl.search → ItemDao.byTitle"]
+    assert any(s.callee == "org.springframework.web.client.RestTemplate.getForObject"
+               and s.reason == "outside the repository" for s in items.stops)
+    [refresh] = emap.select("POST /v2/catalog/refresh")
+    assert [(q.query.query.raw, q.loop_depth) for q in refresh.queries] == [
+        ("SELECT id FROM items", 0), ("UPDATE items SET touched_at = NOW() WHERE id = ?", 1)]
+    assert any(s.reason == "recursion: CatalogServiceImpl.refreshAll is already on the call path"
+               for s in refresh.stops)
+    [n_plus_one] = [f for f in refresh.findings if f.rule == "M002"]
+    assert n_plus_one.message.startswith("UPDATE runs once per iteration of the loop on line 22")
+    assert n_plus_one.path == "src/main/java/com/acme/service/CatalogServiceImpl.java" and n_plus_one.line == 23
