@@ -144,6 +144,12 @@ def test_json_output_is_a_stable_structure(shop: Path, shop_db) -> None:
     assert document["worst_variants"][0]["rows_examined"] == worst
 
 
+def test_output_file(shop: Path) -> None:
+    code, out, _ = invoke(["shop/orders.py:list_orders", "--format", "json", "-o", "report.json"], shop)
+    assert code == 1 and out == ""
+    assert json.loads((shop / "report.json").read_text(encoding="utf-8"))["queries"][0]["scope"] == "list_orders"
+
+
 def test_variant_option_by_number_and_label(shop: Path, shop_db) -> None:
     code, out, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--variant", "4", "--format", "json"],
                           shop)

@@ -34,6 +34,8 @@ def _fail(message: str) -> None:
 @click.option("--statement-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Seconds one EXPLAIN may take on the server [default: 2].")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to a file instead of standard output.")
 @click.option("--analyze", is_flag=True, help="Run the SELECT (MariaDB ANALYZE) for measured row counts; "
               "only SELECTs, never writes.")
 @click.option("--variant", default="all", show_default=True, metavar="LABEL|N|all",
@@ -55,7 +57,8 @@ def explain(target: str | None, dsn: str | None, ssl: bool | None, ssl_ca: str |
             ssl_key: str | None, ssl_verify: bool | None, connect_timeout: float | None,
             statement_timeout: float | None, output_format: str, analyze: bool, variant: str, require_db: bool,
             search_paths: tuple[str, ...], fail_on: str | None, exit_zero: bool, no_cache: bool,
-            color: bool | None, config_path: Path | None, isolated: bool, endpoint: str | None = None) -> None:
+            color: bool | None, config_path: Path | None, isolated: bool, endpoint: str | None = None,
+            output: str | None = None) -> None:
     """Explain the queries of TARGET against the staging database, variant by variant.
 
     TARGET is raw SQL ("SELECT …", or - for stdin), a file, path:line (the query at or spanning that
@@ -117,15 +120,19 @@ def explain(target: str | None, dsn: str | None, ssl: bool | None, ssl_ca: str |
         return
     walkthrough = gather(target or f"endpoint {endpoint}", sites, workspace, config, registry, database,
                          settings=settings_for(config, options), analyze=analyze, use_cache=not no_cache)
-    use_color = color if color is not None else sys.stdout.isatty()
+    use_color = color if color is not None else (output is None and sys.stdout.isatty())
     if by_endpoint is not None and by_endpoint.chain is not None:
         from sqllint.endpoints.lookup import render_endpoint
 
-        click.echo(render_endpoint(by_endpoint.chain, walkthrough, output_format, use_color), nl=False)
+        document = render_endpoint(by_endpoint.chain, walkthrough, output_format, use_color)
     elif output_format == "json":
-        click.echo(render_json(walkthrough), nl=False)
+        document = render_json(walkthrough)
     else:
-        click.echo(render_text(walkthrough, color=use_color), nl=False)
+        document = render_text(walkthrough, color=use_color)
+    if output:
+        Path(output).write_text(document, encoding="utf-8")
+    else:
+        click.echo(document, nl=False)
     if require_db and not walkthrough.database.connected:
         click.echo(f"sqllint: error: --require-db: {walkthrough.database.reason}", err=True)
         sys.exit(EXIT_USAGE)
