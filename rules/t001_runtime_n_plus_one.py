@@ -33,14 +33,17 @@ def _report(run: list[TracedStatement], window: ConnectionWindow, least: int) ->
                                suggestion="fetch it once per request (or cache it) instead of once per item",
                                query=run[0].parsed, statements=tuple(run))
         return
-    if kind in ("insert", "replace"):
-        suggestion = "collect the rows and write them with executemany() or one multi-row INSERT"
-    else:
-        rewrite = in_list_query(run) if kind == "select" else None
-        suggestion = (f"fetch all of them with one query: {rewrite}" if rewrite
-                      else "one statement for all items (an IN list or a join) instead of one per item")
+    statements = tuple(run)
+
+    def suggest() -> str:
+        if kind in ("insert", "replace"):
+            return "collect the rows and write them with executemany() or one multi-row INSERT"
+        rewrite = in_list_query(statements) if kind == "select" else None
+        return (f"fetch all of them with one query: {rewrite}" if rewrite
+                else "one statement for all items (an IN list or a join) instead of one per item")
+
     yield RuntimeViolation(f"{head}, with {distinct} different values: one query per item (N+1 queries)",
-                           suggestion=suggestion, query=run[0].parsed, statements=tuple(run))
+                           query=run[0].parsed, statements=statements, suggest=suggest)
 
 
 @rule(code="T001", name="runtime-n-plus-one", severity=Severity.WARNING, target="trace", options={

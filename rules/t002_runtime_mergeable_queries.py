@@ -16,6 +16,12 @@ def _key(statement: TracedStatement) -> SelectKey | None:
     return parsed.memo("select_key", lambda: select_key(parsed))  # type: ignore[no-any-return]
 
 
+def _merged(first: TracedStatement, second: TracedStatement) -> str | None:
+    """The merged SELECT, with the values both statements were logged with."""
+    first_shape, shape = shape_of(first), shape_of(second)
+    return _merged_sql(first_shape, shape) if first_shape and shape else None
+
+
 @rule(code="T002", name="runtime-mergeable-queries", severity=Severity.WARNING, target="trace", options={
     "window-ms": Option(1000, "longest time between the two reads, in milliseconds", minimum=0),
 })
@@ -63,10 +69,7 @@ def check(window: ConnectionWindow, options: dict[str, Any]) -> Iterator[Runtime
         if pair in reported:
             continue
         reported.add(pair)
-        first_shape, shape = shape_of(first), shape_of(statement)
-        if first_shape is None or shape is None:
-            continue
-        columns = ", ".join(sorted(c for c, _ in shape.predicates)) or "no condition"
+        columns = ", ".join(sorted(c for c, _ in key[1])) or "no condition"
         if first.at is None or statement.at is None:
             when = "before it"
         elif window.resolution >= 1:  # the log records whole seconds
@@ -74,7 +77,7 @@ def check(window: ConnectionWindow, options: dict[str, Any]) -> Iterator[Runtime
         else:
             when = f"{apart * 1000:.0f} ms before it"
         yield RuntimeViolation(
-            f"reads {shape.table} by the same key ({columns}) as the SELECT {when} on the same connection "
+            f"reads {key[0]} by the same key ({columns}) as the SELECT {when} on the same connection "
             f"(log line {first.line}): merge them into one query",
-            suggestion=_merged_sql(first_shape, shape), query=statement.parsed,
-            statements=(first, statement), related=first.fingerprint)
+            query=statement.parsed, statements=(first, statement), related=first.fingerprint,
+            suggest=lambda first=first, second=statement: _merged(first, second))

@@ -76,6 +76,7 @@ class Fingerprinter:
     def __init__(self, source_path: str) -> None:
         self.source_path = source_path
         self.parser = SqlParser()
+        self.tokenizer = self.parser.dialect.tokenizer()  # one tokenizer for every statement of the log
         self.groups: dict[str, Group] = {}
         self._by_text: dict[str, str] = {}
 
@@ -84,7 +85,7 @@ class Fingerprinter:
         if known is not None:
             return known
         try:
-            digest = token_fingerprint(self.parser.dialect.tokenize(sql))
+            digest = token_fingerprint(self.tokenizer.tokenize(sql))
         except (TokenError, SqlglotError, ValueError):
             digest = text_fingerprint(sql)
         if len(self._by_text) >= TEXT_CACHE_LIMIT:

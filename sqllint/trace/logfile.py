@@ -59,7 +59,10 @@ def general_header(line: str) -> GeneralHeader | None:
     if match is None or (match.group("time") is None and not line[:1].isspace()):
         return None
     rest = match.group("rest")
-    for command in _COMMANDS_LONGEST_FIRST:
+    command, tab, argument = rest.partition("\t")
+    if tab and command in GENERAL_COMMANDS:  # the usual layout: one lookup
+        return GeneralHeader(match.group("time"), int(match.group("id")), command, argument)
+    for command in _COMMANDS_LONGEST_FIRST:  # tabs expanded to spaces: the longest command that fits
         if rest.startswith(command) and (len(rest) == len(command) or rest[len(command)] in " \t"):
             return GeneralHeader(match.group("time"), int(match.group("id")), command,
                                  rest[len(command):].lstrip(" \t"))
@@ -67,7 +70,9 @@ def general_header(line: str) -> GeneralHeader | None:
 
 
 def is_banner(line: str) -> bool:
-    return bool(BANNER_VERSION.match(line) or BANNER_PORT.match(line) or BANNER_COLUMNS.match(line))
+    if ", Version: " in line:
+        return bool(BANNER_VERSION.match(line))
+    return line.startswith(("Tcp port: ", "Time")) and bool(BANNER_PORT.match(line) or BANNER_COLUMNS.match(line))
 
 
 def flavor_of(banner_line: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqllint.records import ParsedQuery
@@ -76,10 +77,17 @@ class ConnectionWindow:
 
 @dataclass(frozen=True)
 class RuntimeViolation(Violation):
-    """A trace rule's report: the statements that make it up, and the other fingerprint it pairs with."""
+    """A trace rule's report: the statements that make it up, and the other fingerprint it pairs with.
+
+    ``suggest`` computes the suggestion on demand: a busy log repeats one finding thousands of times and
+    only the one reported needs its rewrite (which parses the logged statements again)."""
 
     statements: tuple[TracedStatement, ...] = ()
     related: str | None = None
+    suggest: Callable[[], str | None] | None = field(default=None, compare=False, repr=False)
+
+    def resolved_suggestion(self) -> str | None:
+        return self.suggestion if self.suggest is None else self.suggest()
 
 
 @dataclass

@@ -187,12 +187,12 @@ def _to_finding(occurrence: Occurrence, setup: RuleSetup, source: Source, sites:
         others = f"; also issued at {', '.join(f'{s.path}:{s.line}' for s in found[1:4])}" if len(found) > 1 else ""
         return Finding(rule.code, rule.name, setup.severities.get(rule.code, rule.severity), site.path, site.line,
                        site.column, message + others, sql=collapse(last.sql),
-                       fingerprint=last.fingerprint, variant=site.variant, suggestion=violation.suggestion,
+                       fingerprint=last.fingerprint, variant=site.variant, suggestion=violation.resolved_suggestion(),
                        scope=site.scope)
     note = " (not found in the code checked)" if sites else ""
     return Finding(rule.code, rule.name, setup.severities.get(rule.code, rule.severity), source.name, last.line, 1,
                    message + note, sql=collapse(last.sql), fingerprint=last.fingerprint,
-                   suggestion=violation.suggestion)
+                   suggestion=violation.resolved_suggestion())
 
 
 # --- EXPLAIN of the top statements --------------------------------------------------------------------

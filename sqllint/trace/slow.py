@@ -31,6 +31,9 @@ _USER_HOST = re.compile(r"^# User@Host:\s+(?P<user>[^\[\s]*)\[[^\]]*\]\s+@\s+(?P
 _USE = re.compile(r"^use\s+`?(?P<db>[^`;]+)`?;\s*$", re.IGNORECASE)
 _SET_TIMESTAMP = re.compile(r"^SET\s+timestamp\s*=\s*(?P<ts>\d+(?:\.\d+)?);\s*$", re.IGNORECASE)
 _ADMIN = re.compile(r"^# administrator command: ")
+# ``Key: value`` pairs of a header line; a key directly followed by another key (MariaDB's empty
+# ``Schema:``) has no value.
+_FIELD = re.compile(r"(\w+):[ \t]*(?:(?!\w+:)(\S+))?")
 
 
 @dataclass
@@ -133,15 +136,8 @@ class SlowLogParser:
             if user.group("id"):
                 entry.fields["Id"] = user.group("id")
             return
-        key: str | None = None  # "Key: value" pairs; a key followed by another key has no value
-        for word in line[2:].split():
-            if word.endswith(":") and word[:-1].replace("_", "").isalnum():
-                key = word[:-1]
-                entry.fields.setdefault(key, "")
-            elif key is not None:
-                if not entry.fields[key]:
-                    entry.fields[key] = word
-                key = None
+        for key, value in _FIELD.findall(line):
+            entry.fields.setdefault(key, value)
 
     def _finish(self, entry: _Entry, last: bool = False) -> Iterator[LogEntry]:
         text = "\n".join(entry.parts).strip()
