@@ -416,3 +416,49 @@ def test_selectors(tmp_path: Path) -> None:
     assert emap.select("POST /users/3/orders/9") == []
     assert [c.endpoint.route for c in emap.select("/users")] == ["/users"]
     assert [c.endpoint.route for c in emap.select("create_user")] == ["/users"]
+
+
+def test_flask_restful_and_restx_resources(tmp_path: Path) -> None:
+    emap = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/db.py": DB,
+        "app/dao.py": DAO,
+        "app/api.py": '''
+            from flask import Blueprint, Flask
+            from flask_restful import Api, Resource
+            from flask_restx import Api as RestxApi, Namespace, Resource as RestxResource
+            from app import dao
+
+            bp = Blueprint("api", __name__, url_prefix="/api")
+            api = Api(bp)
+
+            class OrderResource(Resource):
+                def get(self, order_id):
+                    return dao.get_order(order_id)
+
+                def delete(self, order_id):
+                    return None
+
+            api.add_resource(OrderResource, "/orders/<int:order_id>", "/o/<int:order_id>")
+
+            ns = Namespace("items")
+
+            @ns.route("/<int:order_id>")
+            class Items(RestxResource):
+                def get(self, order_id):
+                    return dao.items_of(order_id)
+
+            app = Flask(__name__)
+            app.register_blueprint(bp)
+            docs = RestxApi(app, prefix="/x")
+            docs.add_namespace(ns)
+        ''',
+    })
+    assert routes(emap) == {
+        ("GET", "/api/orders/<int:order_id>", "OrderResource.get"),
+        ("DELETE", "/api/orders/<int:order_id>", "OrderResource.delete"),
+        ("GET", "/api/o/<int:order_id>", "OrderResource.get"),
+        ("DELETE", "/api/o/<int:order_id>", "OrderResource.delete"),
+        ("GET", "/x/items/<int:order_id>", "Items.get"),
+    }
+    assert sql_of(one(emap, "GET /x/items/3")) == ["SELECT sku, qty FROM order_items WHERE order_id = %s"]

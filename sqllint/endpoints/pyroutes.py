@@ -13,13 +13,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqllint.endpoints.model import Endpoint, FunctionKey, MapNote
-from sqllint.endpoints.pyindex import ClassRef, ExternalRef, FunctionRef, PyFunction, PyModule, PythonIndex, walk_shallow
+from sqllint.endpoints.pyindex import (
+    ClassRef,
+    ExternalRef,
+    FunctionRef,
+    PyClass,
+    PyFunction,
+    PyModule,
+    PythonIndex,
+    walk_shallow,
+)
 from sqllint.endpoints.pyresolve import Context, Resolver
 
 FLASK_APPS = frozenset({"flask.Flask", "flask.app.Flask", "quart.Quart"})
 FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "flask.blueprints.Blueprint", "quart.Blueprint"})
 FASTAPI_APPS = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
 FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api"})  # Api(app_or_bp)
+RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
+FLASK_ROUTERS = FLASK_APPS | FLASK_BLUEPRINTS | RESTFUL_APIS | RESTX_NAMESPACES
 HTTP_VERBS = ("get", "post", "put", "patch", "delete")
 _ROUTE_DECORATORS = frozenset({"route", "api_route", *HTTP_VERBS})
 
@@ -100,14 +112,23 @@ class FlaskFastApiRoutes:
         if not isinstance(ref, ExternalRef) or ref.call is None or ref.module is None:
             return None
         name = ref.name.removesuffix("()")
-        if name not in FLASK_APPS | FLASK_BLUEPRINTS | FASTAPI_APPS | FASTAPI_ROUTERS:
+        if name not in FLASK_ROUTERS | FASTAPI_APPS | FASTAPI_ROUTERS:
             return None
         key = (ref.module.path, ref.call.lineno, ref.call.col_offset)
         if key not in self.routers:
-            framework = "flask" if name in FLASK_APPS | FLASK_BLUEPRINTS else "fastapi"
-            prefix_node = keyword(ref.call, "url_prefix" if framework == "flask" else "prefix")
-            prefix = literal_str(prefix_node, Context(ref.module)) or ""
+            framework = "flask" if name in FLASK_ROUTERS else "fastapi"
+            home = Context(ref.module)
+            if name in RESTX_NAMESPACES:  # Namespace("orders") is mounted at /orders unless path= says
+                label = literal_str(argument(ref.call, 0, "name"), home)
+                prefix = literal_str(keyword(ref.call, "path"), home) or (f"/{label}" if label else "")
+            else:
+                prefix_key = "prefix" if name in RESTFUL_APIS or framework == "fastapi" else "url_prefix"
+                prefix = literal_str(keyword(ref.call, prefix_key), home) or ""
             self.routers[key] = _Router(framework, name in FLASK_APPS | FASTAPI_APPS, prefix)
+            if name in RESTFUL_APIS and ref.call.args:  # Api(blueprint): mounted where the blueprint is
+                parent = self._router(ref.call.args[0], home)
+                if parent is not None:
+                    self.routers[key].parents.append((parent[0], None))
         return key, self.routers[key]
 
     def find(self) -> list[Endpoint]:
@@ -119,6 +140,8 @@ class FlaskFastApiRoutes:
                     pending.extend(self._add_rule(node, ctx))
             for function in module.functions.values():
                 pending.extend(self._decorated(function))
+            for cls in module.classes.values():
+                pending.extend(self._resource_class(cls))
         endpoints = []
         for key, endpoint in pending:
             for prefix in self._prefixes(key, frozenset()):
@@ -143,12 +166,13 @@ class FlaskFastApiRoutes:
 
     def _registration(self, call: ast.Call, ctx: Context) -> None:
         assert isinstance(call.func, ast.Attribute)
-        if call.func.attr not in ("register_blueprint", "include_router") or not call.args:
+        if call.func.attr not in ("register_blueprint", "include_router", "add_namespace") or not call.args:
             return
         parent, child = self._router(call.func.value, ctx), self._router(call.args[0], ctx)
         if parent is None or child is None:
             return
-        override = keyword(call, "url_prefix" if call.func.attr == "register_blueprint" else "prefix")
+        override_key = {"register_blueprint": "url_prefix", "include_router": "prefix", "add_namespace": "path"}
+        override = keyword(call, override_key[call.func.attr])
         child[1].parents.append((parent[0], literal_str(override, ctx) if override is not None else None))
 
     def _decorated(self, function: PyFunction) -> Iterator[tuple[tuple[str, int, int], Endpoint]]:
@@ -180,6 +204,9 @@ class FlaskFastApiRoutes:
     def _add_rule(self, call: ast.Call, ctx: Context) -> Iterator[tuple[tuple[str, int, int], Endpoint]]:
         """``app.add_url_rule(rule, endpoint, view_func, methods=…)`` / ``app.add_api_route(path, endpoint)``."""
         assert isinstance(call.func, ast.Attribute)
+        if call.func.attr == "add_resource":
+            yield from self._add_resource(call, ctx)
+            return
         if call.func.attr not in ("add_url_rule", "add_api_route"):
             return
         router = self._router(call.func.value, ctx)
@@ -216,3 +243,41 @@ class FlaskFastApiRoutes:
         if isinstance(ref, FunctionRef):
             methods = tuple(m.upper() for m in declared) if declared else ("GET",)
             yield methods, FunctionKey(ref.function.module.path, ref.function.qualname)
+
+    def _add_resource(self, call: ast.Call, ctx: Context) -> Iterator[tuple[tuple[str, int, int], Endpoint]]:
+        """Flask-RESTful / flask-restx: ``api.add_resource(OrderResource, "/orders/<int:id>", ...)``."""
+        assert isinstance(call.func, ast.Attribute)
+        router = self._router(call.func.value, ctx)
+        if router is None or not call.args:
+            return
+        resource = self.resolver.resolve(call.args[0], ctx)
+        rules = [literal_str(arg, ctx) for arg in call.args[1:]]
+        if not isinstance(resource, ClassRef) or not rules or None in rules:
+            self.notes.append(MapNote(ctx.module.path, call.lineno, "add_resource with a resource or URL known only "
+                                                                    "at run time: not mapped"))
+            return
+        for rule in rules:
+            for methods, handler in self._class_methods(resource.cls):
+                yield router[0], Endpoint(methods, rule or "/", handler, ctx.module.path, call.lineno, "flask")
+
+    def _resource_class(self, cls: PyClass) -> Iterator[tuple[tuple[str, int, int], Endpoint]]:
+        """flask-restx: ``@ns.route("/<int:id>")`` on a Resource class."""
+        ctx = Context(cls.module)
+        for decorator in cls.node.decorator_list:
+            if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr == "route"):
+                continue
+            router = self._router(decorator.func.value, ctx)
+            rules = [literal_str(arg, ctx) for arg in decorator.args]
+            if router is None or not rules or None in rules:
+                continue
+            for rule in rules:
+                for methods, handler in self._class_methods(cls):
+                    yield router[0], Endpoint(methods, rule or "/", handler, cls.module.path, decorator.lineno,
+                                              "flask")
+
+    def _class_methods(self, cls: PyClass) -> Iterator[tuple[tuple[str, ...], FunctionKey]]:
+        for verb in HTTP_VERBS:
+            method = self.resolver.method(cls, verb)
+            if method is not None:
+                yield (verb.upper(),), FunctionKey(method.module.path, method.qualname)
