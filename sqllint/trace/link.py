@@ -7,6 +7,7 @@ variant of the code that produced it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,10 @@ class Site:
 
 def code_sites(paths: Iterable[str], config: Config, cwd: Path, registry: Registry,
                jobs: int | None = None) -> dict[str, list[Site]]:
-    """Every fingerprint the code under ``paths`` can send, with its call sites in source order."""
-    result = run(list(paths), config, cwd, jobs=jobs, registry=registry, keep_parsed=True)
+    """Every fingerprint the code under ``paths`` can send, with its call sites in source order. Only
+    extraction and parsing run: the static rules' findings are not what a trace reports."""
+    quiet = dataclasses.replace(config, select=("E001",), ignore=())
+    result = run(list(paths), quiet, cwd, jobs=jobs, registry=registry, keep_parsed=True)
     return index_sites(result.parsed)
 
 

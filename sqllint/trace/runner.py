@@ -131,6 +131,9 @@ def trace(source: Source, entries: Iterator[LogEntry], setup: RuleSetup, window_
         if statement.connection is not None:
             connections.add(statement.connection)
     groups = list(fingerprinter.groups.values())
+    if source.has_order and groups and not connections:
+        source.notes.append(Note("the log names no connection (thread) ids: the runtime N+1 and mergeable checks, "
+                                 "which follow one connection, were skipped"))
     findings = sorted((_to_finding(o, setup, source, {}) for o in occurrences.values()), key=Finding.sort_key)
     return TraceResult(source, rank(groups, source.has_durations), findings, {},
                        statements=sum(g.count for g in groups), connections=len(connections),
