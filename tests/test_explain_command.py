@@ -87,6 +87,7 @@ def test_function_target_shows_every_variant_with_plan_tree_findings_and_summary
     assert "LIKE" not in sent and "    LIMIT 10 OFFSET 0\n" in sent and "%s" not in sent
     # The plan table names all five tables; the tree marks the full scan and the block's sort.
     table = no_filter.split("plan:\n", 1)[1].split("plan tree:\n", 1)[0]
+    assert shop_db.name not in table and " o.id " in table  # ref without the database prefix
     assert table.splitlines()[0].split() == ["id", "select_type", "table", "type", "possible_keys", "key", "key_len",
                                              "ref", "rows", "filtered", "Extra"]
     tree = no_filter.split("plan tree:\n", 1)[1].split("findings:", 1)[0]
@@ -285,7 +286,7 @@ def test_no_dsn_exit_code_follows_the_findings(shop: Path) -> None:
     assert code == 2 and "--require-db needs a database" in err
     code, out, _ = invoke(["shop/orders.py:list_orders", "--format", "json"], shop)
     document = json.loads(out)
-    assert code == 1 and document["database"] == {"dsn": None, "connected": False, "server": None,
+    assert code == 1 and document["database"] == {"dsn": None, "name": None, "connected": False, "server": None,
                                                   "reason": "no database given (--dsn, or the SQLLINT_DSN "
                                                             "environment variable)"}
     assert document["total_rows_examined"] is None

@@ -201,6 +201,7 @@ block 1 PRIMARY  [filesort]
     assert summarize(plan, {"o": "orders"}) == MYSQL8_SUMMARY_HEAD + [
         "Most of the time likely goes to `<derived2>`: ~498,210 rows read by ref access on <auto_key0> in block 1, "
         "then sorting the result."]
+    assert "shop.o.id" in plan_table(plan) and " o.id " in plan_table(plan, database="shop")
     table = plan_table(plan).splitlines()
     assert table[0].split() == ["id", "select_type", "table", "type", "possible_keys", "key", "key_len", "ref",
                                 "rows", "filtered", "Extra"]

@@ -95,14 +95,14 @@ def render_text(walkthrough: Walkthrough, color: bool = False) -> str:
                 index, count = site.number_of(item.query)
                 out.append("")
                 out.append(style(f"── variant {index} of {count}: {item.label}", bold=True))
-            out.extend(_variant_text(item, style))
+            out.extend(_variant_text(item, style, db.name))
         out.extend(_comparison_text(site_facts))
     out.append("")
     out.extend(_total_text(walkthrough))
     return "\n".join(out) + "\n"
 
 
-def _variant_text(item: VariantFacts, style: Any) -> list[str]:
+def _variant_text(item: VariantFacts, style: Any, database: str | None = None) -> list[str]:
     lines: list[str] = []
     if item.sent_sql is not None:
         heading = "SQL sent to EXPLAIN"
@@ -119,7 +119,7 @@ def _variant_text(item: VariantFacts, style: Any) -> list[str]:
         lines.extend(_indent(_as_written(item.query.query.raw)))
     if item.plan is not None:
         lines.append("plan:")
-        lines.extend(_indent(plan_table(item.plan)))
+        lines.extend(_indent(plan_table(item.plan, database)))
         lines.append("plan tree:")
         lines.extend(_indent("\n".join(render_tree(build_tree(item.plan, item.parents, item.aliases), style))))
     elif item.no_plan:

@@ -27,16 +27,23 @@ def _plain(text: str, **_: Any) -> str:
 
 # --- the table ----------------------------------------------------------------------------------------
 
-def plan_table(plan: Plan) -> str:
-    """The plan as the server's tabular EXPLAIN, whatever format it came in."""
+def plan_table(plan: Plan, database: str | None = None) -> str:
+    """The plan as the server's tabular EXPLAIN, whatever format it came in. ``ref`` columns lose the
+    ``database.`` prefix the server puts on every column it names (it only widens the table)."""
     from tabulate import tabulate
 
     def cell(value: Any) -> Any:
         return "NULL" if value is None or value == "" else value
 
+    def ref(value: str | None) -> str | None:
+        if not value or not database:
+            return value
+        prefix = f"{database}.".lower()
+        return ",".join(part[len(prefix):] if part.lower().startswith(prefix) else part for part in value.split(","))
+
     measured = any(r.actual_rows is not None for r in plan.rows)  # ANALYZE: the server's r_rows
     rows = [(cell(r.id), r.select_type, cell(r.table), cell(r.access_type), cell(",".join(r.possible_keys)),
-             cell(r.key), cell(r.key_len), cell(r.ref), cell(r.rows))
+             cell(r.key), cell(r.key_len), cell(ref(r.ref)), cell(r.rows))
             + ((cell(None if r.actual_rows is None else f"{r.actual_rows:g}"),) if measured else ())
             + (cell(None if r.filtered is None else f"{r.filtered:.2f}"), "; ".join(r.extra)) for r in plan.rows]
     headers = PLAN_HEADERS[:9] + (("r_rows",) if measured else ()) + PLAN_HEADERS[9:]

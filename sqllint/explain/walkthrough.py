@@ -61,6 +61,7 @@ class SiteFacts:
 @dataclass
 class Database:
     dsn: str | None  # masked
+    name: str | None = None  # the database (schema) name
     connected: bool = False
     server: str | None = None
     reason: str | None = None  # why there are no plans (no DSN, unreachable)
@@ -89,7 +90,7 @@ def gather(target: str, sites: Sequence[QuerySite], workspace: Workspace, config
     facts = [SiteFacts(site, [VariantFacts(v) for v in site.variants]) for site in sites]
     by_query = {id(v.query): v for s in facts for v in s.variants}
     _static(facts, by_query, workspace, config, static_settings, registry)
-    database = Database(dsn.masked() if dsn else None)
+    database = Database(dsn.masked() if dsn else None, dsn.database if dsn else None)
     if dsn is None:
         database.reason = f"no database given (--dsn, or the {config.dsn_env} environment variable)"
     else:
