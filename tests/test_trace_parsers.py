@@ -224,3 +224,27 @@ def test_reader_counts_lines_and_sniffs_without_losing_them() -> None:
     kind, lines, flavor = sniff(reader)
     assert (kind, flavor) == ("slow", "MariaDB")
     assert sum(1 for _ in lines) == len((SHOP_LOGS / "slow.log").read_text().splitlines())
+
+
+def test_multi_statement_queries_are_split_and_semicolons_in_strings_kept() -> None:
+    lines = ["2024-05-01T10:00:00.000100Z\t    3 Query\tSELECT 1; UPDATE t SET note = 'a;b' WHERE id = 2;",
+             "2024-05-01T10:00:00.000200Z\t    3 Query\tSELECT 'x;y'"]
+    entries = list(GeneralLogParser().parse(enumerate(lines, start=1)))
+    assert [(e.sql, e.line) for e in entries] == [("SELECT 1", 1), ("UPDATE t SET note = 'a;b' WHERE id = 2", 1),
+                                                 ("SELECT 'x;y'", 2)]
+
+
+def test_slow_log_without_connection_ids_is_read_and_the_trace_says_what_it_cannot_do(tmp_path: Path) -> None:
+    from sqllint.registry import builtin_registry
+    from sqllint.trace.runner import RuleSetup, trace
+
+    path = tmp_path / "old-slow.log"  # MySQL 5.1 style: no Id on the User@Host line, no Thread_id
+    path.write_text("".join(f"# Time: 100501 10:00:0{n}\n# User@Host: app[app] @ localhost []\n"
+                            f"# Query_time: 0.5  Lock_time: 0  Rows_sent: 1  Rows_examined: 9\n"
+                            f"SELECT sku FROM order_items WHERE order_id = {n};\n" for n in range(6)))
+    registry = builtin_registry()
+    setup = RuleSetup.build(registry, frozenset({"T001"}), {}, {"T001": registry["T001"].severity}, {})
+    source, entries, _ = open_log(path)
+    result = trace(source, entries, setup, 1000)
+    assert result.statements == 6 and result.findings == []
+    assert any("names no connection" in n.message for n in result.source.notes)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqllint.extract.splitter import split_statements
 from sqllint.trace.logfile import MAX_STATEMENT_CHARS, flavor_of, general_header, is_banner
 from sqllint.trace.model import LogEntry, Note
 
@@ -137,6 +138,10 @@ class GeneralLogParser:
         if pending.cut:
             where = "the log ends" if last else "it is longer than the statement limit"
             self.notes.append(Note(f"statement cut short ({where}): grouped by what was logged", pending.line))
-        yield LogEntry(sql=text, line=pending.line, connection=pending.connection, at=pending.at,
-                       database=self._databases.get(pending.connection), user=self._users.get(pending.connection),
-                       truncated=pending.cut)
+        # A client with multi-statements on sends "a; b" as one Query: one entry per statement.
+        texts = [st.text for st in split_statements(text)] if ";" in text else [text]
+        for index, sql in enumerate(texts):
+            yield LogEntry(sql=sql, line=pending.line, connection=pending.connection, at=pending.at,
+                           database=self._databases.get(pending.connection),
+                           user=self._users.get(pending.connection),
+                           truncated=pending.cut and index == len(texts) - 1)
