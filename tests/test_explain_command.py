@@ -221,6 +221,23 @@ def test_file_target_lists_every_query_in_source_order(shop: Path) -> None:
     assert lines == sorted(lines) and len(lines) >= 2
 
 
+def test_sql_file_line_inside_a_multi_line_statement(shop: Path, shop_db) -> None:
+    source = shop / "reports.sql"
+    first = line_of(source, "SELECT p.category")
+    inside = line_of(source, "GROUP BY p.category")
+    code, out, _ = invoke([f"reports.sql:{inside}", "--dsn", shop_db.dsn, "--format", "json"], shop)
+    (query,) = json.loads(out)["queries"]
+    assert query["line"] == first and query["end_line"] >= inside
+    (variant,) = query["variants"]
+    assert variant["label"] is None and variant["plan"] is not None
+    assert len(variant["plan"]["rows"]) == 3 and "S007" not in {f["rule"] for f in variant["findings"]}
+    code, out, _ = invoke([f"reports.sql:{line_of(source, 'DATE(created_at)')}", "--dsn", shop_db.dsn, "--format",
+                           "json", "--no-cache"], shop)
+    (query,) = json.loads(out)["queries"]
+    rules = {f["rule"] for f in query["variants"][0]["findings"]}
+    assert "S007" in rules and "P001" in rules  # a function on the indexed column: static and plan agree
+
+
 def test_mybatis_statement_id_full_and_suffix(mall: Path, mall_db) -> None:
     full = "com.example.mall.mapper.OrderMapper.searchOrders"
     code, out, err = invoke([full, "--dsn", mall_db.dsn, "--format", "json", "--no-cache"], mall)
