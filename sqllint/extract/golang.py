@@ -273,7 +273,9 @@ class GoWalker:
                 continue
             if current.type == "call_expression":
                 self._call(current, env)
-            stack.extend(reversed(current.children))
+            elif current.type in ("interpreted_string_literal", "raw_string_literal", "identifier", "field_identifier"):
+                continue  # leaves: nothing to find below them
+            stack.extend(reversed(current.named_children))
 
     def _call(self, node: Node, env: Env) -> None:
         function = child(node, "function")

@@ -317,18 +317,19 @@ class MethodWalker:
             if kind == "class_body":
                 continue
             if kind == "method_invocation":
-                self._call(current, env)
-                name = text_of(child(current, "name") or current)
+                name_node = child(current, "name")
+                name = text_of(name_node) if name_node is not None else ""
+                self._call(current, name, env)
                 if name in LOOP_METHODS:
                     for arg in _arguments(current):
                         if arg.type == "lambda_expression":
                             self._walk_lambda(arg, env, in_loop=True, loop_line=line_of(current))
-                    stack.extend(reversed([c for c in current.children if c.type != "argument_list"]))
-                    arguments = child(current, "arguments")
-                    if arguments is not None:
-                        stack.extend(reversed([a for a in _arguments(current) if a.type != "lambda_expression"]))
+                    stack.extend(reversed([c for c in current.named_children if c.type != "argument_list"]))
+                    stack.extend(reversed([a for a in _arguments(current) if a.type != "lambda_expression"]))
                     continue
-            stack.extend(reversed(current.children))
+            if kind in ("string_literal", "identifier", "type_identifier", "field_identifier"):
+                continue  # leaves: nothing to find below them
+            stack.extend(reversed(current.named_children))
 
     def _walk_lambda(self, node: Node, env: Env, in_loop: bool, loop_line: int | None = None) -> None:
         body = child(node, "body")
@@ -350,40 +351,42 @@ class MethodWalker:
             if in_loop:
                 self.loops.pop()
 
-    def _call(self, node: Node, env: Env) -> None:
-        name_node, receiver = child(node, "name"), child(node, "object")
-        if name_node is None:
-            return
-        method = text_of(name_node)
-        args = _arguments(node)
+    def _call(self, node: Node, method: str, env: Env) -> None:
+        receiver = child(node, "object")
         loop_line = self.loops[-1] if self.loops else None
-        call = f"{text_of(receiver)}.{method}" if receiver is not None else method
+
+        def call() -> str:
+            return f"{text_of(receiver)}.{method}" if receiver is not None else method
+
         if (receiver is None or receiver.type == "this") and method in self.context.methods:
-            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call,
+            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(),
                                            helper=f"{self.context.name}.{method}"))
             return
-        namespace = self._mapper_namespace(receiver)
+        namespace = self._mapper_namespace(receiver) if receiver is not None else None
         if namespace is not None:
-            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call,
+            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(),
                                            mapper=(namespace, method)))
             return
-        if not args and method in EXECUTE_PREPARED and receiver is not None and text_of(receiver) in self.prepared:
-            prepared = self.prepared[text_of(receiver)]
-            if len(self.loops) > prepared.loop_depth:  # prepared once, run once per iteration: N round trips
-                prepared.loop_depth, prepared.loop_line = len(self.loops), loop_line
+        if method not in SQL_SINKS:
             return
-        if method not in SQL_SINKS or not args:
+        args = _arguments(node)
+        if not args:
+            prepared = self.prepared.get(text_of(receiver)) if receiver is not None and method in EXECUTE_PREPARED else None
+            if prepared is not None and len(self.loops) > prepared.loop_depth:
+                prepared.loop_depth, prepared.loop_line = len(self.loops), loop_line  # prepared once, run per item
             return
         value = self.eval(args[0], env)
         if value is None or not looks_like_sql(value, at_sink=True):
             return
-        self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call, value=value))
+        self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), value=value))
 
-    def _mapper_namespace(self, receiver: Node | None) -> str | None:
-        name = _assigned_name(receiver) if receiver is not None else None
+    def _mapper_namespace(self, receiver: Node) -> str | None:
+        if receiver.type not in ("identifier", "field_access"):
+            return None
+        name = _assigned_name(receiver)
         if name is None:
             return None
-        declared = self.types.get(name) if receiver is not None and receiver.type == "identifier" else None
+        declared = self.types.get(name) if receiver.type == "identifier" else None
         if declared is None:
             declared = self.context.field_types.get(name)
         return self.context.resolve_mapper(declared) if declared else None

@@ -58,8 +58,11 @@ def field(node: Node, name: str) -> Node | None:
     return node.child_by_field_name(name)
 
 
+_COMMENT_TYPES = frozenset({"comment", "line_comment", "block_comment"})
+
+
 def named_children(node: Node) -> list[Node]:
-    return [c for c in node.children if c.is_named and c.type not in ("comment", "line_comment", "block_comment")]
+    return [c for c in node.named_children if c.type not in _COMMENT_TYPES]
 
 
 def first_error(root: Node) -> Node | None:
