@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqllint.config import Config
 from sqllint.extract import SUFFIXES, ExtractOptions, Problem, extract_source
@@ -25,6 +26,9 @@ from sqllint.extract.sqlfile import extract_sql
 from sqllint.files import SourceFile, discover, display_path, read_source
 from sqllint.parse import SqlParser
 from sqllint.records import ParsedQuery, Query
+
+if TYPE_CHECKING:
+    from sqllint.extract.project import ProjectIndex
 
 # The first word of a statement someone would paste to be explained.
 _SQL_START = re.compile(r"^(?:\s+|/\*.*?\*/|(?:--\s|#)[^\n]*(?:\n|$))*(?:\(\s*)*"
@@ -92,7 +96,8 @@ class Workspace:
     problems: list[tuple[str, Problem]] = field(default_factory=list)  # could-not-analyse notes, per path
     _parser: SqlParser = field(default_factory=SqlParser)
     _files: list[SourceFile] | None = None
-    _project: object = None
+    _project: ProjectIndex | None = None
+    _project_built: bool = False
     _sites: dict[str, list[QuerySite]] = field(default_factory=dict)
 
     # --- files ------------------------------------------------------------------------------------
@@ -113,17 +118,23 @@ class Workspace:
             raise TargetError(f"{path}: sqllint reads {', '.join(sorted(SUFFIXES))} files, not {absolute.suffix or 'this'}")
         return SourceFile(display_path(absolute.absolute(), self.cwd), absolute.absolute(), language)
 
-    def project(self) -> object:
-        """The MyBatis project index (includes across mappers, mapper statements); None without mappers."""
-        if self._project is None:
-            files = [f for f in self.files() if f.language in ("xml", "java")]
+    def project(self) -> ProjectIndex | None:
+        """The MyBatis project index (includes across mappers, mapper statements, Java mapper calls) over
+        the search paths and the rest of the project root, as ``sqllint check`` builds it; None without
+        mapper XML or Java."""
+        if not self._project_built:
+            self._project_built = True
+            languages = {suffix: lang for suffix, lang in SUFFIXES.items() if lang in ("xml", "java")}
+            exclude = tuple(self.config.exclude) + tuple(self.config.extend_exclude)
+            wider = discover([str(self.config.root)], self.cwd, self.config.root, exclude, languages,
+                             self.config.respect_gitignore).files if self.config.root.is_dir() else []
+            files = list({f.absolute: f for f in [*wider, *(f for f in self.files() if f.language in
+                                                            ("xml", "java"))]}.values())
             if files:
-                from sqllint.extract.project import build_index
+                from sqllint.extract.project import build_index  # only MyBatis/Java projects pay for it
 
                 self._project = build_index(files, self.config.max_file_size)
-            else:
-                self._project = False
-        return self._project or None
+        return self._project
 
     # --- sites --------------------------------------------------------------------------------------
     def sites(self, source: SourceFile) -> list[QuerySite]:
@@ -134,7 +145,7 @@ class Workspace:
                 raise TargetError(f"{source.path}: {read.note or 'cannot be read'}")
             project = self.project() if source.language in ("xml", "java") else None
             extraction = extract_source(read.data, source.path, source.language,
-                                        ExtractOptions(self.config.max_variants, project))  # type: ignore[arg-type]
+                                        ExtractOptions(self.config.max_variants, project))
             self.problems.extend((source.path, p) for p in extraction.problems)
             self._sites[source.path] = self.group(extraction.queries)
         return self._sites[source.path]
@@ -235,7 +246,7 @@ def by_name(name: str) -> Selector:
 
     def select(workspace: Workspace) -> list[QuerySite]:
         index = workspace.project()
-        statements = getattr(index, "statements", {}) if index is not None else {}
+        statements = index.statements if index is not None else {}
         ids = _matching_scopes(name, list(statements))
         if len(ids) > 1:
             raise TargetError(f"statement id {name!r} is ambiguous; give more of it:", ids)
