@@ -203,6 +203,28 @@ def test_resolution_by_same_package_and_local_variables(tmp_path: Path) -> None:
     assert [(f.rule, f.line, f.scope) for f in findings] == [("M002", 7, "LegacyJob.run")]
 
 
+def test_sql_session_calls_by_statement_id(tmp_path: Path) -> None:
+    findings = project(tmp_path, """\
+        package com.shop.service;
+
+        class LegacyDao {
+            private static final String NS = "com.shop.mapper.OrderMapper.";
+            void load(SqlSession session, List<Long> ids) {
+                for (Long id : ids) {
+                    session.selectList(NS + "itemsOf", id);
+                    session.selectOne("com.shop.mapper.OrderMapper.unknownStatement", id);
+                }
+                session.update("UPDATE orders SET seen = 1");
+            }
+        }
+        """, name="LegacyDao.java")
+    assert [(f.rule, f.line, f.message) for f in findings] == [
+        ("M002", 7, "`session.selectList` (OrderMapper.itemsOf, a SELECT) runs once per iteration of the loop on "
+                    "line 6 (N+1 queries)"),
+        ("S004", 10, "UPDATE without WHERE affects every row of orders"),
+    ]
+
+
 def test_resolved_calls_carry_the_statement_and_its_variants(tmp_path: Path) -> None:
     (tmp_path / "M.xml").write_text("""\
 <mapper namespace="a.M">

@@ -29,8 +29,11 @@ if TYPE_CHECKING:
 SQL_SINKS = frozenset(
     "prepareStatement prepareCall executeQuery executeUpdate executeLargeUpdate execute addBatch "
     "query queryForObject queryForList queryForMap queryForRowSet queryForStream queryForLong queryForInt "
-    "update batchUpdate createNativeQuery sql".split()
+    "update batchUpdate createNativeQuery createSQLQuery createNativeMutationQuery sql "
+    "fetch fetchOne fetchOptional fetchLazy resultQuery preparedQuery".split()  # Hibernate, jOOQ, Vert.x
 )
+# MyBatis SqlSession methods taking a statement id: sqlSession.selectList("com.x.OrderMapper.search", q)
+SESSION_METHODS = frozenset("selectOne selectList selectMap selectCursor insert update delete".split())
 # Methods whose lambda argument runs once per element: a call inside it runs in a loop.
 LOOP_METHODS = frozenset(
     "forEach forEachOrdered map flatMap mapToObj mapToInt mapToLong mapToDouble filter peek anyMatch allMatch "
@@ -367,9 +370,17 @@ class MethodWalker:
             self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(),
                                            mapper=(namespace, method)))
             return
-        if method not in SQL_SINKS:
+        if method not in SQL_SINKS and method not in SESSION_METHODS:
             return
         args = _arguments(node)
+        statement_id = self._statement_id(args[0], env) if args and method in SESSION_METHODS else None
+        if statement_id is not None:  # the project index decides whether it names a mapped statement
+            namespace, _dot, ident = statement_id.rpartition(".")
+            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(),
+                                           mapper=(namespace, ident)))
+            return
+        if method not in SQL_SINKS:
+            return
         if not args:
             prepared = self.prepared.get(text_of(receiver)) if receiver is not None and method in EXECUTE_PREPARED else None
             if prepared is not None and len(self.loops) > prepared.loop_depth:
@@ -379,6 +390,13 @@ class MethodWalker:
         if value is None or not looks_like_sql(value, at_sink=True):
             return
         self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), value=value))
+
+    def _statement_id(self, node: Node, env: Env) -> str | None:
+        value = self.eval(node, env)
+        if value is None or len(value.alts) != 1 or value.parts:
+            return None
+        text = value.texts()[0]
+        return text if "." in text and all(p.isidentifier() for p in text.split(".")) else None
 
     def _mapper_namespace(self, receiver: Node) -> str | None:
         if receiver.type not in ("identifier", "field_access"):
