@@ -367,3 +367,25 @@ def test_methods_by_qualified_name_and_ambiguous_bare_name(tmp_path: Path) -> No
     assert code == 2 and "ambiguous" in err and "services.py:OrderService.list_orders" in err
     code, out, _ = invoke(["services.py:4", "--format", "json"], tmp_path)  # between two queries of a method
     assert code == 2
+
+
+def test_suppressions_and_config_apply_as_in_check(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "def settings(cur):\n"
+        "    cur.execute('SELECT * FROM settings')  # sqllint: ignore[select-star]\n"
+        "    cur.execute('SELECT * FROM flags ORDER BY RAND()')\n", encoding="utf-8")
+    code, out, _ = invoke(["app.py:settings", "--format", "json"], tmp_path)
+    first, second = json.loads(out)["queries"]
+    assert first["variants"][0]["findings"] == []
+    assert {f["rule"] for f in second["variants"][0]["findings"]} == {"S006", "S011"}
+    (tmp_path / "sqllint.toml").write_text('ignore = ["S006"]\n', encoding="utf-8")
+    code, out, _ = invoke(["app.py:settings", "--format", "json", "--fail-on", "warning"], tmp_path)
+    assert code == 0  # S011 is info, S006 is ignored by the config
+    assert {f["rule"] for f in json.loads(out)["queries"][1]["variants"][0]["findings"]} == {"S011"}
+
+
+def test_color_only_when_asked_or_a_terminal(shop: Path, shop_db) -> None:
+    code, plain, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn], shop)
+    assert "\x1b[" not in plain  # CliRunner's output is not a terminal
+    code, colored, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--color"], shop)
+    assert "\x1b[31m\x1b[1mFULL SCAN" in colored and "\x1b[1mS001" in colored

@@ -132,7 +132,7 @@ def explain(target: str | None, dsn: str | None, ssl: bool | None, ssl_ca: str |
     if output:
         Path(output).write_text(document, encoding="utf-8")
     else:
-        click.echo(document, nl=False)
+        click.echo(document, nl=False, color=use_color)  # keep the colours --color asked for, even in a pipe
     if require_db and not walkthrough.database.connected:
         click.echo(f"sqllint: error: --require-db: {walkthrough.database.reason}", err=True)
         sys.exit(EXIT_USAGE)
