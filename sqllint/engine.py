@@ -8,9 +8,11 @@ variant where it appears (the one with most optional parts absent), or is None w
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,6 +287,7 @@ _worker_checker: FileChecker | None = None
 def _worker_init(settings: Settings) -> None:
     global _worker_checker  # one checker per worker process, built once
     _worker_checker = FileChecker(settings)
+    gc.set_threshold(*GC_THRESHOLD)
 
 
 def _worker_check(batch: list[SourceFile]) -> list[FileResult]:
@@ -299,10 +302,26 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+# sqlglot trees are many small objects that live for one file; at the default gen-0 threshold (700)
+# the cycle collector keeps walking them (a fifth to a third of a run's time). Cycles are rare here.
+GC_THRESHOLD = (50_000, 20, 20)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    previous = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def check_files(files: Sequence[SourceFile], settings: Settings, jobs: int) -> list[FileResult]:
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
         checker = FileChecker(settings)
-        return [checker.check(source) for source in files]
+        with _fewer_collections():
+            return [checker.check(source) for source in files]
     size = max(1, min(64, len(files) // (jobs * 4)))
     batches = [list(files[i : i + size]) for i in range(0, len(files), size)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
