@@ -108,6 +108,29 @@ def test_sprintf_verbs_are_interpolation_and_escapes_are_decoded() -> None:
     assert result.queries[0].placeholders[0].style == PlaceholderStyle.FSTRING_HOLE
 
 
+def test_sql_constants_used_by_other_files_are_checked_where_defined() -> None:
+    result = extract('''\
+        package queries
+
+        const (
+            columns     = "id, status"
+            OrderByID   = "SELECT " + columns + " FROM orders WHERE id = ?"
+            usedHere    = "SELECT 1 FROM dual"
+            Greeting    = "hello"
+        )
+
+        var DeleteOld = `DELETE FROM sessions WHERE expires_at < NOW()`
+
+        func ping(db *sql.DB) { db.Exec(usedHere) }
+        ''')
+    got = [(q.line, q.scope, q.call, q.raw) for q in result.queries]
+    assert got == [
+        (12, "ping", "db.Exec", "SELECT 1 FROM dual"),
+        (5, "queries", "const", "SELECT id, status FROM orders WHERE id = ?"),
+        (10, "queries", "const", "DELETE FROM sessions WHERE expires_at < NOW()"),
+    ]
+
+
 def test_scopes_and_loops() -> None:
     result = extract('''\
         package store

@@ -524,6 +524,15 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
                 for name in parameter.children_by_field_name("name"):
                     walker.types[text_of(name)] = text_of(type_node) if type_node is not None else ""
         walker.walk_block(body, {})
+    package = next((text_of(c) for node in named_children(root) if node.type == "package_clause"
+                    for c in named_children(node)), "")
+    unused = [name for name in constants if name not in constant_values]  # not reached from this file's code
+    reader = GoWalker(constants, constant_values, package, options.max_variants, emissions)
+    for name in unused:
+        value = reader.constant(name)
+        if value is not None and looks_like_sql(value, at_sink=False):
+            # SQL kept in a constant for another file of the package: checked where it is defined.
+            emissions.append(_Emission(constants[name], package, 0, None, "const", value))
     sequence: dict[str, int] = {}
     for emission in emissions:
         if emission.node.has_error:
