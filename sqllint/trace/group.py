@@ -17,8 +17,8 @@ from sqllint.parse import SqlParser, statement_kind, text_fingerprint, token_fin
 from sqllint.records import ParsedQuery, Query
 from sqllint.trace.model import ConnectionWindow, LogEntry, TracedStatement
 
-TEXT_CACHE_LIMIT = 100_000  # distinct texts remembered; identical statements are tokenized once
-WINDOW_LIMIT = 5_000  # statements held per connection window before it is handed on regardless
+TEXT_CACHE_LIMIT = 20_000  # distinct texts remembered; identical statements are tokenized once
+WINDOW_LIMIT = 1_000  # a connection that never pauses is examined in chunks of this many statements
 STATEMENT_KINDS = ("select", "insert", "update", "delete", "replace")
 
 
