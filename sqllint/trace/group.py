@@ -112,7 +112,8 @@ class Fingerprinter:
 
 class Windows:
     """Per-connection windows: a connection's statements are collected until it pauses for longer than
-    ``window`` seconds (plus the log's clock resolution); then the window is handed to ``emit``."""
+    ``window`` seconds (plus the log's clock resolution), or ``WINDOW_LIMIT`` statements pile up on a
+    connection that never pauses; then the window is handed to ``emit``."""
 
     def __init__(self, window: float, resolution: Callable[[], float], emit: Callable[[ConnectionWindow], None]) -> None:
         self.window = window

@@ -81,8 +81,7 @@ def render_text(result: TraceResult, top: int) -> str:
     lines.append("Where they come from")
     for rank, group in enumerate(shown, start=1):
         location = _location(result, group) if result.linked else "(not linked: --no-link)"
-        log_name = result.source.name if result.source.kind == "performance_schema" else "log line"
-        where = f"{log_name} {group.example_line}" if result.source.kind != "performance_schema" else "digest"
+        where = "digest" if result.source.kind == "performance_schema" else f"log line {group.example_line}"
         lines.append(f"  {rank:>2}. {group.fingerprint}  {where}  →  {location}")
     lines += _plans_text(result, shown)
     lines += _findings_text(result.findings)
