@@ -432,4 +432,8 @@ FROM (
   GROUP BY user_id
   HAVING COUNT(*) > 1
 ) AS d"""
+    assert layout_sql("WITH r AS (SELECT user_id FROM orders) SELECT * FROM r") == """\
+WITH r AS (SELECT user_id FROM orders)
+SELECT *
+FROM r"""
     assert layout_sql("SELEC 'unterminated") == "SELEC 'unterminated"

@@ -105,7 +105,7 @@ def layout_sql(sql: str) -> str:
         if index <= inline_until or index == 0:
             continue
         previous = tokens[index - 1].token_type
-        after_union = kind == T.SELECT and (previous == T.UNION or (
+        after_union = kind == T.SELECT and (previous in (T.UNION, T.R_PAREN) or (  # R_PAREN: after a CTE
             previous in (T.ALL, T.DISTINCT) and index > 1 and tokens[index - 2].token_type == T.UNION))
         if kind in clause or after_union or (kind == T.JOIN and previous not in sides) or (
                 kind in sides and following in (T.JOIN, T.OUTER, *sides) and previous not in sides):
