@@ -18,14 +18,18 @@ def refused_xml() -> None:
     local files or reach the network (XXE). sqllint never expands or fetches them, so the SQL in such a
     file is not checked. MyBatis mappers need neither: the usual
     ``<!DOCTYPE mapper PUBLIC "-//mybatis.org//DTD Mapper 3.0//EN" "…mybatis-3-mapper.dtd">`` line is
-    accepted (and never fetched). Remove the ``<!ENTITY …>`` declarations. XML files that are not
-    mappers (``pom.xml``, ``logback.xml``, Spring contexts) are not read for SQL and never reported.
+    accepted (and never fetched). Remove the ``<!ENTITY …>`` declarations. Mappers whose elements
+    nest hundreds deep are refused too. XML files that are not mappers (``pom.xml``, ``logback.xml``,
+    Spring contexts) are not read for SQL and never reported.
     """
 
 
 @rule(code="E021", name="unresolved-mybatis-reference", severity=Severity.WARNING, target="source")
 def unresolved_mybatis_reference() -> None:
     """A mapper cannot be put together: an unknown ``<include refid>``, an include cycle, no namespace.
+
+    Includes that would expand without bound (fragments including others twice, dozens deep) are
+    reported here too, not expanded.
 
     ## Why is this bad?
     MyBatis fails at start-up (or, for an include, when the statement is first built) on these; sqllint

@@ -259,3 +259,26 @@ def test_other_databases_statements_and_script_languages_are_left_out() -> None:
     assert [(q.scope, q.line, q.text) for q in result.queries] == [
         ("n.top", 7, "SELECT id FROM t ORDER BY id LIMIT ?"), ("n.call", 9, "call refresh_stats(?)")]
     assert result.problems == []
+
+
+def test_absurd_nesting_is_refused_without_crashing_the_run(tmp_path: Path) -> None:
+    deep = "<if test='a'>" * 5000 + "x = 1" + "</if>" * 5000
+    write(tmp_path, "Deep.xml", f'<mapper namespace="n"><select id="s">SELECT id FROM t WHERE {deep}</select></mapper>')
+    write(tmp_path, "Good.xml", '<mapper namespace="g"><delete id="d">DELETE FROM t</delete></mapper>')
+    found = check(tmp_path)
+    assert [(f.path, f.rule) for f in found] == [("Deep.xml", "E020"), ("Good.xml", "S004")]
+    assert "nest more than 200 deep" in found[0].message
+
+
+def test_includes_that_multiply_are_refused_not_expanded() -> None:
+    levels = "".join(f'<sql id="f{i}"><include refid="f{i + 1}"/> <include refid="f{i + 1}"/></sql>\n'
+                     for i in range(30))
+    deep = "".join(f'<sql id="d{i}"><include refid="d{i + 1}"/></sql>\n' for i in range(40))
+    data = (DOCTYPE + f"""<mapper namespace="n">{levels}<sql id="f30">x</sql>{deep}<sql id="d40">1</sql>
+      <select id="bomb">SELECT <include refid="f0"/> FROM t</select>
+      <select id="chain">SELECT <include refid="d0"/> FROM t</select></mapper>""").encode()
+    started = time.perf_counter()
+    result = extract_mybatis(data, "M.xml", ExtractOptions())
+    assert time.perf_counter() - started < 2 and result.queries == []
+    assert [(p.code, "expands beyond 32 nested or 5,000 included fragments" in p.message) for p in result.problems] \
+        == [("E021", True), ("E021", True)]

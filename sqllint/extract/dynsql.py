@@ -106,16 +106,22 @@ def qualify(refid: str, namespace: str) -> str:
     return refid if "." in refid or not namespace else f"{namespace}.{refid}"
 
 
+MAX_INCLUDE_DEPTH = 32
+MAX_INCLUSIONS = 5_000  # per statement: fragments including each fragment twice, 30 deep, are 2^30
+
+
 def resolve_includes(body: tuple[Node, ...], namespace: str, fragments: Mapping[str, Fragment],
                      properties: Mapping[str, str] | None = None, stack: tuple[str, ...] = (),
-                     origin: str | None = None) -> tuple[Node, ...]:
-    """Inline every ``<include>``, raising ``IncludeError`` for unknown refids and cycles.
+                     origin: str | None = None, budget: list[int] | None = None) -> tuple[Node, ...]:
+    """Inline every ``<include>``, raising ``IncludeError`` for unknown refids, cycles and fragments
+    that would expand without bound (the "billion laughs" of includes).
 
     As MyBatis's ``XMLIncludeTransformer`` does, ``${name}`` in an included fragment (its text, refids
     and attributes) is replaced by the ``<property>`` values of the ``<include>`` chain, innermost
     first; names without a property stay ``${}`` text substitution.
     """
     props = properties or {}
+    budget = budget if budget is not None else [MAX_INCLUSIONS]
 
     def subst(text: str) -> str:
         if not props or "${" not in text:
@@ -155,9 +161,13 @@ def resolve_includes(body: tuple[Node, ...], namespace: str, fragments: Mapping[
         if key in stack:
             raise IncludeError(f'<include refid="{refid}"> includes itself ({" → ".join(stack + (key,))})',
                                node.line, origin)
+        budget[0] -= 1
+        if len(stack) >= MAX_INCLUDE_DEPTH or budget[0] < 0:
+            raise IncludeError(f'<include refid="{refid}"> expands beyond {MAX_INCLUDE_DEPTH} nested or '
+                               f"{MAX_INCLUSIONS:,} included fragments; not expanded", node.line, origin)
         fragment = fragments[key]
         inner = {**props, **{name: subst(value) for name, value in node.properties}}
-        return resolve_includes(fragment.body, namespace, fragments, inner, stack + (key,), fragment.path)
+        return resolve_includes(fragment.body, namespace, fragments, inner, stack + (key,), fragment.path, budget)
 
     enclosing_namespaces = [fragments[k].namespace for k in reversed(stack) if k in fragments]
     return walk(body)

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from sqllint.extract.project import ProjectIndex
 
 STATEMENT_TAGS = ("select", "insert", "update", "delete")
+MAX_DEPTH = 200  # real mappers nest a dozen elements at most
 _MYSQL_DATABASE_IDS = frozenset({"", "mysql", "mariadb"})  # databaseId values whose SQL is checked
 _XML_LANGS = frozenset({"xml", "", "org.apache.ibatis.scripting.xmltags.xmllanguagedriver"})
 SKIPPED_TAGS = frozenset({"selectKey", "bind"})  # selectKey runs on its own; bind only names a value
@@ -73,6 +74,9 @@ class _Builder:
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         line, column = self._where()
+        if len(self.stack) >= MAX_DEPTH:  # the tree is walked recursively later: refuse it here
+            raise XmlRefused("E020", f"XML elements nest more than {MAX_DEPTH} deep; the file was refused",
+                             line, column, self)
         element = _Element(tag, dict(attrs), line, column)
         if self.stack:
             self.stack[-1].children.append(element)
