@@ -346,7 +346,11 @@ def extract_mybatis(data: bytes, path: str, options: ExtractOptions) -> FileExtr
         site = Query(path=path, line=statement.line, column=statement.column, end_line=statement.end_line,
                      language="xml", raw="", text="", scope=statement.qualified, call=statement.kind,
                      sequence=sequence, suppressed=statement.suppressed)
-        queries, problems = statement_queries(statement, fragments, options.max_variants, site)
+        try:
+            queries, problems = statement_queries(statement, fragments, options.max_variants, site)
+        except RecursionError:  # includes × nesting deeper than the interpreter's stack
+            queries, problems = [], [Problem("E021", statement.line, statement.column, f"{statement.qualified} "
+                                             "nests includes and elements too deeply to expand; not checked")]
         result.queries.extend(queries)
         result.problems.extend(problems)
     return result
