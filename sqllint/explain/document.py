@@ -151,7 +151,9 @@ def _comparison_text(site_facts: SiteFacts) -> list[str]:
         number = site_facts.site.number_of(item.query)[0]
         notes = _plan_notes(item)
         mark = "  ← costliest" if rows == worst and any(r != worst for r, _ in planned) else ""
-        lines.append(f"{INDENT}~{rows:>{width},}  {number}: {item.label}" + (f"  ({notes})" if notes else "") + mark)
+        estimate = f"~{rows:,}"
+        lines.append(f"{INDENT}{estimate:>{width + 1}}  {number}: {item.label}" + (f"  ({notes})" if notes else "")
+                     + mark)
     return lines
 
 
@@ -188,9 +190,11 @@ def _total_text(walkthrough: Walkthrough) -> list[str]:
     if any(len(s.variants) > 1 for s in walkthrough.sites):
         line += ", taking each query's costliest variant"
     lines = [line]
+    width = max(len(f"~{rows:,}") for rows, _ in worst)
     for rows, item in worst:
         where = f"{item.query.query.path}:{item.query.query.line}"
-        lines.append(f"{INDENT}~{rows:,}  {where}" + (f"  ({item.label})" if item.label else ""))
+        estimate = f"~{rows:,}"
+        lines.append(f"{INDENT}{estimate:>{width}}  {where}" + (f"  ({item.label})" if item.label else ""))
     missing = len(walkthrough.sites) - len(worst)
     if missing:
         lines.append(f"{INDENT}{missing} quer{'y' if missing == 1 else 'ies'} without a plan not counted")
