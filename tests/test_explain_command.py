@@ -389,3 +389,16 @@ def test_color_only_when_asked_or_a_terminal(shop: Path, shop_db) -> None:
     assert "\x1b[" not in plain  # CliRunner's output is not a terminal
     code, colored, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--color"], shop)
     assert "\x1b[31m\x1b[1mFULL SCAN" in colored and "\x1b[1mS001" in colored
+
+
+def test_total_names_queries_that_run_in_a_loop(shop: Path, shop_db) -> None:
+    source = shop / "shop/orders.py"
+    loop = line_of(source, "for order in orders:", "def orders_with_items")
+    code, out, _ = invoke(["shop/orders.py:orders_with_items", "--dsn", shop_db.dsn, "--no-color"], shop)
+    total = out.split("\ntotal: ", 1)[1].splitlines()
+    assert total[0].endswith("across 2 queries")
+    assert total[2].endswith(f"× once per iteration of the loop on line {loop}") and not total[1].endswith(str(loop))
+    code, out, _ = invoke(["shop/orders.py:orders_with_items", "--dsn", shop_db.dsn, "--format", "json"], shop)
+    document = json.loads(out)
+    assert [w["loop_line"] for w in document["worst_variants"]] == [None, loop]
+    assert document["total_rows_examined"] == sum(w["rows_examined"] for w in document["worst_variants"])

@@ -9,7 +9,8 @@ JSON (version 1, additive changes only)::
                                 "plan": {"source", "flavor", "total_cost", "rows": [...]} | null,
                                 "tree": [...], "rows_examined", "summary": [...], "findings": [...],
                                 "advice": [...], "no_plan"}]}],
-     "total_rows_examined": int | null, "worst_variants": [...], "notes": [...]}
+     "total_rows_examined": int | null,
+     "worst_variants": [{"path", "line", "variant", "rows_examined", "loop_line"}], "notes": [...]}
 """
 
 from __future__ import annotations
@@ -194,7 +195,10 @@ def _total_text(walkthrough: Walkthrough) -> list[str]:
     for rows, item in worst:
         where = f"{item.query.query.path}:{item.query.query.line}"
         estimate = f"~{rows:,}"
-        lines.append(f"{INDENT}{estimate:>{width}}  {where}" + (f"  ({item.label})" if item.label else ""))
+        query = item.query.query
+        loop = (f"  × once per iteration of the loop on line {query.loop_line}" if query.loop_depth and query.loop_line
+                 else "")
+        lines.append(f"{INDENT}{estimate:>{width}}  {where}" + (f"  ({item.label})" if item.label else "") + loop)
     missing = len(walkthrough.sites) - len(worst)
     if missing:
         lines.append(f"{INDENT}{missing} quer{'y' if missing == 1 else 'ies'} without a plan not counted")
@@ -220,7 +224,9 @@ def render_json(walkthrough: Walkthrough) -> str:
         "queries": queries,
         "total_rows_examined": sum(rows for rows, _ in worst) if worst else None,
         "worst_variants": [{"path": v.query.query.path, "line": v.query.query.line, "variant": v.label,
-                            "rows_examined": rows} for rows, v in worst],
+                            "rows_examined": rows,
+                            "loop_line": v.query.query.loop_line if v.query.query.loop_depth else None}
+                           for rows, v in worst],
         "notes": walkthrough.notes,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
