@@ -241,6 +241,44 @@ def test_resolved_calls_carry_the_statement_and_its_variants(tmp_path: Path) -> 
     ]
 
 
+def test_sql_constants_of_other_files(tmp_path: Path) -> None:
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "OrderSql.java").write_text(textwrap.dedent("""\
+        package com.shop.sql;
+
+        public final class OrderSql {
+            public static final String COLUMNS = "id, status";
+            public static final String BY_ID = "SELECT " + COLUMNS + " FROM orders WHERE id = ?";
+            public static final String ALL = "SELECT * FROM orders";
+            public static final String GREETING = "hello";
+        }
+        """))
+    (tmp_path / "OrderDao.java").write_text(textwrap.dedent("""\
+        package com.shop.dao;
+
+        import com.shop.sql.OrderSql;
+        import static com.shop.sql.OrderSql.ALL;
+
+        class OrderDao {
+            void load(List<Long> ids) {
+                for (Long id : ids) {
+                    jdbc.queryForMap(OrderSql.BY_ID, id);
+                }
+                jdbc.queryForList(ALL);
+                jdbc.queryForList(ALL + " WHERE status = ?", "PAID");
+            }
+        }
+        """))
+    result = run(["."], Config(root=tmp_path), tmp_path, jobs=1, keep_parsed=True)
+    assert [(f.path, f.rule, f.line) for f in result.findings] == [
+        ("OrderDao.java", "M002", 9),   # the loop runs the constant: N+1 at the use
+        ("OrderDao.java", "S011", 12),  # new SQL built from the constant: checked where it is built
+        ("sql/OrderSql.java", "S011", 6),  # the constant itself: checked once, where it is defined
+    ]
+    runs = [(p.query.line, p.query.resolved_from) for p in result.parsed if p.query.path == "OrderDao.java"]
+    assert runs == [(9, "com.shop.sql.OrderSql.BY_ID"), (11, "com.shop.sql.OrderSql.ALL"), (12, None)]
+
+
 # --- the fixtures -------------------------------------------------------------------------------------
 
 EXPECTED_JAVA_AND_GO = [

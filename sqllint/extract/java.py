@@ -19,7 +19,8 @@ for what tree-sitter recovered; the damage is reported (E002).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,8 @@ CLASS_TYPES = frozenset({"class_declaration", "interface_declaration", "enum_dec
                          "annotation_type_declaration"})
 METHOD_TYPES = frozenset({"method_declaration", "constructor_declaration", "compact_constructor_declaration"})
 _COMMENTS = frozenset({"line_comment", "block_comment"})
+# Constants worth sharing across files: SQL statements and the fragments they are built from.
+_SQL_WORDS = re.compile(r"\b(?:SELECT|FROM|WHERE|JOIN|INSERT|UPDATE|DELETE|VALUES|ORDER BY|GROUP BY)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -70,13 +73,17 @@ class _Class:
 class JavaFile:
     """One parsed file: package, imports, classes and their constants (evaluated on first use)."""
 
-    def __init__(self, data: bytes, path: str, max_variants: int = 32) -> None:
+    def __init__(self, data: bytes, path: str, max_variants: int = 32,
+                 external: Mapping[str, Value] | None = None) -> None:
         self.path = path
         self.cap = max_variants
         self.data = data
         self.root = parse(data, "java").root_node
         self.package = ""
-        self.imports: dict[str, str] = {}
+        self.imports: dict[str, str] = {}  # simple type name → FQN
+        self.static_imports: dict[str, str] = {}  # constant name → FQN of the constant
+        self.static_wildcards: list[str] = []  # classes imported with ``import static a.B.*``
+        self.external = external or {}  # SQL constants of other files (project index), by Class FQN.NAME
         self.classes: list[_Class] = []
         self._constant_nodes: dict[str, Node] = {}
         self._constants: dict[str, Value | None] = {}
@@ -85,12 +92,23 @@ class JavaFile:
             if node.type == "package_declaration":
                 self.package = text_of(named_children(node)[-1]) if named_children(node) else ""
             elif node.type == "import_declaration":
-                names = [c for c in named_children(node) if c.type in ("scoped_identifier", "identifier")]
-                if names and not any(c.type == "asterisk" for c in node.children) and b"static" not in (node.text or b""):
-                    fqn = text_of(names[0])
-                    self.imports[fqn.rsplit(".", 1)[-1]] = fqn
+                self._import(node)
             elif node.type in CLASS_TYPES:
                 self._index_class(node, "")
+
+    def _import(self, node: Node) -> None:
+        names = [c for c in named_children(node) if c.type in ("scoped_identifier", "identifier")]
+        if not names:
+            return
+        fqn = text_of(names[0])
+        is_static = any(c.type == "static" for c in node.children)
+        if any(c.type == "asterisk" for c in node.children):
+            if is_static:
+                self.static_wildcards.append(fqn)
+        elif is_static:
+            self.static_imports[fqn.rsplit(".", 1)[-1]] = fqn
+        else:
+            self.imports[fqn.rsplit(".", 1)[-1]] = fqn
 
     def _index_class(self, node: Node, outer: str) -> None:
         name_node = child(node, "name")
@@ -124,7 +142,20 @@ class JavaFile:
             if key in self._constant_nodes:
                 self.consumed.add(key)
                 return self._constant(key)
-        return None
+        return self._external_constant(name) if self.external else None
+
+    def _external_constant(self, name: str) -> Value | None:
+        """``OrderSql.BY_ID`` (imported or same package) or a statically imported ``BY_ID`` of another file."""
+        owner, _dot, constant = name.rpartition(".")
+        if owner:
+            head, _dot, rest = owner.partition(".")
+            fqns = [self.imports[head] + (f".{rest}" if rest else "")] if head in self.imports else []
+            fqns += [f"{self.package}.{owner}" if self.package else owner, owner]
+            candidates = [f"{fqn}.{constant}" for fqn in fqns]
+        else:
+            candidates = ([self.static_imports[name]] if name in self.static_imports else []) + \
+                         [f"{fqn}.{name}" for fqn in self.static_wildcards]
+        return next((self.external[c] for c in candidates if c in self.external), None)
 
     def _candidate_keys(self, class_name: str, name: str) -> Iterator[str]:
         scope = class_name
@@ -143,6 +174,9 @@ class JavaFile:
         walker = self.walker(self._class(class_name), scope=class_name, emissions=[])
         self._constants[key] = walker.eval(self._constant_nodes[key], {})
         return self._constants[key]
+
+    def constant_keys(self) -> list[str]:
+        return list(self._constant_nodes)
 
     def unused_sql_constants(self) -> Iterator[tuple[str, Node, Value]]:
         for key, node in self._constant_nodes.items():
@@ -296,10 +330,23 @@ def _statements(java: JavaFile, problems: list[Problem] | None,
 
 def annotated_statements(data: bytes, path: str) -> list[Statement]:
     """The MyBatis statements annotated on the mapper interfaces of one file (for the project index)."""
+    return index_java(data, path)[0]
+
+
+def index_java(data: bytes, path: str) -> tuple[list[Statement], dict[str, Value]]:
+    """What other files need from this one (one parse): its annotated mapper statements, and its SQL
+    constants by ``Class FQN.NAME`` (a DAO running ``OrderSql.BY_ID`` defined in ``OrderSql.java``)."""
     try:
-        return _statements(JavaFile(data, path), None, {})
+        java = JavaFile(data, path)
+        constants = {}
+        for key in java.constant_keys():
+            value = java.lookup_constant(key.rpartition(".")[0], key.rpartition(".")[2])
+            if value is not None and not value.is_list and _SQL_WORDS.search(" ".join(value.texts())):
+                qualified = f"{java.package}.{key}" if java.package else key
+                constants[qualified] = dataclasses.replace(value, origin=qualified)
+        return _statements(java, None, {}), constants
     except RecursionError:
-        return []
+        return [], {}
 
 
 # --- extraction -------------------------------------------------------------------------------------
@@ -310,7 +357,8 @@ def extract_java(data: bytes, path: str, options: ExtractOptions) -> FileExtract
     if undecodable:
         result.problems.append(Problem("E003", 1, 1, undecodable))
     try:
-        java = JavaFile(data, path, options.max_variants)
+        external = getattr(options.project, "constants", None) if options.project is not None else None
+        java = JavaFile(data, path, options.max_variants, external)
         _extract(java, options, result)
     except RecursionError:
         result.problems.append(Problem("E002", 1, 1, "Java source nested too deeply to analyse; SQL in this "
@@ -366,6 +414,9 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
         queries: list[Query] = []
         if emission.value is not None:
             queries = list(queries_from_value(emission.value, site))
+            origin = emission.value.origin
+            if origin is not None and origin in java.external:  # checked where the constant is defined
+                queries = [dataclasses.replace(q, resolved_from=origin) for q in queries]
         elif emission.mapper is not None:
             namespace, method = emission.mapper
             statement = project.statement(namespace, method) if project is not None else None

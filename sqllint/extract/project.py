@@ -6,8 +6,9 @@ another mapper, and a Java service runs ``orderMapper.listOrders(q)`` whose SQL 
 index once, before checking files, and hands it to every extractor through ``ExtractOptions``; it is a
 plain frozen dataclass of dicts so that worker processes receive it pickled.
 
-Only files that can hold mapper statements are read here: XML containing ``<mapper`` and Java
-containing a MyBatis statement annotation. Parsed mapper files are kept so the XML extractor does not
+Only files that can hold mapper statements or shared SQL are read here: XML containing ``<mapper``,
+Java containing a MyBatis statement annotation or a ``static final String`` (a DAO in one file running
+``OrderSql.BY_ID`` from another). Parsed mapper files are kept so the XML extractor does not
 parse them twice.
 """
 
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 
 from sqllint.extract.dynsql import Fragment
 from sqllint.extract.mybatis import MapperFile, Statement, looks_like_mapper, parse_mapper
+from sqllint.extract.pyvalues import Value
 from sqllint.files import SourceFile, read_source
 
 _JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete")
+_JAVA_CONSTANT_MARKERS = (b"static final String", b"final static String")  # SQL kept in constants
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class ProjectIndex:
     by_simple_name: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     namespaces: frozenset[str] = frozenset()
     digest: str = ""  # of every indexed file's path and content: cached results depend on all of them
+    # SQL constants of Java classes by "Class FQN.NAME", for code in other files that runs them
+    constants: Mapping[str, Value] = field(default_factory=dict)
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
@@ -53,6 +58,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     mappers: dict[str, MapperFile] = {}
     fragments: dict[str, Fragment] = {}
     statements: dict[str, Statement] = {}
+    constants: dict[str, Value] = {}
     digest = hashlib.blake2b(digest_size=16)
     for source in files:
         if source.language not in ("xml", "java"):
@@ -70,13 +76,16 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
             for statement in mapper.statements:
                 if statement.namespace:
                     statements.setdefault(statement.qualified, statement)
-        elif source.language == "java" and any(marker in data for marker in _JAVA_MARKERS):
-            from sqllint.extract.java import annotated_statements  # tree-sitter only when Java is present
+        elif source.language == "java" and any(m in data for m in _JAVA_MARKERS + _JAVA_CONSTANT_MARKERS):
+            from sqllint.extract.java import index_java  # tree-sitter only when Java is present
 
-            for statement in annotated_statements(data, source.path):
+            annotated, sql_constants = index_java(data, source.path)
+            for statement in annotated:
                 statements.setdefault(statement.qualified, statement)
+            for key, value in sql_constants.items():
+                constants.setdefault(key, value)
     simple: dict[str, list[str]] = {}
     for namespace in sorted({s.namespace for s in statements.values() if s.namespace}):
         simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)
     return ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
-                        frozenset(n for names in simple.values() for n in names), digest.hexdigest())
+                        frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants)
