@@ -282,3 +282,15 @@ def test_includes_that_multiply_are_refused_not_expanded() -> None:
     assert time.perf_counter() - started < 2 and result.queries == []
     assert [(p.code, "expands beyond 32 nested or 5,000 included fragments" in p.message) for p in result.problems] \
         == [("E021", True), ("E021", True)]
+
+
+def test_order_by_column_and_direction_from_the_caller_are_two_identifiers(tmp_path: Path) -> None:
+    data = (DOCTYPE + """<mapper namespace="n">
+      <select id="page">SELECT id, name FROM users ORDER BY ${sortField} ${sortOrder} LIMIT #{offset}, #{size}</select>
+    </mapper>""").encode()
+    [query] = extract_mybatis(data, "M.xml", ExtractOptions()).queries
+    assert query.text == "SELECT id, name FROM users ORDER BY sqllint_hole_1 ASC LIMIT ?, ?"
+    assert [(p.name, p.identifier) for p in query.placeholders] == [
+        ("sortField", True), ("sortOrder", True), ("offset", False), ("size", False)]
+    [finding] = check_one(tmp_path, data)
+    assert finding.rule == "S003" and finding.message.startswith("`sortField`, `sortOrder` name tables or columns")

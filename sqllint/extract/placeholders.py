@@ -72,6 +72,9 @@ _VALUE_CONTEXT = re.compile(
     r"ALL|ANY|SOME|EXISTS|RETURN|CALL))\s*\Z",
     re.IGNORECASE,
 )
+# A slot right after the sort-key slot of an ORDER BY item (``ORDER BY {col} {direction}``).
+_SORT_DIRECTION_CONTEXT = re.compile(
+    rf"\bORDER\s+BY\s+(?:[\w.`]+(?:\s+(?:ASC|DESC))?\s*,\s*)*(?:{IDENTIFIER_HOLE_PREFIX}\d+|\?)\s+\Z", re.IGNORECASE)
 _MYBATIS_NAME = re.compile(r"^\s*([^,\s}]+)")
 
 
@@ -128,6 +131,11 @@ def normalise(text: str, holes: Sequence[Hole] = ()) -> tuple[str, tuple[Placeho
                 hole = holes[int(match.group("hole_index"))]
                 source, style, safe = hole.source, hole.style, hole.safe
             before = "".join(out[-4:])[-40:]
+            if _SORT_DIRECTION_CONTEXT.search("".join(out[-6:])[-200:]):
+                # ORDER BY ${sort} ${order}: the second slot is ASC/DESC, a keyword from the caller
+                slots.append(Placeholder(style, source, safe=safe, identifier=True))
+                out.append("ASC")
+                continue
             identifier = bool(_IDENTIFIER_CONTEXT.search(before)) or text.startswith(".", end)
             fragment = not identifier and not _VALUE_CONTEXT.search(before)
             slots.append(Placeholder(style, source, safe=safe, identifier=identifier, fragment=fragment))
