@@ -65,7 +65,7 @@ class Server:
             ["/usr/sbin/mariadbd", "--no-defaults", f"--datadir={self.datadir}", f"--socket={self.socket}",
              f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.workdir / 'mysqld.pid'}",
              "--user=root", "--skip-name-resolve", "--log-output=FILE", "--general-log=0", "--slow-query-log=0",
-             "--innodb-buffer-pool-size=256M", f"--log-error={self.workdir / 'error.log'}"],
+             "--innodb-buffer-pool-size=256M", f"--log-error={self.workdir / 'error.log'}", f"--tmpdir={self.workdir}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -165,11 +165,47 @@ def record(out_dir: Path, keep: bool = False) -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def record_explain_sample(target: Path) -> None:
+    """A small slow log with MariaDB's ``log_slow_verbosity = 'query_plan,explain'`` (tests/data/logs/):
+    its ``# explain:`` rows framed by bare ``#`` lines are what a parser must not take for SQL."""
+    workdir = Path(tempfile.mkdtemp(prefix="sqllint-record-"))
+    server = Server(workdir)
+    try:
+        server.start()
+        with server.connect() as conn, conn.cursor() as cur:
+            cur.execute("CREATE DATABASE shop")
+            cur.execute("USE shop")  # the seq_1_to_N tables live in the current database
+            cur.execute("CREATE TABLE orders (id INT PRIMARY KEY, user_id INT, status VARCHAR(16), KEY (user_id))")
+            cur.execute("INSERT INTO orders SELECT seq, seq % 50, ELT(1 + seq % 3, 'new', 'paid', 'done') "
+                        "FROM seq_1_to_2000")
+            cur.execute("SET GLOBAL long_query_time = 0")
+            cur.execute("SET GLOBAL log_slow_verbosity = 'query_plan,explain'")
+            cur.execute(f"SET GLOBAL slow_query_log_file = '{workdir / 'slow.log'}'")
+            cur.execute("SET GLOBAL slow_query_log = 1")
+        with server.connect("shop") as conn, conn.cursor() as cur:
+            cur.execute("SELECT id, status FROM orders WHERE user_id = 7 ORDER BY id")
+            cur.execute("SELECT status, COUNT(*) FROM orders\nGROUP BY status")
+            for order_id in range(1, 7):  # an N+1 loop
+                cur.execute("SELECT status FROM orders WHERE id = %s", (order_id,))
+        with server.connect() as conn, conn.cursor() as cur:
+            cur.execute("SET GLOBAL slow_query_log = 0")
+        shutil.copyfile(workdir / "slow.log", target)
+        print(f"wrote {target}")
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=SHOP / "logs", help="directory for general.log and slow.log")
     parser.add_argument("--keep", action="store_true", help="keep the server's temporary directory")
+    parser.add_argument("--explain-sample", type=Path, metavar="FILE",
+                        help="instead, record the small log_slow_verbosity=explain sample to FILE")
     args = parser.parse_args(argv)
+    if args.explain_sample:
+        record_explain_sample(args.explain_sample)
+        return 0
     record(args.out, args.keep)
     return 0
 

@@ -248,3 +248,14 @@ def test_slow_log_without_connection_ids_is_read_and_the_trace_says_what_it_cann
     result = trace(source, entries, setup, 1000)
     assert result.statements == 6 and result.findings == []
     assert any("names no connection" in n.message for n in result.source.notes)
+
+
+def test_mariadb_slow_log_with_explain_verbosity_keeps_plans_out_of_the_sql() -> None:
+    _, entries, notes = read(SAMPLES / "mariadb_slow_explain.log")
+    assert notes == []
+    statements = [e.sql for e in entries if not e.sql.startswith("SET ")]
+    assert statements[:2] == ["SELECT id, status FROM orders WHERE user_id = 7 ORDER BY id",
+                              "SELECT status, COUNT(*) FROM orders\nGROUP BY status"]
+    assert statements[2:] == [f"SELECT status FROM orders WHERE id = {n}" for n in range(1, 7)]
+    assert all(e.database == "shop" for e in entries if e.sql in statements)
+    assert [e.rows_examined for e in entries if e.sql == statements[1]] == [2006]

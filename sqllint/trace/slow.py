@@ -3,7 +3,8 @@
 An entry is a block of ``# Key: value`` header lines followed by its body: optional ``use db;`` and
 ``SET timestamp=N;`` lines, then the statement, which may span lines and ends with ``;``. States:
 
-- HEADER: ``# …`` lines. ``# Time:`` (written by MariaDB and MySQL 5.x only when the second changes,
+- HEADER: ``#`` lines (MariaDB's ``log_slow_verbosity=explain`` frames its ``# explain:`` rows with bare
+  ``#`` lines). ``# Time:`` (written by MariaDB and MySQL 5.x only when the second changes,
   by MySQL 8 on every entry, ISO with microseconds), ``# User@Host: u[u] @ host [ip]  Id: N`` (MySQL's
   connection id), ``# Thread_id: N  Schema: db`` (MariaDB, Percona), ``# Query_time: … Lock_time: …
   Rows_sent: … Rows_examined: …`` (MySQL 8's ``log_slow_extra`` adds ``Thread_id``, ``Start``, ``End``),
@@ -86,7 +87,7 @@ class SlowLogParser:
                     yield from self._finish(entry)
                 entry, in_body = None, False
                 continue
-            if line.startswith("# ") and (not in_body or SLOW_HEADER.match(line)):
+            if line.startswith("#") and (not in_body or SLOW_HEADER.match(line)):  # MariaDB writes bare "#"
                 if in_body or entry is None:  # a new entry begins
                     if entry is not None:
                         yield from self._finish(entry)
