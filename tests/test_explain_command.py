@@ -236,6 +236,9 @@ def test_sql_file_line_inside_a_multi_line_statement(shop: Path, shop_db) -> Non
     (query,) = json.loads(out)["queries"]
     rules = {f["rule"] for f in query["variants"][0]["findings"]}
     assert "S007" in rules and "P001" in rules  # a function on the indexed column: static and plan agree
+    assert ("`orders` is read in full (~" in query["variants"][0]["summary"][0] and
+            query["variants"][0]["summary"][0].endswith("its condition cannot use an index: `DATE(created_at)` wraps "
+                                                         "the column in a function."))
 
 
 def test_mybatis_statement_id_full_and_suffix(mall: Path, mall_db) -> None:

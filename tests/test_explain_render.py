@@ -437,3 +437,29 @@ WITH r AS (SELECT user_id FROM orders)
 SELECT *
 FROM r"""
     assert layout_sql("SELEC 'unterminated") == "SELEC 'unterminated"
+
+
+def test_summary_names_the_predicate_that_keeps_an_index_out() -> None:
+    from sqlglot import parse_one
+
+    from sqllint.explain.walkthrough import index_blockers
+
+    sql = ("SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id WHERE DATE(o.created_at) = ? "
+           "AND u.email LIKE CONCAT('%', ?) AND o.total_cents * 2 > 100 AND u.name LIKE 'ab%' AND o.id + 1 = u.id")
+    assert index_blockers(parse_one(sql, read="mysql")) == {
+        "o": ["`DATE(o.created_at)` wraps the column in a function",
+              "`o.total_cents * 2` wraps the column in an expression"],
+        "u": ["`u.email LIKE CONCAT('%', ?)` starts with a wildcard"],
+    }
+    assert index_blockers(parse_one("SELECT id FROM orders WHERE YEAR(created_at) = 2024", read="mysql")) == {
+        "": ["`YEAR(created_at)` wraps the column in a function"]}
+    plan = parse_traditional(MARIADB, [
+        (1, "SIMPLE", "orders", "ALL", None, None, None, None, 48941, "Using where")])
+    assert summarize(plan, {}, {"": ["`DATE(created_at)` wraps the column in a function"]})[0] == (
+        "`orders` is read in full (~48,941 rows, access type ALL): its condition cannot use an index: "
+        "`DATE(created_at)` wraps the column in a function.")
+    index_scan = parse_traditional(MARIADB, [
+        (1, "SIMPLE", "u", "index", None, "uq_users_email", "762", None, 19530, "Using where; Using index")])
+    assert summarize(index_scan, {"u": "users"}, {"u": ["`u.email LIKE '%x'` starts with a wildcard"]})[0] == (
+        "`users` (as `u`) is read through the whole index `uq_users_email` (~19,530 rows, access type index): its "
+        "condition cannot narrow the index range: `u.email LIKE '%x'` starts with a wildcard.")

@@ -215,15 +215,22 @@ def block_products(plan: Plan) -> list[tuple[int | None, list[int], int]]:
     return result
 
 
-def summarize(plan: Plan, aliases: Mapping[str, str] | None = None) -> list[str]:
-    """Plain-language sentences: full reads and why, rows examined, sorting, where the time goes."""
+def summarize(plan: Plan, aliases: Mapping[str, str] | None = None,
+              blockers: Mapping[str, list[str]] | None = None) -> list[str]:
+    """Plain-language sentences: full reads and why, rows examined, sorting, where the time goes.
+
+    ``blockers`` (table alias, lower-case, or "" for unqualified columns → predicates no index can
+    serve, from ``index_blockers``) turn "no index covers its condition" into the actual reason."""
     aliases = {k.lower(): v for k, v in (aliases or {}).items()}
+    blockers = blockers or {}
     lines: list[str] = []
     for key, rows in plan.loops().items():
         for position, row in enumerate(rows):
             if (row.full_scan or row.access_type == "index") and not union_result(row):
-                lines.append(_full_read(row, position, aliases))
-    if not any(r.full_scan and not union_result(r) for r in plan.rows):
+                reasons = blockers.get((row.table or "").lower()) or (
+                    blockers.get("", []) if len([r for r in plan.rows if r.table and not r.internal]) == 1 else [])
+                lines.append(_full_read(row, position, aliases, reasons))
+    if not any((r.full_scan or r.access_type == "index") and not union_result(r) for r in plan.rows):
         lines.append("No table is read in full: every table is reached through an index or a constant lookup.")
     products = block_products(plan)
     total = plan.rows_examined()
@@ -276,7 +283,7 @@ def _name(row: PlanRow, aliases: Mapping[str, str]) -> str:
     return f"`{base}` (as `{table}`)" if base and base.lower() != table.lower() else f"`{table}`"
 
 
-def _full_read(row: PlanRow, position: int, aliases: Mapping[str, str]) -> str:
+def _full_read(row: PlanRow, position: int, aliases: Mapping[str, str], reasons: list[str] | None = None) -> str:
     name = _name(row, aliases)
     rows = _rows(row.rows) if row.rows is not None else "all its rows"
     if row.internal:
@@ -284,10 +291,13 @@ def _full_read(row: PlanRow, position: int, aliases: Mapping[str, str]) -> str:
         what = "derived table" if kind and kind.group(1).lower() == "derived" else "temporary result"
         return f"The {what} {row.table} is read in full ({rows}): it is materialised first, then scanned."
     if row.access_type == "index":
-        return (f"{name} is read through the whole index `{row.key}` ({rows}, access type index): "
-                "no condition narrows the index range.")
+        why = (f"its condition cannot narrow the index range: {'; '.join(reasons)}" if reasons and row.has_condition
+               else "no condition narrows the index range")
+        return f"{name} is read through the whole index `{row.key}` ({rows}, access type index): {why}."
     keys = ", ".join(row.possible_keys)
-    if position == 0 and not row.has_condition:
+    if reasons and row.has_condition:
+        why = f"its condition cannot use an index: {'; '.join(reasons)}"
+    elif position == 0 and not row.has_condition:
         why = "it drives the join and no condition restricts it, so every row is read"
     elif row.has_condition and keys:
         why = f"the optimizer chose not to use {keys}: it expects the condition to match too many rows for an index to pay off"

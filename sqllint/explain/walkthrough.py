@@ -42,6 +42,7 @@ class VariantFacts:
     advice: list[str] = field(default_factory=list)
     parents: dict[int, int] = field(default_factory=dict)  # select number → enclosing select number
     aliases: dict[str, str] = field(default_factory=dict)  # plan alias → base table
+    blockers: dict[str, list[str]] = field(default_factory=dict)  # alias → predicates no index can serve
 
     @property
     def label(self) -> str | None:
@@ -219,6 +220,7 @@ def _plans(facts: list[SiteFacts], by_query: dict[int, VariantFacts], config: Co
             item.plan = explained.plan
             item.parents = block_parents(job.binding.sql)
             item.aliases = {(t.alias or t.name).lower(): t.name for t in job.select.find_all(exp.Table) if t.name}
+            item.blockers = index_blockers(job.select)
             if explained.error is not None:
                 error = explained.error
                 code = "E011" if error.time_limit else "E010"
@@ -233,6 +235,44 @@ def _plans(facts: list[SiteFacts], by_query: dict[int, VariantFacts], config: Co
                 _add(item, registry, settings, ignored, rule.code, message, suggestion, plan=True)
             if explained.plan is not None and explained.subject is not None:
                 item.advice = _advice(explained.subject)
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Between, exp.Like, exp.ILike)
+_WRAPPERS = (exp.Func, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Cast)
+
+
+def index_blockers(select: exp.Expression) -> dict[str, list[str]]:
+    """Per table alias (lower-case; "" for unqualified columns): the WHERE/ON predicates that no index on
+    their column can serve — the column wrapped in a function or arithmetic, or a LIKE pattern that
+    starts with a wildcard. The summary names them as the reason a table is read in full."""
+    found: dict[str, list[str]] = {}
+    for clause in select.find_all(exp.Where, exp.Join):
+        condition = clause.this if isinstance(clause, exp.Where) else clause.args.get("on")
+        if condition is None:
+            continue
+        for predicate in condition.find_all(*_COMPARISONS, bfs=False):  # in the order they are written
+            left, right = predicate.this, predicate.args.get("expression")
+            column: exp.Column | None = None
+            reason = ""
+            if isinstance(left, _WRAPPERS) and not isinstance(left, exp.AggFunc):
+                columns = list(left.find_all(exp.Column))
+                if len(columns) == 1 and not (right is not None and any(right.find_all(exp.Column))):
+                    column = columns[0]
+                    wrapper = "a function" if isinstance(left, exp.Func) else "an expression"
+                    reason = f"`{left.sql(dialect='mysql')}` wraps the column in {wrapper}"
+            elif isinstance(predicate, (exp.Like, exp.ILike)) and isinstance(left, exp.Column):
+                pattern = right
+                while isinstance(pattern, (exp.Concat, exp.DPipe)) or (
+                        isinstance(pattern, exp.Anonymous) and pattern.name.upper() == "CONCAT"):
+                    pattern = (pattern.expressions or [None])[0] if not isinstance(pattern, exp.DPipe) else pattern.this
+                if isinstance(pattern, exp.Literal) and pattern.is_string and pattern.this.startswith(("%", "_")):
+                    column = left
+                    reason = f"`{predicate.sql(dialect='mysql')}` starts with a wildcard"
+            if column is not None:
+                reasons = found.setdefault(column.table.lower(), [])
+                if reason not in reasons:
+                    reasons.append(reason)
+    return found
 
 
 def _advice(subject: object) -> list[str]:
