@@ -243,6 +243,41 @@ def test_switch_expressions_qmark_lists_and_prepared_statements_run_in_a_loop() 
     ]
 
 
+def test_sql_built_by_a_helper_and_sql_returned_for_other_files() -> None:
+    result = extract('''\
+        class SearchDao {
+            List<Order> search(OrderFilter f) {
+                return jdbc.query(buildSql(f), mapper);
+            }
+            private String buildSql(OrderFilter f) {
+                StringBuilder sql = new StringBuilder("SELECT id FROM orders WHERE 1 = 1");
+                if (f.getStatus() != null) {
+                    sql.append(" AND status = ?");
+                }
+                return sql.toString();
+            }
+        }
+        class OrderSqlProvider {
+            public String search(Map<String, Object> p) {
+                String sql = "SELECT id, status FROM orders";
+                if (p.get("userId") != null) {
+                    sql += " WHERE user_id = #{userId}";
+                }
+                return sql;
+            }
+            public String greeting() { return "hello"; }
+        }
+        ''')
+    assert rows(result.queries) == [
+        (3, "SearchDao.search", 0, "jdbc.query", "SELECT id FROM orders WHERE 1 = 1", "when status is absent"),
+        (3, "SearchDao.search", 0, "jdbc.query", "SELECT id FROM orders WHERE 1 = 1 AND status = ?",
+         "when status is present"),
+        (19, "OrderSqlProvider.search", 0, "return", "SELECT id, status FROM orders", "when userId is absent"),
+        (19, "OrderSqlProvider.search", 0, "return", "SELECT id, status FROM orders WHERE user_id = #{userId}",
+         "when userId is present"),
+    ]
+
+
 def test_scopes_loops_lambdas_overloads_nested_and_anonymous_classes() -> None:
     result = extract('''\
         public class Dao {

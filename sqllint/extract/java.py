@@ -28,6 +28,7 @@ from sqllint.extract import ExtractOptions, FileExtraction, Problem
 from sqllint.extract.dynsql import Fragment, Text
 from sqllint.extract.javawalk import ClassContext, Emission, MethodWalker, simple_type
 from sqllint.extract.mybatis import Statement, XmlRefused, parse_xml, statement_queries, to_nodes
+from sqllint.extract.pyeval import union_values
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import (
     Site,
@@ -88,6 +89,10 @@ class JavaFile:
         self._constant_nodes: dict[str, Node] = {}
         self._constants: dict[str, Value | None] = {}
         self.consumed: set[str] = set()
+        self._results: dict[str, Value | None] = {}  # helper method results by Class.method
+        self.helpers_used: set[str] = set()
+        self.returned: list[tuple[str, str, str, list[tuple[Value, Node]]]] = []  # (class, method, scope, returns)
+        self._main_emissions: list[Emission] | None = None
         for node in named_children(self.root):
             if node.type == "package_declaration":
                 self.package = text_of(named_children(node)[-1]) if named_children(node) else ""
@@ -175,6 +180,15 @@ class JavaFile:
         self._constants[key] = walker.eval(self._constant_nodes[key], {})
         return self._constants[key]
 
+    def unused_sql_returns(self) -> Iterator[tuple[str, Node, Value]]:
+        """SQL a method builds and returns for callers in other files (a DAO helper, a MyBatis provider)."""
+        for class_name, method, scope, returns in self.returned:
+            if f"{class_name}.{method}" in self.helpers_used:
+                continue  # reported where the caller runs it
+            for value, node in returns:
+                if looks_like_sql(value, at_sink=False):
+                    yield scope, node, value
+
     def constant_keys(self) -> list[str]:
         return list(self._constant_nodes)
 
@@ -192,12 +206,14 @@ class JavaFile:
     # --- walking ------------------------------------------------------------------------------------
     def walker(self, info: _Class, scope: str, emissions: list[Emission],
                resolve_mapper: Callable[[str], str | None] = lambda _name: None) -> MethodWalker:
-        context = ClassContext(info.name, info.field_types, self.lookup_constant, resolve_mapper, info.methods)
+        context = ClassContext(info.name, info.field_types, self.lookup_constant, resolve_mapper, info.methods,
+                               lambda method: self.method_result(info, method, resolve_mapper))
         return MethodWalker(context, scope, self.cap, emissions,
                             lambda body, outer: self._walk_anonymous(body, outer, info, emissions, resolve_mapper))
 
     def walk_methods(self, resolve_mapper: Callable[[str], str | None]) -> list[Emission]:
         emissions: list[Emission] = []
+        self._main_emissions = emissions
         for info in self.classes:
             body = child(info.node, "body")
             members = named_children(body) if body is not None else []
@@ -211,11 +227,30 @@ class JavaFile:
                             self._walk_method(inner, info, names, info.name, emissions, resolve_mapper)
         return emissions
 
+    def method_result(self, info: _Class, method: str, resolve_mapper: Callable[[str], str | None]) -> Value | None:
+        """The strings a helper method returns (all its returns together), walked once per file."""
+        key = f"{info.name}.{method}"
+        self.helpers_used.add(key)
+        if key in self._results:
+            return self._results[key]
+        self._results[key] = None  # a helper reached through itself reads as unknown
+        body = child(info.node, "body")
+        members = [m for m in named_children(body) if m.type == "method_declaration"] if body is not None else []
+        found = [m for m in members if text_of(child(m, "name") or m) == method]
+        if len(found) != 1:
+            return None  # overloaded (or not found): which one runs is not known here
+        walker = self._walk_method(found[0], info, [method], info.name, [], resolve_mapper)
+        result: Value | None = None
+        for value, _node in walker.returns if walker is not None else []:
+            result = value if result is None else union_values(result, value, self.cap)
+        self._results[key] = result
+        return result
+
     def _walk_method(self, node: Node, info: _Class, sibling_names: list[str], prefix: str,
-                     emissions: list[Emission], resolve_mapper: Callable[[str], str | None]) -> None:
+                     emissions: list[Emission], resolve_mapper: Callable[[str], str | None]) -> MethodWalker | None:
         body = child(node, "body")
         if body is None:
-            return
+            return None
         name = text_of(child(node, "name") or node)
         parameters = child(node, "parameters")
         scope = f"{prefix}.{name}"
@@ -228,6 +263,9 @@ class JavaFile:
             if parameter_name is not None:
                 walker.types[text_of(parameter_name)] = simple_type(child(parameter, "type"))
         walker.walk_block(body, {})
+        if prefix == info.name and emissions is self._main_emissions:
+            self.returned.append((info.name, name, scope, walker.returns))
+        return walker
 
     def _walk_anonymous(self, body: Node, outer: str, info: _Class, emissions: list[Emission],
                         resolve_mapper: Callable[[str], str | None]) -> None:
@@ -428,6 +466,11 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
         if emission.helper is not None and emission.loop_depth > 0:
             queries = [_relocated(q, site) for q in _runs(emission.helper, ordered, frozenset())]
         result.queries.extend(queries)
+    for scope, node, value in java.unused_sql_returns():
+        line = line_of(node)
+        site = Site(java.path, line, column_of(node), node.end_point[0] + 1, "java", scope, 0, None, "return",
+                    next_sequence(scope), suppressed_at(suppressions, line, node.end_point[0] + 1))
+        result.queries.extend(queries_from_value(value, site))
     for key, node, value in java.unused_sql_constants():
         line = line_of(node)
         site = Site(java.path, line, column_of(node), node.end_point[0] + 1, "java", key.rpartition(".")[0], 0, None,

@@ -73,6 +73,7 @@ class ClassContext:
     lookup_constant: Callable[[str, str], Value | None]  # (class name, identifier or Class.NAME)
     resolve_mapper: Callable[[str], str | None]  # simple type name → mapper namespace
     methods: frozenset[str] = frozenset()  # the class's own method names (helpers called without a receiver)
+    method_result: Callable[[str], Value | None] = lambda _name: None  # what a helper of the class returns
 
 
 @dataclass
@@ -85,6 +86,7 @@ class MethodWalker:
     types: dict[str, str] = field(default_factory=dict)  # local / parameter name → declared simple type
     loops: list[int] = field(default_factory=list)
     prepared: dict[str, Emission] = field(default_factory=dict)  # PreparedStatement variable → its SQL
+    returns: list[tuple[Value, Node]] = field(default_factory=list)  # string values the method returns
 
     # --- statements -------------------------------------------------------------------------------
     def walk_block(self, node: Node, env: Env) -> bool:
@@ -114,6 +116,11 @@ class MethodWalker:
             return self._walk_try(node, env)
         if kind in ("return_statement", "throw_statement", "yield_statement"):
             self.scan(node, env)
+            if kind == "return_statement" and not self.loops:
+                returned = named_children(node)
+                value = self.eval(returned[0], env) if returned else None
+                if value is not None and not value.is_list:
+                    self.returns.append((value, node))
             return True
         if kind in ("break_statement", "continue_statement"):
             return True
@@ -487,6 +494,8 @@ class MethodWalker:
         method = text_of(child(node, "name") or node)
         receiver = child(node, "object")
         args = _arguments(node)
+        if (receiver is None or receiver.type == "this") and method in self.context.methods:
+            return self.context.method_result(method)  # SQL built by a helper of the class
         if method in PASS_THROUGH and receiver is not None and not args:
             return self.eval(receiver, env)
         if method == "format" and receiver is not None and text_of(receiver) == "String" and args:
@@ -675,6 +684,8 @@ def condition_label(node: Node) -> tuple[str, bool]:
             if subject is not None:
                 label, positive = condition_label(subject)
                 return label, positive == (method in PRESENT_CALLS)
+        if method in ("get", "containsKey") and len(args) == 1 and args[0].type == "string_literal":
+            return java_string(args[0]), True  # params.get("userId") != null
         if not args and receiver is not None and method in ("size", "length", "trim", "strip"):
             return condition_label(receiver)
         if not args and receiver is not None:
