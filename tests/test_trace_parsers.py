@@ -259,3 +259,12 @@ def test_mariadb_slow_log_with_explain_verbosity_keeps_plans_out_of_the_sql() ->
     assert statements[2:] == [f"SELECT status FROM orders WHERE id = {n}" for n in range(1, 7)]
     assert all(e.database == "shop" for e in entries if e.sql in statements)
     assert [e.rows_examined for e in entries if e.sql == statements[1]] == [2006]
+
+
+def test_connect_without_a_database_leaves_it_unset() -> None:
+    lines = ["2024-05-01T10:00:00.000100Z\t    4 Connect\troot@localhost on  using Socket",
+             "2024-05-01T10:00:00.000200Z\t    4 Query\tSELECT 1",
+             "2024-05-01T10:00:00.000300Z\t    5 Connect\tapp@10.0.0.5 on shop using TCP/IP",
+             "2024-05-01T10:00:00.000400Z\t    5 Query\tSELECT 2"]
+    entries = list(GeneralLogParser().parse(enumerate(lines, start=1)))
+    assert [(e.user, e.database) for e in entries] == [("root@localhost", None), ("app@10.0.0.5", "shop")]

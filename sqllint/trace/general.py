@@ -21,7 +21,7 @@ from sqllint.trace.logfile import MAX_STATEMENT_CHARS, flavor_of, general_header
 from sqllint.trace.model import LogEntry, Note
 
 STATEMENT_COMMANDS = frozenset({"Query", "Execute"})
-_CONNECT_DB = re.compile(r"^(?P<user>\S*)\s+on\s+(?P<db>\S*)")
+_CONNECT_DB = re.compile(r"^(?P<user>\S*) on (?P<db>\S*)")  # "user@host on db using TCP/IP"; db may be empty
 
 
 def parse_log_time(text: str) -> tuple[float, float]:
