@@ -405,3 +405,9 @@ def test_total_names_queries_that_run_in_a_loop(shop: Path, shop_db) -> None:
     document = json.loads(out)
     assert [w["loop_line"] for w in document["worst_variants"]] == [None, loop]
     assert document["total_rows_examined"] == sum(w["rows_examined"] for w in document["worst_variants"])
+
+
+def test_bad_dsn_is_a_usage_error_without_the_password(shop: Path) -> None:
+    for dsn in ("mysql://app:S3cretPw@db:notaport/shop", "postgres://app:S3cretPw@db/shop", "mysql://app:S3cretPw@db/"):
+        code, out, err = invoke(["SELECT 1", "--dsn", dsn], shop)
+        assert code == 2 and "DSN" in err and "S3cretPw" not in out + err and "app:***@" in err
