@@ -260,12 +260,21 @@ def summarize(plan: Plan, aliases: Mapping[str, str] | None = None,
             if row.join_buffer:
                 lines.append(f"{_name(row, aliases)} is joined without an index on the join columns "
                              f"(join buffer: {row.join_buffer}): each batch of outer rows scans it again.")
+    for key, rows in plan.loops().items():  # only with --analyze: what the nested loop really read
+        measured = [r.actual_rows for r in rows]
+        if rows and all(m is not None for m in measured) and len(rows) > 1:
+            product = math.prod(max(m, 0.0) for m in measured if m is not None)
+            label = f" in block {key}" if len(plan.loops()) > 1 and key is not None else ""
+            lines.append(f"Measured{label} (ANALYZE): {' × '.join(_measured(m) for m in measured if m is not None)} "
+                         f"≈ {product:,.0f} rows reach the last table of the join, against "
+                         f"{math.prod(max(1, r.rows or 1) for r in rows):,} estimated.")
     for row in plan.rows:  # only with --analyze: where the optimizer's estimate is far from the truth
         if row.actual_rows is not None and row.rows and not row.internal:
             ratio = max(row.actual_rows, 1) / max(row.rows, 1)
             if ratio >= 10 or ratio <= 0.1:
                 lines.append(f"The estimate for {_name(row, aliases)} is off: {_rows(row.rows)} expected, "
-                             f"{_measured(row.actual_rows)} measured; ANALYZE TABLE may give the optimizer better statistics.")
+                             f"{_measured(row.actual_rows)} measured; ANALYZE TABLE may give the optimizer better "
+                             "statistics.")
     if total < CHEAP_ROWS and not any(r.has_extra("Using filesort") or r.has_extra("Using temporary")
                                       for r in plan.rows):
         lines.append(f"Nothing here is expensive: {_rows(total)} examined in all.")
