@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqllint.explain.stage import ExplainOutcome, ExplainStage, Explained
 
 PERFORMANCE_SCHEMA = "performance_schema"
+EXPLAINABLE_KINDS = ("select", "update", "delete")  # what the EXPLAIN stage sends (DML as its SELECT)
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,8 @@ def explain_top(result: TraceResult, stage: ExplainStage, top: int) -> ExplainOu
     """EXPLAIN the ``top`` groups (by total time, else count) with the values that were logged; plan
     findings join the trace's, at the code's location when linked."""
     fingerprinter = result.fingerprinter or Fingerprinter(result.source.name)
-    chosen = [g for g in result.groups if g.kind in STATEMENT_KINDS][:top]
+    # The staging schema is often named differently from production's: the logged database is not checked.
+    chosen = [g for g in result.groups if g.kind in EXPLAINABLE_KINDS and g.truncated < g.count][:top]
     parsed: list[ParsedQuery] = [fingerprinter.parse(g.example, g.example_line) for g in chosen]
     outcome = stage.run(parsed)
     result.explain_warnings.extend(outcome.warnings)
