@@ -19,7 +19,7 @@ from sqllint.records import Finding, ParsedQuery, Severity
 from sqllint.registry import Registry, Rule
 from sqllint.suppress import is_suppressed, sql_suppressions
 from sqllint.trace.general import GeneralLogParser
-from sqllint.trace.group import STATEMENT_KINDS, Fingerprinter, Group, Windows, iter_statements
+from sqllint.trace.group import Fingerprinter, Group, Windows, iter_statements
 from sqllint.trace.link import Site
 from sqllint.trace.logfile import LogReader, new_source, sniff
 from sqllint.trace.model import ConnectionWindow, LogEntry, Note, RuntimeViolation, Source, TraceSourceError
