@@ -412,3 +412,13 @@ def test_bad_dsn_is_a_usage_error_without_the_password(shop: Path) -> None:
     for dsn in ("mysql://app:S3cretPw@db:notaport/shop", "postgres://app:S3cretPw@db/shop", "mysql://app:S3cretPw@db/"):
         code, out, err = invoke(["SELECT 1", "--dsn", dsn], shop)
         assert code == 2 and "DSN" in err and "S3cretPw" not in out + err and "app:***@" in err
+
+
+def test_go_methods_by_receiver_type_and_method(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "fixtures/goapp", tmp_path / "goapp")
+    code, out, _ = invoke(["goapp/store/store.go:Store.OrdersWithItems", "--format", "json"], tmp_path)
+    queries = json.loads(out)["queries"]
+    assert [q["scope"] for q in queries] == ["(*Store).OrdersWithItems"] * 2
+    assert "M002" in {f["rule"] for f in queries[1]["variants"][0]["findings"]}
+    code, out, _ = invoke(["Store.SearchOrders", "--format", "json"], tmp_path)
+    assert [q["scope"] for q in json.loads(out)["queries"]] == ["(*Store).SearchOrders"]

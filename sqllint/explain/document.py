@@ -131,7 +131,8 @@ def _variant_text(item: VariantFacts, style: Any, database: str | None = None) -
     if item.plan is not None:
         lines.append("summary:")
         for sentence in summarize(item.plan, item.aliases, item.blockers):
-            wrapped = textwrap.wrap(sentence, 100, initial_indent=f"{INDENT}- ", subsequent_indent=INDENT + "  ")
+            wrapped = textwrap.wrap(sentence, 100, initial_indent=f"{INDENT}- ", subsequent_indent=INDENT + "  ",
+                                    break_on_hyphens=False)
             lines.extend(wrapped)
         if item.advice:
             lines.append("index advice (not executed; check it against your write load first):")
@@ -172,10 +173,10 @@ def _finding_text(finding: Finding, style: Any) -> list[str]:
     severity = style(f"{finding.severity!s:<7}", fg=_SEVERITY_COLORS[finding.severity])
     head = f"{INDENT}{style(finding.rule, bold=True)} {severity} "
     width = len(INDENT) + len(finding.rule) + 9
-    body = textwrap.wrap(f"{finding.message}  [{finding.name}]", 100 - width) or [""]
+    body = textwrap.wrap(f"{finding.message}  [{finding.name}]", 100 - width, break_on_hyphens=False) or [""]
     lines = [head + body[0]] + [" " * width + line for line in body[1:]]
     if finding.suggestion:
-        fix = textwrap.wrap(f"fix: {finding.suggestion}", 100 - width)
+        fix = textwrap.wrap(f"fix: {finding.suggestion}", 100 - width, break_on_hyphens=False)
         lines += [" " * width + line for line in fix]
     return lines
 

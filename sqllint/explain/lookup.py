@@ -309,13 +309,18 @@ def _matching_scopes(name: str, scopes: Iterable[str]) -> list[str]:
     distinct = list(dict.fromkeys(s for s in scopes if s and s != "<module>"))
     if name in distinct:
         return [name]
-    wanted = name.split(".")
+    wanted = [_bare(p) for p in name.split(".")]
     matches = []
     for scope in distinct:
-        parts = [p for p in scope.split(".") if p != "<locals>"]
+        parts = [_bare(p) for p in scope.split(".") if p != "<locals>"]
         if parts[-len(wanted):] == wanted:
             matches.append(scope)
     return matches
+
+
+def _bare(part: str) -> str:
+    """A scope part without Go's receiver punctuation: ``(*Store)`` → ``Store``."""
+    return part.strip("()*&")
 
 
 def _python_scope_at(source: SourceFile, line: int) -> str | None:
