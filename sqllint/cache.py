@@ -30,7 +30,7 @@ from sqllint.records import Finding, Severity
 CACHE_VERSION = 1
 DEFAULT_CACHE_DIR = ".sqllint_cache"
 MAX_ENTRIES = 50_000  # beyond this, only the entries of the current run are kept
-_PROJECT_LANGUAGES = frozenset({"xml", "java"})
+_PROJECT_LANGUAGES = frozenset({"xml", "java", "go"})
 _NOT_SETTINGS = frozenset({"project", "keep_parsed"})  # per-run data, not configuration
 R = TypeVar("R")
 

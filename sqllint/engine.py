@@ -333,12 +333,12 @@ def check_files(files: Sequence[SourceFile], settings: Settings, jobs: int) -> l
 
 def _rest_of_project(found: list[SourceFile], paths: Iterable[str], cwd: Path, config: Config,
                      exclude: tuple[str, ...]) -> list[SourceFile]:
-    """Mapper XML and Java files under the project root that were not named: a partial run (pre-commit,
+    """Mapper XML, Java and Go files under the project root that were not named: a partial run (pre-commit,
     one changed mapper) still resolves ``<include refid="other.Mapper.cols">`` and mapper calls."""
     root = config.root.resolve()
     if any((cwd / p).resolve() in (root, *root.parents) for p in paths) or not root.is_dir():
         return []  # the checked paths already cover the whole project
-    languages = {suffix: language for suffix, language in SUFFIXES.items() if language in ("xml", "java")}
+    languages = {suffix: language for suffix, language in SUFFIXES.items() if language in ("xml", "java", "go")}
     known = {f.absolute for f in found}
     wider = discover([str(root)], cwd, config.root, exclude, languages, config.respect_gitignore, config.force_exclude)
     return [f for f in wider.files if f.absolute not in known]
@@ -353,8 +353,8 @@ def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None
     exclude = tuple(config.exclude) + tuple(config.extend_exclude)
     found = discover(list(paths), cwd, config.root, exclude, SUFFIXES, config.respect_gitignore,
                      config.force_exclude)
-    if any(f.language in ("xml", "java") for f in found.files):
-        from sqllint.extract.project import build_index  # only MyBatis/Java projects pay for the pre-pass
+    if any(f.language in ("xml", "java", "go") for f in found.files):
+        from sqllint.extract.project import build_index  # only MyBatis/Java/Go projects pay for the pre-pass
 
         project_files = found.files + _rest_of_project(found.files, paths, cwd, config, exclude)
         settings = dataclasses.replace(settings, project=build_index(project_files, settings.max_file_size))

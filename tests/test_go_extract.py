@@ -131,6 +131,38 @@ def test_sql_constants_used_by_other_files_are_checked_where_defined() -> None:
     ]
 
 
+def test_package_constants_of_other_files(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "queries.go").write_text(textwrap.dedent("""\
+        package store
+
+        const (
+            itemsByOrder = "SELECT sku, qty FROM order_items WHERE order_id = ?"
+            allOrders    = "SELECT * FROM orders"
+        )
+        """))
+    (tmp_path / "store" / "store.go").write_text(textwrap.dedent("""\
+        package store
+
+        func (s *Store) Items(ids []int64) {
+            for _, id := range ids {
+                s.db.Query(itemsByOrder, id)
+            }
+            s.db.Query(allOrders + " WHERE status = ?", "PAID")
+        }
+        """))
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "other.go").write_text('package other\nfunc f(db *sql.DB) { db.Query(allOrders) }\n')
+    result = run(["."], Config(root=tmp_path), tmp_path, jobs=1, keep_parsed=True)
+    assert [(f.path, f.rule, f.line) for f in result.findings] == [
+        ("store/queries.go", "S011", 5),  # checked once, where it is defined
+        ("store/store.go", "M002", 5),   # run in a loop in another file of the package
+        ("store/store.go", "S011", 7),   # new SQL built from it: checked where it is built
+    ]
+    runs = [(p.query.line, p.query.resolved_from) for p in result.parsed if p.query.path == "store/store.go"]
+    assert runs == [(5, "store|itemsByOrder"), (7, None)]
+
+
 def test_scopes_and_loops() -> None:
     result = extract('''\
         package store

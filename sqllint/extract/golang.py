@@ -12,6 +12,10 @@ optional parts, as in the Python and Java extractors. The scope is the function 
 
 from __future__ import annotations
 
+import dataclasses
+import posixpath
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -53,6 +57,8 @@ BUILDER_TYPES = frozenset({"strings.Builder", "bytes.Buffer", "*strings.Builder"
 NUMERIC_TYPES = frozenset("int int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 float32 float64 bool".split())
 PASS_THROUGH = frozenset({"TrimSpace", "String", "ToUpper", "ToLower"})
 Env = dict[str, Value]
+# Package constants worth sharing with the other files: SQL and the fragments it is built from.
+_SQL_WORDS = re.compile(r"\b(?:SELECT|FROM|WHERE|JOIN|INSERT|UPDATE|DELETE|VALUES|ORDER BY|GROUP BY)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -74,6 +80,7 @@ class GoWalker:
     scope: str
     cap: int
     emissions: list[_Emission]
+    external: Mapping[str, Value] = field(default_factory=dict)  # other files' package constants by name
     types: dict[str, str] = field(default_factory=dict)
     loops: list[int] = field(default_factory=list)
     prepared: dict[str, _Emission] = field(default_factory=dict)  # statement variable → the SQL it prepared
@@ -348,7 +355,7 @@ class GoWalker:
 
     def constant(self, name: str) -> Value | None:
         if name not in self.constants:
-            return None
+            return self.external.get(name)  # a constant of another file of the package (project index)
         if name not in self.constant_values:
             self.constant_values[name] = None  # defined through itself: unknown
             self.constant_values[name] = self.eval(self.constants[name], {})
@@ -495,12 +502,7 @@ def extract_go(data: bytes, path: str, options: ExtractOptions) -> FileExtractio
     return result
 
 
-def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtraction) -> None:
-    root = parse(data, "go").root_node
-    damaged = first_error(root)
-    if damaged is not None:
-        result.problems.append(Problem("E002", line_of(damaged), column_of(damaged), syntax_problem_message("Go", damaged)))
-    suppressions = comment_suppressions(root, data, frozenset({"comment"})) if b"sqllint:" in data else {}
+def _package_constants(root: Node) -> dict[str, Node]:
     constants: dict[str, Node] = {}
     for declaration in named_children(root):
         if declaration.type in ("const_declaration", "var_declaration"):
@@ -509,6 +511,41 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
                 value_nodes = named_children(values) if values is not None else []
                 if len(names) == len(value_nodes):
                     constants.update({text_of(n): v for n, v in zip(names, value_nodes)})
+    return constants
+
+
+def package_key(path: str, name: str) -> str:
+    """How the project index names a package-level constant: the package is the file's directory."""
+    return f"{posixpath.dirname(path)}|{name}"
+
+
+def index_go(data: bytes, path: str) -> dict[str, Value]:
+    """The package-level SQL constants of one file, for the other files of its package."""
+    try:
+        root = parse(data, "go").root_node
+        constants = _package_constants(root)
+        reader = GoWalker(constants, {}, "", 32, [])
+        found = {}
+        for name in constants:
+            value = reader.constant(name)
+            if value is not None and _SQL_WORDS.search(" ".join(value.texts())):
+                found[package_key(path, name)] = dataclasses.replace(value, origin=package_key(path, name))
+        return found
+    except RecursionError:
+        return {}
+
+
+def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtraction) -> None:
+    root = parse(data, "go").root_node
+    damaged = first_error(root)
+    if damaged is not None:
+        result.problems.append(Problem("E002", line_of(damaged), column_of(damaged), syntax_problem_message("Go", damaged)))
+    suppressions = comment_suppressions(root, data, frozenset({"comment"})) if b"sqllint:" in data else {}
+    constants = _package_constants(root)
+    directory = posixpath.dirname(path)
+    shared = getattr(options.project, "go_constants", None) or {}
+    external = {key.partition("|")[2]: value for key, value in shared.items()
+                if key.partition("|")[0] == directory and key.partition("|")[2] not in constants}
     constant_values: dict[str, Value | None] = {}
     emissions: list[_Emission] = []
     for declaration in named_children(root):
@@ -517,7 +554,8 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
         body = child(declaration, "body")
         if body is None:
             continue
-        walker = GoWalker(constants, constant_values, _scope_name(declaration), options.max_variants, emissions)
+        walker = GoWalker(constants, constant_values, _scope_name(declaration), options.max_variants, emissions,
+                          external)
         for parameters in (child(declaration, "receiver"), child(declaration, "parameters")):
             for parameter in named_children(parameters) if parameters is not None else []:
                 type_node = child(parameter, "type")
@@ -543,4 +581,8 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
         sequence[emission.scope] = index + 1
         site = Site(path, line, column_of(node), end_line, "go", emission.scope, emission.loop_depth,
                     emission.loop_line, emission.call, index, suppressed_at(suppressions, line, end_line))
-        result.queries.extend(queries_from_value(emission.value, site))
+        queries = queries_from_value(emission.value, site)
+        origin = emission.value.origin
+        if origin is not None and origin in shared:  # runs another file's constant unchanged: checked there
+            queries = (dataclasses.replace(q, resolved_from=origin) for q in queries)
+        result.queries.extend(queries)

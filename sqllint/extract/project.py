@@ -8,7 +8,7 @@ plain frozen dataclass of dicts so that worker processes receive it pickled.
 
 Only files that can hold mapper statements or shared SQL are read here: XML containing ``<mapper``,
 Java containing a MyBatis statement annotation or a ``static final String`` (a DAO in one file running
-``OrderSql.BY_ID`` from another). Parsed mapper files are kept so the XML extractor does not
+``OrderSql.BY_ID`` from another), Go declaring package-level constants (shared by a package's files). Parsed mapper files are kept so the XML extractor does not
 parse them twice.
 """
 
@@ -38,6 +38,8 @@ class ProjectIndex:
     digest: str = ""  # of every indexed file's path and content: cached results depend on all of them
     # SQL constants of Java classes by "Class FQN.NAME", for code in other files that runs them
     constants: Mapping[str, Value] = field(default_factory=dict)
+    # Go package-level SQL constants by "directory|name": a package's files share them
+    go_constants: Mapping[str, Value] = field(default_factory=dict)
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
@@ -59,9 +61,10 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     fragments: dict[str, Fragment] = {}
     statements: dict[str, Statement] = {}
     constants: dict[str, Value] = {}
+    go_constants: dict[str, Value] = {}
     digest = hashlib.blake2b(digest_size=16)
     for source in files:
-        if source.language not in ("xml", "java"):
+        if source.language not in ("xml", "java", "go"):
             continue
         data = read_source(source.absolute, max_file_size).data
         if data is None:
@@ -84,8 +87,13 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
                 statements.setdefault(statement.qualified, statement)
             for key, value in sql_constants.items():
                 constants.setdefault(key, value)
+        elif source.language == "go" and (b"const" in data or b"var" in data):
+            from sqllint.extract.golang import index_go
+
+            go_constants.update(index_go(data, source.path))
     simple: dict[str, list[str]] = {}
     for namespace in sorted({s.namespace for s in statements.values() if s.namespace}):
         simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)
     return ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
-                        frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants)
+                        frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
+                        go_constants)
