@@ -106,7 +106,7 @@ def _python_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, n
             notes.append(MapNote(source.path, getattr(error, "lineno", None) or 1,
                                  f"syntax error ({getattr(error, 'msg', error)}): its endpoints and calls are not mapped"))
             continue
-        index.add(source.path, source.absolute, tree)
+        index.add(source.path, source.absolute, tree, read.data)
     resolver = Resolver(index)
     graph = PythonCallGraph(index, resolver)
     graphs.add(graph.functions, graph)

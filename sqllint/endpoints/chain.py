@@ -156,13 +156,20 @@ def chain_scope(chain: EndpointChain) -> tuple[ChainScope, dict[int, ChainQuery]
     queries: list[ParsedQuery] = []
     visits: list[int] = []
     owner: dict[int, ChainQuery] = {}
+    seen: set[int] = set()
     for number, item in enumerate(chain.queries):
         loop_line = item.loop_anchor.loop_line if item.loop_anchor else None
         for parsed in item.variants:
             if parsed.tree is None:
                 continue
-            copy = dataclasses.replace(parsed, query=dataclasses.replace(
-                parsed.query, loop_depth=item.loop_depth, loop_line=loop_line))
+            query = parsed.query
+            if id(parsed) in seen or (query.loop_depth, query.loop_line) != (item.loop_depth, loop_line):
+                # another visit of the site, or loops around it further up the chain: a copy of its own
+                copy = dataclasses.replace(parsed, query=dataclasses.replace(
+                    query, loop_depth=item.loop_depth, loop_line=loop_line))
+            else:
+                copy = parsed
+            seen.add(id(parsed))
             queries.append(copy)
             visits.append(number)
             owner[id(copy)] = item

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from sqllint.endpoints.model import CallSite, Event, FunctionKey
-from sqllint.endpoints.pyindex import STDLIB, ClassRef, ExternalRef, FunctionRef, PyFunction, PythonIndex
+from sqllint.endpoints.pyindex import STDLIB, ClassRef, ExternalRef, FunctionRef, PyFunction, PythonIndex, children
 from sqllint.endpoints.pyresolve import Context, Resolver
 
 _SKIP = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -42,7 +42,6 @@ class PythonCallGraph:
 
     def _function_events(self, function: PyFunction) -> Iterator[Event]:
         ctx = Context(function.module, function)
-        self.resolver.locals_of(function)  # indexes nested functions too
         for call, depth, loop_line in _ordered_calls(function.node.body):
             site = CallSite(function.module.path, call.lineno, call.col_offset + 1, depth, loop_line)
             yield self._event(call, site, ctx)
@@ -100,7 +99,7 @@ def _ordered_calls(body: list[ast.stmt]) -> Iterator[tuple[ast.Call, int, int | 
                 yield from expr(node.elt)
             loops.pop()
             return
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             yield from expr(child)
 
     def stmt(node: ast.stmt) -> Iterator[tuple[ast.Call, int, int | None]]:
@@ -127,7 +126,7 @@ def _ordered_calls(body: list[ast.stmt]) -> Iterator[tuple[ast.Call, int, int | 
             for inner in node.orelse:
                 yield from stmt(inner)
             return
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, ast.stmt):
                 yield from stmt(child)
             elif isinstance(child, ast.AST):

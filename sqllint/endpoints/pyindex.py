@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BUILTINS = frozenset(dir(builtins))
+_INITIALISERS = ("__init__", "__post_init__", "setup", "setUp")
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
@@ -42,8 +43,21 @@ class PyClass:
     module: PyModule
     node: ast.ClassDef
     methods: dict[str, PyFunction] = field(default_factory=dict)
-    # attribute → (expression or annotation, the method it was set in, is_annotation)
+    # attribute → (expression or annotation, the method it was set in, is_annotation); the ``self.x = …``
+    # ones are added on first use (``self_attributes``): most classes are never asked about
     attributes: dict[str, list[tuple[ast.expr, PyFunction | None, bool]]] = field(default_factory=dict)
+    _scanned: set[str] = field(default_factory=set)  # methods already scanned for ``self.x = …``
+
+    def attribute_values(self, name: str) -> list[tuple[ast.expr, PyFunction | None, bool]]:
+        """What ``self.<name>`` is set to: class body, then ``__init__``, then the other methods."""
+        for method_name in _INITIALISERS + tuple(self.methods):
+            if name in self.attributes:
+                break
+            method = self.methods.get(method_name)
+            if method is not None and method_name not in self._scanned:
+                self._scanned.add(method_name)
+                _self_attributes(method, self)
+        return self.attributes.get(name, [])
 
 
 @dataclass
@@ -56,6 +70,7 @@ class PyModule:
     classes: dict[str, PyClass] = field(default_factory=dict)  # top-level classes by name
     imports: dict[str, tuple[int, str, str | None]] = field(default_factory=dict)  # alias → (level, module, name)
     globals: dict[str, list[ast.expr]] = field(default_factory=dict)
+    source: bytes = b""  # for cheap "does this module mention X" checks before walking its tree
 
 
 # --- what a name refers to ---------------------------------------------------------------------------
@@ -115,8 +130,8 @@ class PythonIndex:
         self.by_file: dict[Path, PyModule] = {}
         self.callable_names: set[str] = set()  # every def name: an unresolved call to one is worth a note
 
-    def add(self, path: str, absolute: Path, tree: ast.Module) -> PyModule:
-        module = PyModule(module_name(absolute), path, absolute, tree)
+    def add(self, path: str, absolute: Path, tree: ast.Module, source: bytes = b"") -> PyModule:
+        module = PyModule(module_name(absolute), path, absolute, tree, source=source)
         self.modules.append(module)
         self.by_file[absolute.resolve()] = module
         # Registered under every dotted suffix of its path too: namespace packages and src/ layouts
@@ -172,7 +187,8 @@ class _Indexer:
     def run(self) -> None:
         self._body(self.module.tree.body, "", None, top=True)
 
-    def _body(self, body: list[ast.stmt], prefix: str, cls: PyClass | None, top: bool) -> None:
+    def _body(self, body: list[ast.stmt], prefix: str, cls: PyClass | None, top: bool,
+              outer: PyFunction | None = None) -> None:
         for node in body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 function = PyFunction(f"{prefix}{node.name}", self.module, node, cls)
@@ -180,8 +196,9 @@ class _Indexer:
                 self.index.callable_names.add(node.name)
                 if cls is not None:
                     cls.methods[node.name] = function
-                    self._self_attributes(function, cls)
-                self._body(node.body, f"{function.qualname}.<locals>.", None, top=False)
+                if outer is not None:
+                    outer._nested[node.name] = function
+                self._body(node.body, f"{function.qualname}.<locals>.", None, top=False, outer=function)
             elif isinstance(node, ast.ClassDef):
                 inner = PyClass(node.name, f"{prefix}{node.name}", self.module, node)
                 if top:
@@ -223,32 +240,47 @@ class _Indexer:
                 for stmt in block:
                     self._top_level(stmt)
 
-    def _self_attributes(self, method: PyFunction, cls: PyClass) -> None:
-        """``self.x = …`` and ``self.x: T = …`` anywhere in a method (``__init__`` mostly)."""
-        args = method.node.args.posonlyargs + method.node.args.args
-        if not args or method.kind != "instance":
-            return
-        me = args[0].arg
-        for node in _walk_shallow(method.node.body):
-            targets: list[tuple[ast.expr, ast.expr, bool]] = []
-            if isinstance(node, ast.Assign):
-                targets = [(t, node.value, False) for t in node.targets]
-            elif isinstance(node, ast.AnnAssign):
-                targets = [(node.target, node.annotation, True)]
-            for target, value, is_annotation in targets:
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == me:
-                    cls.attributes.setdefault(target.attr, []).append((value, method, is_annotation))
+
+
+def _self_attributes(method: PyFunction, cls: PyClass) -> None:
+    """``self.x = …`` and ``self.x: T = …`` anywhere in a method (``__init__`` mostly)."""
+    args = method.node.args.posonlyargs + method.node.args.args
+    if not args or method.kind != "instance":
+        return
+    me = args[0].arg
+    for node in _walk_shallow(method.node.body):
+        targets: list[tuple[ast.expr, ast.expr, bool]] = []
+        if isinstance(node, ast.Assign):
+            targets = [(t, node.value, False) for t in node.targets]
+        elif isinstance(node, ast.AnnAssign):
+            targets = [(node.target, node.annotation, True)]
+        for target, value, is_annotation in targets:
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == me:
+                cls.attributes.setdefault(target.attr, []).append((value, method, is_annotation))
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The node's children in field order (``ast.iter_child_nodes`` without its generator overhead)."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, ast.AST))
+    return found
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _walk_shallow(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node of a function body, without entering nested functions, classes or lambdas."""
+    """Every node of a function body in pre-order, without entering nested functions, classes or lambdas."""
     stack: list[ast.AST] = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
-        for child in reversed(list(ast.iter_child_nodes(node))):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
+        stack.extend(child for child in reversed(children(node)) if not isinstance(child, _NESTED_SCOPES))
 
 
 def walk_shallow(body: list[ast.stmt]) -> Iterator[ast.AST]:

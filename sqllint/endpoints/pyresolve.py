@@ -33,17 +33,28 @@ class Resolver:
     def __init__(self, index: PythonIndex) -> None:
         self.index = index
         self._active: set[tuple[int, int]] = set()  # (id of expression, id of context) being resolved
+        # Answers, by (expression, context): a module global such as ``service = OrderService(Dao())`` is
+        # asked about once per call through it. Trees and contexts live as long as the resolver.
+        self._known: dict[tuple[int, int], Ref | None] = {}
+        self._cuts = 0  # how many times the cycle guard answered None
 
     # --- entry points ---------------------------------------------------------------------------------
     def resolve(self, node: ast.expr, ctx: Context) -> Ref | None:
         key = (id(node), id(ctx.function) if ctx.function else id(ctx.module))
+        if key in self._known:
+            return self._known[key]
         if key in self._active:  # ``x = x.next`` and friends
+            self._cuts += 1
             return None
         self._active.add(key)
+        cuts = self._cuts
         try:
-            return self._resolve(node, ctx)
+            found = self._resolve(node, ctx)
         finally:
             self._active.discard(key)
+        if cuts == self._cuts:  # an answer that met a cycle may be partial: keep only complete ones
+            self._known[key] = found
+        return found
 
     def annotation(self, node: ast.expr | None, ctx: Context) -> Ref | None:
         """The class an annotation names, as an instance."""
@@ -134,7 +145,7 @@ class Resolver:
     def _class_attribute(self, cls: PyClass, name: str, seen: frozenset[int] = frozenset()) -> Ref | None:
         if id(cls) in seen:
             return None
-        for value, method, is_annotation in cls.attributes.get(name, []):
+        for value, method, is_annotation in cls.attribute_values(name):
             ctx = Context(cls.module, method)
             found = self.annotation(value, ctx) if is_annotation else self.resolve(value, ctx)
             if found is not None:
@@ -213,10 +224,6 @@ class Resolver:
                     for target in ast.walk(node.target):
                         if isinstance(target, ast.Name):
                             found.setdefault(target.id, [])
-            prefix = f"{function.qualname}.<locals>."
-            for qualname, nested in function.module.functions.items():
-                if qualname.startswith(prefix) and "." not in qualname[len(prefix):]:
-                    function._nested[qualname[len(prefix):]] = nested
             function._locals = found
         return function._locals
 

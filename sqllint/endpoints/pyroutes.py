@@ -33,6 +33,8 @@ RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplu
 RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 FLASK_ROUTERS = FLASK_APPS | FLASK_BLUEPRINTS | RESTFUL_APIS | RESTX_NAMESPACES
 HTTP_VERBS = ("get", "post", "put", "patch", "delete")
+_REGISTRATION_WORDS = (b"register_blueprint", b"include_router", b"add_url_rule", b"add_api_route", b"add_resource",
+                       b"add_namespace")
 _ROUTE_DECORATORS = frozenset({"route", "api_route", *HTTP_VERBS})
 
 
@@ -134,10 +136,11 @@ class FlaskFastApiRoutes:
     def find(self) -> list[Endpoint]:
         pending: list[tuple[tuple[str, int, int], Endpoint]] = []
         for module in self.index.modules:
-            for node, ctx in contexts(module):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                    self._registration(node, ctx)
-                    pending.extend(self._add_rule(node, ctx))
+            if not module.source or any(word in module.source for word in _REGISTRATION_WORDS):
+                for node, ctx in contexts(module):
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                        self._registration(node, ctx)
+                        pending.extend(self._add_rule(node, ctx))
             for function in module.functions.values():
                 pending.extend(self._decorated(function))
             for cls in module.classes.values():
