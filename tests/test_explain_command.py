@@ -422,3 +422,10 @@ def test_go_methods_by_receiver_type_and_method(tmp_path: Path) -> None:
     assert "M002" in {f["rule"] for f in queries[1]["variants"][0]["findings"]}
     code, out, _ = invoke(["Store.SearchOrders", "--format", "json"], tmp_path)
     assert [q["scope"] for q in json.loads(out)["queries"]] == ["(*Store).SearchOrders"]
+
+
+def test_sql_that_does_not_parse_is_shown_with_the_parser_message(tmp_path: Path) -> None:
+    code, out, _ = invoke(["SELECT * FROM WHERE id = 1", "--format", "json"], tmp_path)
+    (variant,) = json.loads(out)["queries"][0]["variants"]
+    assert [f["rule"] for f in variant["findings"]] == ["E001"] and variant["no_plan"] == "the statement does not parse"
+    assert variant["findings"][0]["message"].startswith("SQL does not parse: ")
