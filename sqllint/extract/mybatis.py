@@ -9,6 +9,7 @@ external entities are refused and reported (E020), never expanded. Files that ar
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -338,9 +339,8 @@ def extract_mybatis(data: bytes, path: str, options: ExtractOptions) -> FileExtr
         mapper = parse_mapper(data, path)
     if mapper is None:
         return FileExtraction()
-    fragments: dict[str, Fragment] = dict(mapper.fragments)
-    if project is not None:
-        fragments.update(project.fragments)
+    # This file's own fragments first, then every mapper's (a ChainMap: nothing is copied per file).
+    fragments: Mapping[str, Fragment] = ChainMap(dict(mapper.fragments), project.fragments if project else {})
     result = FileExtraction(problems=list(mapper.problems))
     for sequence, statement in enumerate(mapper.statements):
         site = Query(path=path, line=statement.line, column=statement.column, end_line=statement.end_line,
