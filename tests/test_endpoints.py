@@ -165,8 +165,8 @@ def test_fastapi_routers_prefixes_and_injected_services(tmp_path: Path) -> None:
                 return service.history(user_id)
 
             @router.api_route("/{user_id}", methods=["PUT", "PATCH"])
-            def update(user_id: int):
-                return {}
+            def update(user_id: int, service=Depends(get_service)):
+                return service.history(user_id)
 
             app = FastAPI()
             app.include_router(router, prefix="/v1")
@@ -184,6 +184,8 @@ def test_fastapi_routers_prefixes_and_injected_services(tmp_path: Path) -> None:
     chain = one(emap, "GET /v1/users/12/history")
     assert sql_of(chain) == ["SELECT id, total FROM orders WHERE user_id = %s",
                              "SELECT carrier FROM shipments WHERE order_id = %s"]
+    # an unannotated dependency: its provider's return annotation tells the type
+    assert len(one(emap, "PUT /v1/users/3").queries) == 2
     # the second query runs once per row: N+1 at the comprehension in the service, two calls away
     [finding] = [f for f in chain.findings if f.rule == "M002"]
     assert (finding.path, finding.line) == ("app/services.py", 12)

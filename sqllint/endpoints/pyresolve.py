@@ -199,14 +199,28 @@ class Resolver:
                 return InstanceRef(function.cls)
             if function.kind == "class":
                 return ClassRef(function.cls)
+        defaults = dict(zip([a.arg for a in params][len(params) - len(args.defaults):], args.defaults))
+        defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
         for arg in params + args.kwonlyargs:
             if arg.arg == name:
-                return self.annotation(arg.annotation, ctx)
+                return self.annotation(arg.annotation, ctx) or self._injected(defaults.get(name), ctx)
         for value in self.locals_of(function).get(name, []):
             found = self.annotation(value.annotation, ctx) if isinstance(value, _Annotation) else self.resolve(value, ctx)
             if found is not None:
                 return found
         return None
+
+    def _injected(self, default: ast.expr | None, ctx: Context) -> Ref | None:
+        """FastAPI's ``service=Depends(get_service)``: what the dependency returns."""
+        if not (isinstance(default, ast.Call) and default.args and isinstance(default.func, (ast.Name, ast.Attribute))):
+            return None
+        name = default.func.id if isinstance(default.func, ast.Name) else default.func.attr
+        if name != "Depends":
+            return None
+        provider = self.resolve(default.args[0], ctx)
+        if isinstance(provider, FunctionRef):
+            return self.returns(provider.function)
+        return InstanceRef(provider.cls) if isinstance(provider, ClassRef) else None
 
     def locals_of(self, function: PyFunction) -> dict[str, list[ast.expr | _Annotation]]:
         if function._locals is None:
