@@ -154,9 +154,10 @@ def _start_throwaway(performance_schema: bool = False) -> _Throwaway:
     mariadbd, install_db = _ensure_mariadb_installed()
     directory = Path(tempfile.mkdtemp(prefix="sqllint-mariadb-"))
     as_root = ["--user=root"] if os.geteuid() == 0 else []
-    datadir = directory / "data"
+    datadir, tmpdir = directory / "data", directory / "tmp"
+    tmpdir.mkdir()  # private: concurrent bootstraps (xdist workers) collide on temporary files in /tmp
     done = subprocess.run([install_db, "--no-defaults", f"--datadir={datadir}", "--auth-root-authentication-method=normal",
-                           "--skip-test-db", *as_root], capture_output=True, text=True)
+                           "--skip-test-db", f"--tmpdir={tmpdir}", *as_root], capture_output=True, text=True)
     if done.returncode != 0:
         shutil.rmtree(directory, ignore_errors=True)
         raise RuntimeError(f"mariadb-install-db failed: {done.stderr[-2000:]}")
@@ -168,7 +169,7 @@ def _start_throwaway(performance_schema: bool = False) -> _Throwaway:
             [mariadbd, "--no-defaults", f"--datadir={datadir}", f"--port={port}", "--bind-address=127.0.0.1",
              f"--socket={directory / 'mysqld.sock'}", f"--pid-file={directory / 'mysqld.pid'}", "--skip-networking=0",
              f"--tmpdir={directory}",  # its temporary tables live and die with it, out of the shared /tmp
-             f"--log-error={log}", "--innodb-buffer-pool-size=128M", "--innodb-log-file-size=64M",
+             f"--log-error={log}", f"--tmpdir={tmpdir}", "--innodb-buffer-pool-size=128M", "--innodb-log-file-size=64M",
              "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin", f"--performance-schema={'ON' if performance_schema else 'OFF'}",
              "--character-set-server=utf8mb4", "--max-connections=300", "--skip-name-resolve", *as_root],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
