@@ -9,6 +9,7 @@ that issued the statement. This module decides nothing about SQL quality itself:
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from sqllint.explain.binding import Binding, bind
 from sqllint.explain.cache import PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
-from sqllint.explain.plan import Plan, parse_json, parse_traditional
+from sqllint.explain.plan import Plan, PlanRow, parse_json, parse_traditional
 from sqllint.explain.safety import UnsafeStatement, as_select
 from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
 from sqllint.explain.settings import ExplainSettings
@@ -271,8 +272,22 @@ def read_catalog(session: Session) -> Catalog:
                          session.query(STATISTICS_SQL)[1])
 
 
+def _base_tables(item: Explained) -> dict[str, PlanRow]:
+    """Base table → its first plan row (the server prints aliases; map them back)."""
+    aliases: dict[str, str] = {}
+    for table in item.job.select.find_all(exp.Table):
+        if table.name:
+            aliases.setdefault((table.alias or table.name).lower(), table.name)
+    found: dict[str, PlanRow] = {}
+    for row in item.plan.rows if item.plan else ():
+        if row.table and not row.internal:
+            found.setdefault(aliases.get(row.table.lower(), row.table), row)
+    return found
+
+
 def enrich(findings: Sequence[Finding], outcome: ExplainOutcome) -> list[Finding]:
-    """Static findings with what the plan says about the same statement (e.g. S001's real row count)."""
+    """Static findings with what the plan says about the same statement: the rows examined, and the
+    estimate for every table the finding names (S001's unconditional subquery table) or reads in full."""
     by_site: dict[tuple[str, int, str], Explained] = {}
     for item in outcome.explained:
         if item.plan is None:
@@ -285,10 +300,13 @@ def enrich(findings: Sequence[Finding], outcome: ExplainOutcome) -> list[Finding
         if item is None or finding.rule not in ENRICHED_RULES or item.plan is None:
             result.append(finding)
             continue
-        scans = [f"`{r.table}` ~{r.rows or 0:,} rows read in full" for r in item.plan.rows
-                 if r.full_scan and r.table]
-        detail = f"; plan: ~{item.plan.rows_examined():,} rows examined" + (f", {', '.join(scans)}" if scans else "")
-        result.append(dataclasses.replace(finding, message=finding.message + detail))
+        tables = _base_tables(item)
+        named = [t for t in tables if re.search(rf"(?<![\w.]){re.escape(t)}(?![\w])", finding.message)]
+        shown = named + [t for t, row in tables.items() if row.full_scan and t not in named]
+        parts = [f"~{item.plan.rows_examined():,} rows examined"]
+        parts += [f"`{t}` ~{tables[t].rows or 0:,} rows ({'read in full' if tables[t].full_scan else tables[t].access_type})"
+                  for t in shown]
+        result.append(dataclasses.replace(finding, message=f"{finding.message}; plan: {', '.join(parts)}"))
     return result
 
 
