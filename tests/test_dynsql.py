@@ -233,8 +233,8 @@ def test_cap_is_not_reported_when_the_remaining_variants_repeat_a_text() -> None
     ("ids != null and ids.size() > 0", ("ids", True)),
     ("list.size gt 0", ("list", True)),
     ("!tags.isEmpty()", ("tags", True)),
-    ("@org.apache.commons.lang3.StringUtils@isNotBlank(query.name)", ("name", True)),
-    ("query.startDate neq null", ("startDate", True)),
+    ("@org.apache.commons.lang3.StringUtils@isNotBlank(query.name)", ("query.name", True)),
+    ("query.startDate neq null", ("query.startDate", True)),
     ("includeDeleted == false", ("includeDeleted", False)),
     ("from != null", ("from", True)),
     ("a != null and b != null", ("a/b", True)),
@@ -309,3 +309,15 @@ def test_an_empty_or_group_keeps_the_no_filter_variant() -> None:
     assert [text for _label, text in found] == [
         "SELECT id FROM t", "SELECT id FROM t\nWHERE ( a = ? OR b = ? )",
         "SELECT id FROM t\nWHERE ( a = ? )", "SELECT id FROM t\nWHERE ( b = ? )"]
+
+
+def test_parameter_paths_are_shortened_only_while_they_stay_distinct() -> None:
+    found = variants("""
+      <select id="a">SELECT id FROM t
+        <where>
+          <if test="q.name != null">AND name = #{q.name}</if>
+          <if test="q.owner.name != null">AND owner_name = #{q.owner.name}</if>
+          <if test="q.status != null">AND status = #{q.status}</if>
+        </where>
+      </select>""")
+    assert found[0][0] == "when q.name, owner.name, status are absent"

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sqllint.extract.ognl import test_label
+from sqllint.extract.ognl import short_names, test_label
 from sqllint.records import Variant
 
 FOREACH_REPEAT = 3  # an IN-list / VALUES list of "several" items; the fingerprint collapses the length
@@ -222,6 +222,11 @@ def collect_parts(body: tuple[Node, ...]) -> _Parts:
                 walk(node.body, enclosing)
 
     walk(body, ())
+    display = short_names(parts.names)
+    if any(full != shown for full, shown in display.items()):
+        parts.names = [display[n] for n in parts.names]
+        parts.ancestors = {display[n]: {display[a] for a in above} for n, above in parts.ancestors.items()}
+        parts.by_test = {test: (display[n], present) for test, (n, present) in parts.by_test.items()}
     return parts
 
 

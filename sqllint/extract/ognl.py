@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from sqllint.extract.pyeval import condition_label
@@ -69,11 +70,14 @@ def _to_python(test: str) -> str | None:
 
 
 def _name_of(node: ast.expr) -> str | None:
-    """The parameter a presence test is about: ``keyword``, ``query.keyword`` → ``keyword``."""
+    """The parameter a presence test is about: ``keyword``, ``query.keyword`` (``short_names`` shortens
+    it for display when nothing else in the statement ends the same way)."""
     if isinstance(node, ast.Name):
         return node.id.removeprefix(_RENAMED)
     if isinstance(node, ast.Attribute):
-        return node.attr.removeprefix(_RENAMED)
+        owner = _name_of(node.value) if isinstance(node.value, (ast.Name, ast.Attribute)) else None
+        attr = node.attr.removeprefix(_RENAMED)
+        return f"{owner}.{attr}" if owner else attr
     if isinstance(node, ast.Subscript):
         label, _ = condition_label(node)
         return label if label.isidentifier() else None
@@ -131,9 +135,30 @@ def _presence(node: ast.expr) -> tuple[str, bool] | None:
         return (owner, node.attr != "empty") if owner else None
     name = _name_of(node)
     if name is not None:  # a bare flag or value: reuse the Python extractor's reading of it
-        label, positive = condition_label(node)
-        return (name, positive) if label.removeprefix(_RENAMED) == name else (name, True)
+        return name, condition_label(node)[1]
     return None
+
+
+_DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+
+
+def short_names(names: Iterable[str]) -> dict[str, str]:
+    """Each parameter path by its shortest tail that no other path of the statement ends with, as the
+    Python extractor names ``query.keyword`` ``keyword``: ``{query.keyword, query.status}`` → keyword,
+    status; ``{name, filter.name}`` → name, filter.name. Combined labels (``a/b``) per component."""
+    components = {c for name in names for c in name.split("/")}
+
+    def short(component: str) -> str:
+        if not _DOTTED.fullmatch(component):
+            return component
+        segments = component.split(".")
+        for size in range(1, len(segments)):
+            tail = ".".join(segments[-size:])
+            if not any(other != component and (other == tail or other.endswith("." + tail)) for other in components):
+                return tail
+        return component
+
+    return {name: "/".join(dict.fromkeys(short(c) for c in name.split("/"))) for name in names}
 
 
 @lru_cache(maxsize=8192)  # a pure function of the text; mappers repeat the same tests everywhere
