@@ -464,3 +464,62 @@ def test_flask_restful_and_restx_resources(tmp_path: Path) -> None:
         ("GET", "/x/items/<int:order_id>", "Items.get"),
     }
     assert sql_of(one(emap, "GET /x/items/3")) == ["SELECT sku, qty FROM order_items WHERE order_id = %s"]
+
+
+def test_django_rest_framework_routers(tmp_path: Path) -> None:
+    emap = project(tmp_path, {
+        "api/__init__.py": "",
+        "api/urls.py": '''
+            from django.urls import include, path
+            from rest_framework.routers import DefaultRouter
+            from rest_framework.viewsets import ModelViewSet
+            from api.views import OrderViewSet, TagViewSet
+
+            router = DefaultRouter()
+            router.register(r"orders", OrderViewSet, basename="order")
+            router.register("tags", TagViewSet)
+
+            class PlainViewSet(ModelViewSet):
+                queryset = None
+
+            router.register("plain", PlainViewSet)
+            urlpatterns = [path("api/v1/", include(router.urls))]
+        ''',
+        "api/views.py": '''
+            from django.db import connection
+            from rest_framework import viewsets
+            from rest_framework.decorators import action
+
+            class OrderViewSet(viewsets.ViewSet):
+                lookup_field = "number"
+
+                def list(self, request):
+                    with connection.cursor() as cur:
+                        cur.execute("SELECT id FROM orders ORDER BY id DESC LIMIT 50")
+                        return cur.fetchall()
+
+                def retrieve(self, request, number=None):
+                    return None
+
+                @action(detail=True, methods=["post"], url_path="cancel")
+                def cancel_order(self, request, number=None):
+                    with connection.cursor() as cur:
+                        cur.execute("UPDATE orders SET status = 'cancelled' WHERE number = %s", [number])
+
+            class TagViewSet(viewsets.ViewSet):
+                def create(self, request):
+                    return None
+        ''',
+    })
+    assert routes(emap) == {
+        ("GET", "/api/v1/orders/", "OrderViewSet.list"),
+        ("GET", "/api/v1/orders/<number>/", "OrderViewSet.retrieve"),
+        ("POST", "/api/v1/orders/<number>/cancel/", "OrderViewSet.cancel_order"),
+        ("POST", "/api/v1/tags/", "TagViewSet.create"),
+        ("ANY", "/api/v1/plain/", None),
+    }
+    assert sql_of(one(emap, "POST /api/v1/orders/A-17/cancel/")) == [
+        "UPDATE orders SET status = 'cancelled' WHERE number = %s"]
+    [plain] = emap.select("/api/v1/plain/")
+    assert plain.endpoint.note == ("PlainViewSet implements no action itself: rest_framework.viewsets.ModelViewSet "
+                                   "(outside the repository)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from sqllint.endpoints.drf import DrfRouters
 from sqllint.endpoints.model import Endpoint, FunctionKey, MapNote
 from sqllint.endpoints.pyindex import ClassRef, ExternalRef, FunctionRef, ModuleRef, PyFunction, PyModule, PythonIndex
 from sqllint.endpoints.pyresolve import Context, Resolver
@@ -46,6 +47,8 @@ def _patterns(module: PyModule) -> list[ast.expr]:
 def _list_items(node: ast.expr) -> Iterator[ast.expr]:
     if isinstance(node, (ast.List, ast.Tuple)):
         yield from node.elts
+    elif isinstance(node, ast.Attribute) and node.attr == "urls":  # a DRF router's patterns
+        yield node
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         yield from _list_items(node.left)
         yield from _list_items(node.right)
@@ -60,6 +63,7 @@ class DjangoRoutes:
         self.index = index
         self.resolver = resolver
         self.notes: list[MapNote] = []
+        self.routers = DrfRouters(index, resolver)
 
     def find(self) -> list[Endpoint]:
         urlconfs = [m for m in self.index.modules if _is_urlconf(m)]
@@ -94,6 +98,8 @@ class DjangoRoutes:
         target = node.args[0]
         if isinstance(target, ast.Tuple) and target.elts:  # include((patterns, app_name))
             target = target.elts[0]
+        if isinstance(target, ast.Attribute) and target.attr == "urls":  # include(router.urls)
+            return [target]
         name = literal_str(target, ctx)
         if name is not None:
             return self.index.module(name, near=ctx.module)
@@ -112,6 +118,11 @@ class DjangoRoutes:
 
     def _entries(self, patterns: list[ast.expr], ctx: Context, prefix: str, depth: int) -> Iterator[Endpoint]:
         for pattern in patterns:
+            if isinstance(pattern, ast.Attribute) and pattern.attr == "urls":
+                key = self.routers.router(pattern.value, ctx)
+                if key is not None:
+                    yield from self.routers.endpoints(key, prefix)
+                continue
             if not (isinstance(pattern, ast.Call) and _callee_name(pattern.func) in _ROUTE_FUNCTIONS):
                 continue
             route = literal_str(argument(pattern, 0, "route"), ctx)
