@@ -15,14 +15,11 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqllint.extract import ExtractOptions, FileExtraction, Problem
-from sqllint.extract.placeholders import Hole
-from sqllint.extract.pyeval import union_values
-from sqllint.extract.pyvalues import Value, branch, cap_alternatives
+from sqllint.extract.gowalk import GoEmission, GoWalker
+from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import (
     Site,
@@ -30,446 +27,21 @@ from sqllint.extract.tsutil import (
     comment_suppressions,
     field as child,
     first_error,
-    flatten_binary,
-    hole,
     line_of,
     named_children,
     parse,
-    printf,
     queries_from_value,
     suppressed_at,
     syntax_problem_message,
     text_of,
 )
 from sqllint.files import decode_text
-from sqllint.records import PlaceholderStyle
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-SQL_CALLS = frozenset(
-    "Query QueryRow Exec Prepare QueryContext QueryRowContext ExecContext PrepareContext "
-    "Select Get NamedExec NamedQuery MustExec Queryx QueryRowx Preparex PrepareNamed SelectContext GetContext "
-    "NamedExecContext NamedQueryContext MustExecContext QueryxContext QueryRowxContext PreparexContext "
-    "PrepareNamedContext Raw".split()
-)
-BUILDER_TYPES = frozenset({"strings.Builder", "bytes.Buffer", "*strings.Builder", "*bytes.Buffer"})
-NUMERIC_TYPES = frozenset("int int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 float32 float64 bool".split())
-PASS_THROUGH = frozenset({"TrimSpace", "String", "ToUpper", "ToLower"})
-Env = dict[str, Value]
 # Package constants worth sharing with the other files: SQL and the fragments it is built from.
 _SQL_WORDS = re.compile(r"\b(?:SELECT|FROM|WHERE|JOIN|INSERT|UPDATE|DELETE|VALUES|ORDER BY|GROUP BY)\b", re.IGNORECASE)
-
-
-@dataclass
-class _Emission:
-    node: Node
-    scope: str
-    loop_depth: int
-    loop_line: int | None
-    call: str
-    value: Value
-
-
-@dataclass
-class GoWalker:
-    """Walks one function body; constants are shared by the file."""
-
-    constants: dict[str, Node]
-    constant_values: dict[str, Value | None]
-    scope: str
-    cap: int
-    emissions: list[_Emission]
-    external: Mapping[str, Value] = field(default_factory=dict)  # other files' package constants by name
-    types: dict[str, str] = field(default_factory=dict)
-    loops: list[int] = field(default_factory=list)
-    prepared: dict[str, _Emission] = field(default_factory=dict)  # statement variable → the SQL it prepared
-
-    # --- statements -----------------------------------------------------------------------------------
-    def walk_block(self, node: Node, env: Env) -> bool:
-        for statement in _statements(node):
-            if self.walk_statement(statement, env):
-                return True
-        return False
-
-    def walk_statement(self, node: Node, env: Env) -> bool:
-        kind = node.type
-        if kind in ("block", "statement_list"):
-            return self.walk_block(node, env)
-        if kind == "short_var_declaration":
-            self._assign(child(node, "left"), child(node, "right"), "=", env)
-            return False
-        if kind == "assignment_statement":
-            operator = child(node, "operator")
-            self._assign(child(node, "left"), child(node, "right"), operator.type if operator else "=", env)
-            return False
-        if kind in ("var_declaration", "const_declaration"):
-            for spec in named_children(node):
-                self._declare(spec, env)
-            return False
-        if kind == "expression_statement":
-            for expression in named_children(node):
-                self.scan(expression, env)
-                self._builder_write(expression, env)
-            return False
-        if kind == "if_statement":
-            return self._walk_if(node, env)
-        if kind == "for_statement":
-            self._walk_loop(node, env)
-            return False
-        if kind in ("expression_switch_statement", "type_switch_statement", "select_statement"):
-            for part in named_children(node):
-                if part.type in ("expression_case", "default_case", "type_case", "communication_case"):
-                    branch_env = dict(env)
-                    for inner in named_children(part):
-                        if inner.type == "statement_list":
-                            self.walk_block(inner, branch_env)
-                        else:
-                            self.scan(inner, branch_env)
-                else:
-                    self.scan(part, env)
-            return False
-        if kind == "labeled_statement":
-            for part in named_children(node):
-                if part.type != "label_name":
-                    self.walk_statement(part, env)
-            return False
-        if kind == "return_statement":
-            self.scan(node, env)
-            return True
-        if kind in ("break_statement", "continue_statement", "goto_statement"):
-            return True
-        self.scan(node, env)
-        return False
-
-    def _assign(self, left: Node | None, right: Node | None, operator: str, env: Env) -> None:
-        if left is None or right is None:
-            return
-        self.scan(right, env)
-        targets, values = named_children(left), named_children(right)
-        if targets and values and targets[0].type == "identifier" and self.emissions \
-                and self.emissions[-1].node == values[0] and self.emissions[-1].call.rpartition(".")[2].startswith("Prepare"):
-            self.prepared[text_of(targets[0])] = self.emissions[-1]
-        for index, target in enumerate(targets):
-            if target.type != "identifier":
-                continue
-            name = text_of(target)
-            value_node = values[index] if len(values) == len(targets) else None
-            if operator == "+=":
-                current = env.get(name)
-                if current is not None and value_node is not None:
-                    env[name] = cap_alternatives(current + self.eval_or_hole(value_node, env), self.cap)
-                continue
-            value = self.eval(value_node, env) if value_node is not None else None
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
-
-    def _declare(self, spec: Node, env: Env) -> None:
-        names = spec.children_by_field_name("name")
-        type_node, value_list = child(spec, "type"), child(spec, "value")
-        declared = text_of(type_node) if type_node is not None else ""
-        values = named_children(value_list) if value_list is not None else []
-        if value_list is not None:
-            self.scan(value_list, env)
-        for index, name_node in enumerate(names):
-            name = text_of(name_node)
-            if declared:
-                self.types[name] = declared
-            value = self.eval(values[index], env) if index < len(values) and len(values) == len(names) else None
-            if value is None and not values and declared in BUILDER_TYPES:
-                value = Value.text("")
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
-
-    def _builder_write(self, node: Node, env: Env) -> None:
-        """``sb.WriteString(" AND …")`` / ``fmt.Fprintf(&sb, …)``: extend the tracked builder."""
-        if node.type != "call_expression":
-            return
-        function, args = child(node, "function"), _arguments(node)
-        if function is None or function.type != "selector_expression":
-            return
-        operand, method = child(function, "operand"), text_of(child(function, "field") or function)
-        if method in ("WriteString", "WriteByte", "WriteRune", "Write") and operand is not None \
-                and operand.type == "identifier" and text_of(operand) in env and len(args) == 1:
-            name = text_of(operand)
-            env[name] = cap_alternatives(env[name] + self.eval_or_hole(args[0], env), self.cap)
-        elif method == "Fprintf" and operand is not None and text_of(operand) == "fmt" and len(args) >= 2:
-            target = args[0]
-            name = text_of(target).lstrip("&")
-            template = self.eval(args[1], env)
-            if name in env and template is not None:
-                added = printf(template, [self._arg(a, env) for a in args[2:]])
-                env[name] = cap_alternatives(env[name] + added, self.cap)
-
-    def _walk_if(self, node: Node, env: Env) -> bool:
-        initializer = child(node, "initializer")
-        if initializer is not None:
-            self.walk_statement(initializer, env)
-        condition = child(node, "condition")
-        if condition is not None:
-            self.scan(condition, env)
-        label, positive = condition_label(condition) if condition is not None else ("condition", True)
-        true_env, false_env = dict(env), dict(env)
-        consequence, alternative = child(node, "consequence"), child(node, "alternative")
-        true_leaves = self.walk_statement(consequence, true_env) if consequence is not None else False
-        false_leaves = self.walk_statement(alternative, false_env) if alternative is not None else False
-        if true_leaves and false_leaves:
-            return True
-        if true_leaves or false_leaves:
-            env.clear()
-            env.update(false_env if true_leaves else true_env)
-            return False
-        present, absent = (true_env, false_env) if positive else (false_env, true_env)
-        self._merge(env, present, absent, label)
-        return False
-
-    def _merge(self, env: Env, present: Env, absent: Env, label: str | None) -> None:
-        for name in set(present) | set(absent):
-            a, b = present.get(name), absent.get(name)
-            merged = None
-            if a is not None and b is not None:
-                merged = branch(a, b, label, self.cap) if label else union_values(a, b, self.cap)
-            if merged is None:
-                env.pop(name, None)
-            else:
-                env[name] = merged
-
-    def _walk_loop(self, node: Node, env: Env) -> None:
-        body = child(node, "body")
-        label = "loop"
-        for part in named_children(node):
-            if body is not None and part == body:
-                continue
-            if part.type == "for_clause":
-                initializer = child(part, "initializer")
-                if initializer is not None:
-                    self.walk_statement(initializer, env)
-                label = text_of(child(part, "condition") or part)
-            elif part.type == "range_clause":
-                right = child(part, "right")
-                if right is not None:
-                    self.scan(right, env)
-                    label = text_of(right)
-                left = child(part, "left")
-                for target in named_children(left) if left is not None else []:
-                    env.pop(text_of(target), None)
-            else:
-                self.scan(part, env)
-                label = text_of(part)
-        body_env = dict(env)
-        self.loops.append(line_of(node))
-        if body is not None:
-            self.walk_block(body, body_env)
-        self.loops.pop()
-        self._merge(env, body_env, dict(env), _short(label))
-
-    # --- calls --------------------------------------------------------------------------------------
-    def scan(self, node: Node, env: Env) -> None:
-        """DB calls in an expression, in source order; function literals are walked inline."""
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if current.type == "func_literal":
-                body = child(current, "body")
-                if body is not None:
-                    self.walk_block(body, dict(env))
-                continue
-            if current.type == "call_expression":
-                self._call(current, env)
-            elif current.type in ("interpreted_string_literal", "raw_string_literal", "identifier", "field_identifier"):
-                continue  # leaves: nothing to find below them
-            stack.extend(reversed(current.named_children))
-
-    def _call(self, node: Node, env: Env) -> None:
-        function = child(node, "function")
-        if function is None or function.type != "selector_expression":
-            return
-        method = text_of(child(function, "field") or function)
-        if method not in SQL_CALLS:
-            return
-        operand = child(function, "operand")
-        prepared = self.prepared.get(text_of(operand)) if operand is not None else None
-        if prepared is not None:  # stmt.Exec(args…): runs what was prepared, once per iteration in a loop
-            if len(self.loops) > prepared.loop_depth:
-                prepared.loop_depth, prepared.loop_line = len(self.loops), self.loops[-1]
-            return
-        for arg in _arguments(node)[:3]:  # ctx, sqlx's destination, then the SQL
-            value = self.eval(arg, env)
-            if value is not None and looks_like_sql(value, at_sink=True):
-                loop_line = self.loops[-1] if self.loops else None
-                self.emissions.append(_Emission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
-                return
-
-    # --- expressions --------------------------------------------------------------------------------
-    def eval(self, node: Node | None, env: Env) -> Value | None:
-        if node is None:
-            return None
-        kind = node.type
-        if kind in ("interpreted_string_literal", "raw_string_literal"):
-            return Value.text(go_string(node), line_of(node))
-        if kind == "parenthesized_expression":
-            inner = named_children(node)
-            return self.eval(inner[0], env) if inner else None
-        if kind == "identifier":
-            name = text_of(node)
-            if name in env:
-                return env[name]
-            return self.constant(name)
-        if kind == "binary_expression":
-            operator = child(node, "operator")
-            if operator is None or operator.type != "+":
-                return None
-            operands = flatten_binary(node, "+")
-            values = [self.eval(o, env) for o in operands]
-            if all(v is None for v in values):
-                return None
-            total = Value.text("")
-            for operand, value in zip(operands, values):
-                total = total + (value if value is not None else self._hole(operand, PlaceholderStyle.CONCAT_HOLE))
-            return cap_alternatives(total, self.cap)
-        if kind == "call_expression":
-            return self._eval_call(node, env)
-        return None
-
-    def _eval_call(self, node: Node, env: Env) -> Value | None:
-        function, args = child(node, "function"), _arguments(node)
-        if function is None or function.type != "selector_expression":
-            return None
-        operand, method = child(function, "operand"), text_of(child(function, "field") or function)
-        owner = text_of(operand) if operand is not None else ""
-        if owner == "fmt" and method == "Sprintf" and args:
-            template = self.eval(args[0], env)
-            return printf(template, [self._arg(a, env) for a in args[1:]]) if template is not None else None
-        if method in PASS_THROUGH:
-            target = args[0] if owner == "strings" and len(args) == 1 else operand if not args else None
-            return self.eval(target, env) if target is not None else None
-        if owner == "sqlx" and method == "Rebind" and len(args) == 2:
-            return self.eval(args[1], env)
-        if method == "Rebind" and len(args) == 1:
-            return self.eval(args[0], env)
-        return None
-
-    def constant(self, name: str) -> Value | None:
-        if name not in self.constants:
-            return self.external.get(name)  # a constant of another file of the package (project index)
-        if name not in self.constant_values:
-            self.constant_values[name] = None  # defined through itself: unknown
-            self.constant_values[name] = self.eval(self.constants[name], {})
-        return self.constant_values[name]
-
-    def _arg(self, node: Node, env: Env) -> Value | Hole:
-        value = self.eval(node, env)
-        if value is not None:
-            return value
-        spliced = self._hole(node, PlaceholderStyle.FSTRING_HOLE).alts[0].segments[0]
-        return spliced if isinstance(spliced, Hole) else Value.text(spliced)
-
-    def eval_or_hole(self, node: Node, env: Env) -> Value:
-        value = self.eval(node, env)
-        return value if value is not None else self._hole(node, PlaceholderStyle.CONCAT_HOLE)
-
-    def _hole(self, node: Node, style: PlaceholderStyle) -> Value:
-        if node.type in ("int_literal", "float_literal"):
-            return Value.text(text_of(node))
-        safe = False
-        if node.type == "identifier":
-            safe = self.types.get(text_of(node), "") in NUMERIC_TYPES
-        elif node.type == "call_expression":
-            function = child(node, "function")
-            safe = function is not None and text_of(function) in ("strconv.Itoa", "strconv.FormatInt", "len")
-        return hole(text_of(node), style, safe)
-
-
-# --- helpers ----------------------------------------------------------------------------------------
-
-_GO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"', "'": "'"}
-
-
-def go_string(node: Node) -> str:
-    if node.type == "raw_string_literal":
-        return "".join(text_of(c) for c in node.children if c.type == "raw_string_literal_content").replace("\r", "")
-    pieces = []
-    for part in node.children:
-        if part.type == "interpreted_string_literal_content":
-            pieces.append(text_of(part))
-        elif part.type == "escape_sequence":
-            sequence = text_of(part)
-            if sequence[1:2] in _GO_ESCAPES:
-                pieces.append(_GO_ESCAPES[sequence[1]])
-            elif sequence[1:2] in ("x", "u", "U"):
-                try:
-                    pieces.append(chr(int(sequence[2:], 16)))
-                except ValueError:
-                    pieces.append(sequence)
-            else:
-                try:
-                    pieces.append(chr(int(sequence[1:], 8)))
-                except ValueError:
-                    pieces.append(sequence)
-    return "".join(pieces)
-
-
-def _statements(node: Node) -> list[Node]:
-    out = []
-    for part in named_children(node):
-        if part.type == "statement_list":
-            out.extend(named_children(part))
-        else:
-            out.append(part)
-    return out
-
-
-def _arguments(call: Node) -> list[Node]:
-    arguments = child(call, "arguments")
-    return named_children(arguments) if arguments is not None else []
-
-
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 40 else flat[:37] + "..."
-
-
-def condition_label(node: Node) -> tuple[str, bool]:
-    """A short name for an ``if`` condition and whether its true branch means "present"."""
-    kind = node.type
-    if kind == "parenthesized_expression":
-        inner = named_children(node)
-        return condition_label(inner[0]) if inner else (_short(text_of(node)), True)
-    if kind == "unary_expression" and (op := child(node, "operator")) is not None and op.type == "!":
-        operand = child(node, "operand")
-        if operand is not None:
-            label, positive = condition_label(operand)
-            return label, not positive
-    if kind == "binary_expression" and (op := child(node, "operator")) is not None:
-        left, right = child(node, "left"), child(node, "right")
-        if op.type in ("&&", "||") and left is not None and right is not None:
-            (a, positive), (b, _) = condition_label(left), condition_label(right)
-            return (a if a == b else _short(f"{a}/{b}")), positive
-        if op.type in ("!=", "==", ">", "<=") and left is not None and right is not None:
-            subject, other = (left, right) if _is_empty(right) else (right, left)
-            if _is_empty(other):
-                label, positive = condition_label(subject)
-                return label, positive == (op.type in ("!=", ">"))
-    if kind == "call_expression":
-        args = _arguments(node)
-        function = child(node, "function")
-        if len(args) == 1 and function is not None and (text_of(function) == "len" or text_of(function).startswith("strings.")):
-            return condition_label(args[0])
-    if kind == "identifier":
-        return text_of(node), True
-    if kind == "selector_expression":
-        name = child(node, "field")
-        return (text_of(name) if name is not None else _short(text_of(node))), True
-    return _short(text_of(node)), True
-
-
-def _is_empty(node: Node) -> bool:
-    return node.type == "nil" or (node.type == "int_literal" and text_of(node) == "0") or (
-        node.type in ("interpreted_string_literal", "raw_string_literal") and go_string(node) == "")
 
 
 def _scope_name(node: Node) -> str:
@@ -547,7 +119,7 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
     external = {key.partition("|")[2]: value for key, value in shared.items()
                 if key.partition("|")[0] == directory and key.partition("|")[2] not in constants}
     constant_values: dict[str, Value | None] = {}
-    emissions: list[_Emission] = []
+    emissions: list[GoEmission] = []
     for declaration in named_children(root):
         if declaration.type not in ("function_declaration", "method_declaration"):
             continue
@@ -570,7 +142,7 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
         value = reader.constant(name)
         if value is not None and looks_like_sql(value, at_sink=False):
             # SQL kept in a constant for another file of the package: checked where it is defined.
-            emissions.append(_Emission(constants[name], package, 0, None, "const", value))
+            emissions.append(GoEmission(constants[name], package, 0, None, "const", value))
     sequence: dict[str, int] = {}
     for emission in emissions:
         if emission.node.has_error:
