@@ -321,3 +321,16 @@ def test_parameter_paths_are_shortened_only_while_they_stay_distinct() -> None:
         </where>
       </select>""")
     assert found[0][0] == "when q.name, owner.name, status are absent"
+
+
+def test_tests_of_literals_only_are_no_optional_part() -> None:
+    found = variants("""
+      <select id="a">SELECT id FROM t WHERE 1 = 1
+        <if test="true">AND a = 1</if><if test="1 == 2">AND b = 2</if>
+        <choose><when test="false">AND c = 3</when><otherwise>AND d = 4</otherwise></choose>
+        <if test="x != null">AND x = #{x}</if>
+      </select>""")
+    assert found == [
+        ("when x is absent", "SELECT id FROM t WHERE 1 = 1\nAND a = 1 AND d = 4"),
+        ("when x is present", "SELECT id FROM t WHERE 1 = 1\nAND a = 1 AND d = 4 AND x = ?"),
+    ]

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sqllint.extract.ognl import short_names, test_label
+from sqllint.extract.ognl import constant_test, short_names, test_label
 from sqllint.records import Variant
 
 FOREACH_REPEAT = 3  # an IN-list / VALUES list of "several" items; the fingerprint collapses the length
@@ -188,7 +188,15 @@ class _Parts:
     ancestors: dict[str, set[str]] = field(default_factory=dict)
     by_test: dict[str, tuple[str, bool]] = field(default_factory=dict)  # test → (part, true when present)
 
-    def add(self, test: str, enclosing: tuple[str, ...]) -> tuple[str, bool]:
+    fixed: dict[str, bool] = field(default_factory=dict)  # tests of literals only: no part
+
+    def add(self, test: str, enclosing: tuple[str, ...]) -> tuple[str, bool] | None:
+        if test in self.fixed:
+            return None
+        constant = constant_test(test)
+        if constant is not None:
+            self.fixed[test] = constant
+            return None
         found = self.by_test.get(test)
         if found is None:
             found = self.by_test[test] = test_label(test)
@@ -200,6 +208,8 @@ class _Parts:
         return found
 
     def is_true(self, test: str, on: frozenset[str]) -> bool:
+        if test in self.fixed:
+            return self.fixed[test]
         name, when_present = self.by_test[test]
         return (name in on) == when_present
 
@@ -207,16 +217,17 @@ class _Parts:
 def collect_parts(body: tuple[Node, ...]) -> _Parts:
     parts = _Parts()
 
+    def reach(found: tuple[str, bool] | None, enclosing: tuple[str, ...]) -> tuple[str, ...]:
+        # Reaching the body needs the part present only if the test is true when it is.
+        return enclosing + (found[0],) if found is not None and found[1] else enclosing
+
     def walk(nodes: tuple[Node, ...], enclosing: tuple[str, ...]) -> None:
         for node in nodes:
             if isinstance(node, If):
-                name, when_present = parts.add(node.test, enclosing)
-                # Reaching the body needs the part present only if the test is true when it is.
-                walk(node.body, enclosing + (name,) if when_present else enclosing)
+                walk(node.body, reach(parts.add(node.test, enclosing), enclosing))
             elif isinstance(node, Choose):
                 for test, when_body in node.whens:
-                    name, when_present = parts.add(test, enclosing)
-                    walk(when_body, enclosing + (name,) if when_present else enclosing)
+                    walk(when_body, reach(parts.add(test, enclosing), enclosing))
                 walk(node.otherwise, enclosing)
             elif isinstance(node, (Trim, Foreach)):
                 walk(node.body, enclosing)

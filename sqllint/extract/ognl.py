@@ -161,6 +161,37 @@ def short_names(names: Iterable[str]) -> dict[str, str]:
     return {name: "/".join(dict.fromkeys(short(c) for c in name.split("/"))) for name in names}
 
 
+_COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
+            ast.Gt: lambda a, b: a > b, ast.LtE: lambda a, b: a <= b, ast.GtE: lambda a, b: a >= b}
+
+
+def _constant(node: ast.expr) -> object:
+    """The value of a test made of literals only (``true``, ``1 == 1``); raises ValueError otherwise."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return not _constant(node.operand)
+    if isinstance(node, ast.BoolOp):
+        values = [bool(_constant(v)) for v in node.values]
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+        try:
+            return _COMPARE[type(node.ops[0])](_constant(node.left), _constant(node.comparators[0]))
+        except TypeError:
+            raise ValueError("incomparable") from None
+    raise ValueError("not a constant")
+
+
+@lru_cache(maxsize=8192)
+def constant_test(test: str) -> bool | None:
+    """True/False for a test that does not depend on the parameters (``<if test="true">``), else None."""
+    source = _to_python(test)
+    try:
+        return bool(_constant(ast.parse(source, mode="eval").body)) if source else None
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
 @lru_cache(maxsize=8192)  # a pure function of the text; mappers repeat the same tests everywhere
 def test_label(test: str) -> tuple[str, bool]:
     """(label, true-when-present) for an OGNL test; the test's own text when it is not a presence test."""
