@@ -91,6 +91,23 @@ def test_strings_constants_concatenation_builder_and_variants() -> None:
     assert all(p.safe for q in result.queries for p in q.placeholders if p.interpolated)
 
 
+def test_sqlx_in_expands_to_its_query() -> None:
+    result = extract('''\
+        package store
+
+        func ByIDs(db *sqlx.DB, ids []int64) {
+            query, args, err := sqlx.In("SELECT id, name FROM users WHERE id IN (?)", ids)
+            if err != nil {
+                return
+            }
+            query = db.Rebind(query)
+            db.Select(&users, query, args...)
+        }
+        ''')
+    assert [(q.line, q.call, q.raw) for q in result.queries] == [
+        (9, "db.Select", "SELECT id, name FROM users WHERE id IN (?)")]
+
+
 def test_sprintf_verbs_are_interpolation_and_escapes_are_decoded() -> None:
     result = extract('''\
         package store

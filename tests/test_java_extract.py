@@ -143,6 +143,29 @@ def test_jdbc_spring_and_jpa_calls() -> None:
     assert result.queries[4].text == "SELECT id FROM users WHERE id = ?"
 
 
+def test_spring_data_query_annotations() -> None:
+    jpa = extract('''\
+        import org.springframework.data.jpa.repository.Query;
+        interface UserRepository extends JpaRepository<User, Long> {
+            @Query("SELECT u FROM User u WHERE u.email = :email")
+            User byEmail(String email);
+            @Query(value = "SELECT * FROM users WHERE email = :email", nativeQuery = true)
+            User byEmailNative(String email);
+        }
+        ''')
+    assert rows(jpa.queries) == [(5, "UserRepository.byEmailNative", 0, "@Query",
+                                  "SELECT * FROM users WHERE email = :email", None)]
+    jdbc = extract('''\
+        import org.springframework.data.jdbc.repository.query.Query;
+        interface OrderRepository extends CrudRepository<Order, Long> {
+            @Query("SELECT id, status FROM orders WHERE user_id = :userId")
+            List<Order> byUser(long userId);
+        }
+        ''')
+    assert rows(jdbc.queries) == [(3, "OrderRepository.byUser", 0, "@Query",
+                                   "SELECT id, status FROM orders WHERE user_id = :userId", None)]
+
+
 def test_string_builder_with_conditional_appends_gives_variants() -> None:
     result = extract('''\
         public class CouponDao {

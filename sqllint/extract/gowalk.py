@@ -126,6 +126,8 @@ class GoWalker:
                 continue
             name = text_of(target)
             value_node = values[index] if len(values) == len(targets) else None
+            if index == 0 and len(values) == 1 and len(targets) > 1 and _is_sqlx_in(values[0]):
+                value_node = _arguments(values[0])[0]  # query, args, err := sqlx.In("… IN (?)", ids)
             if operator == "+=":
                 current = env.get(name)
                 if current is not None and value_node is not None:
@@ -382,6 +384,11 @@ def go_string(node: Node) -> str:
                 except ValueError:
                     pieces.append(sequence)
     return "".join(pieces)
+
+
+def _is_sqlx_in(node: Node) -> bool:
+    function = child(node, "function") if node.type == "call_expression" else None
+    return function is not None and text_of(function) in ("sqlx.In", "sqlx.Named") and bool(_arguments(node))
 
 
 def _statements(node: Node) -> list[Node]:

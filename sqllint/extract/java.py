@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 STATEMENT_ANNOTATIONS = {"Select": "select", "Insert": "insert", "Update": "update", "Delete": "delete"}
 PROVIDER_ANNOTATIONS = frozenset({"SelectProvider", "InsertProvider", "UpdateProvider", "DeleteProvider"})
 _COMMENTS = frozenset({"line_comment", "block_comment"})
+# @Query annotations whose text is SQL whatever their attributes (JPA's is JPQL unless nativeQuery = true)
+SQL_QUERY_ANNOTATIONS = ("org.springframework.data.jdbc.", "org.springframework.data.r2dbc.", "io.micronaut.data.")
 # Constants worth sharing across files: SQL statements and the fragments they are built from.
 _SQL_WORDS = re.compile(r"\b(?:SELECT|FROM|WHERE|JOIN|INSERT|UPDATE|DELETE|VALUES|ORDER BY|GROUP BY)\b", re.IGNORECASE)
 
@@ -250,9 +252,11 @@ def _relocated(query: Query, site: Site) -> Query:
 
 def _native_query(java: JavaFile, info: JavaClass, method: Node, annotation: Node, suppressions: dict[int, frozenset[str]],
                   next_sequence: Callable[[str], int], result: FileExtraction) -> None:
-    """Spring Data ``@Query(value = "…", nativeQuery = true)``; JPQL (the default) is not MySQL."""
+    """Spring Data ``@Query``: SQL for JDBC/R2DBC repositories and Micronaut Data, and for JPA with
+    ``nativeQuery = true``; JPA's default is JPQL, which is not MySQL."""
     native = annotation_attribute(annotation, "nativeQuery")
-    if native is None or text_of(native) != "true":
+    imported = java.imports.get("Query", "")
+    if not imported.startswith(SQL_QUERY_ANNOTATIONS) and (native is None or text_of(native) != "true"):
         return
     value = java.annotation_sql(info, annotation)
     if value is None or not looks_like_sql(value, at_sink=True):
