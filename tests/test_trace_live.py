@@ -73,7 +73,8 @@ def run_shop_traffic(database: Database, monkeypatch: pytest.MonkeyPatch) -> int
 
     with database.connect() as conn, conn.cursor() as cursor:
         cursor.execute("TRUNCATE performance_schema.events_statements_summary_by_digest")
-        cursor.execute("SELECT user_id FROM orders GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1")
+        cursor.execute("SELECT user_id FROM orders GROUP BY user_id HAVING COUNT(*) BETWEEN 20 AND 200 "
+                       "ORDER BY COUNT(*) DESC LIMIT 1")  # a long loop that the statement history holds whole
         (busiest,) = cursor.fetchone()
     loaded = orders.orders_with_items(busiest)
     orders.order_summary(7)
@@ -102,6 +103,31 @@ def test_performance_schema_digests_are_grouped_linked_and_explained(perfschema_
     assert "order_items" in incident["example"] and incident["sites"][0]["scope"].endswith("list_orders")
     assert incident["plan"] is not None and incident["plan"]["rows"]
     assert not [f for f in document["findings"] if f["rule"].startswith("T")]  # no order: no runtime rules
+
+
+def test_statement_history_gives_performance_schema_the_runtime_checks(perfschema_shop: Database,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    consumer = ("UPDATE performance_schema.setup_consumers SET ENABLED = %s "
+                "WHERE NAME IN ('events_statements_current', 'events_statements_history_long')")
+    with perfschema_shop.connect() as conn, conn.cursor() as cursor:
+        cursor.execute("TRUNCATE performance_schema.events_statements_history_long")
+        cursor.execute(consumer, ("YES",))
+    try:
+        loops = run_shop_traffic(perfschema_shop, monkeypatch)
+        code, out, err = invoke(["trace", "performance_schema", "fixtures/shop", "--dsn", perfschema_shop.dsn,
+                                 "--isolated", "--format", "json", "--top", "0"])
+    finally:
+        with perfschema_shop.connect() as conn, conn.cursor() as cursor:
+            cursor.execute(consumer, ("NO",))
+    assert code == 1, err
+    document = json.loads(out)
+    assert not any("per-connection order" in n["message"] for n in document["source"]["notes"])
+    t001 = [f for f in document["findings"] if f["rule"] == "T001"]
+    assert len(t001) == 1 and t001[0]["scope"].endswith("orders_with_items")
+    assert f"ran {loops} times in a row" in t001[0]["message"]
+    t002 = [f for f in document["findings"] if f["rule"] == "T002"]
+    assert len(t002) == 1 and t002[0]["scope"].endswith("order_summary")
+    assert t002[0]["suggestion"] == "SELECT status, created_at, total_cents, currency FROM orders WHERE id = 7"
 
 
 def test_disabled_performance_schema_is_a_clear_message(server_without_performance_schema: DbServer) -> None:

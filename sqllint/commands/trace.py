@@ -59,8 +59,7 @@ def trace(source: str, paths: tuple[str, ...], dsn: str | None, top: int, window
     from sqllint.trace import render
     from sqllint.trace.link import code_sites
     from sqllint.trace.model import Source, TraceSourceError
-    from sqllint.trace.runner import PERFORMANCE_SCHEMA, RuleSetup, explain_top, link, open_log, \
-        performance_schema_notes
+    from sqllint.trace.runner import PERFORMANCE_SCHEMA, RuleSetup, explain_top, link, open_log
     from sqllint.trace.runner import trace as run_trace
 
     registry = builtin_registry()
@@ -85,14 +84,14 @@ def trace(source: str, paths: tuple[str, ...], dsn: str | None, top: int, window
             if database is None:
                 _fail("performance_schema is read from the staging server: give --dsn (or set SQLLINT_DSN)")
                 return
-            from sqllint.trace.perfschema import read_digests
+            from sqllint.trace.perfschema import read_performance_schema
 
             origin = Source(PERFORMANCE_SCHEMA, database.masked(), flavor=None, has_durations=True, has_order=False)
-            performance_schema_notes(origin)
-            entries = read_digests(database, settings, origin)
+            digests, history = read_performance_schema(database, settings, origin)
+            result = run_trace(origin, iter(digests), setup, window, iter(history) if history is not None else None)
         else:
             origin, entries, _reader = open_log(Path(source))
-        result = run_trace(origin, entries, setup, window)
+            result = run_trace(origin, entries, setup, window)
         if not no_link:
             link(result, code_sites(paths or (".",), config, cwd, registry, jobs=jobs), setup)
     except TraceSourceError as error:

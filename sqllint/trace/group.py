@@ -18,7 +18,8 @@ from sqllint.records import ParsedQuery, Query
 from sqllint.trace.model import ConnectionWindow, LogEntry, TracedStatement
 
 TEXT_CACHE_LIMIT = 20_000  # distinct texts remembered; identical statements are tokenized once
-WINDOW_LIMIT = 1_000  # a connection that never pauses is examined in chunks of this many statements
+WINDOW_LIMIT = 5_000  # a connection that never pauses is examined in chunks of about this many statements
+LOOP_BODY = 8  # statements of one loop iteration kept together when a chunk is cut
 STATEMENT_KINDS = ("select", "insert", "update", "delete", "replace")
 
 
@@ -78,6 +79,7 @@ class Fingerprinter:
         self.parser = SqlParser()
         self.tokenizer = self.parser.dialect.tokenizer()  # one tokenizer for every statement of the log
         self.groups: dict[str, Group] = {}
+        self._parsed: dict[str, ParsedQuery] = {}  # one parsed statement per fingerprint
         self._by_text: dict[str, str] = {}
 
     def fingerprint(self, sql: str) -> str:
@@ -93,13 +95,19 @@ class Fingerprinter:
         self._by_text[sql] = digest
         return digest
 
-    def trace(self, entry: LogEntry) -> TracedStatement:
+    def trace(self, entry: LogEntry, count: bool = True) -> TracedStatement:
+        """The entry as a traced statement; ``count=False`` leaves the groups' statistics alone (a
+        statement history read for its order when the statistics come from elsewhere)."""
         digest = self.fingerprint(entry.sql)
-        group = self.groups.get(digest)
-        if group is None:
-            group = self.groups[digest] = Group(digest, self.parse(entry.sql, entry.line))
-        group.add(entry)
-        return TracedStatement(entry.sql, entry.line, group.parsed, entry.connection, entry.at, entry.duration,
+        parsed = self._parsed.get(digest)
+        if parsed is None:
+            parsed = self._parsed[digest] = self.parse(entry.sql, entry.line)
+        if count:
+            group = self.groups.get(digest)
+            if group is None:
+                group = self.groups[digest] = Group(digest, parsed)
+            group.add(entry)
+        return TracedStatement(entry.sql, entry.line, parsed, entry.connection, entry.at, entry.duration,
                                entry.rows_examined)
 
     def parse(self, sql: str, line: int) -> ParsedQuery:
@@ -133,7 +141,7 @@ class Windows:
             current = self._open[statement.connection] = []
         current.append(statement)
         if len(current) >= WINDOW_LIMIT:
-            self._flush(statement.connection)
+            self._cut(statement.connection, current)
         self._seen += 1
         if self._seen % 1000 == 0 and statement.at is not None:
             self._sweep(statement.at)
@@ -151,6 +159,19 @@ class Windows:
                            and now - items[-1].at > margin]:  # type: ignore[operator]
             self._flush(connection)
 
+    def _cut(self, connection: int, items: list[TracedStatement]) -> None:
+        """Hand on a full window but keep its trailing loop (statements whose fingerprints repeat among
+        the last few) open, so that a loop running across the cut is still seen as one run."""
+        recent = {item.fingerprint for item in items[-LOOP_BODY:]}
+        start = len(items)
+        while start > 0 and items[start - 1].fingerprint in recent:
+            start -= 1
+        if start == 0 or len(items) - start > WINDOW_LIMIT // 2:
+            self._flush(connection)
+            return
+        self.emit(ConnectionWindow(connection, tuple(items[:start]), self.resolution()))
+        del items[:start]
+
     def _flush(self, connection: int) -> None:
         items = self._open.pop(connection, None)
         if items:
@@ -161,10 +182,10 @@ class Windows:
             self._flush(connection)
 
 
-def iter_statements(entries: Iterator[LogEntry], fingerprinter: Fingerprinter,
-                    windows: Windows | None) -> Iterator[TracedStatement]:
+def iter_statements(entries: Iterator[LogEntry], fingerprinter: Fingerprinter, windows: Windows | None,
+                    count: bool = True) -> Iterator[TracedStatement]:
     for entry in entries:
-        statement = fingerprinter.trace(entry)
+        statement = fingerprinter.trace(entry, count)
         if windows is not None:
             windows.add(statement)
         yield statement

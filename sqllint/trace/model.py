@@ -40,7 +40,7 @@ class Note:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TracedStatement:
     """One logged statement with its fingerprint.
 

@@ -3,17 +3,17 @@
 Each digest row becomes one entry standing for ``COUNT_STAR`` statements with their summed time (timer
 values are picoseconds). The digest text is the server's own normalisation (``?`` for values, ``(...)``
 for value lists, back-quoted names); it is brought back to SQL the project's fingerprint reads the same
-way as the code's. A digest keeps no per-connection order, so the runtime N+1 and mergeable rules need a
-log instead; the trace says so.
+way as the code's. A digest keeps no per-connection order: when the ``events_statements_history_long``
+consumer is on, its statements (the last ten thousand, by default) give the runtime N+1 and mergeable
+rules their per-connection order; otherwise the trace says those checks need a log.
 
-Only fixed statements of this module are sent — ``SHOW VARIABLES``, ``SET SESSION`` and two SELECTs on
+Only fixed statements of this module are sent — ``SHOW VARIABLES``, ``SET SESSION`` and SELECTs on
 ``performance_schema`` — on a read-only session with a statement time limit; errors are redacted.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from sqllint.explain.dsn import Dsn
@@ -25,7 +25,13 @@ DIGEST_SQL = (
     "SELECT DIGEST, DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT, MAX_TIMER_WAIT, SUM_ROWS_EXAMINED, SUM_ROWS_SENT "
     "FROM performance_schema.events_statements_summary_by_digest "
     "WHERE SCHEMA_NAME = %s AND DIGEST_TEXT IS NOT NULL ORDER BY SUM_TIMER_WAIT DESC LIMIT %s")
-CONSUMER_SQL = "SELECT ENABLED FROM performance_schema.setup_consumers WHERE NAME = 'statements_digest'"
+CONSUMER_SQL = "SELECT NAME, ENABLED FROM performance_schema.setup_consumers WHERE NAME IN " \
+    "('statements_digest', 'events_statements_current', 'events_statements_history_long')"
+OWN_THREAD_SQL = "SELECT THREAD_ID FROM performance_schema.threads WHERE PROCESSLIST_ID = CONNECTION_ID()"
+HISTORY_SQL = (
+    "SELECT THREAD_ID, EVENT_ID, TIMER_START, TIMER_WAIT, SQL_TEXT, ROWS_EXAMINED, ROWS_SENT "
+    "FROM performance_schema.events_statements_history_long "
+    "WHERE CURRENT_SCHEMA = %s AND SQL_TEXT IS NOT NULL AND THREAD_ID <> %s ORDER BY THREAD_ID, EVENT_ID")
 DIGEST_ROWS = 5000
 _VALUE_LIST = re.compile(r"\(\s*\.\.\.\s*\)")  # IN (...), VALUES (...)
 _ROWS_COMMENT = re.compile(r"/\*\s*,\s*\.\.\.\s*\*/")  # VALUES (...) /* , ... */
@@ -65,9 +71,11 @@ def _connect(dsn: Dsn, settings: ExplainSettings) -> Any:
                                f"{dsn.redact(str(error))}") from None
 
 
-def read_digests(dsn: Dsn, settings: ExplainSettings, source: Source) -> Iterator[LogEntry]:
-    """Digest rows of the DSN's schema, most total time first. ``TraceSourceError`` when the server
-    cannot give them (unreachable, performance_schema disabled, digests not collected)."""
+def read_performance_schema(dsn: Dsn, settings: ExplainSettings,
+                            source: Source) -> tuple[list[LogEntry], list[LogEntry] | None]:
+    """(digest rows of the DSN's schema, most total time first; the statement history in per-connection
+    order when the ``events_statements_history_long`` consumer is on, else None). ``TraceSourceError``
+    when the server cannot give them (unreachable, performance_schema disabled, digests not collected)."""
     import pymysql
 
     conn = _connect(dsn, settings)
@@ -88,29 +96,60 @@ def read_digests(dsn: Dsn, settings: ExplainSettings, source: Source) -> Iterato
             else:
                 cursor.execute(f"SET SESSION max_execution_time = {int(settings.statement_timeout * 1000)}")
             cursor.execute(CONSUMER_SQL)
-            enabled = cursor.fetchone()
-            if enabled is not None and str(enabled[0]).upper() != "YES":
+            consumers = {str(name): str(on).upper() == "YES" for name, on in cursor.fetchall()}
+            if not consumers.get("statements_digest", True):
                 raise TraceSourceError(
                     f"performance_schema on {dsn.masked()} does not collect statement digests: enable the "
                     "statements_digest consumer (UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' "
                     "WHERE NAME = 'statements_digest'), or trace a log file instead")
             cursor.execute(DIGEST_SQL, (dsn.database, DIGEST_ROWS))
             rows = list(cursor.fetchall())
+            history_rows = None
+            # history_long only fills while events_statements_current is on too (the consumer hierarchy)
+            if consumers.get("events_statements_history_long") and consumers.get("events_statements_current"):
+                cursor.execute(OWN_THREAD_SQL)
+                own = cursor.fetchone()
+                cursor.execute(HISTORY_SQL, (dsn.database, int(own[0]) if own else -1))
+                history_rows = list(cursor.fetchall())
+                cursor.execute("SHOW VARIABLES LIKE 'performance_schema_events_statements_history_long_size'")
+                size = cursor.fetchone()
+                if size and history_rows and int(size[1]) > 0 and len(history_rows) >= int(size[1]) * 0.9:
+                    source.notes.append(Note(f"the statement history holds only the server's last {size[1]} "
+                                             "statements: earlier loops are not seen (raise "
+                                             "performance_schema_events_statements_history_long_size)"))
     except pymysql.MySQLError as error:
         message = error.args[1] if len(error.args) >= 2 else str(error)
         raise TraceSourceError(f"cannot read performance_schema on {dsn.masked()}: "
                                f"{dsn.redact(str(message))}") from None
     finally:
         conn.close()
+    if history_rows is None:
+        source.notes.append(Note("performance_schema keeps no per-connection order of statements here: for the "
+                                 "runtime N+1 (T001) and mergeable (T002) checks, enable the "
+                                 "events_statements_current and events_statements_history_long consumers, or "
+                                 "trace a general or slow log"))
     if not rows:
         source.notes.append(Note(f"performance_schema has no statements for schema {dsn.database!r} (digests are "
                                  "reset on restart and by TRUNCATE of the summary table)"))
     if len(rows) == DIGEST_ROWS:
         source.notes.append(Note(f"only the {DIGEST_ROWS} digests with the most total time were read"))
+    digests = []
     for number, (_digest, text, count, total, worst, examined, sent) in enumerate(rows, start=1):
         sql, truncated = digest_sql(str(text))
-        if sql.upper().startswith(("EXPLAIN ", "SHOW ", "SET ")):
-            continue  # sqllint's own session statements and EXPLAINs run in this schema too
-        yield LogEntry(sql=sql, line=number, duration=int(total or 0) / PICO, rows_examined=int(examined or 0),
-                       rows_sent=int(sent or 0), truncated=truncated, count=int(count or 0),
-                       max_duration=int(worst or 0) / PICO, database=dsn.database)
+        if _ours(sql):
+            continue
+        digests.append(LogEntry(sql=sql, line=number, duration=int(total or 0) / PICO,
+                                rows_examined=int(examined or 0), rows_sent=int(sent or 0), truncated=truncated,
+                                count=int(count or 0), max_duration=int(worst or 0) / PICO, database=dsn.database))
+    if history_rows is None:
+        return digests, None
+    history = [LogEntry(sql=str(text), line=int(event), connection=int(thread), at=int(start or 0) / PICO,
+                        duration=int(wait or 0) / PICO, rows_examined=int(examined or 0), rows_sent=int(sent or 0),
+                        database=dsn.database)
+               for thread, event, start, wait, text, examined, sent in history_rows if not _ours(str(text))]
+    return digests, history
+
+
+def _ours(sql: str) -> bool:
+    """sqllint's own session statements and EXPLAINs run in this schema too."""
+    return sql.lstrip().upper().startswith(("EXPLAIN ", "SHOW ", "SET ", "ANALYZE "))

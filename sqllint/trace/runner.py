@@ -115,8 +115,11 @@ def rank(groups: Sequence[Group], by_time: bool) -> list[Group]:
     return sorted(groups, key=lambda g: (-g.count, g.first_line))
 
 
-def trace(source: Source, entries: Iterator[LogEntry], setup: RuleSetup, window_ms: int) -> TraceResult:
-    """Group the statements and run the trace rules on every connection window."""
+def trace(source: Source, entries: Iterator[LogEntry], setup: RuleSetup, window_ms: int,
+          history: Iterator[LogEntry] | None = None) -> TraceResult:
+    """Group the statements and run the trace rules on every connection window. ``history`` is a
+    statement history in per-connection order for a source whose ``entries`` have none (performance_schema
+    digests): it feeds the windows only."""
     fingerprinter = Fingerprinter(source.name)
     occurrences: dict[tuple[str, str, str | None], Occurrence] = {}
     connections: set[int] = set()
@@ -131,6 +134,11 @@ def trace(source: Source, entries: Iterator[LogEntry], setup: RuleSetup, window_
     for statement in iter_statements(entries, fingerprinter, windows):
         if statement.connection is not None:
             connections.add(statement.connection)
+    if history is not None:
+        ordered = Windows(window_ms / 1000, lambda: 1e-6, run_rules)
+        for statement in iter_statements(history, fingerprinter, ordered, count=False):
+            if statement.connection is not None:
+                connections.add(statement.connection)
     groups = list(fingerprinter.groups.values())
     if source.has_order and groups and not connections:
         source.notes.append(Note("the log names no connection (thread) ids: the runtime N+1 and mergeable checks, "
@@ -227,11 +235,5 @@ def explain_top(result: TraceResult, stage: ExplainStage, top: int) -> ExplainOu
     return outcome
 
 
-def performance_schema_notes(source: Source) -> None:
-    source.notes.append(Note("performance_schema aggregates statements by digest: it keeps no per-connection "
-                             "order, so the runtime N+1 (T001) and mergeable (T002) checks need a general or "
-                             "slow log"))
-
-
 __all__ = ["PERFORMANCE_SCHEMA", "RuleSetup", "TraceResult", "TraceSourceError", "explain_top", "link", "open_log",
-           "performance_schema_notes", "rank", "trace"]
+           "rank", "trace"]
