@@ -15,6 +15,7 @@ parse them twice.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ from sqllint.files import SourceFile, read_source
 
 _JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete")
 _JAVA_CONSTANT_MARKERS = (b"static final String", b"final static String")  # SQL kept in constants
+# Files worth parsing for shared SQL constants must at least say a statement verb somewhere.
+_SQL_BYTES = re.compile(rb"\b(?:SELECT|INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
             for statement in mapper.statements:
                 if statement.namespace:
                     statements.setdefault(statement.qualified, statement)
-        elif source.language == "java" and any(m in data for m in _JAVA_MARKERS + _JAVA_CONSTANT_MARKERS):
+        elif source.language == "java" and (any(m in data for m in _JAVA_MARKERS) or (
+                any(m in data for m in _JAVA_CONSTANT_MARKERS) and _SQL_BYTES.search(data))):
             from sqllint.extract.java import index_java  # tree-sitter only when Java is present
 
             annotated, sql_constants = index_java(data, source.path)
@@ -87,7 +91,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
                 statements.setdefault(statement.qualified, statement)
             for key, value in sql_constants.items():
                 constants.setdefault(key, value)
-        elif source.language == "go" and (b"const" in data or b"var" in data):
+        elif source.language == "go" and (b"const" in data or b"var" in data) and _SQL_BYTES.search(data):
             from sqllint.extract.golang import index_go
 
             go_constants.update(index_go(data, source.path))
