@@ -280,3 +280,14 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert code == 2 and "path does not exist" in err
     code, _, err = invoke(["trace", str(log), "--isolated", "--dsn", "postgres://u:secret@h/db"])
     assert code == 2 and "secret" not in err
+
+
+def test_a_loop_running_across_a_full_window_is_still_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqllint.trace import group
+
+    monkeypatch.setattr(group, "WINDOW_LIMIT", 200)
+    filler = [f"SELECT c{n % 20} FROM t{n % 20} WHERE id = {n}" for n in range(190)]  # no fingerprint repeats soon
+    loop = [items_query(n) for n in range(30)]  # starts 10 statements before the window is full
+    rows = [(f"10:00:00.{n:06d}", 9, sql) for n, sql in enumerate(filler + loop)]
+    finding, = traced(general_log(tmp_path, rows)).findings
+    assert "ran 30 times in a row" in finding.message and "seen" not in finding.message
