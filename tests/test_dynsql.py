@@ -168,10 +168,11 @@ def test_tests_of_one_parameter_switch_together_with_their_polarity() -> None:
     ]
 
 
-def test_bind_names_a_value_and_adds_no_text() -> None:
+def test_bind_adds_no_text_and_its_string_building_is_spelled_out_where_used() -> None:
     [(_, text)] = variants("""<select id="a"><bind name="pattern" value="'%' + kw + '%'"/>
-        SELECT id FROM t WHERE name LIKE #{pattern}</select>""")
-    assert text == "SELECT id FROM t WHERE name LIKE ?"
+        <bind name="opaque" value="@com.x.Util@pattern(kw)"/>
+        SELECT id FROM t WHERE name LIKE #{pattern} OR note LIKE #{opaque}</select>""")
+    assert text == "SELECT id FROM t WHERE name LIKE CONCAT('%', ?, '%') OR note LIKE ?"
 
 
 def test_cdata_and_entities() -> None:

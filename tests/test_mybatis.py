@@ -294,3 +294,20 @@ def test_order_by_column_and_direction_from_the_caller_are_two_identifiers(tmp_p
         ("sortField", True), ("sortOrder", True), ("offset", False), ("size", False)]
     [finding] = check_one(tmp_path, data)
     assert finding.rule == "S003" and finding.message.startswith("`sortField`, `sortOrder` name tables or columns")
+
+
+def test_bind_values_are_visible_to_the_rules(tmp_path: Path) -> None:
+    data = (DOCTYPE + """<mapper namespace="n">
+      <sql id="byName">name LIKE #{pattern}</sql>
+      <select id="search">
+        <bind name="pattern" value="'%' + query.name.trim() + '%'"/>
+        SELECT id FROM users WHERE <include refid="byName"/> ORDER BY id LIMIT 20
+      </select>
+      <select id="prefix"><bind name="p" value="name + '%'"/>SELECT id FROM users WHERE name LIKE #{p} LIMIT 5</select>
+    </mapper>""").encode()
+    queries = extract_mybatis(data, "M.xml", ExtractOptions()).queries
+    assert [q.raw for q in queries] == [
+        "SELECT id FROM users WHERE name LIKE CONCAT('%', #{query.name}, '%') ORDER BY id LIMIT 20",
+        "SELECT id FROM users WHERE name LIKE CONCAT(#{name}, '%') LIMIT 5"]
+    assert [p.name for p in queries[0].placeholders] == ["query.name"]
+    assert [(f.rule, f.scope) for f in check_one(tmp_path, data)] == [("S005", "n.search")]

@@ -15,8 +15,9 @@ enclosing it, without which it cannot be reached), up to the cap.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sqllint.extract.ognl import constant_test, short_names, test_label
@@ -171,6 +172,23 @@ def resolve_includes(body: tuple[Node, ...], namespace: str, fragments: Mapping[
 
     enclosing_namespaces = [fragments[k].namespace for k in reversed(stack) if k in fragments]
     return walk(body)
+
+
+def map_text(body: tuple[Node, ...], change: Callable[[str], str]) -> tuple[Node, ...]:
+    """The tree with ``change`` applied to every literal text (after includes are resolved)."""
+    out: list[Node] = []
+    for node in body:
+        if isinstance(node, Text):
+            out.append(Text(change(node.text)))
+        elif isinstance(node, If):
+            out.append(If(node.test, map_text(node.body, change)))
+        elif isinstance(node, Choose):
+            out.append(Choose(tuple((t, map_text(b, change)) for t, b in node.whens), map_text(node.otherwise, change)))
+        elif isinstance(node, (Trim, Foreach)):
+            out.append(dataclasses.replace(node, body=map_text(node.body, change)))
+        else:
+            out.append(node)
+    return tuple(out)
 
 
 # --- naming optional parts ---------------------------------------------------------------------------

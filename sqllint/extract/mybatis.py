@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import ParseError as XmlParseError
@@ -32,10 +32,12 @@ from sqllint.extract.dynsql import (
     Text,
     Trim,
     expand,
+    map_text,
     qualify,
     resolve_includes,
 )
 from sqllint.extract.mybatis_text import VariantText
+from sqllint.extract.ognl import bind_sql
 from sqllint.files import decode_text
 from sqllint.records import Query
 from sqllint.suppress import parse_suppressions
@@ -214,6 +216,22 @@ def to_nodes(children: list[_Element | str]) -> tuple[Node, ...]:
     return tuple(out)
 
 
+def _binds(element: _Element) -> Iterator[tuple[str, str]]:
+    for child in element.children:
+        if isinstance(child, _Element):
+            if child.tag == "bind" and (sql := bind_sql(child.attrs.get("value", ""))) is not None:
+                yield child.attrs.get("name", "").strip(), sql
+            yield from _binds(child)
+
+
+def _apply_binds(body: tuple[Node, ...], binds: tuple[tuple[str, str], ...]) -> tuple[Node, ...]:
+    """``#{pattern}`` bound by ``<bind name="pattern" value="'%' + kw + '%'"/>`` → ``CONCAT('%', #{kw}, '%')``:
+    the leading wildcard is then as visible to the rules as if the SQL said it."""
+    sql = dict(binds)
+    token = re.compile(r"#\{\s*(" + "|".join(re.escape(name) for name in sql) + r")\s*(?:,[^}]*)?\}")
+    return map_text(body, lambda text: token.sub(lambda m: sql[m.group(1)], text) if "#{" in text else text)
+
+
 # --- mapper files ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -230,6 +248,7 @@ class Statement:
     end_line: int | None = None
     suppressed: frozenset[str] = frozenset()
     callable: bool = False  # statementType="CALLABLE": ``{call proc(#{a})}`` in JDBC escape syntax
+    binds: tuple[tuple[str, str], ...] = ()  # <bind name> → the SQL its value stands for (ognl.bind_sql)
 
     @property
     def qualified(self) -> str:
@@ -291,7 +310,8 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
             inside = frozenset().union(*(parse_suppressions(text)[0] for _i, text in child.comments))
             statements.append(Statement(namespace, ident, child.tag, to_nodes(child.children), path, child.line,
                                         child.column, child.end_line, pending | inside | file_codes,
-                                        child.attrs.get("statementType", "").upper() == "CALLABLE"))
+                                        child.attrs.get("statementType", "").upper() == "CALLABLE",
+                                        tuple(_binds(child))))
         elif child.tag == "sql":
             key = qualify(ident, namespace)
             if database or key not in fragments:  # a MySQL-specific fragment wins over the generic one
@@ -312,6 +332,8 @@ def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], c
         if error.path is not None:  # the broken <include> sits in a <sql> fragment: say where
             line, where = statement.line, f" (in a <sql> fragment, {error.path}:{error.line})"
         return [], [Problem("E021", line, 1, f"{error}{where}: statement {statement.qualified} was not checked")]
+    if statement.binds:
+        body = _apply_binds(body, statement.binds)
     expansion = expand(body, cap)
     problems = []
     if expansion.capped and report_cap:

@@ -207,3 +207,39 @@ def test_label(test: str) -> tuple[str, bool]:
                 return found
     text = " ".join(test.split())
     return (text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 3] + "..."), True
+
+
+_STRING_METHODS = frozenset({"trim", "strip", "toLowerCase", "toUpperCase", "toString"})
+
+
+def _concat_operands(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _concat_operands(node.left) + _concat_operands(node.right)
+    return [node]
+
+
+def bind_sql(value: str) -> str | None:
+    """SQL for a ``<bind value>`` that builds a string from literals and parameters, so that what the
+    database sees stays visible: ``'%' + keyword + '%'`` → ``CONCAT('%', #{keyword}, '%')``;
+    ``name.trim()`` → ``#{name}``. None for anything else (the bound name stays a plain parameter)."""
+    source = _to_python(value)
+    try:
+        tree = ast.parse(source, mode="eval").body if source else None
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    if tree is None:
+        return None
+    pieces: list[str] = []
+    for operand in _concat_operands(tree):
+        while (isinstance(operand, ast.Call) and isinstance(operand.func, ast.Attribute) and not operand.args
+               and operand.func.attr in _STRING_METHODS):
+            operand = operand.func.value  # keyword.trim(), name.toLowerCase(): still that parameter
+        if isinstance(operand, ast.Constant) and isinstance(operand.value, str):
+            pieces.append("'" + operand.value.replace("'", "''") + "'")
+        elif (name := _name_of(operand)) is not None:
+            pieces.append(f"#{{{name}}}")
+        else:
+            return None
+    if len(pieces) == 1:
+        return pieces[0] if pieces[0].startswith("#") else None
+    return f"CONCAT({', '.join(pieces)})"
