@@ -390,7 +390,8 @@ def test_syntax_error_is_reported_and_the_sound_parts_are_still_extracted() -> N
         }
         ''')
     assert [(p.code, p.line) for p in result.problems] == [("E002", 5)]
-    assert result.problems[0].message.startswith("Java syntax error")
+    assert result.problems[0].message.startswith("Java syntax error (")
+    assert result.problems[0].message.endswith("SQL in the damaged parts of the file was not extracted, the rest was")
     raws = [q.raw for q in result.queries]
     assert "DELETE FROM a WHERE id = ?" in raws and "DELETE FROM c WHERE id = ?" in raws
 

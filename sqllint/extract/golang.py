@@ -22,16 +22,16 @@ from sqllint.extract.gowalk import GoEmission, GoWalker
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import (
-    Site,
     column_of,
     comment_suppressions,
     field as child,
-    first_error,
     line_of,
     named_children,
     parse,
     queries_from_value,
+    Site,
     suppressed_at,
+    syntax_errors,
     syntax_problem_message,
     text_of,
 )
@@ -109,9 +109,10 @@ def index_go(data: bytes, path: str) -> dict[str, Value]:
 
 def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtraction) -> None:
     root = parse(data, "go").root_node
-    damaged = first_error(root)
-    if damaged is not None:
-        result.problems.append(Problem("E002", line_of(damaged), column_of(damaged), syntax_problem_message("Go", damaged)))
+    errors = syntax_errors(root)
+    if errors:
+        damaged = errors[0]
+        result.problems.append(Problem("E002", line_of(damaged), column_of(damaged), syntax_problem_message("Go", errors)))
     suppressions = comment_suppressions(root, data, frozenset({"comment"})) if b"sqllint:" in data else {}
     constants = _package_constants(root)
     directory = posixpath.dirname(path)

@@ -28,22 +28,22 @@ from sqllint.extract.dynsql import Fragment, Text
 from sqllint.extract.javafile import JavaClass, JavaFile, annotation_attribute
 from sqllint.extract.javawalk import Emission
 from sqllint.extract.mybatis import Statement, XmlRefused, parse_xml, statement_queries, to_nodes
+from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import (
-    Site,
     column_of,
     comment_suppressions,
     field as child,
-    first_error,
     line_of,
     named_children,
     parse,
     queries_from_value,
+    Site,
     suppressed_at,
+    syntax_errors,
     syntax_problem_message,
     text_of,
 )
-from sqllint.extract.pyvalues import Value
 from sqllint.files import decode_text
 from sqllint.records import Query
 
@@ -143,10 +143,11 @@ def extract_java(data: bytes, path: str, options: ExtractOptions) -> FileExtract
 
 
 def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) -> None:
-    damaged = first_error(java.root)
-    if damaged is not None:
+    errors = syntax_errors(java.root)
+    if errors:
+        damaged = errors[0]
         result.problems.append(Problem("E002", line_of(damaged), column_of(damaged),
-                                       syntax_problem_message("Java", damaged)))
+                                       syntax_problem_message("Java", errors)))
     suppressions = comment_suppressions(java.root, java.data, _COMMENTS) if b"sqllint:" in java.data else {}
     project = options.project
     fragments = dict(project.fragments) if project is not None else {}

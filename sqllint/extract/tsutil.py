@@ -65,22 +65,26 @@ def named_children(node: Node) -> list[Node]:
     return [c for c in node.named_children if c.type not in _COMMENT_TYPES]
 
 
-def first_error(root: Node) -> Node | None:
-    """The first ERROR or MISSING node in source order, or None when the file parsed cleanly."""
+def syntax_errors(root: Node) -> list[Node]:
+    """The ERROR and MISSING nodes of a tree (outermost only), in source order; empty when it parsed cleanly."""
     if not root.has_error:
-        return None
+        return []
+    found: list[Node] = []
     stack = [root]
     while stack:
         node = stack.pop()
         if node.is_error or node.is_missing:
-            return node
+            found.append(node)
+            continue
         stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
-    return None
+    return found
 
 
-def syntax_problem_message(language: str, node: Node) -> str:
-    what = f"missing `{node.type}`" if node.is_missing else f"unexpected `{_excerpt(text_of(node))}`"
-    return (f"{language} syntax error ({what}); SQL in the damaged part of the file was not extracted, "
+def syntax_problem_message(language: str, errors: list[Node]) -> str:
+    first = errors[0]
+    what = f"missing `{first.type}`" if first.is_missing else f"unexpected `{_excerpt(text_of(first))}`"
+    more = f" and {len(errors) - 1} more damaged place{'s' if len(errors) > 2 else ''}" if len(errors) > 1 else ""
+    return (f"{language} syntax error ({what}){more}; SQL in the damaged parts of the file was not extracted, "
             "the rest was")
 
 
