@@ -102,6 +102,8 @@ def test_function_target_shows_every_variant_with_plan_tree_findings_and_summary
     assert "S002 warning query block joins 5 relations" in findings
     assert "P001 warning reads every row of" in findings
     summary = no_filter.split("summary:\n", 1)[1]
+    # The unconditional derived table: merged into the join by the optimizer, or materialised in full.
+    assert "The derived table `oi` is merged into the outer query" in summary or "<derived" in tree
     assert "is read in full" in summary and "Estimated rows examined: ~" in summary
     assert "Most of the time likely goes to" in summary
     # With a keyword the derived table has its condition: no S001 there.

@@ -465,3 +465,20 @@ def test_summary_names_the_predicate_that_keeps_an_index_out() -> None:
     assert summarize(index_scan, {"u": "users"}, {"u": ["`u.email LIKE '%x'` starts with a wildcard"]})[0] == (
         "`users` (as `u`) is read through the whole index `uq_users_email` (~19,530 rows, access type index): its "
         "condition cannot narrow the index range: `u.email LIKE '%x'` starts with a wildcard.")
+
+
+def test_merged_derived_tables_are_named_only_when_the_plan_is_certain() -> None:
+    from sqlglot import parse_one
+
+    from sqllint.explain.walkthrough import merged_derived_tables
+
+    incident = parse_one("SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id JOIN (SELECT * FROM "
+                         "order_items) oi ON oi.order_id = o.id", read="mysql")
+    assert merged_derived_tables(incident, INCIDENT) == ["oi"]
+    assert summarize(INCIDENT, SHOP_ALIASES, merged=["oi"])[0] == (
+        "The derived table `oi` is merged into the outer query by the optimizer: it is not materialised, its rows "
+        "are read as part of the join.")
+    derived = parse_one(DERIVED_SQL, read="mysql")
+    assert merged_derived_tables(derived, parse_traditional(MYSQL8, MYSQL8_ROWS, flavor="mysql")) == []
+    assert merged_derived_tables(derived, parse_json(json.dumps(MYSQL8_JSON))) == []
+    assert merged_derived_tables(parse_one(UNION_SQL, read="mysql"), UNION) == []  # a DERIVED block exists

@@ -130,7 +130,7 @@ def _variant_text(item: VariantFacts, style: Any, database: str | None = None) -
         lines.extend(_finding_text(finding, style))
     if item.plan is not None:
         lines.append("summary:")
-        for sentence in summarize(item.plan, item.aliases, item.blockers):
+        for sentence in summarize(item.plan, item.aliases, item.blockers, item.merged):
             wrapped = textwrap.wrap(sentence, 100, initial_indent=f"{INDENT}- ", subsequent_indent=INDENT + "  ",
                                     break_on_hyphens=False)
             lines.extend(wrapped)
@@ -246,7 +246,7 @@ def _variant_json(item: VariantFacts) -> dict[str, Any]:
             "rows": [{**vars(r), "possible_keys": list(r.possible_keys), "extra": list(r.extra)} for r in plan.rows]},
         "tree": [] if plan is None else [b.as_dict() for b in build_tree(plan, item.parents, item.aliases)],
         "rows_examined": None if plan is None else plan.rows_examined(),
-        "summary": [] if plan is None else summarize(plan, item.aliases, item.blockers),
+        "summary": [] if plan is None else summarize(plan, item.aliases, item.blockers, item.merged),
         "findings": [_finding_json(f) for f in item.findings],
         "advice": item.advice,
         "no_plan": item.no_plan,

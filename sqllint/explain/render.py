@@ -9,7 +9,7 @@ likely goes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqllint.explain.plan import Plan, PlanRow
@@ -216,14 +216,16 @@ def block_products(plan: Plan) -> list[tuple[int | None, list[int], int]]:
 
 
 def summarize(plan: Plan, aliases: Mapping[str, str] | None = None,
-              blockers: Mapping[str, list[str]] | None = None) -> list[str]:
+              blockers: Mapping[str, list[str]] | None = None, merged: Sequence[str] = ()) -> list[str]:
     """Plain-language sentences: full reads and why, rows examined, sorting, where the time goes.
 
     ``blockers`` (table alias, lower-case, or "" for unqualified columns → predicates no index can
-    serve, from ``index_blockers``) turn "no index covers its condition" into the actual reason."""
+    serve, from ``index_blockers``) turn "no index covers its condition" into the actual reason;
+    ``merged`` names the statement's derived tables that the plan shows merged into the outer query."""
     aliases = {k.lower(): v for k, v in (aliases or {}).items()}
     blockers = blockers or {}
-    lines: list[str] = []
+    lines: list[str] = [f"The derived table `{alias}` is merged into the outer query by the optimizer: it is not "
+                        "materialised, its rows are read as part of the join." for alias in merged]
     for key, rows in plan.loops().items():
         for position, row in enumerate(rows):
             if (row.full_scan or row.access_type == "index") and not union_result(row):

@@ -49,6 +49,7 @@ class VariantFacts:
     parents: dict[int, int] = field(default_factory=dict)  # select number → enclosing select number
     aliases: dict[str, str] = field(default_factory=dict)  # plan alias → base table
     blockers: dict[str, list[str]] = field(default_factory=dict)  # alias → predicates no index can serve
+    merged: list[str] = field(default_factory=list)  # derived tables the optimizer merged into the join
 
     @property
     def label(self) -> str | None:
@@ -238,6 +239,7 @@ def _plans(facts: list[SiteFacts], by_query: dict[int, VariantFacts], config: Co
             item.parents = block_parents(job.binding.sql)
             item.aliases = {(t.alias or t.name).lower(): t.name for t in job.select.find_all(exp.Table) if t.name}
             item.blockers = index_blockers(job.select)
+            item.merged = merged_derived_tables(job.select, explained.plan) if explained.plan else []
             if explained.error is not None:
                 error = explained.error
                 code = "E011" if error.time_limit else "E010"
@@ -290,6 +292,18 @@ def index_blockers(select: exp.Expression) -> dict[str, list[str]]:
                 if reason not in reasons:
                     reasons.append(reason)
     return found
+
+
+def merged_derived_tables(select: exp.Expression, plan: Plan) -> list[str]:
+    """Aliases of the statement's derived tables (``JOIN (SELECT …) oi``) that the plan shows merged into
+    the outer query: no materialised block and no row under their alias. Said only when it is certain
+    (no derived block at all), since traditional plans do not name which derived table a block is."""
+    derived = [sub.alias for sub in select.find_all(exp.Subquery)
+               if sub.alias and isinstance(sub.parent, (exp.From, exp.Join))]
+    if not derived or any("DERIVED" in row.select_type.upper() for row in plan.rows):
+        return []
+    names = {(row.table or "").lower() for row in plan.rows}
+    return [alias for alias in dict.fromkeys(derived) if alias.lower() not in names]
 
 
 def _advice(subject: object) -> list[str]:
