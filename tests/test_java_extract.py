@@ -206,6 +206,29 @@ def test_string_builder_with_conditional_appends_gives_variants() -> None:
     assert min_hole.safe  # BigDecimal
 
 
+def test_optional_parts_are_named_after_what_the_condition_tests() -> None:
+    result = extract('''\
+        class Dao {
+            void f(Dto dto, OrderQuery q, Map<String, Object> p, List<Long> ids, boolean onlyPaid) {
+                StringBuilder sql = new StringBuilder("SELECT id FROM t WHERE 1 = 1");
+                if (dto != null && StringUtils.isNotBlank(dto.keyword)) sql.append(" AND k LIKE ?");
+                if (q.getStatus() != null) sql.append(" AND s = ?");
+                if (!CollectionUtils.isEmpty(ids)) sql.append(" AND id IN (?)");
+                if (p.get("userId") != null) sql.append(" AND u = ?");
+                if (onlyPaid) sql.append(" AND paid = 1");
+                if (q.from() == null) sql.append(" AND created_at > NOW() - INTERVAL 7 DAY");
+                if (a != null && b > 0) sql.append(" AND ab = 1");
+                jdbc.query(sql.toString(), mapper);
+            }
+        }
+        ''', options=ExtractOptions(max_variants=2))
+    variant = result.queries[0].variant
+    assert variant is not None
+    assert variant.parts == ("keyword", "status", "ids", "userId", "onlyPaid", "from", "a/b")
+    assert variant.label == "when keyword, status, ids, userId, onlyPaid, from, a/b are absent"
+    assert result.queries[0].raw.endswith("WHERE 1 = 1 AND created_at > NOW() - INTERVAL 7 DAY")  # `from == null`
+
+
 def test_concatenated_and_formatted_values() -> None:
     result = extract('''\
         class Reports {

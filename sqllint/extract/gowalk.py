@@ -8,6 +8,7 @@ are walked where they are written; a statement prepared once and run in a loop c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -425,7 +426,9 @@ def condition_label(node: Node) -> tuple[str, bool]:
     if kind == "binary_expression" and (op := child(node, "operator")) is not None:
         left, right = child(node, "left"), child(node, "right")
         if op.type in ("&&", "||") and left is not None and right is not None:
-            (a, positive), (b, _) = condition_label(left), condition_label(right)
+            (a, positive), (b, other) = condition_label(left), condition_label(right)
+            if a != b and re.search(rf"(?<![\w$.]){re.escape(text_of(left).split()[0])}\.", text_of(right)):
+                return b, other  # `q != null && q.keyword != null`: the guard on q only makes way for keyword
             return (a if a == b else _short(f"{a}/{b}")), positive
         if op.type in ("!=", "==", ">", "<=") and left is not None and right is not None:
             subject, other = (left, right) if _is_empty(right) else (right, left)

@@ -9,6 +9,7 @@ class of the file, or of other files through the project index), ``+`` concatena
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -304,7 +305,9 @@ def condition_label(node: Node) -> tuple[str, bool]:
     if kind == "binary_expression" and (op := child(node, "operator")) is not None:
         left, right = child(node, "left"), child(node, "right")
         if op.type in ("&&", "||") and left is not None and right is not None:
-            (a, positive), (b, _) = condition_label(left), condition_label(right)
+            (a, positive), (b, other) = condition_label(left), condition_label(right)
+            if a != b and re.search(rf"(?<![\w$.]){re.escape(text_of(left).split()[0])}\.", text_of(right)):
+                return b, other  # `q != null && q.keyword != null`: the guard on q only makes way for keyword
             return (a if a == b else short_label(f"{a}/{b}")), positive
         if op.type in ("!=", "==", ">", "<=") and left is not None and right is not None:
             subject, other = (left, right) if _is_empty_literal(right) else (right, left)
