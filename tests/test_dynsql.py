@@ -239,6 +239,7 @@ def test_cap_is_not_reported_when_the_remaining_variants_repeat_a_text() -> None
     ("includeDeleted == false", ("includeDeleted", False)),
     ("from != null", ("from", True)),
     ("a != null and b != null", ("a/b", True)),
+    ("query != null and query.keyword != null and query.keyword != ''", ("query.keyword", True)),
     ("type == 'A'", ("type == 'A'", True)),
     ("a != null or b == null", ("a != null or b == null", True)),
 ])

@@ -93,8 +93,10 @@ def _presence(node: ast.expr) -> tuple[str, bool] | None:
         found = [_presence(value) for value in node.values]
         if any(item is None for item in found) or len({item[1] for item in found if item}) != 1:
             return None
-        names = [item[0] for item in found if item]
-        return "/".join(dict.fromkeys(names)), bool(found[0] and found[0][1])
+        names = list(dict.fromkeys(item[0] for item in found if item))
+        # `query != null and query.keyword != ''`: the guard on query only makes way for its field
+        names = [n for n in names if not any(other.startswith(n + ".") for other in names)]
+        return "/".join(names), bool(found[0] and found[0][1])
     if isinstance(node, ast.Call):
         func = node.func
         if isinstance(func, ast.Attribute) and not node.args:  # list.size(), name.isEmpty()
