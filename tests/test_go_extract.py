@@ -224,6 +224,35 @@ def test_a_statement_prepared_once_and_run_in_a_loop() -> None:
     assert [(q.line, q.loop_depth, q.loop_line) for q in result.queries] == [(4, 1, 8), (13, 0, None)]
 
 
+def test_helpers_called_in_a_loop_are_n_plus_one(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, '''\
+        package store
+
+        func (s *Store) OrdersWithItems(ctx context.Context, ids []int64) {
+            for _, id := range ids {
+                s.loadItems(ctx, id)
+                audit(s.db, id)
+            }
+            s.loadItems(ctx, 0)
+        }
+
+        func (s *Store) loadItems(ctx context.Context, id int64) {
+            s.db.QueryContext(ctx, "SELECT sku FROM order_items WHERE order_id = ?", id)
+        }
+
+        func audit(db *sql.DB, id int64) {
+            db.Exec("INSERT INTO audit (order_id) VALUES (?)", id)
+        }
+        ''', language="go", name="store")
+    assert [(f.rule, f.line, f.scope, f.message) for f in result.findings] == [
+        ("M002", 5, "(*Store).OrdersWithItems",
+         "`s.loadItems → s.db.QueryContext` ((*Store).loadItems, a SELECT) runs once per iteration of the loop on "
+         "line 4 (N+1 queries)"),
+        ("M002", 6, "(*Store).OrdersWithItems",
+         "`audit → db.Exec` (audit, an INSERT) runs once per iteration of the loop on line 4"),
+    ]
+
+
 def test_rules_and_suppressions_on_go(tmp_path: Path) -> None:
     result = check_snippet(tmp_path, '''\
         package store

@@ -24,6 +24,7 @@ from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import (
     column_of,
     comment_suppressions,
+    expand_helper_calls,
     field as child,
     line_of,
     named_children,
@@ -36,6 +37,7 @@ from sqllint.extract.tsutil import (
     text_of,
 )
 from sqllint.files import decode_text
+from sqllint.records import Query
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -121,14 +123,14 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
                 if key.partition("|")[0] == directory and key.partition("|")[2] not in constants}
     constant_values: dict[str, Value | None] = {}
     emissions: list[GoEmission] = []
-    for declaration in named_children(root):
-        if declaration.type not in ("function_declaration", "method_declaration"):
-            continue
+    declarations = [d for d in named_children(root) if d.type in ("function_declaration", "method_declaration")]
+    functions = {text_of(child(d, "name") or d): _scope_name(d) for d in declarations if d.type == "function_declaration"}
+    for declaration in declarations:
         body = child(declaration, "body")
         if body is None:
             continue
         walker = GoWalker(constants, constant_values, _scope_name(declaration), options.max_variants, emissions,
-                          external)
+                          external, {**functions, **_sibling_methods(declaration, declarations)})
         for parameters in (child(declaration, "receiver"), child(declaration, "parameters")):
             for parameter in named_children(parameters) if parameters is not None else []:
                 type_node = child(parameter, "type")
@@ -145,6 +147,7 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
             # SQL kept in a constant for another file of the package: checked where it is defined.
             emissions.append(GoEmission(constants[name], package, 0, None, "const", value))
     sequence: dict[str, int] = {}
+    ordered: list[tuple[GoEmission, Site, list[Query]]] = []
     for emission in emissions:
         if emission.node.has_error:
             continue
@@ -154,8 +157,23 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
         sequence[emission.scope] = index + 1
         site = Site(path, line, column_of(node), end_line, "go", emission.scope, emission.loop_depth,
                     emission.loop_line, emission.call, index, suppressed_at(suppressions, line, end_line))
-        queries = queries_from_value(emission.value, site)
-        origin = emission.value.origin
-        if origin is not None and origin in shared:  # runs another file's constant unchanged: checked there
-            queries = (dataclasses.replace(q, resolved_from=origin) for q in queries)
-        result.queries.extend(queries)
+        queries: list[Query] = []
+        if emission.value is not None:
+            queries = list(queries_from_value(emission.value, site))
+            origin = emission.value.origin
+            if origin is not None and origin in shared:  # runs another file's constant unchanged: checked there
+                queries = [dataclasses.replace(q, resolved_from=origin) for q in queries]
+        ordered.append((emission, site, queries))
+    result.queries.extend(expand_helper_calls(ordered))
+
+
+def _sibling_methods(declaration: Node, declarations: list[Node]) -> dict[str, str]:
+    """``s.loadItems`` inside a method whose receiver is ``s``: the methods of the same receiver type."""
+    receiver = child(declaration, "receiver")
+    parameters = named_children(receiver) if receiver is not None else []
+    names = parameters[0].children_by_field_name("name") if parameters else []
+    if not names:
+        return {}
+    own_type = _scope_name(declaration).rpartition(".")[0]
+    return {f"{text_of(names[0])}.{text_of(child(d, 'name') or d)}": _scope_name(d) for d in declarations
+            if d.type == "method_declaration" and _scope_name(d).rpartition(".")[0] == own_type}

@@ -40,7 +40,8 @@ class GoEmission:
     loop_depth: int
     loop_line: int | None
     call: str
-    value: Value
+    value: Value | None = None  # the SQL, for a DB call
+    helper: str | None = None  # the scope of a function of the same file called here
 
 
 @dataclass
@@ -53,6 +54,8 @@ class GoWalker:
     cap: int
     emissions: list[GoEmission]
     external: Mapping[str, Value] = field(default_factory=dict)  # other files' package constants by name
+    # functions of the file by name, and methods by (receiver variable of this method, name): their scopes
+    helpers: Mapping[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     loops: list[int] = field(default_factory=list)
     prepared: dict[str, GoEmission] = field(default_factory=dict)  # statement variable → the SQL it prepared
@@ -260,7 +263,14 @@ class GoWalker:
 
     def _call(self, node: Node, env: Env) -> None:
         function = child(node, "function")
-        if function is None or function.type != "selector_expression":
+        if function is None:
+            return
+        if function.type in ("identifier", "selector_expression") and text_of(function) in self.helpers:
+            loop_line = self.loops[-1] if self.loops else None
+            self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function),
+                                             helper=self.helpers[text_of(function)]))
+            return
+        if function.type != "selector_expression":
             return
         method = text_of(child(function, "field") or function)
         if method not in SQL_CALLS:

@@ -33,6 +33,7 @@ from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import (
     column_of,
     comment_suppressions,
+    expand_helper_calls,
     field as child,
     line_of,
     named_children,
@@ -201,10 +202,7 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
             if statement is not None:  # else not a mapped statement (a default method, a BaseMapper method, …)
                 queries = _resolved(statement, site, options, fragments)
         ordered.append((emission, site, queries))
-    for emission, site, queries in ordered:
-        if emission.helper is not None and emission.loop_depth > 0:
-            queries = [_relocated(q, site) for q in _runs(emission.helper, ordered, frozenset())]
-        result.queries.extend(queries)
+    result.queries.extend(expand_helper_calls(ordered))
     for scope, node, value in java.unused_sql_returns():
         line = line_of(node)
         site = Site(java.path, line, column_of(node), node.end_point[0] + 1, "java", scope, 0, None, "return",
@@ -226,29 +224,6 @@ def _resolved(statement: Statement, site: Site, options: ExtractOptions, fragmen
     queries, _problems = statement_queries(statement, fragments, options.max_variants, template, report_cap=False)
     # Problems and clauses the extractor cannot see are reported where the statement is defined.
     return [q for q in queries if not any(p.fragment for p in q.placeholders)]
-
-
-def _runs(scope: str, ordered: list[tuple[Emission, Site, list[Query]]], visiting: frozenset[str]) -> list[Query]:
-    """Every query a method runs, including those of the same-class helpers it calls (cycles cut)."""
-    if scope in visiting:
-        return []
-    out: list[Query] = []
-    for emission, site, queries in ordered:
-        if emission.scope != scope:
-            continue
-        if emission.helper is not None:
-            out.extend(_relocated(q, site) for q in _runs(emission.helper, ordered, visiting | {scope}))
-        else:
-            out.extend(queries)
-    return out
-
-
-def _relocated(query: Query, site: Site) -> Query:
-    """A helper's query seen from the call of the helper (inside a loop: the N+1 rule reads it there)."""
-    return dataclasses.replace(
-        query, path=site.path, line=site.line, column=site.column, end_line=site.end_line, scope=site.scope,
-        loop_depth=site.loop_depth + query.loop_depth, loop_line=site.loop_line, call=f"{site.call} → {query.call}",
-        sequence=site.sequence, suppressed=site.suppressed, resolved_from=query.resolved_from or query.scope)
 
 
 def _native_query(java: JavaFile, info: JavaClass, method: Node, annotation: Node, suppressions: dict[int, frozenset[str]],

@@ -8,11 +8,12 @@ host language; this module turns such a value into ``Query`` records at a call s
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqllint.extract.placeholders import Hole, hole_marker, normalise, render_raw
 from sqllint.extract.pyvalues import Alt, Piece, Value, concat_pieces
@@ -209,6 +210,48 @@ def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
                 loop_depth=site.loop_depth, loop_line=site.loop_line, variant=variant, call=site.call,
                 sequence=site.sequence, suppressed=site.suppressed,
             )
+
+
+class HelperCall(Protocol):
+    """An emission of a walker: a DB call, or a call of a helper function of the same file/class."""
+
+    scope: str
+    loop_depth: int
+    helper: str | None  # the helper's scope when this is a helper call
+
+
+def expand_helper_calls(ordered: list[tuple[HelperCall, Site, list[Query]]]) -> list[Query]:
+    """The queries in call order, where a helper called inside a loop contributes the queries it runs
+    (transitively) at its call site: N+1 through a helper is N+1."""
+    out: list[Query] = []
+    for emission, site, queries in ordered:
+        if emission.helper is not None and emission.loop_depth > 0:
+            queries = [_relocated(q, site) for q in _runs(emission.helper, ordered, frozenset())]
+        out.extend(queries)
+    return out
+
+
+def _runs(scope: str, ordered: list[tuple[HelperCall, Site, list[Query]]], visiting: frozenset[str]) -> list[Query]:
+    """Every query a function runs, including those of the helpers it calls (cycles cut)."""
+    if scope in visiting:
+        return []
+    out: list[Query] = []
+    for emission, site, queries in ordered:
+        if emission.scope != scope:
+            continue
+        if emission.helper is not None:
+            out.extend(_relocated(q, site) for q in _runs(emission.helper, ordered, visiting | {scope}))
+        else:
+            out.extend(queries)
+    return out
+
+
+def _relocated(query: Query, site: Site) -> Query:
+    """A helper's query seen from the call of the helper (inside a loop: the N+1 rule reads it there)."""
+    return dataclasses.replace(
+        query, path=site.path, line=site.line, column=site.column, end_line=site.end_line, scope=site.scope,
+        loop_depth=site.loop_depth + query.loop_depth, loop_line=site.loop_line, call=f"{site.call} → {query.call}",
+        sequence=site.sequence, suppressed=site.suppressed, resolved_from=query.resolved_from or query.scope)
 
 
 def _render(alt: Alt) -> tuple[str, list[Hole]]:
