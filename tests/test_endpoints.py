@@ -269,11 +269,19 @@ def test_chain_order_and_resolution_forms(tmp_path: Path) -> None:
                 def money(self, order_id):
                     return d.order_money(order_id)
 
+            class Items:
+                def of(self, order_id):
+                    return load_items(order_id)
+
             class Checkout(Base):
+                @property
+                def items(self) -> Items:
+                    return Items()
+
                 def summary(self, order_id):
                     head = d.get_order(order_id)
                     money = super().money(order_id)
-                    return head, money, load_items(order_id)
+                    return head, money, self.items.of(order_id)
 
             checkout = Checkout()
         ''',

@@ -137,6 +137,8 @@ class Resolver:
             return ExternalRef(f"{base.name}.{name}")
         if isinstance(base, (ClassRef, InstanceRef)):
             method = self.method(base.cls, name)
+            if method is not None and isinstance(base, InstanceRef) and _is_property(method):
+                return self.returns(method)  # ``self.repo`` where ``repo`` is a @property / @cached_property
             if method is not None:
                 return FunctionRef(method)
             return self._class_attribute(base.cls, name)
@@ -290,6 +292,14 @@ class _Annotation:
 
     def __init__(self, annotation: ast.expr) -> None:
         self.annotation = annotation
+
+
+def _is_property(function: PyFunction) -> bool:
+    for decorator in function.node.decorator_list:
+        name = decorator.attr if isinstance(decorator, ast.Attribute) else getattr(decorator, "id", "")
+        if name in ("property", "cached_property"):
+            return True
+    return False
 
 
 def _is_super_call(node: ast.expr) -> bool:
