@@ -8,17 +8,24 @@ are walked where they are written; a statement prepared once and run in a loop c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqllint.extract.placeholders import Hole
+from sqllint.extract.goexpr import (
+    BUILDER_TYPES,
+    Env,
+    GoExpressions,
+    arguments_of,
+    condition_label,
+    is_sqlx_in,
+    short_label,
+    statements_of,
+)
 from sqllint.extract.pyeval import union_values
 from sqllint.extract.pyvalues import Value, branch, cap_alternatives
 from sqllint.extract.pywalk import looks_like_sql
-from sqllint.extract.tsutil import field as child, flatten_binary, hole, line_of, named_children, printf, text_of
-from sqllint.records import PlaceholderStyle
+from sqllint.extract.tsutil import field as child, line_of, named_children, printf, text_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -29,10 +36,8 @@ SQL_CALLS = frozenset(
     "NamedExecContext NamedQueryContext MustExecContext QueryxContext QueryRowxContext PreparexContext "
     "PrepareNamedContext Raw".split()
 )
-BUILDER_TYPES = frozenset({"strings.Builder", "bytes.Buffer", "*strings.Builder", "*bytes.Buffer"})
-NUMERIC_TYPES = frozenset("int int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 float32 float64 bool".split())
-PASS_THROUGH = frozenset({"TrimSpace", "String", "ToUpper", "ToLower"})
-Env = dict[str, Value]
+
+
 @dataclass
 class GoEmission:
     node: Node
@@ -45,7 +50,7 @@ class GoEmission:
 
 
 @dataclass
-class GoWalker:
+class GoWalker(GoExpressions):
     """Walks one function body; constants are shared by the file."""
 
     constants: dict[str, Node]
@@ -62,7 +67,7 @@ class GoWalker:
 
     # --- statements -----------------------------------------------------------------------------------
     def walk_block(self, node: Node, env: Env) -> bool:
-        for statement in _statements(node):
+        for statement in statements_of(node):
             if self.walk_statement(statement, env):
                 return True
         return False
@@ -130,8 +135,8 @@ class GoWalker:
                 continue
             name = text_of(target)
             value_node = values[index] if len(values) == len(targets) else None
-            if index == 0 and len(values) == 1 and len(targets) > 1 and _is_sqlx_in(values[0]):
-                value_node = _arguments(values[0])[0]  # query, args, err := sqlx.In("… IN (?)", ids)
+            if index == 0 and len(values) == 1 and len(targets) > 1 and is_sqlx_in(values[0]):
+                value_node = arguments_of(values[0])[0]  # query, args, err := sqlx.In("… IN (?)", ids)
             if operator == "+=":
                 current = env.get(name)
                 if current is not None and value_node is not None:
@@ -166,7 +171,7 @@ class GoWalker:
         """``sb.WriteString(" AND …")`` / ``fmt.Fprintf(&sb, …)``: extend the tracked builder."""
         if node.type != "call_expression":
             return
-        function, args = child(node, "function"), _arguments(node)
+        function, args = child(node, "function"), arguments_of(node)
         if function is None or function.type != "selector_expression":
             return
         operand, method = child(function, "operand"), text_of(child(function, "field") or function)
@@ -242,7 +247,7 @@ class GoWalker:
         if body is not None:
             self.walk_block(body, body_env)
         self.loops.pop()
-        self._merge(env, body_env, dict(env), _short(label))
+        self._merge(env, body_env, dict(env), short_label(label))
 
     # --- calls --------------------------------------------------------------------------------------
     def scan(self, node: Node, env: Env) -> None:
@@ -281,183 +286,9 @@ class GoWalker:
             if len(self.loops) > prepared.loop_depth:
                 prepared.loop_depth, prepared.loop_line = len(self.loops), self.loops[-1]
             return
-        for arg in _arguments(node)[:3]:  # ctx, sqlx's destination, then the SQL
+        for arg in arguments_of(node)[:3]:  # ctx, sqlx's destination, then the SQL
             value = self.eval(arg, env)
             if value is not None and looks_like_sql(value, at_sink=True):
                 loop_line = self.loops[-1] if self.loops else None
                 self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
                 return
-
-    # --- expressions --------------------------------------------------------------------------------
-    def eval(self, node: Node | None, env: Env) -> Value | None:
-        if node is None:
-            return None
-        kind = node.type
-        if kind in ("interpreted_string_literal", "raw_string_literal"):
-            return Value.text(go_string(node), line_of(node))
-        if kind == "parenthesized_expression":
-            inner = named_children(node)
-            return self.eval(inner[0], env) if inner else None
-        if kind == "identifier":
-            name = text_of(node)
-            if name in env:
-                return env[name]
-            return self.constant(name)
-        if kind == "binary_expression":
-            operator = child(node, "operator")
-            if operator is None or operator.type != "+":
-                return None
-            operands = flatten_binary(node, "+")
-            values = [self.eval(o, env) for o in operands]
-            if all(v is None for v in values):
-                return None
-            total = Value.text("")
-            for operand, value in zip(operands, values):
-                total = total + (value if value is not None else self._hole(operand, PlaceholderStyle.CONCAT_HOLE))
-            return cap_alternatives(total, self.cap)
-        if kind == "call_expression":
-            return self._eval_call(node, env)
-        return None
-
-    def _eval_call(self, node: Node, env: Env) -> Value | None:
-        function, args = child(node, "function"), _arguments(node)
-        if function is None or function.type != "selector_expression":
-            return None
-        operand, method = child(function, "operand"), text_of(child(function, "field") or function)
-        owner = text_of(operand) if operand is not None else ""
-        if owner == "fmt" and method == "Sprintf" and args:
-            template = self.eval(args[0], env)
-            return printf(template, [self._arg(a, env) for a in args[1:]]) if template is not None else None
-        if method in PASS_THROUGH:
-            target = args[0] if owner == "strings" and len(args) == 1 else operand if not args else None
-            return self.eval(target, env) if target is not None else None
-        if owner == "sqlx" and method == "Rebind" and len(args) == 2:
-            return self.eval(args[1], env)
-        if method == "Rebind" and len(args) == 1:
-            return self.eval(args[0], env)
-        return None
-
-    def constant(self, name: str) -> Value | None:
-        if name not in self.constants:
-            return self.external.get(name)  # a constant of another file of the package (project index)
-        if name not in self.constant_values:
-            self.constant_values[name] = None  # defined through itself: unknown
-            self.constant_values[name] = self.eval(self.constants[name], {})
-        return self.constant_values[name]
-
-    def _arg(self, node: Node, env: Env) -> Value | Hole:
-        value = self.eval(node, env)
-        if value is not None:
-            return value
-        spliced = self._hole(node, PlaceholderStyle.FSTRING_HOLE).alts[0].segments[0]
-        return spliced if isinstance(spliced, Hole) else Value.text(spliced)
-
-    def eval_or_hole(self, node: Node, env: Env) -> Value:
-        value = self.eval(node, env)
-        return value if value is not None else self._hole(node, PlaceholderStyle.CONCAT_HOLE)
-
-    def _hole(self, node: Node, style: PlaceholderStyle) -> Value:
-        if node.type in ("int_literal", "float_literal"):
-            return Value.text(text_of(node))
-        safe = False
-        if node.type == "identifier":
-            safe = self.types.get(text_of(node), "") in NUMERIC_TYPES
-        elif node.type == "call_expression":
-            function = child(node, "function")
-            safe = function is not None and text_of(function) in ("strconv.Itoa", "strconv.FormatInt", "len")
-        return hole(text_of(node), style, safe)
-
-
-# --- helpers ----------------------------------------------------------------------------------------
-
-_GO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"', "'": "'"}
-
-
-def go_string(node: Node) -> str:
-    if node.type == "raw_string_literal":
-        return "".join(text_of(c) for c in node.children if c.type == "raw_string_literal_content").replace("\r", "")
-    pieces = []
-    for part in node.children:
-        if part.type == "interpreted_string_literal_content":
-            pieces.append(text_of(part))
-        elif part.type == "escape_sequence":
-            sequence = text_of(part)
-            if sequence[1:2] in _GO_ESCAPES:
-                pieces.append(_GO_ESCAPES[sequence[1]])
-            elif sequence[1:2] in ("x", "u", "U"):
-                try:
-                    pieces.append(chr(int(sequence[2:], 16)))
-                except ValueError:
-                    pieces.append(sequence)
-            else:
-                try:
-                    pieces.append(chr(int(sequence[1:], 8)))
-                except ValueError:
-                    pieces.append(sequence)
-    return "".join(pieces)
-
-
-def _is_sqlx_in(node: Node) -> bool:
-    function = child(node, "function") if node.type == "call_expression" else None
-    return function is not None and text_of(function) in ("sqlx.In", "sqlx.Named") and bool(_arguments(node))
-
-
-def _statements(node: Node) -> list[Node]:
-    out = []
-    for part in named_children(node):
-        if part.type == "statement_list":
-            out.extend(named_children(part))
-        else:
-            out.append(part)
-    return out
-
-
-def _arguments(call: Node) -> list[Node]:
-    arguments = child(call, "arguments")
-    return named_children(arguments) if arguments is not None else []
-
-
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 40 else flat[:37] + "..."
-
-
-def condition_label(node: Node) -> tuple[str, bool]:
-    """A short name for an ``if`` condition and whether its true branch means "present"."""
-    kind = node.type
-    if kind == "parenthesized_expression":
-        inner = named_children(node)
-        return condition_label(inner[0]) if inner else (_short(text_of(node)), True)
-    if kind == "unary_expression" and (op := child(node, "operator")) is not None and op.type == "!":
-        operand = child(node, "operand")
-        if operand is not None:
-            label, positive = condition_label(operand)
-            return label, not positive
-    if kind == "binary_expression" and (op := child(node, "operator")) is not None:
-        left, right = child(node, "left"), child(node, "right")
-        if op.type in ("&&", "||") and left is not None and right is not None:
-            (a, positive), (b, other) = condition_label(left), condition_label(right)
-            if a != b and re.search(rf"(?<![\w$.]){re.escape(text_of(left).split()[0])}\.", text_of(right)):
-                return b, other  # `q != null && q.keyword != null`: the guard on q only makes way for keyword
-            return (a if a == b else _short(f"{a}/{b}")), positive
-        if op.type in ("!=", "==", ">", "<=") and left is not None and right is not None:
-            subject, other = (left, right) if _is_empty(right) else (right, left)
-            if _is_empty(other):
-                label, positive = condition_label(subject)
-                return label, positive == (op.type in ("!=", ">"))
-    if kind == "call_expression":
-        args = _arguments(node)
-        function = child(node, "function")
-        if len(args) == 1 and function is not None and (text_of(function) == "len" or text_of(function).startswith("strings.")):
-            return condition_label(args[0])
-    if kind == "identifier":
-        return text_of(node), True
-    if kind == "selector_expression":
-        name = child(node, "field")
-        return (text_of(name) if name is not None else _short(text_of(node))), True
-    return _short(text_of(node)), True
-
-
-def _is_empty(node: Node) -> bool:
-    return node.type == "nil" or (node.type == "int_literal" and text_of(node) == "0") or (
-        node.type in ("interpreted_string_literal", "raw_string_literal") and go_string(node) == "")

@@ -1,0 +1,209 @@
+"""Expression evaluation for Go extraction: what string an expression holds.
+
+``GoExpressions`` knows interpreted and raw string literals, locals, package and function constants
+(and other files' package constants through the project index), ``+`` concatenation, ``fmt.Sprintf``,
+``strings.TrimSpace``/``String()`` pass-throughs and sqlx ``Rebind``. Anything else spliced into SQL
+text becomes a ``Hole`` (interpolation unless it is a number), or None when it is not a string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from sqllint.extract.placeholders import Hole
+from sqllint.extract.pyvalues import Value, cap_alternatives
+from sqllint.extract.tsutil import field as child, flatten_binary, hole, line_of, named_children, printf, text_of
+from sqllint.records import PlaceholderStyle
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+BUILDER_TYPES = frozenset({"strings.Builder", "bytes.Buffer", "*strings.Builder", "*bytes.Buffer"})
+NUMERIC_TYPES = frozenset("int int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 float32 float64 bool".split())
+PASS_THROUGH = frozenset({"TrimSpace", "String", "ToUpper", "ToLower"})
+Env = dict[str, Value]
+
+
+class GoExpressions:
+    """Evaluation shared by the function walker; it supplies the fields below."""
+
+    constants: dict[str, Node]
+    constant_values: dict[str, Value | None]
+    external: Mapping[str, Value]
+    types: dict[str, str]
+    cap: int
+
+    def eval(self, node: Node | None, env: Env) -> Value | None:
+        if node is None:
+            return None
+        kind = node.type
+        if kind in ("interpreted_string_literal", "raw_string_literal"):
+            return Value.text(go_string(node), line_of(node))
+        if kind == "parenthesized_expression":
+            inner = named_children(node)
+            return self.eval(inner[0], env) if inner else None
+        if kind == "identifier":
+            name = text_of(node)
+            if name in env:
+                return env[name]
+            return self.constant(name)
+        if kind == "binary_expression":
+            operator = child(node, "operator")
+            if operator is None or operator.type != "+":
+                return None
+            operands = flatten_binary(node, "+")
+            values = [self.eval(o, env) for o in operands]
+            if all(v is None for v in values):
+                return None
+            total = Value.text("")
+            for operand, value in zip(operands, values):
+                total = total + (value if value is not None else self._hole(operand, PlaceholderStyle.CONCAT_HOLE))
+            return cap_alternatives(total, self.cap)
+        if kind == "call_expression":
+            return self._eval_call(node, env)
+        return None
+
+    def _eval_call(self, node: Node, env: Env) -> Value | None:
+        function, args = child(node, "function"), arguments_of(node)
+        if function is None or function.type != "selector_expression":
+            return None
+        operand, method = child(function, "operand"), text_of(child(function, "field") or function)
+        owner = text_of(operand) if operand is not None else ""
+        if owner == "fmt" and method == "Sprintf" and args:
+            template = self.eval(args[0], env)
+            return printf(template, [self._arg(a, env) for a in args[1:]]) if template is not None else None
+        if method in PASS_THROUGH:
+            target = args[0] if owner == "strings" and len(args) == 1 else operand if not args else None
+            return self.eval(target, env) if target is not None else None
+        if owner == "sqlx" and method == "Rebind" and len(args) == 2:
+            return self.eval(args[1], env)
+        if method == "Rebind" and len(args) == 1:
+            return self.eval(args[0], env)
+        return None
+
+    def constant(self, name: str) -> Value | None:
+        if name not in self.constants:
+            return self.external.get(name)  # a constant of another file of the package (project index)
+        if name not in self.constant_values:
+            self.constant_values[name] = None  # defined through itself: unknown
+            self.constant_values[name] = self.eval(self.constants[name], {})
+        return self.constant_values[name]
+
+    def _arg(self, node: Node, env: Env) -> Value | Hole:
+        value = self.eval(node, env)
+        if value is not None:
+            return value
+        spliced = self._hole(node, PlaceholderStyle.FSTRING_HOLE).alts[0].segments[0]
+        return spliced if isinstance(spliced, Hole) else Value.text(spliced)
+
+    def eval_or_hole(self, node: Node, env: Env) -> Value:
+        value = self.eval(node, env)
+        return value if value is not None else self._hole(node, PlaceholderStyle.CONCAT_HOLE)
+
+    def _hole(self, node: Node, style: PlaceholderStyle) -> Value:
+        if node.type in ("int_literal", "float_literal"):
+            return Value.text(text_of(node))
+        safe = False
+        if node.type == "identifier":
+            safe = self.types.get(text_of(node), "") in NUMERIC_TYPES
+        elif node.type == "call_expression":
+            function = child(node, "function")
+            safe = function is not None and text_of(function) in ("strconv.Itoa", "strconv.FormatInt", "len")
+        return hole(text_of(node), style, safe)
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+_GO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"', "'": "'"}
+
+
+def go_string(node: Node) -> str:
+    if node.type == "raw_string_literal":
+        return "".join(text_of(c) for c in node.children if c.type == "raw_string_literal_content").replace("\r", "")
+    pieces = []
+    for part in node.children:
+        if part.type == "interpreted_string_literal_content":
+            pieces.append(text_of(part))
+        elif part.type == "escape_sequence":
+            sequence = text_of(part)
+            if sequence[1:2] in _GO_ESCAPES:
+                pieces.append(_GO_ESCAPES[sequence[1]])
+            elif sequence[1:2] in ("x", "u", "U"):
+                try:
+                    pieces.append(chr(int(sequence[2:], 16)))
+                except ValueError:
+                    pieces.append(sequence)
+            else:
+                try:
+                    pieces.append(chr(int(sequence[1:], 8)))
+                except ValueError:
+                    pieces.append(sequence)
+    return "".join(pieces)
+
+
+def is_sqlx_in(node: Node) -> bool:
+    function = child(node, "function") if node.type == "call_expression" else None
+    return function is not None and text_of(function) in ("sqlx.In", "sqlx.Named") and bool(arguments_of(node))
+
+
+def statements_of(node: Node) -> list[Node]:
+    out = []
+    for part in named_children(node):
+        if part.type == "statement_list":
+            out.extend(named_children(part))
+        else:
+            out.append(part)
+    return out
+
+
+def arguments_of(call: Node) -> list[Node]:
+    arguments = child(call, "arguments")
+    return named_children(arguments) if arguments is not None else []
+
+
+def short_label(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 40 else flat[:37] + "..."
+
+
+def condition_label(node: Node) -> tuple[str, bool]:
+    """A short name for an ``if`` condition and whether its true branch means "present"."""
+    kind = node.type
+    if kind == "parenthesized_expression":
+        inner = named_children(node)
+        return condition_label(inner[0]) if inner else (short_label(text_of(node)), True)
+    if kind == "unary_expression" and (op := child(node, "operator")) is not None and op.type == "!":
+        operand = child(node, "operand")
+        if operand is not None:
+            label, positive = condition_label(operand)
+            return label, not positive
+    if kind == "binary_expression" and (op := child(node, "operator")) is not None:
+        left, right = child(node, "left"), child(node, "right")
+        if op.type in ("&&", "||") and left is not None and right is not None:
+            (a, positive), (b, other) = condition_label(left), condition_label(right)
+            if a != b and re.search(rf"(?<![\w$.]){re.escape(text_of(left).split()[0])}\.", text_of(right)):
+                return b, other  # `q != null && q.keyword != null`: the guard on q only makes way for keyword
+            return (a if a == b else short_label(f"{a}/{b}")), positive
+        if op.type in ("!=", "==", ">", "<=") and left is not None and right is not None:
+            subject, other = (left, right) if _is_empty(right) else (right, left)
+            if _is_empty(other):
+                label, positive = condition_label(subject)
+                return label, positive == (op.type in ("!=", ">"))
+    if kind == "call_expression":
+        args = arguments_of(node)
+        function = child(node, "function")
+        if len(args) == 1 and function is not None and (text_of(function) == "len" or text_of(function).startswith("strings.")):
+            return condition_label(args[0])
+    if kind == "identifier":
+        return text_of(node), True
+    if kind == "selector_expression":
+        name = child(node, "field")
+        return (text_of(name) if name is not None else short_label(text_of(node))), True
+    return short_label(text_of(node)), True
+
+
+def _is_empty(node: Node) -> bool:
+    return node.type == "nil" or (node.type == "int_literal" and text_of(node) == "0") or (
+        node.type in ("interpreted_string_literal", "raw_string_literal") and go_string(node) == "")
