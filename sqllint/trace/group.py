@@ -18,7 +18,7 @@ from sqllint.records import ParsedQuery, Query
 from sqllint.trace.model import ConnectionWindow, LogEntry, TracedStatement
 
 TEXT_CACHE_LIMIT = 20_000  # distinct texts remembered; identical statements are tokenized once
-WINDOW_LIMIT = 5_000  # a connection that never pauses is examined in chunks of about this many statements
+WINDOW_LIMIT = 2_000  # a connection that never pauses is examined in chunks of about this many statements
 LOOP_BODY = 8  # statements of one loop iteration kept together when a chunk is cut
 STATEMENT_KINDS = ("select", "insert", "update", "delete", "replace")
 
