@@ -431,3 +431,13 @@ def test_sql_that_does_not_parse_is_shown_with_the_parser_message(tmp_path: Path
     (variant,) = json.loads(out)["queries"][0]["variants"]
     assert [f["rule"] for f in variant["findings"]] == ["E001"] and variant["no_plan"] == "the statement does not parse"
     assert variant["findings"][0]["message"].startswith("SQL does not parse: ")
+
+
+def test_path_line_column_as_reports_print_it(tmp_path: Path) -> None:
+    (tmp_path / "q.sql").write_text("SELECT 1; SELECT id FROM orders WHERE id = 1;\n", encoding="utf-8")
+    code, out, _ = invoke(["q.sql:1:11", "--format", "json"], tmp_path)
+    assert [(q["line"], q["column"]) for q in json.loads(out)["queries"]] == [(1, 11)]
+    code, out, _ = invoke(["q.sql:1:1", "--format", "json"], tmp_path)
+    assert [(q["line"], q["column"]) for q in json.loads(out)["queries"]] == [(1, 1)]
+    code, _, err = invoke(["q.sql:1:0"], tmp_path)
+    assert code == 2 and "start at 1" in err

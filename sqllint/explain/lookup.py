@@ -3,7 +3,8 @@
 A *selector* is any function ``(Workspace) -> list[QuerySite]`` returning the query sites to explain, in
 the order they run (source order within a file). ``parse_target`` turns the command-line TARGET into
 one: raw SQL (or ``-`` for stdin), ``path``, ``path:line``, ``path:function`` or a MyBatis statement id
-(``com.example.mapper.OrderMapper.listOrders``, or any unambiguous dotted suffix of it). Other ways of
+(``com.example.mapper.OrderMapper.listOrders``, or any unambiguous dotted suffix of it); ``path:line:column``
+as reports print locations works too. Other ways of
 choosing queries (an HTTP endpoint, say) only need to provide another selector.
 
 A target that matches nothing or several things raises ``TargetError`` with the candidates, so the
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 _SQL_START = re.compile(r"^(?:\s+|/\*.*?\*/|(?:--\s|#)[^\n]*(?:\n|$))*(?:\(\s*)*"
                         r"(?:SELECT|WITH|UPDATE|DELETE|INSERT|REPLACE|TABLE|VALUES)\b", re.IGNORECASE | re.DOTALL)
 _DOTTED_NAME = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$<>]*)*$")
+_LINE_COLUMN = re.compile(r"^(.+):(\d+):(\d+)$")
 MAX_CANDIDATES = 20
 
 
@@ -193,15 +195,18 @@ def whole_file(path: str) -> Selector:
     return select
 
 
-def at_line(path: str, line: int) -> Selector:
-    """The statement at or spanning ``line``; in Python, else the one statement of the function there."""
+def at_line(path: str, line: int, column: int | None = None) -> Selector:
+    """The statement at or spanning ``line`` (``column`` picks among statements starting on that line, as
+    in ``path:line:column`` from a report); in Python, else the one statement of the function there."""
 
     def select(workspace: Workspace) -> list[QuerySite]:
         source = workspace.source(path)
         sites = workspace.sites(source)
         spanning = [s for s in sites if s.line <= line <= (s.end_line or s.line)]
+        if column is not None and any(s.line == line and s.column == column for s in spanning):
+            return [s for s in spanning if s.line == line and s.column == column][:1]
         if spanning:
-            innermost = min(spanning, key=lambda s: (s.end_line or s.line) - s.line)
+            innermost = min(spanning, key=lambda s: ((s.end_line or s.line) - s.line, -s.line, -s.column))
             return [innermost]
         if source.language == "python":
             scope = _python_scope_at(source, line)
@@ -283,6 +288,12 @@ def parse_target(target: str, cwd: Path, stdin: Callable[[], str]) -> Selector:
         return sql_text(stdin(), "<stdin>")
     if not target.strip():
         raise TargetError("empty TARGET: give SQL, path:line, path:function or a MyBatis statement id")
+    located = _LINE_COLUMN.match(target)
+    if located and not _SQL_START.match(target) and (cwd / located.group(1)).is_file():  # path:line:column
+        line, column = int(located.group(2)), int(located.group(3))
+        if line < 1 or column < 1:
+            raise TargetError(f"{target}: lines and columns start at 1")
+        return at_line(located.group(1), line, column)
     head, sep, tail = target.rpartition(":")
     if sep and head and tail and not _SQL_START.match(target) and (cwd / head).is_file():
         if tail.isdigit():
