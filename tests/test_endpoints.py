@@ -531,3 +531,45 @@ def test_django_rest_framework_routers(tmp_path: Path) -> None:
     [plain] = emap.select("/api/v1/plain/")
     assert plain.endpoint.note == ("PlainViewSet implements no action itself: rest_framework.viewsets.ModelViewSet "
                                    "(outside the repository)")
+
+
+def test_before_request_hooks_run_first_where_they_apply(tmp_path: Path) -> None:
+    emap = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/db.py": DB,
+        "app/dao.py": DAO,
+        "app/web.py": '''
+            from flask import Blueprint, Flask, g
+            from app import dao
+
+            admin = Blueprint("admin", __name__, url_prefix="/admin")
+            public = Blueprint("public", __name__)
+
+            @admin.before_request
+            def load_admin():
+                g.admin = dao.orders_of(1)
+
+            @public.before_app_request
+            def load_user():
+                g.user = dao.get_order(1)
+
+            @admin.get("/stats")
+            def stats():
+                return dao.order_money(1)
+
+            @public.get("/")
+            def home():
+                return ""
+
+            def create_app():
+                app = Flask(__name__)
+                app.register_blueprint(admin)
+                app.register_blueprint(public)
+                return app
+        ''',
+    })
+    assert sql_of(one(emap, "GET /admin/stats")) == ["SELECT id, status FROM orders WHERE id = %s",
+                                                    "SELECT id FROM orders WHERE user_id = %s",
+                                                    "SELECT total, currency FROM orders WHERE id = %s"]
+    assert sql_of(one(emap, "GET /")) == ["SELECT id, status FROM orders WHERE id = %s"]
+    assert [q.via() for q in one(emap, "GET /").queries] == ["load_user → get_order"]

@@ -124,6 +124,9 @@ def walk(endpoint: Endpoint, graph: CallGraph, queries: QueryIndex, max_depth: i
             visit(event.target, frames + (Frame(event.target, event.site),), outer_loops + loops,
                   event.site if loops else outer_anchor)
 
+    for hook in endpoint.hooks:  # before-request hooks run first, on every request
+        if hook != endpoint.handler:
+            visit(hook, (Frame(hook, None),), 0, None)
     visit(endpoint.handler, (Frame(endpoint.handler, None),), 0, None)
     return chain
 

@@ -29,6 +29,8 @@ class Endpoint:
     line: int
     framework: str  # flask, fastapi, django, spring
     note: str | None = None  # e.g. "view is django.views.generic.ListView: outside the repository"
+    # functions the framework runs before the handler on every request (Flask before_request hooks)
+    hooks: tuple[FunctionKey, ...] = ()
 
     @property
     def label(self) -> str:

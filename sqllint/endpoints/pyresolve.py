@@ -207,7 +207,12 @@ class Resolver:
             if arg.arg == name:
                 return self.annotation(arg.annotation, ctx) or self._injected(defaults.get(name), ctx)
         for value in self.locals_of(function).get(name, []):
-            found = self.annotation(value.annotation, ctx) if isinstance(value, _Annotation) else self.resolve(value, ctx)
+            if isinstance(value, _Import):
+                found = self._imported(function.module, value.level, value.module, value.name)
+            elif isinstance(value, _Annotation):
+                found = self.annotation(value.annotation, ctx)
+            else:
+                found = self.resolve(value, ctx)
             if found is not None:
                 return found
         return None
@@ -224,9 +229,9 @@ class Resolver:
             return self.returns(provider.function)
         return InstanceRef(provider.cls) if isinstance(provider, ClassRef) else None
 
-    def locals_of(self, function: PyFunction) -> dict[str, list[ast.expr | _Annotation]]:
+    def locals_of(self, function: PyFunction) -> dict[str, list[ast.expr | _Annotation | _Import]]:
         if function._locals is None:
-            found: dict[str, list[ast.expr | _Annotation]] = {}
+            found: dict[str, list[ast.expr | _Annotation | _Import]] = {}
             for node in walk_shallow(function.node.body):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
@@ -234,6 +239,14 @@ class Resolver:
                             found.setdefault(target.id, []).append(node.value)
                 elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                     found.setdefault(node.target.id, []).insert(0, _Annotation(node.annotation))
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):  # imports inside the function
+                    for alias in node.names:
+                        if isinstance(node, ast.ImportFrom) and alias.name != "*":
+                            found.setdefault(alias.asname or alias.name, []).append(
+                                _Import(node.level, node.module or "", alias.name))
+                        elif isinstance(node, ast.Import):
+                            bound = alias.asname or alias.name.split(".", 1)[0]
+                            found.setdefault(bound, []).append(_Import(0, alias.name if alias.asname else bound, None))
                 elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
                     found.setdefault(node.optional_vars.id, []).append(node.context_expr)
                 elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
@@ -292,6 +305,15 @@ class _Annotation:
 
     def __init__(self, annotation: ast.expr) -> None:
         self.annotation = annotation
+
+
+class _Import:
+    """A name bound by an import inside a function (``from flaskr import blog`` in an app factory)."""
+
+    __slots__ = ("level", "module", "name")
+
+    def __init__(self, level: int, module: str, name: str | None) -> None:
+        self.level, self.module, self.name = level, module, name
 
 
 def _is_property(function: PyFunction) -> bool:

@@ -145,13 +145,45 @@ class FlaskFastApiRoutes:
                 pending.extend(self._decorated(function))
             for cls in module.classes.values():
                 pending.extend(self._resource_class(cls))
+        hooks = self._hooks()
         endpoints = []
         for key, endpoint in pending:
+            lineage = self._lineage(key, frozenset())
+            # Flask runs the application's hooks (before_app_request too) first, then the blueprint's.
+            applying = [(not everywhere, h) for owner, everywhere, h in hooks
+                        if owner in lineage or (everywhere and endpoint.framework == "flask")]
+            before = tuple(dict.fromkeys(h for _, h in sorted(applying, key=lambda pair: pair[0])))
             for prefix in self._prefixes(key, frozenset()):
                 route = join_route(prefix, endpoint.route, endpoint.framework)
                 endpoints.append(Endpoint(endpoint.methods, route, endpoint.handler, endpoint.path, endpoint.line,
-                                          endpoint.framework, endpoint.note))
+                                          endpoint.framework, endpoint.note, before))
         return endpoints
+
+    def _hooks(self) -> list[tuple[tuple[str, int, int], bool, FunctionKey]]:
+        """Flask's ``@app.before_request`` / ``@bp.before_request`` (that blueprint's routes) /
+        ``@bp.before_app_request`` (every route): (router, applies everywhere, function)."""
+        found = []
+        for function in self.index.functions():
+            for decorator in function.node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if not (isinstance(target, ast.Attribute) and target.attr in ("before_request", "before_app_request")):
+                    continue
+                outer = function.qualname.rsplit(".<locals>.", 1)[0] if ".<locals>." in function.qualname else None
+                ctx = Context(function.module, function.module.functions.get(outer) if outer else None)
+                router = self._router(target.value, ctx)
+                if router is not None:
+                    everywhere = target.attr == "before_app_request" or router[1].is_app
+                    found.append((router[0], everywhere, FunctionKey(function.module.path, function.qualname)))
+        return found
+
+    def _lineage(self, key: tuple[str, int, int], seen: frozenset[tuple[str, int, int]]) -> set[tuple[str, int, int]]:
+        """The router and every router it is mounted in."""
+        found = {key}
+        if key in seen:
+            return found
+        for parent, _override in self.routers[key].parents:
+            found |= self._lineage(parent, seen | {key})
+        return found
 
     def _prefixes(self, key: tuple[str, int, int], seen: frozenset[tuple[str, int, int]]) -> list[str]:
         router = self.routers[key]
