@@ -178,3 +178,57 @@ def test_spring_interfaces_injection_external_calls_loops_and_recursion(tmp_path
     [n_plus_one] = [f for f in refresh.findings if f.rule == "M002"]
     assert n_plus_one.message.startswith("UPDATE runs once per iteration of the loop on line 22")
     assert n_plus_one.path == "src/main/java/com/acme/service/CatalogServiceImpl.java" and n_plus_one.line == 23
+
+
+def test_model_attribute_methods_run_first_and_generated_repositories_end_the_chain(tmp_path: Path) -> None:
+    emap = project(tmp_path, {
+        "src/main/java/com/acme/OwnerRepository.java": '''
+            package com.acme;
+
+            import org.springframework.data.repository.Repository;
+
+            public interface OwnerRepository extends Repository<Owner, Integer> {
+                Owner findById(Integer id);
+            }
+        ''',
+        "src/main/java/com/acme/OwnerController.java": '''
+            package com.acme;
+
+            import org.springframework.jdbc.core.JdbcTemplate;
+            import org.springframework.stereotype.Controller;
+            import org.springframework.web.bind.annotation.*;
+
+            @Controller
+            class OwnerController {
+                private final OwnerRepository owners;
+                private final JdbcTemplate jdbc;
+
+                OwnerController(OwnerRepository owners, JdbcTemplate jdbc) {
+                    this.owners = owners;
+                    this.jdbc = jdbc;
+                }
+
+                @ModelAttribute("visits")
+                public Object visits() {
+                    return jdbc.queryForList("SELECT id, visit_date FROM visits ORDER BY visit_date DESC LIMIT 10");
+                }
+
+                @GetMapping("/owners/{ownerId}")
+                public Object show(@PathVariable int ownerId) {
+                    return this.owners.findById(ownerId);
+                }
+            }
+        ''',
+    })
+    [show] = emap.select("GET /owners/7")
+    assert [q.query.query.raw for q in show.queries] == [
+        "SELECT id, visit_date FROM visits ORDER BY visit_date DESC LIMIT 10"]
+    assert [q.via() for q in show.queries] == ["OwnerController.visits"]
+    [stop] = [s for s in show.stops if s.callee == "OwnerRepository.findById"]
+    assert stop.reason.startswith("interface without an implementation in the repository")
+
+
+def test_mapper_calls_are_queries_not_stops() -> None:
+    emap = build_map(["."], Config(root=MALL), MALL, jobs=1)
+    [incident] = emap.select("GET /orders")
+    assert not [s for s in incident.stops if "Mapper" in s.callee]

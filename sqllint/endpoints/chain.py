@@ -95,7 +95,9 @@ def walk(endpoint: Endpoint, graph: CallGraph, queries: QueryIndex, max_depth: i
 
     def visit(key: FunctionKey, frames: tuple[Frame, ...], outer_loops: int, outer_anchor: CallSite | None) -> None:
         nonlocal steps
-        for item in _merge(graph.events(key), queries.sites(key)):
+        sites = queries.sites(key)
+        at_queries = {(s[0].query.line, s[0].query.column) for s in sites}
+        for item in _merge(graph.events(key), sites):
             steps += 1
             if steps > MAX_STEPS:
                 site = frames[-1].call or CallSite(key.path, 0, 0)
@@ -110,8 +112,8 @@ def walk(endpoint: Endpoint, graph: CallGraph, queries: QueryIndex, max_depth: i
                 continue
             event = item
             if event.target is None:
-                if event.stop:
-                    stop(key, event.site, event.text, event.stop)
+                if event.stop and (event.site.line, event.site.column) not in at_queries:
+                    stop(key, event.site, event.text, event.stop)  # (a call the extractor resolved is no stop)
                 continue
             if any(frame.function == event.target for frame in frames):
                 stop(key, event.site, event.text,

@@ -186,12 +186,16 @@ class SpringIndex:
                     continue
                 mapping = annotations.get("RequestMapping")
                 prefixes = (_strings(_attribute(mapping, "value", "path")) if mapping is not None else None) or [""]
+                # @ModelAttribute methods run before every handler of the controller
+                hooks = tuple(m.key for ms in info.methods.values() for m in ms
+                              if "ModelAttribute" in dict(_annotations(m.node)))
                 for methods in info.methods.values():
                     for method in methods:
-                        found += self._method_endpoints(info, method, prefixes)
+                        found += self._method_endpoints(info, method, prefixes, hooks)
         return found
 
-    def _method_endpoints(self, info: JavaClass, method: JavaMethod, prefixes: list[str]) -> Iterator[Endpoint]:
+    def _method_endpoints(self, info: JavaClass, method: JavaMethod, prefixes: list[str],
+                          hooks: tuple[FunctionKey, ...] = ()) -> Iterator[Endpoint]:
         for name, annotation in _annotations(method.node):
             if name in VERB_MAPPINGS:
                 verbs: tuple[str, ...] = (VERB_MAPPINGS[name],)
@@ -209,7 +213,8 @@ class SpringIndex:
                 continue
             for prefix in prefixes:
                 for path in paths or [""]:
-                    yield Endpoint(verbs, _join(prefix, path), method.key, info.path, line_of(annotation), "spring")
+                    yield Endpoint(verbs, _join(prefix, path), method.key, info.path, line_of(annotation), "spring",
+                                   hooks=hooks)
 
     # --- calls --------------------------------------------------------------------------------------------
     def events(self, key: FunctionKey) -> list[Event]:
@@ -267,6 +272,12 @@ class SpringIndex:
         arguments = child(call, "arguments")
         count = len(named_children(arguments)) if arguments is not None else 0
         target = self._method(owner, name, count)
+        if target is None and owner.is_interface and owner is not method.owner:
+            # Spring Data repositories, Feign clients, MyBatis mappers: the body is generated at run time.
+            # (A mapper call whose SQL the extractor found is a query at this very site; the chain drops
+            # this stop then.)
+            return Event(site, f"{owner.name}.{name}", stop="interface without an implementation in the repository "
+                         "(generated at run time: Spring Data, a client proxy, a mapper)")
         return Event(site, text, target=target.key if target is not None else None)
 
     def _class(self, simple: str, near: JavaClass) -> JavaClass | None:
