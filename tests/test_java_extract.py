@@ -229,6 +229,24 @@ def test_optional_parts_are_named_after_what_the_condition_tests() -> None:
     assert result.queries[0].raw.endswith("WHERE 1 = 1 AND created_at > NOW() - INTERVAL 7 DAY")  # `from == null`
 
 
+def test_more_combinations_than_max_variants_are_capped_and_said() -> None:
+    ifs = "\n".join(f'        if (f{i} != null) sql.append(" AND c{i} = ?");' for i in range(6))
+    result = extract(f"""\
+        class A {{
+          void f() {{
+            StringBuilder sql = new StringBuilder("SELECT id FROM t WHERE 1 = 1");
+    {ifs}
+            jdbc.query(sql.toString(), m);
+          }}
+        }}
+        """, options=ExtractOptions(max_variants=8))
+    assert len(result.queries) == 8
+    assert result.queries[0].raw == "SELECT id FROM t WHERE 1 = 1"  # every part absent is always kept
+    assert [(p.code, p.line, p.message) for p in result.problems] == [
+        ("E022", 10, "the SQL run here in A.f is built in more ways than max-variants allows (8); "
+                     "only 8 variants were checked")]
+
+
 def test_concatenated_and_formatted_values() -> None:
     result = extract('''\
         class Reports {

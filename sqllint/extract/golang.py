@@ -22,6 +22,7 @@ from sqllint.extract.gowalk import GoEmission, GoWalker
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import (
+    capped_problem,
     column_of,
     comment_suppressions,
     expand_helper_calls,
@@ -160,6 +161,9 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
         queries: list[Query] = []
         if emission.value is not None:
             queries = list(queries_from_value(emission.value, site))
+            capped = capped_problem(emission.value, site, options.max_variants)
+            if capped is not None:
+                result.problems.append(capped)
             origin = emission.value.origin
             if origin is not None and origin in shared:  # runs another file's constant unchanged: checked there
                 queries = [dataclasses.replace(q, resolved_from=origin) for q in queries]

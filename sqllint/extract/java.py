@@ -31,6 +31,7 @@ from sqllint.extract.mybatis import Statement, XmlRefused, parse_xml, statement_
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import (
+    capped_problem,
     column_of,
     comment_suppressions,
     expand_helper_calls,
@@ -192,6 +193,9 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
         queries: list[Query] = []
         if emission.value is not None:
             queries = list(queries_from_value(emission.value, site))
+            capped = capped_problem(emission.value, site, options.max_variants)
+            if capped is not None:
+                result.problems.append(capped)
             origin = emission.value.origin
             if origin is not None and origin in java.external:  # checked where the constant is defined
                 queries = [dataclasses.replace(q, resolved_from=origin) for q in queries]

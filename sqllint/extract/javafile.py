@@ -50,6 +50,7 @@ class JavaFile:
         self.external = external or {}  # SQL constants of other files (project index), by Class FQN.NAME
         self.classes: list[JavaClass] = []
         self._constant_nodes: dict[str, Node] = {}
+        self._keys_by_name: dict[str, list[str]] = {}  # NAME → the Class.NAME keys declaring it
         self._constants: dict[str, Value | None] = {}
         self.consumed: set[str] = set()
         self._results: dict[str, Value | None] = {}  # helper method results by Class.method
@@ -97,6 +98,7 @@ class JavaFile:
                     value = child(declarator, "value")
                     if value is not None and declared in ("String", "var", ""):
                         self._constant_nodes[f"{name}.{text_of(field_name)}"] = value
+                        self._keys_by_name.setdefault(text_of(field_name), []).append(f"{name}.{text_of(field_name)}")
             elif member.type in CLASS_TYPES:
                 self._index_class(member, f"{name}.")
             elif member.type == "enum_body_declarations":
@@ -130,7 +132,7 @@ class JavaFile:
         while scope:  # the class, then its enclosing classes
             yield f"{scope}.{name}"
             scope = scope.rpartition(".")[0]
-        matches = [k for k in self._constant_nodes if k == name or k.endswith(f".{name}")]
+        matches = [k for k in self._keys_by_name.get(name.rpartition(".")[2], ()) if k == name or k.endswith(f".{name}")]
         if len(matches) == 1:  # Other.NAME / NAME of another class in the same file
             yield matches[0]
 

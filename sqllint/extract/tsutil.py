@@ -24,6 +24,8 @@ from sqllint.suppress import parse_suppressions
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree
 
+    from sqllint.extract import Problem
+
 
 @lru_cache(maxsize=None)
 def parser_for(language: str) -> Parser:
@@ -252,6 +254,16 @@ def _relocated(query: Query, site: Site) -> Query:
         query, path=site.path, line=site.line, column=site.column, end_line=site.end_line, scope=site.scope,
         loop_depth=site.loop_depth + query.loop_depth, loop_line=site.loop_line, call=f"{site.call} → {query.call}",
         sequence=site.sequence, suppressed=site.suppressed, resolved_from=query.resolved_from or query.scope)
+
+
+def capped_problem(value: Value, site: Site, cap: int) -> Problem | None:
+    """E022 when the value had more alternatives than ``max-variants``: say how many were kept."""
+    if not value.capped:
+        return None
+    from sqllint.extract import Problem  # the package imports its extractors lazily; no cycle at import time
+
+    return Problem("E022", site.line, site.column, f"the SQL run here in {site.scope} is built in more ways than "
+                   f"max-variants allows ({cap}); only {len(value.alts)} variants were checked")
 
 
 def _render(alt: Alt) -> tuple[str, list[Hole]]:
