@@ -253,6 +253,28 @@ def test_helpers_called_in_a_loop_are_n_plus_one(tmp_path: Path) -> None:
     ]
 
 
+def test_a_projects_own_db_helpers_are_db_calls() -> None:
+    result = extract('''\
+        package store
+
+        func (r *Repo) Touch(ctx context.Context, ids []int64) {
+            for _, id := range ids {
+                r.exec(ctx, "UPDATE orders SET seen = 1 WHERE id = ?", id)
+            }
+            dbutil.QueryRows(ctx, r.db, "SELECT id FROM orders WHERE status = ?", "PAID")
+            log.Printf("SELECT id FROM orders WHERE id = %d", 1)
+        }
+
+        func (r *Repo) exec(ctx context.Context, query string, args ...any) {
+            r.db.ExecContext(ctx, query, args...)
+        }
+        ''')
+    assert [(q.line, q.loop_depth, q.call, q.raw) for q in result.queries] == [
+        (5, 1, "r.exec", "UPDATE orders SET seen = 1 WHERE id = ?"),
+        (7, 0, "dbutil.QueryRows", "SELECT id FROM orders WHERE status = ?"),
+    ]
+
+
 def test_rules_and_suppressions_on_go(tmp_path: Path) -> None:
     result = check_snippet(tmp_path, '''\
         package store

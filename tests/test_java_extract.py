@@ -166,6 +166,29 @@ def test_spring_data_query_annotations() -> None:
                                    "SELECT id, status FROM orders WHERE user_id = :userId", None)]
 
 
+def test_a_projects_own_db_helpers_are_db_calls() -> None:
+    result = extract('''\
+        class ReportService {
+            private final BaseDao dao;
+            void run(List<Long> ids) {
+                for (Long id : ids) {
+                    dao.queryForPage("SELECT id, total FROM orders WHERE user_id = ?", id);
+                }
+                executeSql("DELETE FROM report_cache");
+                dao.save(new Report("SELECT is a word here"));
+                log.info("SELECT id FROM orders WHERE id = ?");
+            }
+            private void executeSql(String sql) {
+                jdbc.update(sql);
+            }
+        }
+        ''')
+    assert rows(result.queries) == [
+        (5, "ReportService.run", 1, "dao.queryForPage", "SELECT id, total FROM orders WHERE user_id = ?", None),
+        (7, "ReportService.run", 0, "executeSql", "DELETE FROM report_cache", None),
+    ]
+
+
 def test_string_builder_with_conditional_appends_gives_variants() -> None:
     result = extract('''\
         public class CouponDao {

@@ -8,6 +8,7 @@ are walked where they are written; a statement prepared once and run in a loop c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -30,6 +31,8 @@ from sqllint.extract.tsutil import field as child, line_of, named_children, prin
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+# A project's own DB helpers (QueryRows, execSQL, selectOne): a SQL argument makes them a DB call.
+WRAPPER_NAME = re.compile(r"sql|query|exec|select", re.IGNORECASE)
 SQL_CALLS = frozenset(
     "Query QueryRow Exec Prepare QueryContext QueryRowContext ExecContext PrepareContext "
     "Select Get NamedExec NamedQuery MustExec Queryx QueryRowx Preparex PrepareNamed SelectContext GetContext "
@@ -270,15 +273,23 @@ class GoWalker(GoExpressions):
         function = child(node, "function")
         if function is None:
             return
+        loop_line = self.loops[-1] if self.loops else None
         if function.type in ("identifier", "selector_expression") and text_of(function) in self.helpers:
-            loop_line = self.loops[-1] if self.loops else None
-            self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function),
-                                             helper=self.helpers[text_of(function)]))
+            value = self._sql_argument(node, env)
+            if value is not None:  # a helper of the file given the SQL: r.exec(ctx, "UPDATE …")
+                self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
+            else:
+                self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function),
+                                                 helper=self.helpers[text_of(function)]))
+            return
+        name = text_of(child(function, "field") or function) if function.type == "selector_expression" \
+            else text_of(function) if function.type == "identifier" else ""
+        if name not in SQL_CALLS:
+            value = self._sql_argument(node, env) if WRAPPER_NAME.search(name) else None
+            if value is not None:  # a project's own DB helper: store.QueryRows(ctx, db, "SELECT …")
+                self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
             return
         if function.type != "selector_expression":
-            return
-        method = text_of(child(function, "field") or function)
-        if method not in SQL_CALLS:
             return
         operand = child(function, "operand")
         prepared = self.prepared.get(text_of(operand)) if operand is not None else None
@@ -286,9 +297,14 @@ class GoWalker(GoExpressions):
             if len(self.loops) > prepared.loop_depth:
                 prepared.loop_depth, prepared.loop_line = len(self.loops), self.loops[-1]
             return
-        for arg in arguments_of(node)[:3]:  # ctx, sqlx's destination, then the SQL
+        value = self._sql_argument(node, env)
+        if value is not None:
+            self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
+
+    def _sql_argument(self, node: Node, env: Env) -> Value | None:
+        """The first of the first three arguments (ctx, sqlx's destination, then the SQL) that holds SQL."""
+        for arg in arguments_of(node)[:3]:
             value = self.eval(arg, env)
             if value is not None and looks_like_sql(value, at_sink=True):
-                loop_line = self.loops[-1] if self.loops else None
-                self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
-                return
+                return value
+        return None

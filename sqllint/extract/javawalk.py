@@ -10,6 +10,7 @@ known to the project index becomes the mapper statement's queries at the call si
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -49,6 +50,10 @@ LOOP_METHODS = frozenset(
     "forEach forEachOrdered map flatMap mapToObj mapToInt mapToLong mapToDouble filter peek anyMatch allMatch "
     "noneMatch replaceAll removeIf iterate generate".split()
 )
+# A project's own DB helpers (dao.queryForPage, executeSql, fetchRows): a SQL argument makes them a DB call.
+WRAPPER_NAME = re.compile(r"sql|query|exec|select|fetch", re.IGNORECASE)
+# JPA / Hibernate calls taking JPQL/HQL, which is not MySQL (createNativeQuery is SQL, above)
+JPQL_CALLS = frozenset({"createQuery", "createNamedQuery", "createSelectionQuery", "createMutationQuery"})
 EXECUTE_PREPARED = frozenset({"executeQuery", "executeUpdate", "execute", "executeLargeUpdate"})
 
 
@@ -359,8 +364,12 @@ class MethodWalker(JavaExpressions):
             return f"{text_of(receiver)}.{method}" if receiver is not None else method
 
         if (receiver is None or receiver.type == "this") and method in self.context.methods:
-            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(),
-                                           helper=f"{self.context.name}.{method}"))
+            value = self._sql_argument(node, env)
+            if value is not None:  # a wrapper of the class given the SQL: queryList("SELECT …", args)
+                self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), value=value))
+            else:
+                self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(),
+                                               helper=f"{self.context.name}.{method}"))
             return
         namespace = self._mapper_namespace(receiver) if receiver is not None else None
         if namespace is not None:
@@ -368,6 +377,9 @@ class MethodWalker(JavaExpressions):
                                            mapper=(namespace, method)))
             return
         if method not in SQL_SINKS and method not in SESSION_METHODS:
+            value = self._sql_argument(node, env) if WRAPPER_NAME.search(method) and method not in JPQL_CALLS else None
+            if value is not None:  # a project's own DB helper: dao.queryForPage("SELECT …", params)
+                self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), value=value))
             return
         args = arguments_of(node)
         statement_id = self._statement_id(args[0], env) if args and method in SESSION_METHODS else None
@@ -387,6 +399,16 @@ class MethodWalker(JavaExpressions):
         if value is None or not looks_like_sql(value, at_sink=True):
             return
         self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), value=value))
+
+    def _sql_argument(self, node: Node, env: Env) -> Value | None:
+        """The first of the first two arguments that holds SQL (verb and companion keyword), if any."""
+        for arg in arguments_of(node)[:2]:
+            if arg.type in ("lambda_expression", "method_reference", "class_literal"):
+                continue
+            value = self.eval(arg, env)
+            if value is not None and not value.is_list and looks_like_sql(value, at_sink=True):
+                return value
+        return None
 
     def _statement_id(self, node: Node, env: Env) -> str | None:
         value = self.eval(node, env)
