@@ -62,6 +62,9 @@ class _Tree(HTMLParser):
     def handle_startendtag(self, tag: str, attrs: list) -> None:  # type: ignore[type-arg]
         self.stack[-1]["children"].append({"tag": tag, "attrs": dict(attrs), "children": []})
 
+    def handle_data(self, data: str) -> None:
+        self.stack[-1]["children"].append({"tag": "#text", "attrs": {}, "children": [], "text": data})
+
     def handle_endtag(self, tag: str) -> None:
         for index in range(len(self.stack) - 1, 0, -1):
             if self.stack[index]["tag"] == tag:
@@ -156,3 +159,24 @@ def test_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
         os.chdir(before)
     assert result.exit_code == 2 and "cannot write" in result.stderr
     assert no_file.exit_code == 2 and "--html" in no_file.output + no_file.stderr
+
+
+def test_a_mapper_call_shows_the_findings_of_its_statement(tmp_path: Path) -> None:
+    out = tmp_path / "mall.html"
+    before = Path.cwd()
+    os.chdir(SHOP.parent / "mall")
+    try:
+        result = CliRunner().invoke(main, ["report", "--html", str(out)], catch_exceptions=False)
+    finally:
+        os.chdir(before)
+    assert result.exit_code == 0, result.output
+    document = parse(out.read_text(encoding="utf-8"))
+    [incident] = find_all(document, lambda n: n["attrs"].get("data-endpoint") == "GET /orders")
+    [query] = find_all(incident, lambda n: n["attrs"].get("data-query") == "src/main/java/com/example/mall/service/"
+                                                                           "OrderService.java:36")
+    assert "S001" in {li["attrs"]["data-rule"] for li in find_all(query, lambda n: "data-rule" in n["attrs"])}
+    # …and the statement's findings are not repeated among those found outside every endpoint
+    [outside] = find_all(document, lambda n: n["attrs"].get("id") == "outside")
+    texts = lambda node: "".join(n["text"] for n in find_all(node, lambda n: n["tag"] == "#text"))  # noqa: E731
+    assert "derived table `oi` is `SELECT * FROM order_items`" not in texts(outside)
+    assert texts(document).count("derived table `oi` is `SELECT * FROM order_items`") == 1

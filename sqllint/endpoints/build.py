@@ -11,7 +11,7 @@ from typing import Any
 
 from sqllint.config import Config
 from sqllint.endpoints.chain import LOOP_RULES, QueryIndex, RuleSet, endpoint_findings, walk
-from sqllint.endpoints.model import DEFAULT_MAX_DEPTH, Endpoint, EndpointChain, Event, FunctionKey, MapNote
+from sqllint.endpoints.model import DEFAULT_MAX_DEPTH, ChainQuery, Endpoint, EndpointChain, Event, FunctionKey, MapNote
 from sqllint.engine import RunResult, Settings, run
 from sqllint.extract import SUFFIXES
 from sqllint.files import SourceFile, discover, read_source
@@ -29,27 +29,32 @@ class EndpointMap:
     notes: list[MapNote]
     result: RunResult  # the static run the chains were built from
     findings_by_site: dict[tuple[str, int, int], list[Finding]] = field(default_factory=dict)
+    _by_statement: dict[str, list[Finding]] = field(default_factory=dict, repr=False)  # by Finding.scope
 
     def attach(self, findings: Sequence[Finding]) -> None:
         """Give each chain the findings (static, and plan findings after EXPLAIN) on its queries."""
         self.findings_by_site = {}
-        by_statement: dict[str, list[Finding]] = {}
+        self._by_statement = {}
         for finding in findings:
             self.findings_by_site.setdefault((finding.path, finding.line, finding.column), []).append(finding)
             if finding.scope:
-                by_statement.setdefault(finding.scope, []).append(finding)
+                self._by_statement.setdefault(finding.scope, []).append(finding)
         for chain in self.chains:
-            found: list[Finding] = []
-            for item in chain.queries:
-                query = item.query.query
-                found += self.findings_by_site.get(query.site, [])
-                if query.resolved_from:  # a mapper call: the statement's findings sit where it is defined
-                    found += [f for f in by_statement.get(query.resolved_from, []) if f.rule not in SCOPE_ONLY]
-                anchor = item.loop_anchor
-                if anchor is not None:  # the loop's own finding (an extractor may report it at the call)
-                    found += [f for f in self.findings_by_site.get((anchor.path, anchor.line, anchor.column), [])
-                              if f.rule in LOOP_RULES]
+            found = [f for item in chain.queries for f in self.query_findings(item)]
             chain.query_findings = list(dict.fromkeys(found))
+
+    def query_findings(self, item: ChainQuery) -> list[Finding]:
+        """The findings of one query of a chain: at its call site; where its statement is defined (a
+        mapper call); the loop's finding where an extractor reported it at the call in the loop."""
+        query = item.query.query
+        found = list(self.findings_by_site.get(query.site, []))
+        if query.resolved_from:
+            found += [f for f in self._by_statement.get(query.resolved_from, []) if f.rule not in SCOPE_ONLY]
+        anchor = item.loop_anchor
+        if anchor is not None:
+            found += [f for f in self.findings_by_site.get((anchor.path, anchor.line, anchor.column), [])
+                      if f.rule in LOOP_RULES]
+        return list(dict.fromkeys(found))
 
     def select(self, selector: str) -> list[EndpointChain]:
         from sqllint.endpoints.match import select_endpoints

@@ -125,7 +125,7 @@ class _Page:
             facts.append("<b>runs in a loop</b>")
         if query.resolved_from:
             facts.append(f"statement <code>{escape(query.resolved_from)}</code>")
-        findings = self.planned.endpoint_map.findings_by_site.get(query.site, [])
+        findings = self.planned.endpoint_map.query_findings(item)
         parts = [f'<div class="query" data-query="{escape(site)}">',
                  f"<div><b>{number}.</b> <code>{escape(site)}</code> " + " · ".join(facts) + "</div>",
                  f'<div class="via">via {escape(item.via())}</div>',
@@ -139,7 +139,8 @@ class _Page:
                 parts.append(f'{heading}<div class="no-plan">{escape(reason)}</div>')
                 continue
             key = self._tree(entry)
-            parts.append(f'{heading}<div class="muted">~{entry.plan.rows_examined():,} rows examined</div>'
+            rows = entry.plan.rows_examined()
+            parts.append(f'{heading}<div class="muted">~{rows:,} row{"" if rows == 1 else "s"} examined</div>'
                          f'<div class="plan-tree" data-plan="{key}"></div>')
         parts.append("</div>")
         return "\n".join(parts)
@@ -157,14 +158,14 @@ class _Page:
         return key
 
     def _elsewhere(self, chains: list[EndpointChain]) -> str:
-        reached = {q.query.query.site for c in chains for q in c.queries}
-        others = [f for site, found in self.planned.endpoint_map.findings_by_site.items() if site not in reached
-                  for f in found]
+        reached = {id(f) for c in chains for f in c.query_findings}
+        others = [f for found in self.planned.endpoint_map.findings_by_site.values() for f in found
+                  if id(f) not in reached]
         if not others:
             return ""
-        return ("<h2>Findings outside any endpoint's call chain</h2>"
+        return ('<section id="outside"><h2>Findings outside any endpoint\'s call chain</h2>'
                 '<p class="muted">Scripts, reports, jobs and code no endpoint was seen to call.</p>'
-                + _finding_items(others))
+                + _finding_items(others) + "</section>")
 
 
 def render_html(planned: PlannedMap, title: str = "sqllint report") -> str:
