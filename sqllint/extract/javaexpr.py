@@ -173,7 +173,7 @@ class JavaExpressions:
     def _hole(self, node: Node) -> Value:
         if node.type in ("decimal_integer_literal", "decimal_floating_point_literal", "hex_integer_literal",
                          "true", "false", "null_literal", "character_literal"):
-            return Value.text(text_of(node) if node.type != "character_literal" else text_of(node)[1:-1])
+            return Value.text(text_of(node) if node.type != "character_literal" else _unescape(text_of(node)[1:-1]))
         safe = False
         if node.type == "identifier":
             declared = self.types.get(text_of(node)) or self.context.field_types.get(text_of(node))
