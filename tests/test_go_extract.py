@@ -120,7 +120,7 @@ def test_sprintf_verbs_are_interpolation_and_escapes_are_decoded() -> None:
     got = [(q.raw, [(p.name, p.safe, p.identifier) for p in q.placeholders]) for q in result.queries]
     assert got == [
         ("SELECT id FROM orders\tORDER BY {column} LIMIT {n}", [("column", False, True), ("n", True, False)]),
-        ("SELECT id FROM t WHERE a = {column}", [("column", False, False)]),
+        ('SELECT id FROM t WHERE a = "{column}"', [("column", False, False)]),
     ]
     assert result.queries[0].placeholders[0].style == PlaceholderStyle.FSTRING_HOLE
 

@@ -159,7 +159,7 @@ def printf(template: Value, args: Sequence[Value | Hole]) -> Value:
                 arg = args[index] if 0 <= index < len(args) else Hole(match.group(0))
                 if isinstance(arg, Hole) and verb in _NUMERIC_VERBS:
                     arg = Hole(arg.source, arg.style, safe=True)
-                pieces.append(arg)
+                pieces.extend(('"', arg, '"') if verb == "q" else (arg,))  # Go's %q quotes the string
             pieces.append(segment[pos:])
         alternatives.append(concat_pieces(pieces, alt.on, template.parts))
     parts: tuple[str, ...] = template.parts
