@@ -79,5 +79,5 @@ def check(window: ConnectionWindow, options: dict[str, Any]) -> Iterator[Runtime
         yield RuntimeViolation(
             f"reads {key[0]} by the same key ({columns}) as the SELECT {when} on the same connection "
             f"(log line {first.line}): merge them into one query",
-            query=statement.parsed, statements=(first, statement), related=first.fingerprint,
+            query=statement.parsed, statements=(first, statement), related=first.fingerprint, subject=1,
             suggest=lambda first=first, second=statement: _merged(first, second))

@@ -85,6 +85,11 @@ class RuntimeViolation(Violation):
     statements: tuple[TracedStatement, ...] = ()
     related: str | None = None
     suggest: Callable[[], str | None] | None = field(default=None, compare=False, repr=False)
+    subject: int = 0  # which of ``statements`` the finding points at (its line, its SQL)
+
+    @property
+    def statement(self) -> TracedStatement:
+        return self.statements[self.subject]
 
     def resolved_suggestion(self) -> str | None:
         return self.suggestion if self.suggest is None else self.suggest()

@@ -152,7 +152,7 @@ def trace(source: Source, entries: Iterator[LogEntry], setup: RuleSetup, window_
 def _fold(occurrences: dict[tuple[str, str, str | None], Occurrence], rule: Rule, violation: Any) -> None:
     if not isinstance(violation, RuntimeViolation) or not violation.statements:
         return
-    key = (rule.code, violation.statements[-1].fingerprint, violation.related)
+    key = (rule.code, violation.statement.fingerprint, violation.related)
     known = occurrences.get(key)
     connection = violation.statements[0].connection
     if known is None:
@@ -170,7 +170,7 @@ def link(result: TraceResult, sites: dict[str, list[Site]], setup: RuleSetup) ->
     result.linked = True
     findings = []
     for occurrence in result.occurrences.values():
-        found = sites.get(occurrence.violation.statements[-1].fingerprint, [])
+        found = sites.get(occurrence.violation.statement.fingerprint, [])
         if any(_suppressed(site, occurrence.rule) for site in found):
             continue
         findings.append(_to_finding(occurrence, setup, result.source, sites))
@@ -187,9 +187,9 @@ def _suppressed(site: Site, rule: Rule) -> bool:
 
 def _to_finding(occurrence: Occurrence, setup: RuleSetup, source: Source, sites: Mapping[str, list[Site]]) -> Finding:
     violation, rule = occurrence.violation, occurrence.rule
-    last = violation.statements[-1]
-    found = sites.get(last.fingerprint, [])
-    message = violation.message + (f" ({Path(source.name).name} line {last.line})" if found else "")
+    subject = violation.statement
+    found = sites.get(subject.fingerprint, [])
+    message = violation.message + (f" ({Path(source.name).name} line {subject.line})" if found else "")
     if occurrence.times > 1:
         connections = sorted(occurrence.connections)
         shown = ", ".join(str(c) for c in connections[:5]) + (", …" if len(connections) > 5 else "")
@@ -198,12 +198,12 @@ def _to_finding(occurrence: Occurrence, setup: RuleSetup, source: Source, sites:
         site = found[0]
         others = f"; also issued at {', '.join(f'{s.path}:{s.line}' for s in found[1:4])}" if len(found) > 1 else ""
         return Finding(rule.code, rule.name, setup.severities.get(rule.code, rule.severity), site.path, site.line,
-                       site.column, message + others, sql=collapse(last.sql),
-                       fingerprint=last.fingerprint, variant=site.variant, suggestion=violation.resolved_suggestion(),
+                       site.column, message + others, sql=collapse(subject.sql),
+                       fingerprint=subject.fingerprint, variant=site.variant, suggestion=violation.resolved_suggestion(),
                        scope=site.scope)
     note = " (not found in the code checked)" if sites else ""
-    return Finding(rule.code, rule.name, setup.severities.get(rule.code, rule.severity), source.name, last.line, 1,
-                   message + note, sql=collapse(last.sql), fingerprint=last.fingerprint,
+    return Finding(rule.code, rule.name, setup.severities.get(rule.code, rule.severity), source.name, subject.line, 1,
+                   message + note, sql=collapse(subject.sql), fingerprint=subject.fingerprint,
                    suggestion=violation.resolved_suggestion())
 
 
