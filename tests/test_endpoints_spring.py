@@ -232,3 +232,39 @@ def test_mapper_calls_are_queries_not_stops() -> None:
     emap = build_map(["."], Config(root=MALL), MALL, jobs=1)
     [incident] = emap.select("GET /orders")
     assert not [s for s in incident.stops if "Mapper" in s.callee]
+
+
+def test_mapping_paths_from_constants(tmp_path: Path) -> None:
+    emap = project(tmp_path, {
+        "src/main/java/com/acme/Paths.java": '''
+            package com.acme;
+
+            public final class Paths {
+                public static final String API = "/api/v" + Paths.VERSION;
+                public static final String VERSION = "2";
+            }
+        ''',
+        "src/main/java/com/acme/ItemController.java": '''
+            package com.acme;
+
+            import org.springframework.web.bind.annotation.*;
+
+            @RestController
+            @RequestMapping(Paths.API + "/items")
+            public class ItemController {
+                private static final String ONE = "/{id}";
+
+                @GetMapping(ONE)
+                public Object one(@PathVariable long id) { return null; }
+
+                @DeleteMapping(value = {ONE, "/by-sku/{sku}"})
+                public void drop() { }
+
+                @GetMapping(System.getenv("X"))
+                public void dynamic() { }
+            }
+        ''',
+    })
+    assert {(",".join(c.endpoint.methods), c.endpoint.route) for c in emap.chains} == {
+        ("GET", "/api/v2/items/{id}"), ("DELETE", "/api/v2/items/{id}"), ("DELETE", "/api/v2/items/by-sku/{sku}")}
+    assert any("ItemController.dynamic" in n.message and "not a literal" in n.message for n in emap.notes)

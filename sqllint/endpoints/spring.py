@@ -14,7 +14,7 @@ as the Java extractor counts them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,7 @@ class JavaClass:
     supertypes: list[str] = field(default_factory=list)  # simple names it extends / implements
     fields: dict[str, str] = field(default_factory=dict)  # field name → simple type
     methods: dict[str, list[JavaMethod]] = field(default_factory=dict)
+    constants: dict[str, Node] = field(default_factory=dict)  # String fields with an initialiser
 
 
 def _annotations(node: Node) -> list[tuple[str, Node]]:
@@ -67,15 +68,24 @@ def _annotations(node: Node) -> list[tuple[str, Node]]:
     return found
 
 
-def _strings(node: Node | None) -> list[str] | None:
-    """String literals of an annotation value: ``"/a"``, ``{"/a", "/b"}``; None when not literal."""
+def _strings(node: Node | None, constant: Callable[[Node], str | None] | None = None) -> list[str] | None:
+    """Strings of an annotation value: ``"/a"``, ``{"/a", "/b"}``, ``Paths.API + "/orders"`` (constants of
+    the repository through ``constant``); None when not known statically."""
     if node is None:
         return None
     if node.type == "string_literal":
         return [text_of(node)[1:-1]]
     if node.type == "element_value_array_initializer":
-        items = [_strings(item) for item in named_children(node)]
+        items = [_strings(item, constant) for item in named_children(node)]
         return [s for item in items if item is not None for s in item] if all(i is not None for i in items) else None
+    if node.type == "binary_expression" and text_of(child(node, "operator") or node) == "+":
+        left, right = _strings(child(node, "left"), constant), _strings(child(node, "right"), constant)
+        return [a + b for a in left for b in right] if left and right else None
+    if node.type == "parenthesized_expression" and named_children(node):
+        return _strings(named_children(node)[0], constant)
+    if node.type in ("identifier", "field_access") and constant is not None:
+        value = constant(node)
+        return [value] if value is not None else None
     return None
 
 
@@ -161,6 +171,9 @@ class SpringIndex:
                 for declarator in member.children:
                     if declarator.type == "variable_declarator":
                         info.fields[text_of(child(declarator, "name") or declarator)] = kind
+                        value = child(declarator, "value")
+                        if kind == "String" and value is not None:
+                            info.constants[text_of(child(declarator, "name") or declarator)] = value
             elif member.type in METHOD_TYPES:
                 method_name = text_of(child(member, "name") or member)
                 parameters = child(member, "parameters")
@@ -185,7 +198,9 @@ class SpringIndex:
                 if not CONTROLLERS & set(annotations):
                     continue
                 mapping = annotations.get("RequestMapping")
-                prefixes = (_strings(_attribute(mapping, "value", "path")) if mapping is not None else None) or [""]
+                constant = self._constant_reader(info)
+                prefixes = (_strings(_attribute(mapping, "value", "path"), constant) if mapping is not None
+                            else None) or [""]
                 # @ModelAttribute methods run before every handler of the controller
                 hooks = tuple(m.key for ms in info.methods.values() for m in ms
                               if "ModelAttribute" in dict(_annotations(m.node)))
@@ -206,7 +221,7 @@ class SpringIndex:
                 verbs = tuple(dict.fromkeys(words)) or ("ANY",)
             else:
                 continue
-            paths = _strings(_attribute(annotation, "value", "path"))
+            paths = _strings(_attribute(annotation, "value", "path"), self._constant_reader(info))
             if paths is None and _attribute(annotation, "value", "path") is not None:
                 self.notes.append(MapNote(info.path, line_of(annotation), f"the path of {method.key.qualname} is "
                                                                          "not a literal: not mapped"))
@@ -215,6 +230,26 @@ class SpringIndex:
                 for path in paths or [""]:
                     yield Endpoint(verbs, _join(prefix, path), method.key, info.path, line_of(annotation), "spring",
                                    hooks=hooks)
+
+    def _constant_reader(self, info: JavaClass, depth: int = 0) -> Callable[[Node], str | None]:
+        """Reads ``NAME`` (this class) and ``Paths.NAME`` (a class of the repository) string constants."""
+
+        def read(node: Node) -> str | None:
+            if depth > 8:
+                return None
+            if node.type == "identifier":
+                owner, name = info, text_of(node)
+            else:
+                target = child(node, "object")
+                owner = self._class(text_of(target).rsplit(".", 1)[-1], info) if target is not None else None
+                name = text_of(child(node, "field") or node)
+            value = owner.constants.get(name) if owner is not None else None
+            if value is None or owner is None:
+                return None
+            found = _strings(value, self._constant_reader(owner, depth + 1))
+            return found[0] if found and len(found) == 1 else None
+
+        return read
 
     # --- calls --------------------------------------------------------------------------------------------
     def events(self, key: FunctionKey) -> list[Event]:
