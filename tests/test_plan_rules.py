@@ -111,15 +111,18 @@ def test_schema_drift_is_a_finding_with_the_servers_message(tmp_path: Path, shop
 def test_killed_connection_is_reopened_and_the_statement_retried(shop_db, db_server) -> None:
     dsn = parse_dsn(shop_db.dsn)
     pool = Pool(dsn, ExplainSettings(), 2).open()
+    pool.grow(2)
     try:
         assert len(pool.sessions) == 2
         with db_server.connect() as admin, admin.cursor() as cursor:
             for session in pool.sessions:
                 cursor.execute(f"KILL {session._conn.thread_id()}")
+        for session in pool.sessions:  # each notices its link is gone, reconnects, and answers
+            assert session.query("EXPLAIN SELECT id FROM orders WHERE id = 1")[1]
+        assert [s.reconnects for s in pool.sessions] == [1, 1]
         results = pool.map(lambda session, sql: session.query(sql)[1], [f"EXPLAIN SELECT id FROM orders WHERE id = {i}"
                                                                          for i in range(1, 7)])
         assert len(results) == 6 and all(rows for rows in results)
-        assert sum(s.reconnects for s in pool.sessions) == 2
         # The reopened session is guarded like the first: read-only, time-limited.
         variables = dict(pool.sessions[0].query("SHOW VARIABLES LIKE 'max_statement_time'")[1])
         assert float(variables["max_statement_time"]) == ExplainSettings().statement_timeout

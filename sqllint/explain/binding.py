@@ -93,64 +93,85 @@ def _upper_bound(parent: exp.Expression | None, node: exp.Expression) -> bool:
     return False
 
 
-def bind(tree: exp.Expression, catalog: Catalog) -> Binding:
-    """Replace every placeholder in a copy of ``tree``; return the SQL and what was guessed."""
-    tree = tree.copy()
+def bind(tree: exp.Expression, catalog: Catalog, text: str | None = None) -> Binding:
+    """The SQL to explain for ``tree`` with every placeholder replaced by a typed literal.
+
+    ``text`` is the statement's own text when it may be sent as is (not rewritten, nothing stripped):
+    without placeholders and comments it is used directly, saving a round of SQL generation. Otherwise
+    the literals are put into ``tree`` in place, the SQL generated, and the placeholders put back (no
+    copy of the tree: copying dominated the cost of binding)."""
+    placeholders = list(tree.find_all(exp.Placeholder, bfs=False))  # source order
+    if not placeholders and text is not None and not any(mark in text for mark in ("--", "/*", "#")):
+        sql = text.strip().rstrip(";").strip()
+        return Binding(sql, hashlib.blake2b(sql.encode(), digest_size=8).hexdigest())
     aliases = _aliases(tree)
     guesses: list[str] = []
-    chosen: list[str] = []
-    for index, node in enumerate(list(tree.find_all(exp.Placeholder, bfs=False)), start=1):  # source order
-        parent = node.parent
-        while isinstance(parent, exp.Paren):
-            parent = parent.parent
-        column: Column | None = None
-        subject = ""
-        if isinstance(parent, (exp.Limit, exp.Offset)) or (isinstance(parent, exp.Fetch)):
-            value: list[exp.Expression] = [exp.Literal.number(10 if isinstance(parent, exp.Limit) else 0)]
-            node.replace(value[0])
-            chosen.append(value[0].sql())
-            continue
-        position = next((i for i, e in enumerate(parent.expressions) if e is node), None) \
-            if isinstance(parent, exp.In) else None
-        if isinstance(parent, exp.In) and position is not None:
-            column = _column_of(parent.this, aliases, catalog)
-            subject = parent.this.sql(dialect="mysql")
-            # One slot (a driver expanding a list, MyBatis <foreach>) stands for several values, so the
-            # optimizer sees a range of lookups; several slots each get a distinct value.
-            single = len(parent.expressions) == 1
-            values = literals_for(column, IN_LIST_SIZE if single else position + 1)
-            if single:
-                parent.set("expressions", values)
+    undo: list[tuple[exp.Expression, exp.Expression | list[exp.Expression]]] = []
+    try:
+        for index, node in enumerate(placeholders, start=1):
+            _bind_one(node, index, aliases, catalog, guesses, undo)
+        sql = tree.sql(dialect="mysql", comments=False)  # a comment can hide nothing from the guard
+    finally:
+        for target, original in reversed(undo):
+            if isinstance(original, list):  # a one-slot IN-list that was widened
+                target.set("expressions", original)
             else:
-                values = values[position:]
-                node.replace(values[0])
-            chosen.extend(v.sql() for v in values)
-            if column is None and (single or position == 0):
-                guesses.append(f"parameter {index} (IN-list of `{subject}`): column type unknown, bound as "
-                               f"{', '.join(v.sql(dialect='mysql') for v in values)}")
-            continue
-        if isinstance(parent, exp.Between):
-            column = _column_of(parent.this, aliases, catalog)
-            subject = parent.this.sql(dialect="mysql")
-        elif isinstance(parent, _COMPARISONS):
-            other = parent.expression if parent.this is node else parent.this
-            column = _column_of(other, aliases, catalog)
-            subject = other.sql(dialect="mysql")
-        elif parent is not None:  # an operand of arithmetic or a function: name the expression
-            subject = parent.sql(dialect="mysql")
-        pattern = isinstance(parent, (exp.Like, exp.ILike))
-        literals = literals_for(column, 2, pattern)
-        literal = literals[1] if _upper_bound(parent, node) else literals[0]
-        node.replace(literal)
-        chosen.append(literal.sql())
-        if column is None and not pattern:
-            if isinstance(parent, (_COMPARISONS, exp.Between)):
-                where = f"compared with `{subject}`"
-            else:
-                where = f"in `{subject}`" if subject else "not compared with a column"
-            guesses.append(f"parameter {index} ({where}): column type unknown, bound as {literal.sql(dialect='mysql')}")
-    sql = tree.sql(dialect="mysql", comments=False)  # a comment can hide nothing from the guard
+                target.replace(original)
     # The bound text, not only the chosen literals: a query's fingerprint ignores its own literals
     # (status = 'paid' vs 'new'), which can change the plan on skewed data.
-    key = hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
-    return Binding(sql, key, tuple(guesses))
+    return Binding(sql, hashlib.blake2b(sql.encode(), digest_size=8).hexdigest(), tuple(guesses))
+
+
+def _bind_one(node: exp.Expression, index: int, aliases: dict[str, str], catalog: Catalog, guesses: list[str],
+              undo: list[tuple[exp.Expression, exp.Expression | list[exp.Expression]]]) -> None:
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        parent = parent.parent
+    column: Column | None = None
+    subject = ""
+    if isinstance(parent, (exp.Limit, exp.Offset, exp.Fetch)):
+        literal = exp.Literal.number(10 if isinstance(parent, exp.Limit) else 0)
+        node.replace(literal)
+        undo.append((literal, node))
+        return
+    position = next((i for i, e in enumerate(parent.expressions) if e is node), None) \
+        if isinstance(parent, exp.In) else None
+    if isinstance(parent, exp.In) and position is not None:
+        column = _column_of(parent.this, aliases, catalog)
+        subject = parent.this.sql(dialect="mysql")
+        # One slot (a driver expanding a list, MyBatis <foreach>) stands for several values, so the
+        # optimizer sees a range of lookups; several slots each get a distinct value.
+        single = len(parent.expressions) == 1
+        values = literals_for(column, IN_LIST_SIZE if single else position + 1)
+        if single:
+            original = list(parent.expressions)
+            parent.set("expressions", values)
+            undo.append((parent, original))
+        else:
+            values = values[position:]
+            node.replace(values[0])
+            undo.append((values[0], node))
+        if column is None and (single or position == 0):
+            guesses.append(f"parameter {index} (IN-list of `{subject}`): column type unknown, bound as "
+                           f"{', '.join(v.sql(dialect='mysql') for v in values)}")
+        return
+    if isinstance(parent, exp.Between):
+        column = _column_of(parent.this, aliases, catalog)
+        subject = parent.this.sql(dialect="mysql")
+    elif isinstance(parent, _COMPARISONS):
+        other = parent.expression if parent.this is node else parent.this
+        column = _column_of(other, aliases, catalog)
+        subject = other.sql(dialect="mysql")
+    elif parent is not None:  # an operand of arithmetic or a function: name the expression
+        subject = parent.sql(dialect="mysql")
+    pattern = isinstance(parent, (exp.Like, exp.ILike))
+    literals = literals_for(column, 2, pattern)
+    literal = literals[1] if _upper_bound(parent, node) else literals[0]
+    node.replace(literal)
+    undo.append((literal, node))
+    if column is None and not pattern:
+        if isinstance(parent, (_COMPARISONS, exp.Between)):
+            where = f"compared with `{subject}`"
+        else:
+            where = f"in `{subject}`" if subject else "not compared with a column"
+        guesses.append(f"parameter {index} ({where}): column type unknown, bound as {literal.sql(dialect='mysql')}")

@@ -1,21 +1,35 @@
 """On-disk plan cache, so an unchanged query against an unchanged schema is not explained again.
 
-The key is the query's fingerprint, its variant/rewrite and binding, the server (flavor and version)
-and a hash of the referenced tables' definitions and row-estimate buckets (``Catalog.fingerprint``):
-adding an index, changing a column or a table growing ~3× all change the key. SQLite (stdlib) holds
-the entries: one file, safe under concurrent writers, fast for many small rows.
+The key is the query's fingerprint and text (the variant/rewrite included), the server (flavor and
+version) and a hash of the referenced tables' definitions and row-estimate buckets
+(``Catalog.fingerprint``): adding an index, changing a column or a table growing ~3× all change the key.
+The binding is a function of the text and those definitions, so it is stored with the plan and a warm
+run neither binds nor explains. SQLite (stdlib) holds the entries: one file, safe under concurrent
+writers, fast for many small rows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqllint.explain.binding import Binding
 from sqllint.explain.plan import Plan
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS plans (key TEXT PRIMARY KEY, plan TEXT NOT NULL)"
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS plans3 (key TEXT PRIMARY KEY, plan TEXT NOT NULL, binding TEXT NOT NULL, "
+           "violations TEXT NOT NULL)")
+_CHUNK = 500  # SQLite's limit on bound parameters is 999 in older versions
+
+
+@dataclass(frozen=True)
+class CachedPlan:
+    plan: Plan
+    binding: Binding
+    violations: tuple[tuple[str, str, str | None], ...]  # (rule code, message, suggestion) from plan rules
 
 
 def cache_key(*parts: str) -> str:
@@ -35,21 +49,31 @@ class PlanCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str) -> Plan | None:
+    def get_many(self, keys: list[str]) -> dict[str, CachedPlan]:
+        """The entries found among ``keys`` (one query per few hundred keys)."""
+        found: dict[str, CachedPlan] = {}
         with self._lock:
-            row = self._db.execute("SELECT plan FROM plans WHERE key = ?", (key,)).fetchone()
-            if row is None:
-                self.misses += 1
-                return None
-            self.hits += 1
-        return Plan.from_json(row[0])
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                for key, plan, binding, violations in self._db.execute(
+                        f"SELECT key, plan, binding, violations FROM plans3 WHERE key IN ({marks})", chunk):
+                    sql, binding_key, guesses = json.loads(binding)
+                    found[key] = CachedPlan(Plan.from_json(plan), Binding(sql, binding_key, tuple(guesses)),
+                                            tuple(tuple(v) for v in json.loads(violations)))
+        self.hits += len(found)
+        self.misses += len(keys) - len(found)
+        return found
 
-    def put_many(self, items: list[tuple[str, Plan]]) -> None:
+    def put_many(self, items: list[tuple[str, CachedPlan]]) -> None:
         if not items:
             return
         with self._lock, self._db:
-            self._db.executemany("INSERT OR REPLACE INTO plans (key, plan) VALUES (?, ?)",
-                                 [(key, plan.to_json()) for key, plan in items])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO plans3 (key, plan, binding, violations) VALUES (?, ?, ?, ?)",
+                [(key, entry.plan.to_json(), json.dumps([entry.binding.sql, entry.binding.key,
+                                                         list(entry.binding.guesses)]),
+                  json.dumps([list(v) for v in entry.violations])) for key, entry in items])
 
     def close(self) -> None:
         with self._lock:

@@ -9,6 +9,8 @@ reporters read ``Plan.rows`` and ``Plan.summary()``; the baseline (plan regressi
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import math
 import re
@@ -88,36 +90,48 @@ class Plan:
 
     def loops(self) -> dict[int | None, list[PlanRow]]:
         """Rows grouped by select id: each group is one nested loop, outermost table first."""
+        return {key: list(rows) for key, rows in self._loops.items()}
+
+    @functools.cached_property
+    def _loops(self) -> dict[int | None, tuple[PlanRow, ...]]:  # every plan rule asks: group once
         grouped: dict[int | None, list[PlanRow]] = {}
         for row in self.rows:
             grouped.setdefault(row.id, []).append(row)
-        return grouped
+        return {key: tuple(rows) for key, rows in grouped.items()}
 
     def rows_examined(self) -> int:
         """Estimated rows examined: the product of ``rows`` along each nested loop, summed over query
         blocks; a dependent subquery's block is multiplied by the rows of the block that runs it."""
-        groups = self.loops()
+        groups = self._loops
         products = {key: math.prod(max(1, r.rows or 1) for r in rows) for key, rows in groups.items()}
         total = 0
         outer = products.get(min((k for k in groups if k is not None), default=None), 1)
+        first = min(groups, key=lambda k: k or 0) if groups else None
         for key, rows in groups.items():
             product = products[key]
-            if rows and "DEPENDENT" in rows[0].select_type.upper() and key != min(groups, key=lambda k: k or 0):
+            if rows and key != first and "DEPENDENT" in rows[0].select_type.upper():
                 product *= outer
             total += product
         return total
 
     def to_json(self) -> str:
-        return json.dumps({"source": self.source, "flavor": self.flavor, "total_cost": self.total_cost,
-                           "rows": [vars(r) for r in self.rows]}, sort_keys=True)
+        """Compact JSON (rows as lists in field order): the plan cache's format."""
+        return json.dumps([self.source, self.flavor, self.total_cost,
+                           [[getattr(r, name) for name in _ROW_FIELDS] for r in self.rows]])
 
     @staticmethod
     def from_json(text: str) -> Plan:
-        """Inverse of ``to_json`` (the plan cache's format)."""
-        data = json.loads(text)
-        rows = tuple(PlanRow(**{**r, "possible_keys": tuple(r["possible_keys"]), "extra": tuple(r["extra"])})
-                     for r in data["rows"])
-        return Plan(rows, data["source"], data["flavor"], data["total_cost"])
+        """Inverse of ``to_json``; positional, because building rows from dicts dominated warm runs."""
+        source, flavor, total_cost, rows = json.loads(text)
+        keys, extra = _ROW_FIELDS.index("possible_keys"), _ROW_FIELDS.index("extra")
+        built = []
+        for values in rows:
+            values[keys], values[extra] = tuple(values[keys]), tuple(values[extra])
+            built.append(PlanRow(*values))
+        return Plan(tuple(built), source, flavor, total_cost)
+
+
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(PlanRow))
 
 
 # --- traditional EXPLAIN ------------------------------------------------------------------------------

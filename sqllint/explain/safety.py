@@ -38,6 +38,9 @@ _WRITE_WORDS = re.compile(
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|`[^`]*`", re.DOTALL)
 
 
+_FROM = "from_" if "from_" in exp.Select.arg_types else "from"  # renamed in sqlglot 28
+
+
 class UnsafeStatement(RuntimeError):
     """Raised instead of sending a statement that is not one of the allowed kinds."""
 
@@ -82,10 +85,26 @@ class Explainable:
     rewritten_from: str | None = None  # "update", "delete", "insert" when the statement was rewritten
 
 
+def explain_kind(tree: exp.Expression) -> tuple[bool, str | None]:
+    """Cheaply, without building anything: (whether ``as_select`` gives something to explain, which
+    statement kind it rewrites). Lets a run answered from the plan cache skip the rewrite."""
+    if isinstance(tree, (exp.Select, exp.Union, exp.Intersect, exp.Except)):
+        return True, None
+    if isinstance(tree, exp.Subquery):
+        return explain_kind(tree.this)
+    if isinstance(tree, exp.Insert):
+        return isinstance(tree.expression, (exp.Select, exp.Union)), "insert"
+    if isinstance(tree, (exp.Update, exp.Delete)):
+        target = tree.args.get("using") if isinstance(tree, exp.Delete) and tree.args.get("using") else [tree.this]
+        first = target[0] if isinstance(target, list) else target
+        return isinstance(first, exp.Table), "update" if isinstance(tree, exp.Update) else "delete"
+    return False, None
+
+
 def _readonly(tree: exp.Expression) -> exp.Expression:
     """``tree`` without what would make its EXPLAIN look like a write (``FOR UPDATE``, ``INTO @var``):
     neither changes the plan, and the guard refuses both."""
-    if not any(isinstance(node, (exp.Lock, exp.Into)) for node in tree.walk()):
+    if tree.find(exp.Lock, exp.Into) is None:
         return tree
     tree = tree.copy()
     for node in list(tree.walk()):
@@ -120,7 +139,8 @@ def _as_select(tree: exp.Expression) -> Explainable | None:
             return None
         source = first.copy()
         joins = source.args.pop("joins", None) or []
-        select = exp.Select(expressions=[exp.Star()]).from_(source, copy=False)
+        select = exp.Select(expressions=[exp.Star()])
+        select.set(_FROM, exp.From(this=source))  # not .from_(): it re-parses its argument
         for join in joins:
             select.append("joins", join)
         for extra in target[1:] if isinstance(target, list) else []:

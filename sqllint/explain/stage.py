@@ -9,6 +9,8 @@ that issued the statement. This module decides nothing about SQL quality itself:
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,42 +21,73 @@ from sqlglot import exp
 
 from sqllint.engine import RunResult, collapse
 from sqllint.explain.binding import Binding, bind
-from sqllint.explain.cache import PlanCache, cache_key
+from sqllint.explain.cache import CachedPlan, PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
 from sqllint.explain.plan import Plan, PlanRow, parse_json, parse_traditional
-from sqllint.explain.safety import UnsafeStatement, as_select
+from sqllint.explain.safety import UnsafeStatement, as_select, explain_kind
 from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
 from sqllint.explain.settings import ExplainSettings
 from sqllint.explain.subject import PlanSubject
 from sqllint.parse import SqlParser
 from sqllint.records import Finding, ParsedQuery, Severity
-from sqllint.registry import Registry, Rule
+from sqllint import __version__
+from sqllint.registry import Registry, Rule, Violation
 from sqllint.suppress import is_suppressed, sql_suppressions
 
 ENRICHED_RULES = ("S001", "S002", "S005", "S007", "S008", "S009", "S010", "S011", "S014", "M002")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Job:
     """One distinct EXPLAIN: the statements that share it and what was sent."""
 
-    key: str
-    select: exp.Expression
-    binding: Binding
+    key: str  # fingerprint, rewrite and statement text: the binding follows from it and the catalog
+    tree: exp.Expression = field(repr=False)  # the statement as parsed
     rewritten_from: str | None
     tables: tuple[str, ...]
     queries: tuple[ParsedQuery, ...]
+    text: str | None = None  # the statement's own text, when it may be sent as is (see ``bind``)
+    binding: Binding | None = None  # set by the run: bound now, or read from the plan cache
+    aliases: dict[str, str] = field(default_factory=dict)  # alias (lower-case) → base table name
+    _select: exp.Expression | None = field(default=None, repr=False)
+
+    @property
+    def select(self) -> exp.Expression:
+        """The SELECT that is explained (the rewrite, for DML); built on first use, since a run answered
+        from the plan cache rarely needs it."""
+        if self._select is None:
+            explainable = as_select(self.tree)
+            self._select = explainable.tree if explainable is not None else self.tree
+        return self._select
 
 
-@dataclass
+@dataclass(eq=False)
 class Explained:
     job: Job
     plan: Plan | None = None
     error: ExplainError | None = None
     cached: bool = False
-    subject: PlanSubject | None = None
     violations: list[tuple[Rule, Any]] = field(default_factory=list)
+    catalog: Catalog | None = field(default=None, repr=False)
+    _subject: PlanSubject | None = field(default=None, repr=False)
+
+    @property
+    def subject(self) -> PlanSubject | None:
+        """What the plan rules read (built on demand for plans answered from the cache)."""
+        if self._subject is None and self.plan is not None and self.catalog is not None:
+            self._subject = PlanSubject(self.job.queries[0], self.plan, self.catalog, self.job.binding,
+                                        self.job.select, self.job.rewritten_from,
+                                        self.job.aliases or _aliases(self.job.select))
+        return self._subject
+
+
+def _aliases(select: exp.Expression) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for table in select.find_all(exp.Table):
+        if table.name:
+            aliases.setdefault((table.alias or table.name).lower(), table.name)
+    return aliases
 
 
 @dataclass
@@ -96,7 +129,6 @@ class ExplainStage:
         cache = PlanCache(self.cache_dir) if self.cache_dir is not None else None
         try:
             outcome.connected = True
-            outcome.warnings.extend(pool.notes)
             server = pool.server
             outcome.server = f"{server.flavor} {server.version}" if server else None
             try:
@@ -110,24 +142,31 @@ class ExplainStage:
             outcome.statements = len(jobs)
             version = f"{outcome.server}|{'json' if self.json_format else 'tab'}|{self.analyze}"
             results: list[Explained] = []
+            keyed = [(Explained(job, catalog=catalog),
+                      cache_key(job.key, catalog.fingerprint(job.tables), version, self.rules_signature))
+                     for job in jobs]
+            hits = cache.get_many([key for _, key in keyed]) if cache else {}
             todo: list[tuple[Explained, str]] = []
-            for job in jobs:
-                item = Explained(job)
-                key = cache_key(job.key, catalog.fingerprint(job.tables), version)
-                plan = cache.get(key) if cache else None
-                if plan is not None:
-                    item.plan, item.cached = plan, True
+            for item, key in keyed:
+                hit = hits.get(key)
+                if hit is not None:
+                    item.plan, item.job.binding, item.cached = hit.plan, hit.binding, True
+                    item.violations = [(self.registry[code], Violation(message, suggestion))
+                                       for code, message, suggestion in hit.violations]
                 else:
                     todo.append((item, key))
                 results.append(item)
             flavor = server.flavor if server else "mariadb"
-            explained = pool.map(lambda session, pair: self._explain(session, pair[0], flavor), todo)
+            # Binding and the plan rules run in the worker threads too: their Python work then overlaps
+            # with the server planning other statements (the socket wait releases the GIL).
+            pool.map(lambda session, pair: self._work(session, pair[0], catalog, flavor), todo)
+            outcome.warnings.extend(pool.notes)
             if cache is not None:
-                cache.put_many([(key, item.plan) for (item, key), _ in zip(todo, explained) if item.plan])
+                cache.put_many([(key, CachedPlan(item.plan, item.job.binding, tuple(
+                    (rule.code, violation.message, violation.suggestion) for rule, violation in item.violations)))
+                    for item, key in todo if item.plan is not None and item.job.binding is not None
+                    and not any(isinstance(v, _Crash) for _, v in item.violations)])
                 outcome.cache_hits = cache.hits
-            for item in results:
-                if item.plan is not None:
-                    self._apply_rules(item, catalog)
             outcome.explained = results
             outcome.findings = self._findings(results)
         finally:
@@ -136,34 +175,55 @@ class ExplainStage:
             pool.close()
         return outcome
 
-    def plan_jobs(self, parsed: Sequence[ParsedQuery], catalog: Catalog) -> list[Job]:
-        """Distinct (fingerprint, rewrite, binding) → the statements that share one EXPLAIN."""
+    def plan_jobs(self, parsed: Sequence[ParsedQuery], catalog: Catalog | None = None) -> list[Job]:
+        """Distinct (fingerprint, rewrite, statement text) → the statements that share one EXPLAIN. The
+        text decides the binding (given the catalog), so statements are grouped before binding."""
         parser: SqlParser | None = None
         grouped: dict[str, list[ParsedQuery]] = {}
-        built: dict[str, tuple[exp.Expression, Binding, str | None, tuple[str, ...]]] = {}
+        built: dict[str, tuple[exp.Expression, str | None, tuple[str, ...], str | None]] = {}
+        aliases: dict[str, dict[str, str]] = {}
         for item in parsed:
             if item.error is not None or any(p.identifier or p.fragment for p in item.query.placeholders):
                 continue  # a table name only known at run time cannot be explained
+            key = f"{item.fingerprint}|{item.query.text}"
+            if key in grouped:
+                grouped[key].append(item)
+                continue
             tree = item.tree
             if tree is None:  # trees do not cross worker processes; parse again here
                 parser = parser or SqlParser()
                 tree = parser.parse_text(item.query.text)[0]
                 if tree is None:
                     continue
-            explainable = as_select(tree)
-            if explainable is None:
+            explainable, rewritten_from = explain_kind(tree)
+            if not explainable:
                 continue
-            binding = bind(explainable.tree, catalog)
-            key = f"{item.fingerprint}|{explainable.rewritten_from}|{binding.key}"
-            if key not in built:
-                tables = tuple(sorted({t.name for t in explainable.tree.find_all(exp.Table) if t.name}))
-                built[key] = (explainable.tree, binding, explainable.rewritten_from, tables)
-            grouped.setdefault(key, []).append(item)
-        return [Job(key, *built[key], tuple(items)) for key, items in grouped.items()]
+            # The statement's node index, built once for the static rules, answers these without a walk.
+            nodes = item.find if tree is item.tree else (lambda *types: list(tree.find_all(*types)))
+            as_is = rewritten_from is None and not nodes(exp.Lock, exp.Into)
+            table_nodes = nodes(exp.Table)
+            tables = tuple(sorted({t.name for t in table_nodes if t.name}))
+            aliases[key] = {(t.alias or t.name).lower(): t.name for t in reversed(table_nodes) if t.name}
+            built[key] = (tree, rewritten_from, tables, item.query.text if as_is else None)
+            grouped[key] = [item]
+        jobs = []
+        for key, items in grouped.items():
+            tree, rewritten_from, tables, text = built[key]
+            digest = hashlib.blake2b(f"{key}|{rewritten_from}".encode(), digest_size=12).hexdigest()
+            jobs.append(Job(digest, tree, rewritten_from, tables, tuple(items), text, aliases=aliases[key]))
+        return jobs
+
+    def _work(self, session: Session, item: Explained, catalog: Catalog, flavor: str) -> None:
+        """One job on a cache miss: bind, EXPLAIN, plan rules (each job owns its tree: thread-safe)."""
+        item.job.binding = bind(item.job.select, catalog, item.job.text)
+        self._explain(session, item, flavor)
+        if item.plan is not None:
+            self._apply_rules(item)
 
     def _explain(self, session: Session, item: Explained, flavor: str) -> Explained:
         """One EXPLAIN. ``--analyze`` runs MariaDB's ``ANALYZE`` (it executes the statement) for original
         SELECTs only; on MySQL, whose ``EXPLAIN ANALYZE`` prints a tree rather than rows, plain EXPLAIN."""
+        assert item.job.binding is not None
         sql = item.job.binding.sql
         if self.analyze and item.job.rewritten_from is None and flavor == "mariadb":
             statement = f"ANALYZE {sql}"
@@ -183,15 +243,9 @@ class ExplainStage:
             item.error = ExplainError(None, str(error), refused=True)
         return item
 
-    def _apply_rules(self, item: Explained, catalog: Catalog) -> None:
-        assert item.plan is not None
-        aliases: dict[str, str] = {}
-        for table in item.job.select.find_all(exp.Table):
-            if table.name:
-                aliases.setdefault((table.alias or table.name).lower(), table.name)
-        subject = PlanSubject(item.job.queries[0], item.plan, catalog, item.job.binding, item.job.select,
-                              item.job.rewritten_from, aliases)
-        item.subject = subject
+    def _apply_rules(self, item: Explained) -> None:
+        subject = item.subject
+        assert subject is not None
         for rule in self.plan_rules:
             assert rule.check is not None
             try:
@@ -199,6 +253,18 @@ class ExplainStage:
                     item.violations.append((rule, violation))
             except Exception as error:  # noqa: BLE001 - one bad rule must not end the run
                 item.violations.append((self.registry["E005"], _Crash(rule, error)))
+
+    @functools.cached_property
+    def rules_signature(self) -> str:
+        """Part of the plan cache key: the plan rules that ran, their options and their code, so cached
+        findings are never older than the rules."""
+        parts = [__version__]
+        for rule in self.plan_rules:
+            code = rule.check.__code__ if rule.check is not None else None
+            parts.append(f"{rule.code}:{sorted(self.options.get(rule.code, {}).items())}:"
+                         f"{hashlib.blake2b(code.co_code if code else b'', digest_size=6).hexdigest()}:"
+                         f"{code.co_consts if code else ''}")
+        return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
 
     # --- findings -------------------------------------------------------------------------------------
     def _findings(self, results: list[Explained]) -> list[Finding]:
@@ -254,7 +320,7 @@ def _notes(item: Explained) -> str:
     if item.job.rewritten_from:
         notes.append(f"explained as the equivalent SELECT over the same tables and conditions, since "
                      f"{item.job.rewritten_from.upper()} is never sent to the server")
-    if item.job.binding.guessed:
+    if item.job.binding is not None and item.job.binding.guessed:
         notes.append("binding was a guess: " + "; ".join(item.job.binding.guesses))
     return f" ({'; '.join(notes)})" if notes else ""
 
@@ -274,10 +340,7 @@ def read_catalog(session: Session) -> Catalog:
 
 def _base_tables(item: Explained) -> dict[str, PlanRow]:
     """Base table → its first plan row (the server prints aliases; map them back)."""
-    aliases: dict[str, str] = {}
-    for table in item.job.select.find_all(exp.Table):
-        if table.name:
-            aliases.setdefault((table.alias or table.name).lower(), table.name)
+    aliases = _aliases(item.job.select)
     found: dict[str, PlanRow] = {}
     for row in item.plan.rows if item.plan else ():
         if row.table and not row.internal:
