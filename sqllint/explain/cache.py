@@ -40,35 +40,65 @@ class PlanCache:
     """Thread-safe: one SQLite connection guarded by a lock (lookups are microseconds)."""
 
     def __init__(self, directory: Path) -> None:
+        """Raises ``OSError``/``sqlite3.Error`` when the directory cannot hold a cache; a file that is not
+        a cache (corrupt, truncated) is replaced: its entries are only ever a saving."""
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / "plans.sqlite3"
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self._db = self._connect()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.problem: str | None = None  # the first failed read or write, for a warning
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(_SCHEMA)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def get_many(self, keys: list[str]) -> dict[str, CachedPlan]:
         """The entries found among ``keys`` (one query per few hundred keys)."""
         found: dict[str, CachedPlan] = {}
         with self._lock:
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
-                marks = ", ".join("?" * len(chunk))
-                for key, plan, binding, violations in self._db.execute(
-                        f"SELECT key, plan, binding, violations FROM plans3 WHERE key IN ({marks})", chunk):
-                    sql, binding_key, guesses = json.loads(binding)
-                    found[key] = CachedPlan(Plan.from_json(plan), Binding(sql, binding_key, tuple(guesses)),
-                                            tuple(tuple(v) for v in json.loads(violations)))
+            try:
+                self._read(keys, found)
+            except (sqlite3.Error, ValueError, TypeError) as error:  # unreadable entries: explain again
+                self.problem = self.problem or str(error)
+                found.clear()
         self.hits += len(found)
         self.misses += len(keys) - len(found)
         return found
 
+    def _read(self, keys: list[str], found: dict[str, CachedPlan]) -> None:
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for key, plan, binding, violations in self._db.execute(
+                    f"SELECT key, plan, binding, violations FROM plans3 WHERE key IN ({marks})", chunk):
+                sql, binding_key, guesses = json.loads(binding)
+                found[key] = CachedPlan(Plan.from_json(plan), Binding(sql, binding_key, tuple(guesses)),
+                                        tuple(tuple(v) for v in json.loads(violations)))
+
     def put_many(self, items: list[tuple[str, CachedPlan]]) -> None:
         if not items:
             return
-        with self._lock, self._db:
+        with self._lock:
+            try:
+                self._write(items)
+            except sqlite3.Error as error:  # disk full, read-only: the run's findings do not depend on it
+                self.problem = self.problem or str(error)
+
+    def _write(self, items: list[tuple[str, CachedPlan]]) -> None:
+        with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO plans3 (key, plan, binding, violations) VALUES (?, ?, ?, ?)",
                 [(key, entry.plan.to_json(), json.dumps([entry.binding.sql, entry.binding.key,

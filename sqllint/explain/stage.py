@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import hashlib
 import re
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,7 +127,7 @@ class ExplainStage:
             outcome.warnings.append(f"database {self.dsn.masked()} could not be used ({error}); "
                                     "plan rules were skipped, static findings are still reported")
             return outcome
-        cache = PlanCache(self.cache_dir) if self.cache_dir is not None else None
+        cache = self._open_cache(outcome)
         try:
             outcome.connected = True
             server = pool.server
@@ -167,6 +168,9 @@ class ExplainStage:
                     for item, key in todo if item.plan is not None and item.job.binding is not None
                     and not any(isinstance(v, _Crash) for _, v in item.violations)])
                 outcome.cache_hits = cache.hits
+                if cache.problem:
+                    outcome.warnings.append(f"plan cache {cache.path}: {cache.problem}; affected plans were "
+                                            "explained again")
             outcome.explained = results
             outcome.findings = self._findings(results)
         finally:
@@ -174,6 +178,16 @@ class ExplainStage:
                 cache.close()
             pool.close()
         return outcome
+
+    def _open_cache(self, outcome: ExplainOutcome) -> PlanCache | None:
+        if self.cache_dir is None:
+            return None
+        try:
+            return PlanCache(self.cache_dir)
+        except (OSError, sqlite3.Error) as error:
+            outcome.warnings.append(f"plan cache in {self.cache_dir} is not usable ({error}); plans are not "
+                                    "cached this run")
+            return None
 
     def plan_jobs(self, parsed: Sequence[ParsedQuery], catalog: Catalog | None = None) -> list[Job]:
         """Distinct (fingerprint, rewrite, statement text) → the statements that share one EXPLAIN. The

@@ -1,0 +1,111 @@
+"""The plan cache and "one EXPLAIN per distinct statement", live: hits, invalidation, bad cache files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqllint.config import Config
+from sqllint.engine import run
+from sqllint.explain.dsn import parse_dsn
+from sqllint.explain.runner import build_stage
+from sqllint.registry import builtin_registry
+
+REGISTRY = builtin_registry()
+REPO = Path(__file__).resolve().parent.parent
+QUERIES = """\
+SELECT id, total_cents FROM orders WHERE status = 'paid';
+SELECT o.id, u.email FROM orders o JOIN users u ON u.name = o.status WHERE o.user_id = 7;
+UPDATE orders SET status = 'cancelled' WHERE status = 'new' AND created_at < '2023-02-01';
+SELECT id FROM orders WHERE user_id = 42;
+"""
+
+
+def stage_run(root: Path, dsn: str, config: Config | None = None, cache: bool = True):
+    config = config or Config(root=root)
+    result = run([str(root / "app")], config, root, jobs=1, registry=REGISTRY, keep_parsed=True)
+    stage = build_stage(config, REGISTRY, parse_dsn(dsn), use_cache=cache)
+    return stage.run(result.parsed)
+
+
+def finding_keys(outcome) -> list[tuple]:
+    return sorted((f.rule, f.path, f.line, f.message, f.suggestion) for f in outcome.findings)
+
+
+def app(tmp_path: Path, text: str = QUERIES) -> Path:
+    (tmp_path / "app").mkdir(exist_ok=True)
+    (tmp_path / "app" / "queries.sql").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_warm_run_answers_everything_from_the_cache_with_the_same_findings(tmp_path: Path, shop_db) -> None:
+    root = app(tmp_path)
+    cold = stage_run(root, shop_db.dsn)
+    assert cold.statements == 4 and cold.cache_hits == 0 and cold.findings
+    warm = stage_run(root, shop_db.dsn)
+    assert warm.cache_hits == warm.statements == 4
+    assert finding_keys(warm) == finding_keys(cold)
+    # What `sqllint explain` and the baseline read is there on a hit too: plan, binding, subject.
+    for item in warm.explained:
+        assert item.cached and item.plan is not None and item.job.binding is not None
+        assert item.subject is not None and item.subject.select is not None
+    rewritten = next(i for i in warm.explained if i.job.rewritten_from == "update")
+    assert rewritten.job.binding.sql.startswith("SELECT * FROM orders WHERE")
+
+
+def test_one_explain_per_distinct_statement(tmp_path: Path, shop_db) -> None:
+    root = app(tmp_path, "SELECT id, total_cents FROM orders WHERE status = 'paid';\n")
+    (root / "app" / "dao.py").write_text(
+        "def paid(cur):\n    cur.execute(\"SELECT id, total_cents FROM orders WHERE status = 'paid'\")\n"
+        "def paid_again(cur):\n    cur.execute(\"SELECT id, total_cents FROM orders WHERE status = 'paid'\")\n"
+        "def new(cur):\n    cur.execute(\"SELECT id, total_cents FROM orders WHERE status = 'new'\")\n",
+        encoding="utf-8")
+    outcome = stage_run(root, shop_db.dsn, cache=False)
+    # Same text → one EXPLAIN shared by three call sites; another literal → its own EXPLAIN.
+    assert outcome.statements == 2
+    shared = next(i for i in outcome.explained if len(i.job.queries) == 3)
+    assert {q.query.path.rsplit("/", 1)[-1] for q in shared.job.queries} == {"queries.sql", "dao.py"}
+    scans = [f for f in outcome.findings if f.rule == "P001"]
+    assert len(scans) == 4  # every call site gets its finding
+
+
+def test_schema_change_growth_and_rule_options_invalidate(tmp_path: Path, shop_db, scratch_db) -> None:
+    db = scratch_db(f"CREATE TABLE orders LIKE `{shop_db.name}`.orders; "
+                    f"INSERT INTO orders SELECT * FROM `{shop_db.name}`.orders WHERE id <= 15000; "
+                    f"CREATE TABLE users LIKE `{shop_db.name}`.users; "
+                    f"INSERT INTO users SELECT * FROM `{shop_db.name}`.users; ANALYZE TABLE orders, users;")
+    root = app(tmp_path)
+    stage_run(root, db.dsn)
+    assert stage_run(root, db.dsn).cache_hits == 4
+    db.query("ALTER TABLE orders ADD INDEX idx_orders_status (status)")  # a definition change
+    after_index = stage_run(root, db.dsn)
+    assert after_index.cache_hits == 0  # every statement reads orders
+    (scan,) = [f for f in after_index.findings if f.rule == "P001" and f.line == 1]
+    assert "chose not to use idx_orders_status" in scan.message  # a new plan, not the cached one
+    db.script(f"INSERT INTO orders SELECT * FROM `{shop_db.name}`.orders WHERE id > 15000; ANALYZE TABLE orders;")
+    assert stage_run(root, db.dsn).cache_hits == 0  # orders grew ~3x: another row-estimate bucket
+    assert stage_run(root, db.dsn).cache_hits == 4
+    (root / "sqllint.toml").write_text("[rules.full-table-scan]\nmin-rows = 5000\n", encoding="utf-8")
+    from sqllint.config import load_config
+
+    assert stage_run(root, db.dsn, load_config(REGISTRY, root, None, False)).cache_hits == 0  # rule options
+
+
+def test_a_broken_or_unwritable_cache_is_never_an_error(tmp_path: Path, shop_db) -> None:
+    root = app(tmp_path)
+    cache_file = root / ".sqllint_cache" / "plans" / "plans.sqlite3"
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_bytes(b"this is not a database" * 100)
+    first = stage_run(root, shop_db.dsn)
+    assert first.connected and first.findings and not first.warnings  # replaced, then used
+    assert stage_run(root, shop_db.dsn).cache_hits == 4
+    if os.geteuid() != 0:  # root ignores permissions
+        (root / ".sqllint_cache" / "plans").chmod(0o500)
+    blocked = root / "blocked"
+    blocked.write_text("a file where the cache directory should be", encoding="utf-8")
+    config = Config(root=root)
+    import dataclasses
+
+    config = dataclasses.replace(config, explain=dataclasses.replace(config.explain, cache_dir="blocked/plans"))
+    outcome = stage_run(root, shop_db.dsn, config)
+    assert outcome.findings and any("plan cache" in w for w in outcome.warnings)
