@@ -278,6 +278,7 @@ def test_concatenated_and_formatted_values() -> None:
                 jdbc.queryForList(sql);
                 jdbc.queryForList(String.format("SELECT id FROM %s LIMIT %d", table, n));
                 jdbc.queryForList("SELECT id FROM t WHERE a = %s".formatted(sort));
+                jdbc.queryForList(MessageFormat.format("SELECT id FROM {0} WHERE b = {1}", table, n));
             }
         }
         ''')
@@ -287,6 +288,8 @@ def test_concatenated_and_formatted_values() -> None:
         ("SELECT id FROM {table} LIMIT {n}", [(PlaceholderStyle.FSTRING_HOLE, "table", False, True),
                                              (PlaceholderStyle.FSTRING_HOLE, "n", True, False)]),
         ("SELECT id FROM t WHERE a = {sort}", [(PlaceholderStyle.FSTRING_HOLE, "sort", False, False)]),
+        ("SELECT id FROM {table} WHERE b = {n}", [(PlaceholderStyle.FSTRING_HOLE, "table", False, True),
+                                                 (PlaceholderStyle.FSTRING_HOLE, "n", True, False)]),  # int n
     ]
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqllint.extract.placeholders import Hole
 from sqllint.extract.pyeval import union_values
-from sqllint.extract.pyvalues import Value, branch, cap_alternatives
+from sqllint.extract.pyvalues import Value, brace_format, branch, cap_alternatives
 from sqllint.extract.tsutil import field as child, flatten_binary, hole, line_of, named_children, printf, text_of
 from sqllint.records import PlaceholderStyle
 
@@ -137,6 +137,9 @@ class JavaExpressions:
         if method == "format" and receiver is not None and text_of(receiver) == "String" and args:
             template = self.eval(args[0], env)
             return printf(template, [self._arg(a, env) for a in args[1:]]) if template is not None else None
+        if method == "format" and receiver is not None and text_of(receiver) == "MessageFormat" and args:
+            template = self.eval(args[0], env)  # MessageFormat.format("… {0} …", value)
+            return brace_format(template, [self._arg(a, env) for a in args[1:]], {}) if template is not None else None
         if method == "formatted" and receiver is not None:
             template = self.eval(receiver, env)
             return printf(template, [self._arg(a, env) for a in args]) if template is not None else None
