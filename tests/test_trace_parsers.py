@@ -268,3 +268,18 @@ def test_connect_without_a_database_leaves_it_unset() -> None:
              "2024-05-01T10:00:00.000400Z\t    5 Query\tSELECT 2"]
     entries = list(GeneralLogParser().parse(enumerate(lines, start=1)))
     assert [(e.user, e.database) for e in entries] == [("root@localhost", None), ("app@10.0.0.5", "shop")]
+
+
+def test_digest_text_reads_like_the_codes_statement() -> None:
+    from sqllint.parse import fingerprint_sql
+    from sqllint.trace.perfschema import _ours, digest_sql
+
+    sql, cut = digest_sql("SELECT `a` , `b` FROM `t` WHERE ID IN (...) AND `b` LIKE ? LIMIT ? ")
+    assert not cut and fingerprint_sql(sql) == fingerprint_sql("SELECT a, b FROM t WHERE id IN (?, ?) AND b LIKE ? LIMIT ?")
+    sql, cut = digest_sql("INSERT INTO `t` ( `a` , `b` ) VALUES (...) /* , ... */ ")
+    assert not cut and fingerprint_sql(sql) == fingerprint_sql("INSERT INTO t (a, b) VALUES (?, ?), (?, ?)")
+    sql, cut = digest_sql("SELECT `a` FROM `t` WHERE `b` = ? AND `c` = ...")
+    assert cut and sql == "SELECT `a` FROM `t` WHERE `b` = ? AND `c` ="
+    assert _ours("SELECT NAME , `ENABLED` FROM `performance_schema` . `setup_consumers`")
+    assert _ours("EXPLAIN SELECT `a` FROM `t`") and _ours("SELECT TABLE_NAME FROM information_schema . TABLES")
+    assert not _ours("SELECT `status` FROM `orders` WHERE ID = ?")

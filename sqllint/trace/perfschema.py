@@ -151,5 +151,8 @@ def read_performance_schema(dsn: Dsn, settings: ExplainSettings,
 
 
 def _ours(sql: str) -> bool:
-    """sqllint's own session statements and EXPLAINs run in this schema too."""
-    return sql.lstrip().upper().startswith(("EXPLAIN ", "SHOW ", "SET ", "ANALYZE "))
+    """sqllint's own statements run in this schema too: session set-up, EXPLAINs, and its reads of
+    performance_schema and information_schema (which an application's requests do not make)."""
+    lowered = sql.lower()
+    return lowered.lstrip().startswith(("explain ", "show ", "set ", "analyze ")) or \
+        "performance_schema" in lowered or "information_schema" in lowered
