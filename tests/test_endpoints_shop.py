@@ -110,3 +110,13 @@ def test_estimated_rows_with_a_database(in_shop: Path, shop_db) -> None:  # type
     assert by_route["/users/by-email"]["estimated_rows"] <= 2
     # plan findings join the queries' findings
     assert any(f["rule"].startswith("P") for f in by_route["/orders"]["query_findings"])
+
+
+def test_unreachable_database_keeps_the_map_and_says_why(in_shop: Path) -> None:
+    result = CliRunner().invoke(main, ["endpoints", "--dsn", "mysql://app:s3cret@127.0.0.1:1/shop"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "s3cret" not in result.output + result.stderr
+    assert "could not be used" in result.stderr
+    assert "9 endpoints, 14 queries reached through their call chains; no plans: database mysql://app:***@" \
+        in result.stdout

@@ -79,7 +79,7 @@ def endpoints(paths: tuple[str, ...], output_format: str, dsn: str | None, max_d
 
     Exit codes: 0 listed (findings do not change it), 2 usage error.
     """
-    from sqllint.report.endpoints import render_json, render_text
+    from sqllint.report.endpoints import NO_DSN, render_json, render_text
 
     planned = planned_map(paths, dsn, max_depth, jobs, no_cache, config_path, isolated)
     if output_format == "json":
@@ -88,5 +88,5 @@ def endpoints(paths: tuple[str, ...], output_format: str, dsn: str | None, max_d
             rows = {id(c): [planned.plans.rows(q) for q in c.queries] for c in planned.endpoint_map.chains}
         click.echo(render_json(planned.endpoint_map, planned.database, rows), nl=False)
     else:
-        click.echo(render_text(planned.endpoint_map, planned.database), nl=False)
+        click.echo(render_text(planned.endpoint_map, planned.status(NO_DSN)), nl=False)
     sys.exit(EXIT_CLEAN)

@@ -176,6 +176,15 @@ class PlannedMap:
     plans: Any = None  # sqllint.endpoints.plans.PlanIndex, when the database answered
     database: str | None = None  # e.g. "plans from mariadb 10.11.6 (mysql://root@127.0.0.1:3306/shop)"
     warnings: list[str] = field(default_factory=list)
+    dsn_given: bool = False
+
+    def status(self, no_dsn: str) -> str:
+        """Where the plans come from, or why there are none."""
+        if self.database:
+            return self.database
+        if self.dsn_given:
+            return "no plans: " + ("; ".join(self.warnings) or "the database could not be used")
+        return no_dsn
 
 
 def build_with_plans(paths: Iterable[str], config: Config, cwd: Path, dsn: Any = None, *, settings: Any = None,
@@ -187,7 +196,7 @@ def build_with_plans(paths: Iterable[str], config: Config, cwd: Path, dsn: Any =
     paths = list(paths) or ["."]
     result = run(paths, config, cwd, jobs=jobs, registry=registry, keep_parsed=True)
     endpoint_map = build_map(paths, config, cwd, max_depth=max_depth, registry=registry, result=result)
-    planned = PlannedMap(endpoint_map)
+    planned = PlannedMap(endpoint_map, dsn_given=dsn is not None)
     if dsn is None:
         return planned
     from sqllint.endpoints.plans import add_estimates

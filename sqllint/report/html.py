@@ -60,8 +60,8 @@ class _Page:
                 f"<li><code>{escape(n.path)}:{n.line}</code> {escape(n.message)}</li>" for n in notes) + "</ul>")
         database = self.planned.database
         banner = (f'<div class="banner ok" id="database">{escape(database)}</div>' if database else
-                  f'<div class="banner" id="database">No database: showing the static picture; {escape(NO_DSN)}.'
-                  + "".join(f"<br>{escape(w)}" for w in self.planned.warnings) + "</div>")
+                  f'<div class="banner" id="database">Showing the static picture; '
+                  f"{escape(self.planned.status(NO_DSN))}.</div>")
         data = json.dumps(self.trees, separators=(",", ":")).replace("</", "<\\/")
         return (
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
