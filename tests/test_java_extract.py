@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from sqllint.config import Config
 from sqllint.engine import run
 from sqllint.extract import ExtractOptions, FileExtraction, extract_source
@@ -480,3 +482,19 @@ def test_invalid_utf8_binary_huge_and_deep_input(tmp_path: Path) -> None:
     report = run([str(tmp_path)], Config(root=tmp_path, max_file_size=1_000_000), tmp_path, jobs=1)
     assert sorted((Path(f.path).name, f.rule) for f in report.findings) == [
         ("Bin.java", "E003"), ("Huge.java", "E003"), ("Ok.java", "S004")]
+
+
+def test_an_extractor_bug_costs_one_file_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqllint.extract import javawalk
+
+    def broken(self: object, node: object, env: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(javawalk.MethodWalker, "walk_block", broken)
+    (tmp_path / "A.java").write_text('class A { void f() { jdbc.update("DELETE FROM t"); } }')
+    (tmp_path / "b.sql").write_text("DELETE FROM t;\n")
+    report = run([str(tmp_path)], Config(root=tmp_path), tmp_path, jobs=1)
+    assert [(Path(f.path).name, f.rule, f.message) for f in report.findings] == [
+        ("A.java", "E005", "the Java extractor failed on this file (KeyError: 'boom'); its SQL was not checked"),
+        ("b.sql", "S004", "DELETE without WHERE affects every row of t"),
+    ]

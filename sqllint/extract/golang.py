@@ -74,6 +74,9 @@ def extract_go(data: bytes, path: str, options: ExtractOptions) -> FileExtractio
     except RecursionError:
         result.problems.append(Problem("E002", 1, 1, "Go source nested too deeply to analyse; SQL in this file "
                                        "was not extracted"))
+    except Exception as error:  # noqa: BLE001 - a bug here must cost one file, not the run
+        result.problems.append(Problem("E005", 1, 1, f"the Go extractor failed on this file "
+                                       f"({type(error).__name__}: {error}); its SQL was not checked"))
     return result
 
 
@@ -106,7 +109,7 @@ def index_go(data: bytes, path: str) -> dict[str, Value]:
             if value is not None and _SQL_WORDS.search(" ".join(value.texts())):
                 found[package_key(path, name)] = dataclasses.replace(value, origin=package_key(path, name))
         return found
-    except RecursionError:
+    except Exception:  # noqa: BLE001 - the pre-pass must not end the run; the file's own check reports it
         return {}
 
 

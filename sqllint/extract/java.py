@@ -123,7 +123,7 @@ def index_java(data: bytes, path: str) -> tuple[list[Statement], dict[str, Value
                 qualified = f"{java.package}.{key}" if java.package else key
                 constants[qualified] = dataclasses.replace(value, origin=qualified)
         return _statements(java, None, {}), constants
-    except RecursionError:
+    except Exception:  # noqa: BLE001 - the pre-pass must not end the run; the file's own check reports it
         return [], {}
 
 
@@ -141,6 +141,9 @@ def extract_java(data: bytes, path: str, options: ExtractOptions) -> FileExtract
     except RecursionError:
         result.problems.append(Problem("E002", 1, 1, "Java source nested too deeply to analyse; SQL in this "
                                        "file was not extracted"))
+    except Exception as error:  # noqa: BLE001 - a bug here must cost one file, not the run
+        result.problems.append(Problem("E005", 1, 1, f"the Java extractor failed on this file "
+                                       f"({type(error).__name__}: {error}); its SQL was not checked"))
     return result
 
 
