@@ -98,7 +98,7 @@ class _Page:
                  f'<h2><span class="method">{escape(", ".join(endpoint.methods))}</span>'
                  f"<code>{escape(endpoint.route)}</code></h2>",
                  f'<div class="muted">handler <code>{escape(handler_text(chain))}</code> declared at '
-                 f"<code>{escape(where)}</code> · {len(chain.queries)} queries{rows}</div>"]
+                 f"<code>{escape(where)}</code> · {len(chain.queries)} quer{'y' if len(chain.queries) == 1 else 'ies'}{rows}</div>"]
         if endpoint.note:
             parts.append(f"<p class=\"muted\">{escape(endpoint.note)}</p>")
         if chain.findings:
@@ -130,13 +130,17 @@ class _Page:
                  f"<div><b>{number}.</b> <code>{escape(site)}</code> " + " · ".join(facts) + "</div>",
                  f'<div class="via">via {escape(item.via())}</div>',
                  f"<pre>{escape(query.raw.strip())}</pre>", _finding_items(findings)]
-        explained = self.planned.plans.explained(item) if self.planned.plans is not None else [None] * len(item.variants)
-        for parsed, entry in zip(item.variants, explained):
+        if self.planned.plans is None:  # no database: the variants, and one line on why there is no plan
+            labels = [p.query.variant.label for p in item.variants if p.query.variant]
+            if labels:
+                parts.append('<div class="muted">variants: ' + "; ".join(escape(label) for label in labels) + "</div>")
+            parts.append(f'<div class="no-plan">{escape(NO_PLAN)}</div></div>')
+            return "\n".join(parts)
+        for parsed, entry in zip(item.variants, self.planned.plans.explained(item)):
             label = parsed.query.variant.label if parsed.query.variant else None
             heading = f'<div class="muted">{escape(label)}</div>' if label else ""
             if entry is None or entry.plan is None:
-                reason = NO_PLAN if self.planned.plans is None else "no plan: the statement was not explained"
-                parts.append(f'{heading}<div class="no-plan">{escape(reason)}</div>')
+                parts.append(f'{heading}<div class="no-plan">no plan: the statement was not explained</div>')
                 continue
             key = self._tree(entry)
             rows = entry.plan.rows_examined()
