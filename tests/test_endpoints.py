@@ -573,3 +573,33 @@ def test_before_request_hooks_run_first_where_they_apply(tmp_path: Path) -> None
                                                     "SELECT total, currency FROM orders WHERE id = %s"]
     assert sql_of(one(emap, "GET /")) == ["SELECT id, status FROM orders WHERE id = %s"]
     assert [q.via() for q in one(emap, "GET /").queries] == ["load_user → get_order"]
+
+
+def test_functions_applied_by_map_run_in_a_loop(tmp_path: Path) -> None:
+    emap = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/db.py": DB,
+        "app/dao.py": DAO,
+        "app/web.py": '''
+            from concurrent.futures import ThreadPoolExecutor
+            from flask import Flask
+            from app import dao
+
+            app = Flask(__name__)
+            pool = ThreadPoolExecutor(4)
+
+            @app.get("/users/<int:user_id>/items")
+            def items(user_id):
+                orders = dao.orders_of(user_id)
+                return list(map(dao.items_of, [o[0] for o in orders]))
+
+            @app.get("/users/<int:user_id>/money")
+            def money(user_id):
+                return list(pool.map(dao.order_money, [1, 2, 3]))
+        ''',
+    })
+    chain = one(emap, "GET /users/1/items")
+    assert [(q.query.query.raw, q.loop_depth) for q in chain.queries] == [
+        ("SELECT id FROM orders WHERE user_id = %s", 0), ("SELECT sku, qty FROM order_items WHERE order_id = %s", 1)]
+    assert [f.rule for f in chain.findings] == ["M002"]
+    assert [q.loop_depth for q in one(emap, "GET /users/1/money").queries] == [1]

@@ -12,6 +12,7 @@ from sqllint.endpoints.pyresolve import Context, Resolver
 _SKIP = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_MAPPERS = frozenset({"map", "filter", "imap", "imap_unordered", "starmap"})  # builtins, pools, executors
 
 
 def callee_text(node: ast.expr) -> str:
@@ -44,7 +45,20 @@ class PythonCallGraph:
         ctx = Context(function.module, function)
         for call, depth, loop_line in _ordered_calls(function.node.body):
             site = CallSite(function.module.path, call.lineno, call.col_offset + 1, depth, loop_line)
+            mapped = self._mapped_function(call, ctx)
+            if mapped is not None:  # map(load_items, orders): the function runs once per item
+                yield Event(CallSite(site.path, site.line, site.column, depth + 1, call.lineno),
+                            callee_text(call.args[0]), target=mapped)
             yield self._event(call, site, ctx)
+
+    def _mapped_function(self, call: ast.Call, ctx: Context) -> FunctionKey | None:
+        """The repository function that ``map(f, xs)``, ``filter(f, xs)`` or ``pool.map(f, xs)`` applies."""
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        if name not in _MAPPERS or not call.args or (isinstance(func, ast.Name) and name not in ("map", "filter")):
+            return None
+        ref = self.resolver.resolve(call.args[0], ctx)
+        return self.key(ref.function) if isinstance(ref, FunctionRef) else None
 
     def _event(self, call: ast.Call, site: CallSite, ctx: Context) -> Event:
         text = callee_text(call.func)
