@@ -13,6 +13,28 @@ from sqllint.sqlfacts import base_tables, scope_kind, scopes, selects_star, tabl
 _RESTRICTING = ("where", "limit", "having", "group", "joins", "qualify")
 
 
+def _restricted(select: exp.Select) -> bool:
+    where = select.args.get("where")
+    return where is not None and not _always_true(where.this)
+
+
+def _always_true(condition: exp.Expression) -> bool:
+    """``WHERE 1=1`` / ``WHERE TRUE``: the dynamic-SQL idiom that lets every optional filter start with
+    AND restricts nothing when no filter is appended."""
+    if isinstance(condition, exp.Paren):
+        return _always_true(condition.this)
+    if isinstance(condition, exp.And):
+        return _always_true(condition.left) and _always_true(condition.right)
+    if isinstance(condition, exp.Boolean):
+        return bool(condition.this)
+    if isinstance(condition, exp.Literal):
+        return not condition.is_string and condition.this not in ("0", "0.0")
+    if isinstance(condition, exp.EQ):
+        left, right = condition.left, condition.right
+        return isinstance(left, exp.Literal) and isinstance(right, exp.Literal) and left == right
+    return False
+
+
 @rule(code="S001", name="unconditional-select-star-subquery", severity=Severity.ERROR)
 def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     """A derived table, CTE or IN/EXISTS subquery that is ``SELECT * FROM t`` with nothing restricting it.
@@ -67,7 +89,7 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
         select = scope.expression
         if not isinstance(select, exp.Select) or not selects_star(select):
             continue
-        if any(select.args.get(arg) for arg in _RESTRICTING):
+        if any(select.args.get(arg) for arg in _RESTRICTING if arg != "where") or _restricted(select):
             continue
         tables = base_tables(scope)
         if len(scope.selected_sources) != 1 or len(tables) != 1:

@@ -431,6 +431,26 @@ def test_comment_suppressions_on_the_call_or_the_line_above(tmp_path: Path) -> N
     assert [(f.rule, f.line) for f in result.findings] == [("S011", 6)]
 
 
+def test_the_incident_in_jdbc_form_where_1_equals_1(tmp_path: Path) -> None:
+    """``WHERE 1=1`` + optional appends is how Java builds filters: with no keyword the derived table
+    restricts nothing, and S001 says so on that variant only."""
+    result = check_snippet(tmp_path, '''\
+        class OrderDao {
+            List<Row> search(String keyword) {
+                StringBuilder items = new StringBuilder("SELECT * FROM order_items WHERE 1=1");
+                if (keyword != null && !keyword.isEmpty()) {
+                    items.append(" AND product_name LIKE ?");
+                }
+                String sql = "SELECT o.id, oi.quantity FROM orders o JOIN (" + items + ") oi ON oi.order_id = o.id"
+                        + " ORDER BY o.id DESC LIMIT 20";
+                return jdbc.query(sql, mapper);
+            }
+        }
+        ''', language="java", name="OrderDao")
+    s001 = [(f.rule, f.line, f.variant) for f in result.findings if f.rule == "S001"]
+    assert s001 == [("S001", 9, "when keyword is absent")]
+
+
 def test_statement_rules_run_on_java_sql(tmp_path: Path) -> None:
     result = check_snippet(tmp_path, '''\
         class Dao {
