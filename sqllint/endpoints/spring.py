@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqllint.endpoints.model import CallSite, Endpoint, Event, FunctionKey, MapNote
-from sqllint.extract.javawalk import simple_type
+from sqllint.extract.javaexpr import simple_type
 from sqllint.extract.tsutil import column_of, field as child, line_of, named_children, parse, text_of
 from sqllint.files import SourceFile, read_source
 
