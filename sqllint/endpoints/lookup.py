@@ -81,8 +81,9 @@ def endpoint_findings_text(chain: EndpointChain) -> str:
     looped = [n for n, item in enumerate(chain.queries, 1) if item.loop_depth]
     lines = []
     if looped:
-        lines.append(f"note: quer{'y' if len(looped) == 1 else 'ies'} {', '.join(map(str, looped))} run inside a loop: "
-                     "the total above counts one iteration")
+        one = len(looped) == 1
+        lines.append(f"note: quer{'y' if one else 'ies'} {', '.join(map(str, looped))} run{'s' if one else ''} inside a "
+                     "loop: the total above counts one iteration")
     if not chain.findings:
         return "\n".join(lines + ["across the call chain: no mergeable queries or N+1 beyond the findings above"]) + "\n"
     lines.append("across the call chain (endpoint-level findings):")
