@@ -114,3 +114,12 @@ def test_plan_regression_against_the_baseline(shop: Path, scratch_db) -> None:
     code, out, err = invoke(["check", "app.sql", "--format", "json", "--dsn", db.dsn], shop)
     regressions = [f for f in findings(out) if f["rule"] == "R001"]
     assert code == 1 and regressions and "ALL" in regressions[0]["message"]
+
+
+def test_connect_timeout_bounds_an_unanswering_host(shop: Path) -> None:
+    import time
+
+    start = time.monotonic()
+    code, out, err = invoke(["check", "shop", "--no-baseline", "--format", "json", "--connect-timeout", "1",
+                             "--dsn", "mysql://app:hidden-pw@10.255.255.1:3306/shop"], shop)
+    assert time.monotonic() - start < 6 and code == 1 and "could not be used" in err and "hidden-pw" not in err

@@ -87,7 +87,9 @@ class Session:
             self._conn = _Connection(
                 host=self.dsn.host, port=self.dsn.port, user=self.dsn.user, password=self.dsn.password,
                 database=self.dsn.database, connect_timeout=max(1, int(self.settings.connect_timeout + 0.999)),
-                read_timeout=int(self.settings.statement_timeout * 2 + 5), write_timeout=30,
+                # The handshake is bounded by the connect timeout too (a host that accepts the TCP
+                # connection but never greets must not hang the run); statements get their own below.
+                read_timeout=max(1, int(self.settings.connect_timeout + 0.999)), write_timeout=30,
                 charset="utf8mb4", autocommit=True, ssl=self._ssl(), local_infile=False,
                 client_flag=0,  # pymysql adds no MULTI_STATEMENTS: one statement per call
             )
@@ -95,6 +97,9 @@ class Session:
             raise DatabaseUnavailable(self._message(error)) from None
         except (OSError, ValueError) as error:
             raise DatabaseUnavailable(self.dsn.redact(f"{type(error).__name__}: {error}")) from None
+        # pymysql applies _read_timeout before each read: the backstop for statements the server's own
+        # time limit does not stop.
+        self._conn._read_timeout = int(self.settings.statement_timeout * 2 + 5)  # noqa: SLF001
         try:
             self._prepare()
         except ExplainError as error:

@@ -158,6 +158,9 @@ class ExplainStage:
                     todo.append((item, key))
                 results.append(item)
             flavor = server.flavor if server else "mariadb"
+            if self.analyze and flavor != "mariadb" and todo:
+                outcome.warnings.append("--analyze: MySQL's EXPLAIN ANALYZE prints a tree, not plan rows; the "
+                                        "plans are the optimizer's estimates (plain EXPLAIN)")
             # Binding and the plan rules run in the worker threads too: their Python work then overlaps
             # with the server planning other statements (the socket wait releases the GIL).
             pool.map(lambda session, pair: self._work(session, pair[0], catalog, flavor), todo)
