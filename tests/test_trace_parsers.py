@@ -283,3 +283,23 @@ def test_digest_text_reads_like_the_codes_statement() -> None:
     assert _ours("SELECT NAME , `ENABLED` FROM `performance_schema` . `setup_consumers`")
     assert _ours("EXPLAIN SELECT `a` FROM `t`") and _ours("SELECT TABLE_NAME FROM information_schema . TABLES")
     assert not _ours("SELECT `status` FROM `orders` WHERE ID = ?")
+
+
+def test_raw_bytes_inside_a_statement_do_not_make_the_log_binary(tmp_path: Path) -> None:
+    path = tmp_path / "general.log"
+    path.write_bytes(b"240501 10:00:00\t    12 Execute\tINSERT INTO files (id, body) VALUES (1, '\x00\x01\xff')\n"
+                     b"\t\t    12 Query\tSELECT id FROM files WHERE id = 1\n")
+    _, entries, _ = read(path)
+    assert [e.sql.split()[0] for e in entries] == ["INSERT", "SELECT"]
+
+
+def test_an_overlong_line_is_cut_without_reading_it_into_memory(tmp_path: Path) -> None:
+    from sqllint.trace.logfile import MAX_LINE_BYTES
+
+    values = ", ".join(f"({n}, 'x')" for n in range(400_000))  # a bulk INSERT of ~5 MB on one line
+    path = tmp_path / "general.log"
+    path.write_text(f"240501 10:00:00\t    12 Query\tINSERT INTO t (id, v) VALUES {values}\n"
+                    "\t\t    12 Query\tSELECT 1\n")
+    _, entries, notes = read(path)
+    assert [e.sql[:27] for e in entries] == ["INSERT INTO t (id, v) VALUE", "SELECT 1"]
+    assert len(entries[0].sql) < MAX_LINE_BYTES and any("longer than 1 MiB was cut" in n for n in notes)

@@ -20,6 +20,7 @@ from sqllint.trace.model import Note, Source, TraceSourceError
 
 SNIFF_LINES = 200
 MAX_STATEMENT_CHARS = 1 << 20  # longer statements (bulk inserts) are cut and marked truncated
+MAX_LINE_BYTES = 1 << 20
 
 # The banner a server writes when it opens a log file (start-up, FLUSH LOGS, re-enabling the log).
 BANNER_VERSION = re.compile(r"^\S.*, Version: (?P<version>\S+).*\bstarted with:\s*$")
@@ -89,6 +90,7 @@ class LogReader:
         self.path = path
         self.notes: list[Note] = []
         self.bad_lines = 0
+        self.long_lines = 0
         self.lines = 0
         self.ended_with_newline = True
 
@@ -108,11 +110,29 @@ class LogReader:
             except (OSError, EOFError) as error:
                 raise TraceSourceError(f"{self.path}: cannot read it ({error})") from None
 
+    def _lines(self, handle: BinaryIO) -> Iterator[bytes]:
+        """Raw lines, none longer than ``MAX_LINE_BYTES``: the rest of an overlong line (a bulk INSERT
+        of megabytes) is skipped, so memory stays bounded whatever the file holds."""
+        while True:
+            raw = handle.readline(MAX_LINE_BYTES)
+            if not raw:
+                return
+            if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                rest = raw
+                while rest and not rest.endswith(b"\n"):
+                    rest = handle.readline(MAX_LINE_BYTES)
+                self.long_lines += 1
+                if self.long_lines == 1:
+                    self.notes.append(Note(f"a line longer than {MAX_LINE_BYTES >> 20} MiB was cut (its statement "
+                                           "is grouped by its beginning)", self.lines + 1))
+                raw = raw + (b"\n" if rest else b"")
+            yield raw
+
     def __iter__(self) -> Iterator[tuple[int, str]]:
         with self._open() as handle:
             number = 0
             try:
-                for raw in handle:
+                for raw in self._lines(handle):
                     number += 1
                     self.ended_with_newline = raw.endswith(b"\n")
                     try:
@@ -135,7 +155,7 @@ def sniff(reader: LogReader) -> tuple[str, Iterator[tuple[int, str]], str | None
 
     Raises ``TraceSourceError`` naming the expected formats when the file is neither."""
     head = reader.head()
-    if b"\x00" in head:
+    if b"\x00" in head and not _has_log_lines(head):  # a statement may carry raw bytes; a log still has headers
         raise TraceSourceError(f"{reader.path} is a binary file, not a MySQL/MariaDB query log "
                                "(a binary log? read it with mysqlbinlog first; expected a general or slow log)")
     lines = iter(reader)
@@ -169,6 +189,11 @@ def sniff(reader: LogReader) -> tuple[str, Iterator[tuple[int, str]], str | None
             "'240501 10:00:00\\t   8 Query\\tSELECT ...' (MariaDB, MySQL 5.x), or slow-log entries starting "
             f"with '# Time:', '# User@Host:' or '# Query_time:'; the first line that is neither is {shown!r}")
     return kind, itertools.chain(seen, lines), flavor
+
+
+def _has_log_lines(head: bytes) -> bool:
+    lines = head.decode("utf-8", errors="replace").splitlines()
+    return any(SLOW_HEADER.match(line) or general_header(line) for line in lines)
 
 
 def new_source(kind: str, path: Path, flavor: str | None) -> Source:
