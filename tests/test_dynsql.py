@@ -336,3 +336,16 @@ def test_tests_of_literals_only_are_no_optional_part() -> None:
         ("when x is absent", "SELECT id FROM t WHERE 1 = 1\nAND a = 1 AND d = 4"),
         ("when x is present", "SELECT id FROM t WHERE 1 = 1\nAND a = 1 AND d = 4 AND x = ?"),
     ]
+
+
+def test_foreach_without_separator_keeps_items_apart() -> None:
+    # The batch-update idiom (CASE id <foreach>WHEN … THEN …</foreach> END) and MyBatis Generator's
+    # criteria loop: MyBatis joins items with a space, so "THEN 2" and the next "WHEN" stay two words.
+    [(_, text)] = variants("""<update id="u">UPDATE t SET status = CASE id
+        <foreach collection="list" item="item">WHEN #{item.id} THEN 2</foreach>
+        END WHERE id IN <foreach collection="list" item="item" open="(" separator="," close=")">#{item.id}</foreach>
+        </update>""")
+    assert text == "UPDATE t SET status = CASE id\nWHEN ? THEN 2 WHEN ? THEN 2 WHEN ? THEN 2\nEND WHERE id IN (?,?,?)"
+    [(_, loop)] = variants("""<select id="s">SELECT id FROM t WHERE
+        <foreach collection="conds" item="c">and x = #{c}</foreach></select>""")
+    assert "? and x = ? and" in loop

@@ -308,7 +308,10 @@ def _repeat(item: str, node: Foreach) -> str:
         pattern = re.compile(r"(#\{\s*)" + re.escape(node.item) + r"(?=\s*[.,}\[])")
         collection = node.collection or node.item
         items = [pattern.sub(lambda m, i=i: f"{m.group(1)}{collection}[{i}]", item) for i in range(FOREACH_REPEAT)]
-    return node.open + node.separator.join(items) + node.close
+    # MyBatis's DynamicContext joins the pieces it is given with a space: with no separator the items
+    # still stay apart (``WHEN ? THEN 2 WHEN ? THEN 2``, not ``THEN 2WHEN``; ``a AND b``, not ``aand b``).
+    joiner = node.separator if node.separator.strip() else " "
+    return node.open + joiner.join(items) + node.close
 
 
 def _trim(text: str, node: Trim) -> str:
