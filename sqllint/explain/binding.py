@@ -93,14 +93,15 @@ def _upper_bound(parent: exp.Expression | None, node: exp.Expression) -> bool:
     return False
 
 
-def bind(tree: exp.Expression, catalog: Catalog, text: str | None = None) -> Binding:
+def bind(tree: exp.Expression, catalog: Catalog, text: str | None = None, slots: bool = True) -> Binding:
     """The SQL to explain for ``tree`` with every placeholder replaced by a typed literal.
 
     ``text`` is the statement's own text when it may be sent as is (not rewritten, nothing stripped):
     without placeholders and comments it is used directly, saving a round of SQL generation. Otherwise
     the literals are put into ``tree`` in place, the SQL generated, and the placeholders put back (no
     copy of the tree: copying dominated the cost of binding)."""
-    placeholders = list(tree.find_all(exp.Placeholder, bfs=False))  # source order
+    # ``slots=False``: the extractor found no placeholder in the text, so the tree walk can be skipped.
+    placeholders = list(tree.find_all(exp.Placeholder, bfs=False)) if slots or text is None else []
     if not placeholders and text is not None and not any(mark in text for mark in ("--", "/*", "#")):
         sql = text.strip().rstrip(";").strip()
         return Binding(sql, hashlib.blake2b(sql.encode(), digest_size=8).hexdigest())

@@ -7,6 +7,7 @@ STATISTICS for the DSN's database) answer all of it; nothing reads the applicati
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,10 @@ class Table:
 
     def definition_hash(self) -> str:
         """Changes when a column, its type or an index changes; not when data changes."""
+        return self._definition_hash
+
+    @functools.cached_property
+    def _definition_hash(self) -> str:  # asked once per statement that reads the table: compute once
         parts = [f"{c.name}:{c.column_type}:{c.nullable}" for c in self.columns.values()]
         parts += [f"{name}({','.join(cols)})" for name, cols in sorted(self.indexes.items())]
         return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()

@@ -143,9 +143,13 @@ class ExplainStage:
             outcome.statements = len(jobs)
             version = f"{outcome.server}|{'json' if self.json_format else 'tab'}|{self.analyze}"
             results: list[Explained] = []
-            keyed = [(Explained(job, catalog=catalog),
-                      cache_key(job.key, catalog.fingerprint(job.tables), version, self.rules_signature))
-                     for job in jobs]
+            schema: dict[tuple[str, ...], str] = {}  # many statements read the same tables
+            keyed = []
+            for job in jobs:
+                if job.tables not in schema:
+                    schema[job.tables] = catalog.fingerprint(job.tables)
+                keyed.append((Explained(job, catalog=catalog),
+                              cache_key(job.key, schema[job.tables], version, self.rules_signature)))
             hits = cache.get_many([key for _, key in keyed]) if cache else {}
             todo: list[tuple[Explained, str]] = []
             for item, key in keyed:
@@ -232,7 +236,7 @@ class ExplainStage:
 
     def _work(self, session: Session, item: Explained, catalog: Catalog, flavor: str) -> None:
         """One job on a cache miss: bind, EXPLAIN, plan rules (each job owns its tree: thread-safe)."""
-        item.job.binding = bind(item.job.select, catalog, item.job.text)
+        item.job.binding = bind(item.job.select, catalog, item.job.text, bool(item.job.queries[0].query.placeholders))
         self._explain(session, item, flavor)
         if item.plan is not None:
             self._apply_rules(item)
