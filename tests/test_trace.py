@@ -291,3 +291,18 @@ def test_a_loop_running_across_a_full_window_is_still_one_run(tmp_path: Path, mo
     rows = [(f"10:00:00.{n:06d}", 9, sql) for n, sql in enumerate(filler + loop)]
     finding, = traced(general_log(tmp_path, rows)).findings
     assert "ran 30 times in a row" in finding.message and "seen" not in finding.message
+
+
+def test_cli_reads_a_log_from_standard_input() -> None:
+    log = (SHOP / "logs" / "slow.log").read_bytes()
+    previous = os.getcwd()
+    os.chdir(REPO)
+    try:
+        result = CliRunner().invoke(main, ["trace", "-", "--no-link", "--isolated", "--format", "json"], input=log)
+        packed = CliRunner().invoke(main, ["trace", "-", "--no-link", "--isolated"], input=b"\x1f\x8b\x08rest")
+    finally:
+        os.chdir(previous)
+    document = json.loads(result.stdout)
+    assert result.exit_code == 1 and document["source"]["name"] == "<stdin>" and document["source"]["kind"] == "slow"
+    assert document["source"]["statements"] == traced(SHOP / "logs" / "slow.log").statements
+    assert packed.exit_code == 2 and "zcat" in packed.stderr

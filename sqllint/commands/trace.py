@@ -46,7 +46,8 @@ def trace(source: str, paths: tuple[str, ...], dsn: str | None, top: int, window
     """Group what the application sent to MySQL/MariaDB by fingerprint, find N+1 and mergeable queries
     in it, and link each statement to the code that sends it.
 
-    SOURCE is a general query log or a slow query log file (MySQL 5.7/8.0 or MariaDB; .gz works), or
+    SOURCE is a general query log or a slow query log file (MySQL 5.7/8.0 or MariaDB; .gz works; - reads
+    standard input), or
     `performance_schema` to read events_statements_summary_by_digest on the --dsn server. PATHS (default:
     .) are scanned statically to find where each statement comes from. With a database, the top
     statements (by total time, else by count) are explained with the values that were logged.
@@ -90,7 +91,8 @@ def trace(source: str, paths: tuple[str, ...], dsn: str | None, top: int, window
             digests, history = read_performance_schema(database, settings, origin)
             result = run_trace(origin, iter(digests), setup, window, iter(history) if history is not None else None)
         else:
-            origin, entries, _reader = open_log(Path(source))
+            stream = sys.stdin.buffer if source == "-" else None
+            origin, entries, _reader = open_log(Path("<stdin>" if stream else source), stream)
             result = run_trace(origin, entries, setup, window)
         if not no_link:
             link(result, code_sites(paths or (".",), config, cwd, registry, jobs=jobs), setup)

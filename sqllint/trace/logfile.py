@@ -9,12 +9,13 @@ first lines that are not the server's start-up banner: the slow log's ``# Time:`
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqllint.trace.model import Note, Source, TraceSourceError
 
@@ -83,11 +84,33 @@ def flavor_of(banner_line: str) -> str | None:
     return "MariaDB" if "mariadb" in banner_line.lower() else "MySQL"
 
 
-class LogReader:
-    """Numbered, decoded lines of a log file, with notes about what could not be decoded."""
+class _Prefixed(io.RawIOBase):
+    """A stream read from the start again: the bytes already looked at, then the rest (standard input)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, prefix: bytes, rest: BinaryIO) -> None:
+        self.prefix, self.rest = prefix, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.prefix:
+            size = min(len(buffer), len(self.prefix))
+            buffer[:size], self.prefix = self.prefix[:size], self.prefix[size:]
+            return size
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class LogReader:
+    """Numbered, decoded lines of a log file (or of a stream, e.g. standard input), with notes about what
+    could not be decoded."""
+
+    def __init__(self, path: Path, stream: BinaryIO | None = None) -> None:
         self.path = path
+        self.stream = stream
+        self._head: bytes | None = None
         self.notes: list[Note] = []
         self.bad_lines = 0
         self.long_lines = 0
@@ -95,6 +118,8 @@ class LogReader:
         self.ended_with_newline = True
 
     def _open(self) -> BinaryIO:
+        if self.stream is not None:  # read once: the head that was looked at is replayed first
+            return io.BufferedReader(_Prefixed(self.head(), self.stream))  # type: ignore[return-value]
         handle = open(self.path, "rb")  # noqa: SIM115 - closed by the iterator below
         magic = handle.read(2)
         handle.seek(0)
@@ -104,6 +129,13 @@ class LogReader:
         return handle
 
     def head(self) -> bytes:
+        if self.stream is not None:
+            if self._head is None:
+                self._head = self.stream.read(8192)
+                if self._head[:2] == b"\x1f\x8b":
+                    raise TraceSourceError("standard input is gzip-compressed: pipe it through zcat (or give the "
+                                           ".gz file's path)")
+            return self._head
         with self._open() as handle:
             try:
                 return handle.read(8192)

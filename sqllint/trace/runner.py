@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqllint.engine import collapse
 from sqllint.records import Finding, ParsedQuery, Severity
@@ -83,13 +83,14 @@ class TraceResult:
         return 1 if any(f.severity >= fail_on for f in self.findings) else 0
 
 
-def open_log(path: Path) -> tuple[Source, Iterator[LogEntry], LogReader]:
-    """The log's kind and a lazy stream of its entries; ``TraceSourceError`` when it is not a query log."""
-    if not path.exists():
+def open_log(path: Path, stream: BinaryIO | None = None) -> tuple[Source, Iterator[LogEntry], LogReader]:
+    """The log's kind and a lazy stream of its entries; ``TraceSourceError`` when it is not a query log.
+    With ``stream`` (standard input), ``path`` only names it."""
+    if stream is None and not path.exists():
         raise TraceSourceError(f"log file does not exist: {path}")
-    if path.is_dir():
+    if stream is None and path.is_dir():
         raise TraceSourceError(f"{path} is a directory: give a general or slow query log file")
-    reader = LogReader(path)
+    reader = LogReader(path, stream)
     kind, lines, flavor = sniff(reader)
     source = new_source(kind, path, flavor)
 
