@@ -54,7 +54,7 @@ def _location(result: TraceResult, group: Group) -> str:
 def render_text(result: TraceResult, top: int) -> str:
     lines = _source_line(result)
     listed = [g for g in result.groups if g.kind in STATEMENT_KINDS]
-    shown = listed[: max(top, 1)]
+    shown = listed[:top]
     timed = result.source.has_durations
     rows = []
     for rank, group in enumerate(shown, start=1):
@@ -69,6 +69,8 @@ def render_text(result: TraceResult, top: int) -> str:
     if rows:
         lines.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
                               colalign=("right",) * (len(headers) - 1) + ("left",)))
+    elif listed:
+        lines.append("(--top 0: no fingerprint listed)")
     else:
         lines.append("no application statements in the source")
     hidden = len(listed) - len(shown)
@@ -77,8 +79,8 @@ def render_text(result: TraceResult, top: int) -> str:
         lines.append(f"… and {_plural(hidden, 'more fingerprint')} (--top N shows more, --format json all)")
     if other:
         lines.append(f"not listed: {_plural(other, 'session or other statement')} (SET, COMMIT, SHOW, DDL …)")
-    lines.append("")
-    lines.append("Where they come from")
+    if shown:
+        lines += ["", "Where they come from"]
     for rank, group in enumerate(shown, start=1):
         location = _location(result, group) if result.linked else "(not linked: --no-link)"
         where = "digest" if result.source.kind == "performance_schema" else f"log line {group.example_line}"
