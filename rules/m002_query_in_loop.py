@@ -28,6 +28,11 @@ def _in_list_rewrite(parsed: ParsedQuery) -> str | None:
     return None
 
 
+def _sets_bound_values(update: exp.Update) -> bool:
+    """True when SET assigns values that come from the caller (differ from row to row)."""
+    return any(node.find(exp.Placeholder, exp.Parameter) for node in update.expressions)
+
+
 ROW_STATEMENTS = frozenset({"select", "insert", "replace", "update", "delete"})
 
 
@@ -71,15 +76,27 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         if query.resolved_from:  # a call of a statement defined elsewhere (a MyBatis mapper method)
             defined = ".".join(query.resolved_from.split(".")[-2:])
             verb = f"`{query.call}` ({defined}, {'an' if verb[0] in 'AEIOU' else 'a'} {verb})"
+        batch = "executemany()" if query.language == "python" else "a batch"
         if parsed.kind in ("insert", "replace"):
-            batch = "executemany()" if query.language == "python" else "a batch"
             yield Violation(
                 f"{verb} runs once per iteration of {where}",
                 suggestion=f"collect the rows and write them with {batch} or one multi-row INSERT",
                 query=parsed,
             )
             continue
+        if isinstance(parsed.tree, exp.Update) and _sets_bound_values(parsed.tree):
+            yield Violation(  # per-row values: an IN-list would give every row the same value
+                f"{verb} runs once per iteration of {where}",
+                suggestion=f"send the updates with {batch}, or as one UPDATE … SET col = CASE id WHEN … END "
+                           "WHERE id IN (…)",
+                query=parsed,
+            )
+            continue
         rewrite = _in_list_rewrite(parsed)
+        if rewrite and parsed.kind in ("update", "delete"):
+            yield Violation(f"{verb} runs once per iteration of {where}",
+                            suggestion=f"do it in one statement after the loop: {rewrite}", query=parsed)
+            continue
         yield Violation(
             f"{verb} runs once per iteration of {where} (N+1 queries)",
             suggestion=(f"fetch everything before the loop with one query: {rewrite}" if rewrite

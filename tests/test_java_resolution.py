@@ -302,7 +302,7 @@ EXPECTED_JAVA_AND_GO = [
      "on line 77 (N+1 queries)"),
     (f"{MALL_JAVA}/service/ProductService.java", "M002", 28,
      "`productMapper.decreaseStock` (ProductMapper.decreaseStock, an UPDATE) runs once per iteration of the loop "
-     "on line 27 (N+1 queries)"),
+     "on line 27"),
 ]
 
 
