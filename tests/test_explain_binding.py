@@ -116,3 +116,9 @@ def test_finding_says_the_binding_was_a_guess(tmp_path: Path, shop_db) -> None:
         os.chdir(previous)
     scans = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "P001"]
     assert scans and "binding was a guess" in scans[0]["message"] and "total_cents" in scans[0]["message"]
+
+
+def test_like_concat_pattern_piece_is_typed_from_the_column(session, catalog) -> None:
+    binding = bound("SELECT id FROM users WHERE name LIKE CONCAT(#{keyword}, '%') AND id > #{minId}", catalog)
+    assert "LIKE CONCAT('a', '%')" in binding.sql and "id > 1" in binding.sql and not binding.guessed
+    explain(session, binding.sql)

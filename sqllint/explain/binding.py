@@ -156,6 +156,17 @@ def _bind_one(node: exp.Expression, index: int, aliases: dict[str, str], catalog
             guesses.append(f"parameter {index} (IN-list of `{subject}`): column type unknown, bound as "
                            f"{', '.join(v.sql(dialect='mysql') for v in values)}")
         return
+    if isinstance(parent, exp.Concat) and isinstance(parent.parent, (exp.Like, exp.ILike)):
+        # `col LIKE CONCAT(?, '%')` (MyBatis, JPA): the slot is a piece of a pattern for that column.
+        like = parent.parent
+        column = _column_of(like.this, aliases, catalog)
+        literal = exp.Literal.string("a") if column is not None else exp.Literal.string("1")
+        node.replace(literal)
+        undo.append((literal, node))
+        if column is None:
+            guesses.append(f"parameter {index} (in `{parent.sql(dialect='mysql')}`): column type unknown, bound "
+                           "as '1'")
+        return
     if isinstance(parent, exp.Between):
         column = _column_of(parent.this, aliases, catalog)
         subject = parent.this.sql(dialect="mysql")

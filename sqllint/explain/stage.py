@@ -309,13 +309,17 @@ class ExplainStage:
                     if isinstance(violation, _Crash):
                         entries.append(("E005", str(violation), None))
                     else:
-                        entries.append((rule.code, violation.message + notes, violation.suggestion))
+                        entries.append((rule.code, violation.message, violation.suggestion))
                 for code, message, suggestion in entries:
                     if code not in self.enabled or _suppressed(query, code, self.registry):
                         continue
+                    # Variants of one statement with the same problem are one finding (the first
+                    # variant's notes), as the static rules fold them.
                     key = (code, query.query.site, message)
                     if key in found:
                         continue
+                    if code != "E005":
+                        message += notes
                     rule = self.registry[code]
                     found[key] = Finding(
                         code, rule.name, self.severities.get(code, rule.severity), query.query.path,
