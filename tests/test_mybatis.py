@@ -311,3 +311,42 @@ def test_bind_values_are_visible_to_the_rules(tmp_path: Path) -> None:
         "SELECT id FROM users WHERE name LIKE CONCAT(#{name}, '%') LIMIT 5"]
     assert [p.name for p in queries[0].placeholders] == ["query.name"]
     assert [(f.rule, f.scope) for f in check_one(tmp_path, data)] == [("S005", "n.search")]
+
+
+MBG_WHERE = """<sql id="Example_Where_Clause"><where>
+  <foreach collection="oredCriteria" item="criteria" separator="or"><if test="criteria.valid">
+    <trim prefix="(" prefixOverrides="and" suffix=")"><foreach collection="criteria.criteria" item="criterion">
+      <choose>
+        <when test="criterion.noValue">and ${criterion.condition}</when>
+        <when test="criterion.singleValue">and ${criterion.condition} #{criterion.value}</when>
+        <when test="criterion.betweenValue">and ${criterion.condition} #{criterion.value} and #{criterion.secondValue}</when>
+        <when test="criterion.listValue">and ${criterion.condition}
+          <foreach close=")" collection="criterion.value" item="listItem" open="(" separator=",">#{listItem}</foreach>
+        </when>
+      </choose>
+    </foreach></trim>
+  </if></foreach>
+</where></sql>"""
+
+
+def test_mybatis_generator_example_where_clause_parses_and_its_conditions_are_not_injection(tmp_path: Path) -> None:
+    # The shape MyBatis Generator writes into every mapper: ${criterion.condition} ("id =", "name like")
+    # comes from the generated Criteria's constants; ${orderByClause} is the caller's and is reported.
+    data = (DOCTYPE + f"""<mapper namespace="n">{MBG_WHERE}
+      <select id="selectByExample">select id, name from t
+        <if test="_parameter != null"><include refid="Example_Where_Clause" /></if>
+        <if test="orderByClause != null">order by ${{orderByClause}}</if>
+      </select></mapper>""").encode()
+    queries = extract_mybatis(data, "M.xml", ExtractOptions()).queries
+    assert any("( sqllint_hole_1 = ? and" in q.text for q in queries), [q.text for q in queries]
+    found = check_one(tmp_path, data)
+    assert [(f.rule, f.message.split(" ")[0]) for f in found] == [("S003", "`orderByClause`")]
+
+
+def test_a_spliced_column_and_operator_before_a_value_is_a_checked_name(tmp_path: Path) -> None:
+    data = (DOCTYPE + """<mapper namespace="n">
+      <select id="s">SELECT id FROM t WHERE status = 1 AND ${column} #{value}</select></mapper>""").encode()
+    [query] = extract_mybatis(data, "M.xml", ExtractOptions()).queries
+    assert query.text == "SELECT id FROM t WHERE status = 1 AND sqllint_hole_1 = ?"
+    [finding] = check_one(tmp_path, data)
+    assert finding.rule == "S003" and finding.message.startswith("`column` names a table or column")

@@ -24,11 +24,12 @@ _BOUND = re.compile(r"#\{([^}]*)\}")  # the same token placeholders.normalise re
 _LEXICAL = re.compile(r"['\"`/#$\-%?:\x00]")  # where placeholders.normalise's lexer can start a token
 
 
-def _interpolations_as_holes(raw: str) -> tuple[str, list[Hole]]:
+def _interpolations_as_holes(raw: str, trusted: frozenset[str] = frozenset()) -> tuple[str, list[Hole]]:
     holes: list[Hole] = []
 
     def mark(match: re.Match[str]) -> str:
-        holes.append(Hole(match.group(1).split(",")[0].strip(), PlaceholderStyle.MYBATIS_RAW))
+        name = match.group(1).split(",")[0].strip()
+        holes.append(Hole(name, PlaceholderStyle.MYBATIS_RAW, safe=name in trusted))
         return hole_marker(len(holes) - 1)
 
     return (_INTERPOLATION.sub(mark, raw), holes) if "${" in raw else (raw, holes)
@@ -52,6 +53,25 @@ def _static_texts(body: tuple[Node, ...]) -> Iterator[str]:
             yield from _static_texts(node.body)
 
 
+def generated_conditions(body: tuple[Node, ...]) -> frozenset[str]:
+    """``${criterion.condition}`` of MyBatis Generator's ``Example_Where_Clause``: the loop over
+    ``criteria.criteria`` splices conditions (``"id ="``, ``"name like"``) that only the generated
+    ``Criteria`` methods set, from constants; not caller input, so not an injection finding."""
+    found: set[str] = set()
+    for node in body:
+        if isinstance(node, Foreach):
+            if node.item and node.collection.rsplit(".", 1)[-1] == "criteria":
+                found.add(f"{node.item}.condition")
+            found |= generated_conditions(node.body)
+        elif isinstance(node, (If, Trim)):
+            found |= generated_conditions(node.body)
+        elif isinstance(node, Choose):
+            for _test, when_body in node.whens:
+                found |= generated_conditions(when_body)
+            found |= generated_conditions(node.otherwise)
+    return frozenset(found)
+
+
 @lru_cache(maxsize=4096)  # a pure function of the text; shared fragments repeat in every statement
 def _self_contained(text: str) -> bool:
     """Only ``#{}`` slots, and the lexer is back in plain SQL at the end (a ``?`` after it is a slot)."""
@@ -72,10 +92,11 @@ class VariantText:
     def __init__(self, body: tuple[Node, ...]) -> None:
         self.simple = all(_self_contained(text) for text in _static_texts(body) if text)
         self.slots: dict[str, Placeholder] = {}  # one frozen Placeholder per name, shared by variants
+        self.trusted = generated_conditions(body) if not self.simple else frozenset()
 
     def __call__(self, raw: str) -> tuple[str, tuple[Placeholder, ...]]:
         if not self.simple:
-            marked, holes = _interpolations_as_holes(raw)
+            marked, holes = _interpolations_as_holes(raw, self.trusted)
             return normalise(marked, holes)
         names: list[str] = []
 

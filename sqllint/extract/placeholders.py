@@ -72,6 +72,8 @@ _VALUE_CONTEXT = re.compile(
     r"ALL|ANY|SOME|EXISTS|RETURN|CALL))\s*\Z",
     re.IGNORECASE,
 )
+# What can only be a value: a bound slot, a hole, a literal or a parenthesised list.
+_VALUE_AHEAD = re.compile(r"\s*(?:#\{|\?|\x00|%s|%\(|'|\(|\d)")
 # A slot right after the sort-key slot of an ORDER BY item (``ORDER BY {col} {direction}``).
 _SORT_DIRECTION_CONTEXT = re.compile(
     rf"\bORDER\s+BY\s+(?:[\w.`]+(?:\s+(?:ASC|DESC))?\s*,\s*)*(?:{IDENTIFIER_HOLE_PREFIX}\d+|\?)\s+\Z", re.IGNORECASE)
@@ -138,6 +140,13 @@ def normalise(text: str, holes: Sequence[Hole] = ()) -> tuple[str, tuple[Placeho
                 continue
             identifier = bool(_IDENTIFIER_CONTEXT.search(before)) or text.startswith(".", end)
             fragment = not identifier and not _VALUE_CONTEXT.search(before)
+            if not identifier and not fragment and _VALUE_AHEAD.match(text, end):
+                # Two values cannot stand side by side: ``AND ${condition} #{value}`` splices a column and
+                # its operator (MyBatis Generator's criteria, ``"age >"`` built in code). A name compared
+                # with the value parses and is checked; the column is unknown, so it is reported as a name.
+                slots.append(Placeholder(style, source, safe=safe, identifier=True))
+                out.append(f"{IDENTIFIER_HOLE_PREFIX}{len(slots)} =")
+                continue
             slots.append(Placeholder(style, source, safe=safe, identifier=identifier, fragment=fragment))
             out.append(f"{IDENTIFIER_HOLE_PREFIX}{len(slots)}" if identifier or fragment else "?")
     out.append(text[pos:])
