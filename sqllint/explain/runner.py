@@ -113,7 +113,7 @@ class ExplainHook:
 
     def __call__(self, result: RunResult) -> tuple[RunResult, list[Any]]:
         from sqllint.baseline import query_plans  # plans only matter to the baseline
-        from sqllint.explain.stage import merge
+        from sqllint.explain.enrich import merge
 
         self.outcome = self.stage.run(explainable(result.parsed))
         self.warnings.extend(self.outcome.warnings)
@@ -145,7 +145,7 @@ def find_dsn(config: Config, explicit: str | None) -> Dsn | None:
 
 def explain_static(result: RunResult, stage: ExplainStage) -> ExplainRun:
     """Run the stage over a static result (``engine.run(..., keep_parsed=True)``) and merge its findings."""
-    from sqllint.explain.stage import merge
+    from sqllint.explain.enrich import merge
 
     outcome = stage.run(explainable(result.parsed))
     return ExplainRun(merge(result, outcome), outcome)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,12 +19,13 @@ from typing import Any
 
 from sqlglot import exp
 
-from sqllint.engine import RunResult, collapse
+from sqllint.engine import collapse
 from sqllint.explain.binding import Binding, bind
 from sqllint.explain.cache import CachedPlan, PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
-from sqllint.explain.plan import Plan, PlanRow, parse_json, parse_traditional
+from sqllint.explain.enrich import enrich, merge  # noqa: F401 - re-exported for callers of the stage
+from sqllint.explain.plan import Plan, parse_json, parse_traditional
 from sqllint.explain.safety import UnsafeStatement, as_select, explain_kind
 from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
 from sqllint.explain.settings import ExplainSettings
@@ -36,7 +36,6 @@ from sqllint import __version__
 from sqllint.registry import Registry, Rule, Violation
 from sqllint.suppress import is_suppressed, sql_suppressions
 
-ENRICHED_RULES = ("S001", "S002", "S005", "S007", "S008", "S009", "S010", "S011", "S014", "M002")
 
 
 @dataclass(eq=False)
@@ -363,43 +362,3 @@ def read_catalog(session: Session) -> Catalog:
                          session.query(STATISTICS_SQL)[1])
 
 
-def _base_tables(item: Explained) -> dict[str, PlanRow]:
-    """Base table → its first plan row (the server prints aliases; map them back)."""
-    aliases = _aliases(item.job.select)
-    found: dict[str, PlanRow] = {}
-    for row in item.plan.rows if item.plan else ():
-        if row.table and not row.internal:
-            found.setdefault(aliases.get(row.table.lower(), row.table), row)
-    return found
-
-
-def enrich(findings: Sequence[Finding], outcome: ExplainOutcome) -> list[Finding]:
-    """Static findings with what the plan says about the same statement: the rows examined, and the
-    estimate for every table the finding names (S001's unconditional subquery table) or reads in full."""
-    by_site: dict[tuple[str, int, str], Explained] = {}
-    for item in outcome.explained:
-        if item.plan is None:
-            continue
-        for query in item.job.queries:
-            by_site.setdefault((query.query.path, query.query.line, query.fingerprint), item)
-    result = []
-    for finding in findings:
-        item = by_site.get((finding.path, finding.line, finding.fingerprint))
-        if item is None or finding.rule not in ENRICHED_RULES or item.plan is None:
-            result.append(finding)
-            continue
-        tables = _base_tables(item)
-        named = [t for t in tables if re.search(rf"(?<![\w.]){re.escape(t)}(?![\w])", finding.message)]
-        shown = named + [t for t, row in tables.items() if row.full_scan and t not in named]
-        parts = [f"~{item.plan.rows_examined():,} rows examined"]
-        parts += [f"`{t}` ~{tables[t].rows or 0:,} rows ({'read in full' if tables[t].full_scan else tables[t].access_type})"
-                  for t in shown]
-        result.append(dataclasses.replace(finding, message=f"{finding.message}; plan: {', '.join(parts)}"))
-    return result
-
-
-def merge(result: RunResult, outcome: ExplainOutcome) -> RunResult:
-    """The static result with plan findings added and static findings enriched."""
-    findings = enrich(result.findings, outcome) + outcome.findings
-    findings.sort(key=Finding.sort_key)
-    return dataclasses.replace(result, findings=findings)
