@@ -306,3 +306,17 @@ def test_cli_reads_a_log_from_standard_input() -> None:
     assert result.exit_code == 1 and document["source"]["name"] == "<stdin>" and document["source"]["kind"] == "slow"
     assert document["source"]["statements"] == traced(SHOP / "logs" / "slow.log").statements
     assert packed.exit_code == 2 and "zcat" in packed.stderr
+
+
+def test_a_slow_log_without_quick_statements_says_n_plus_one_cannot_show() -> None:
+    result = traced(REPO / "tests" / "data" / "logs" / "mysql57_slow.log")
+    assert any("long_query_time = 0" in n.message for n in result.source.notes)
+    assert not any("long_query_time" in n.message for n in traced(SHOP / "logs" / "slow.log").source.notes)
+
+
+def test_digest_placeholders_are_declared_for_the_explain_stage() -> None:
+    from sqllint.trace.group import Fingerprinter
+
+    parsed = Fingerprinter("performance_schema").parse("SELECT `a` FROM `t` WHERE ? = ? AND `b` IN (?) LIMIT ?", 1)
+    assert len(parsed.query.placeholders) == 4
+    assert Fingerprinter("x.log").parse("SELECT a FROM t WHERE q = 'why?'", 1).query.placeholders == ()

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from sqlglot import exp
 from sqlglot.errors import SqlglotError, TokenError
 
 from sqllint.parse import SqlParser, statement_kind, text_fingerprint, token_fingerprint
-from sqllint.records import ParsedQuery, Query
+from sqllint.records import ParsedQuery, Placeholder, PlaceholderStyle, Query
 from sqllint.trace.model import ConnectionWindow, LogEntry, TracedStatement
 
 TEXT_CACHE_LIMIT = 20_000  # distinct texts remembered; identical statements are tokenized once
@@ -114,7 +115,10 @@ class Fingerprinter:
         """One logged statement as a ParsedQuery located in the log (what the EXPLAIN stage reads)."""
         tree, error, digest = self.parser.parse_text(sql)
         kind = statement_kind(tree) if tree is not None else ("unknown" if error else "empty")
-        query = Query(path=self.source_path, line=line, column=1, language="log", raw=sql, text=sql)
+        # A digest's ``?`` are the server's placeholders: declared, so that the EXPLAIN stage binds them.
+        slots = sum(1 for _ in tree.find_all(exp.Placeholder)) if tree is not None and "?" in sql else 0
+        query = Query(path=self.source_path, line=line, column=1, language="log", raw=sql, text=sql,
+                      placeholders=tuple(Placeholder(PlaceholderStyle.QMARK) for _ in range(slots)))
         return ParsedQuery(query, tree, self.fingerprint(sql), error, kind)
 
 

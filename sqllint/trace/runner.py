@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from sqllint.explain.stage import ExplainOutcome, ExplainStage, Explained
 
 PERFORMANCE_SCHEMA = "performance_schema"
-EXPLAINABLE_KINDS = ("select", "update", "delete")  # what the EXPLAIN stage sends (DML as its SELECT)
+EXPLAINABLE_KINDS = ("select", "update", "delete")
+SLOW_ONLY = 0.01  # a slow log whose fastest statement took this long was recorded with long_query_time > 0  # what the EXPLAIN stage sends (DML as its SELECT)
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,16 @@ def trace(source: Source, entries: Iterator[LogEntry], setup: RuleSetup, window_
                 _fold(occurrences, rule, violation)
 
     windows = Windows(window_ms / 1000, lambda: source.resolution, run_rules) if source.has_order else None
+    fastest: float | None = None
     for statement in iter_statements(entries, fingerprinter, windows):
         if statement.connection is not None:
             connections.add(statement.connection)
+        if statement.duration is not None and (fastest is None or statement.duration < fastest):
+            fastest = statement.duration
+    if source.kind == "slow" and fastest is not None and fastest >= SLOW_ONLY:
+        source.notes.append(Note(f"every statement in this slow log took at least {fastest * 1000:,.0f} ms: it holds "
+                                 "only what exceeded long_query_time, so quick repeated queries (N+1) are missing; "
+                                 "record with long_query_time = 0 for a full trace"))
     if history is not None:
         ordered = Windows(window_ms / 1000, lambda: 1e-6, run_rules)
         for statement in iter_statements(history, fingerprinter, ordered, count=False):
