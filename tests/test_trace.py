@@ -320,3 +320,12 @@ def test_digest_placeholders_are_declared_for_the_explain_stage() -> None:
     parsed = Fingerprinter("performance_schema").parse("SELECT `a` FROM `t` WHERE ? = ? AND `b` IN (?) LIMIT ?", 1)
     assert len(parsed.query.placeholders) == 4
     assert Fingerprinter("x.log").parse("SELECT a FROM t WHERE q = 'why?'", 1).query.placeholders == ()
+
+
+def test_windows_cut_while_reading_know_the_logs_clock_resolution(tmp_path: Path) -> None:
+    path = tmp_path / "general.log"  # MariaDB: whole seconds; a pause of 5 s cuts the first window early
+    rows = [f"240501 10:00:00\t    7 Query\t{items_query(n)}" for n in range(6)]
+    rows += ["240501 10:00:05\t    7 Query\tSELECT 1"]
+    path.write_text("\n".join(rows) + "\n")
+    finding, = traced(path).findings
+    assert "within the same second" in finding.message

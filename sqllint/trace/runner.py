@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from sqllint.explain.stage import ExplainOutcome, ExplainStage, Explained
 
 PERFORMANCE_SCHEMA = "performance_schema"
-EXPLAINABLE_KINDS = ("select", "update", "delete")
-SLOW_ONLY = 0.01  # a slow log whose fastest statement took this long was recorded with long_query_time > 0  # what the EXPLAIN stage sends (DML as its SELECT)
+EXPLAINABLE_KINDS = ("select", "update", "delete")  # what the EXPLAIN stage sends (DML as its SELECT)
+SLOW_ONLY = 0.01  # a slow log whose fastest statement took this long was recorded with long_query_time > 0
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,14 @@ def open_log(path: Path, stream: BinaryIO | None = None) -> tuple[Source, Iterat
         parser: GeneralLogParser | SlowLogParser
         if kind == "slow":
             parser = SlowLogParser()
-            yield from parser.parse(lines)
+            parsed = parser.parse(lines)
         else:
             parser = GeneralLogParser()
-            yield from parser.parse(lines, lambda: reader.ended_with_newline)
+            parsed = parser.parse(lines, lambda: reader.ended_with_newline)
+        for entry in parsed:
+            source.resolution = parser.resolution  # known from the first times read; windows use it at once
+            yield entry
         source.flavor = source.flavor or parser.flavor
-        source.resolution = parser.resolution
         source.notes.extend(reader.notes + parser.notes)
         source.lines = reader.lines
 
