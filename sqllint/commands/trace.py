@@ -83,7 +83,7 @@ def trace(source: str, paths: tuple[str, ...], dsn: str | None, top: int, window
     try:
         if source == PERFORMANCE_SCHEMA:
             if database is None:
-                _fail("performance_schema is read from the staging server: give --dsn (or set SQLLINT_DSN)")
+                _fail(f"performance_schema is read from the staging server: give --dsn (or set {config.dsn_env})")
                 return
             from sqllint.trace.perfschema import read_performance_schema
 

@@ -236,7 +236,9 @@ def explain_top(result: TraceResult, stage: ExplainStage, top: int) -> ExplainOu
     relocated = []
     for finding in outcome.findings:
         found = result.sites.get(finding.fingerprint, [])
-        detail = f" (explained with the values logged at {Path(result.source.name).name} line {finding.line})"
+        detail = (" (explained from its performance_schema digest, values bound by type)"
+                  if result.source.kind == PERFORMANCE_SCHEMA
+                  else f" (explained with the values logged at {Path(result.source.name).name} line {finding.line})")
         if found:
             site = found[0]
             finding = dataclasses.replace(finding, path=site.path, line=site.line, column=site.column,
