@@ -132,6 +132,7 @@ class FileChecker:
         result.queries = len(extraction.queries)
         result.statements = len({q.site for q in extraction.queries})
         checkable = []
+        before_problems = len(result.findings)
         for query in extraction.queries:
             if any(p.fragment for p in query.placeholders):
                 self._fragment_problem(result, query)
@@ -151,6 +152,8 @@ class FileChecker:
             for rule in self.query_rules:
                 for violation in self._run_rule(rule, item, item, result):
                     raw.append((rule, violation, item))
+        result.findings[before_problems:] = _fold_problem_variants(result.findings[before_problems:],
+                                                                   extraction.queries)
         for scope in _scopes(parsed):
             for rule in self.scope_rules:
                 for violation in self._run_rule(rule, scope, scope.queries[0], result):
@@ -259,6 +262,30 @@ class FileChecker:
         if ignored:
             result.findings = [f for f in result.findings if f.rule not in ignored]
         return result
+
+
+def _fold_problem_variants(findings: list[Finding], queries: Sequence[Query]) -> list[Finding]:
+    """One E001/E004 per statement and message, not one per variant: a MyBatis statement whose every
+    variant ends in ``${params.dataScope}`` is one problem, not eight."""
+    if len(findings) < 2:
+        return findings
+    variants_per_site: dict[tuple[str, int, int], int] = {}
+    for query in queries:
+        variants_per_site[query.site] = variants_per_site.get(query.site, 0) + 1
+    grouped: dict[tuple[Any, ...], list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault((finding.rule, finding.path, finding.line, finding.column, finding.message), []).append(finding)
+    folded = []
+    for hits in grouped.values():
+        first = hits[0]
+        labels = list(dict.fromkeys(h.variant for h in hits if h.variant))
+        if len(labels) > 1:
+            site = (first.path, first.line, first.column)
+            variant = None if len(labels) >= variants_per_site.get(site, 0) else (
+                f"{labels[0]} (+{len(labels) - 1} more variant{'s' if len(labels) > 2 else ''})")
+            first = dataclasses.replace(first, variant=variant)
+        folded.append(first)
+    return folded
 
 
 def _may_be_mapper(source: SourceFile) -> bool:

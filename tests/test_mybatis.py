@@ -350,3 +350,17 @@ def test_a_spliced_column_and_operator_before_a_value_is_a_checked_name(tmp_path
     assert query.text == "SELECT id FROM t WHERE status = 1 AND sqllint_hole_1 = ?"
     [finding] = check_one(tmp_path, data)
     assert finding.rule == "S003" and finding.message.startswith("`column` names a table or column")
+
+
+def test_a_clause_spliced_into_every_variant_is_one_finding_not_one_per_variant(tmp_path: Path) -> None:
+    # RuoYi's data-permission idiom: every list query ends in ${params.dataScope}.
+    data = (DOCTYPE + """<mapper namespace="n">
+      <select id="list">SELECT u.id FROM sys_user u WHERE u.del_flag = '0'
+        <if test="name != null and name != ''">AND u.name = #{name}</if>
+        <if test="status != null">AND u.status = #{status}</if>
+        ${params.dataScope}
+      </select></mapper>""").encode()
+    assert len(extract_mybatis(data, "M.xml", ExtractOptions()).queries) == 4
+    [finding] = check_one(tmp_path, data)
+    assert (finding.rule, finding.variant) == ("E004", None)
+    assert "`params.dataScope`" in finding.message
