@@ -220,7 +220,7 @@ class ExplainStage:
                 continue
             # The statement's node index, built once for the static rules, answers these without a walk.
             nodes = item.find if tree is item.tree else (lambda *types: list(tree.find_all(*types)))
-            as_is = rewritten_from is None and not nodes(exp.Lock, exp.Into)
+            as_is = rewritten_from is None and not nodes(exp.Lock) and not nodes(exp.Into)
             table_nodes = nodes(exp.Table)
             tables = tuple(sorted({t.name for t in table_nodes if t.name}))
             aliases[key] = {(t.alias or t.name).lower(): t.name for t in reversed(table_nodes) if t.name}
