@@ -8,7 +8,7 @@ from sqllint.registry import Option, rule
 from sqllint.rules.m001_mergeable_queries import _merged_sql, _written_tables
 from sqllint.sqlshape import SelectKey, select_key
 from sqllint.trace.model import ConnectionWindow, RuntimeViolation, TracedStatement
-from sqllint.trace.suggest import shape_of
+from sqllint.trace.suggest import shape_of, table_alias
 
 
 def _key(statement: TracedStatement) -> SelectKey | None:
@@ -19,7 +19,11 @@ def _key(statement: TracedStatement) -> SelectKey | None:
 def _merged(first: TracedStatement, second: TracedStatement) -> str | None:
     """The merged SELECT, with the values both statements were logged with."""
     first_shape, shape = shape_of(first), shape_of(second)
-    return _merged_sql(first_shape, shape) if first_shape and shape else None
+    if not first_shape or not shape:
+        return None
+    merged = _merged_sql(first_shape, shape)
+    alias = table_alias(first.parsed)
+    return merged.replace(f" FROM {shape.table}", f" FROM {shape.table} {alias}", 1) if alias else merged
 
 
 @rule(code="T002", name="runtime-mergeable-queries", severity=Severity.WARNING, target="trace", options={
@@ -75,7 +79,7 @@ def check(window: ConnectionWindow, options: dict[str, Any]) -> Iterator[Runtime
         elif window.resolution >= 1:  # the log records whole seconds
             when = "in the same second" if apart < 1 else f"{apart:.0f} s before it"
         else:
-            when = f"{apart * 1000:.0f} ms before it"
+            when = f"{apart * 1000:.1f} ms before it" if apart < 0.01 else f"{apart * 1000:.0f} ms before it"
         yield RuntimeViolation(
             f"reads {key[0]} by the same key ({columns}) as the SELECT {when} on the same connection "
             f"(log line {first.line}): merge them into one query",

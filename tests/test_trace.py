@@ -329,3 +329,19 @@ def test_windows_cut_while_reading_know_the_logs_clock_resolution(tmp_path: Path
     path.write_text("\n".join(rows) + "\n")
     finding, = traced(path).findings
     assert "within the same second" in finding.message
+
+
+def test_orm_style_aliased_queries_get_valid_rewrites(tmp_path: Path) -> None:
+    items = ("select items0_.order_id as order_id3_1_0_, items0_.sku as sku2_1_1_ from order_items items0_ "
+             "where items0_.order_id={}")
+    rows = [(f"10:00:00.{n:06d}", 9, items.format(100 + n)) for n in range(1, 7)]
+    rows += [("10:00:01.000000", 9, "select order0_.status as status2_0_ from orders order0_ where order0_.id=7"),
+             ("10:00:01.000100", 9, "select order0_.total as total3_0_ from orders order0_ where order0_.id=7")]
+    found = {f.rule: f.suggestion for f in traced(general_log(tmp_path, rows)).findings}
+    assert found["T001"] == ("fetch all of them with one query: SELECT items0_.order_id AS order_id3_1_0_, "
+                             "items0_.sku AS sku2_1_1_ FROM order_items items0_ WHERE order_id IN (101, 102, 103, …)")
+    assert found["T002"] == ("SELECT order0_.status AS status2_0_, order0_.total AS total3_0_ FROM orders order0_ "
+                             "WHERE id = 7")
+    from sqllint.parse import SqlParser
+
+    assert all(SqlParser().parse_text(s.split(": ", 1)[-1].replace("…", "104"))[1] is None for s in found.values())

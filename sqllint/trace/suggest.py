@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlglot import exp
+
 from sqllint.parse import SqlParser, statement_kind
 from sqllint.records import ParsedQuery, Query
 from sqllint.sqlshape import SelectShape, select_shape
@@ -32,7 +34,8 @@ def shape_of(statement: TracedStatement, parser: SqlParser | None = None) -> Sel
 def in_list_query(run: Sequence[TracedStatement]) -> str | None:
     """``SELECT … WHERE key IN (v1, v2, v3, …)`` for a run of one SELECT with varying key values."""
     parser = SqlParser()
-    shapes = [shape_of(s, parser) for s in run[: SHOWN_VALUES + 1]]
+    first_parsed = reparse(run[0], parser)
+    shapes = [select_shape(first_parsed)] + [shape_of(s, parser) for s in run[1 : SHOWN_VALUES + 1]]
     if not shapes or any(shape is None for shape in shapes):
         return None
     first: SelectShape = shapes[0]  # type: ignore[assignment]
@@ -51,9 +54,28 @@ def in_list_query(run: Sequence[TracedStatement]) -> str | None:
             where.append(f"{column} = {value}")
     where += [f"{column} {op.upper()} …" for column, op in sorted(first.predicates) if op != "eq"]
     projections = list(first.projections)
+    selected, alias = _selected_columns(first_parsed)
     keys = [columns[i] for i in varying]
     if "*" not in projections:  # the key comes back with each row, to group them in memory
-        projections = [k for k in keys if k not in {p.lower() for p in projections}] + projections
+        projections = [k for k in keys if k not in selected] + projections
     # A per-item LIMIT cannot carry over to the IN-list query; ORDER BY / GROUP BY can.
     tail = f" {first.tail}" if first.tail and "LIMIT" not in first.tail.upper() else ""
-    return f"SELECT {', '.join(projections)} FROM {first.table} WHERE {' AND '.join(where)}{tail}"
+    source = f"{first.table} {alias}" if alias else first.table  # ORMs qualify columns by the alias
+    return f"SELECT {', '.join(projections)} FROM {source} WHERE {' AND '.join(where)}{tail}"
+
+
+def _selected_columns(parsed: ParsedQuery) -> tuple[set[str], str | None]:
+    """(column names the SELECT returns, the table's alias) — ``o.user_id AS uid`` returns user_id."""
+    tree = parsed.tree
+    if not isinstance(tree, exp.Select):
+        return set(), None
+    names = {e.unalias().name.lower() for e in tree.expressions if isinstance(e.unalias(), exp.Column)}
+    return names, table_alias(parsed)
+
+
+def table_alias(parsed: ParsedQuery) -> str | None:
+    """The alias of a one-table SELECT's table (ORMs write ``from orders order0_``), else None."""
+    tree = parsed.tree
+    source = (tree.args.get("from_") or tree.args.get("from")) if isinstance(tree, exp.Select) else None
+    table = source.this if source is not None else None
+    return (table.alias or None) if isinstance(table, exp.Table) else None
