@@ -22,6 +22,7 @@ import pathspec
 
 from sqllint.config import Config
 from sqllint.extract import SUFFIXES, ExtractOptions, Problem, extract_source
+from sqllint.extract.placeholders import IDENTIFIER_HOLE_PREFIX, show_holes
 from sqllint.files import SourceFile, discover, read_source
 from sqllint.parse import SqlParser
 from sqllint.records import Finding, ParsedQuery, Query, Scope, Severity
@@ -234,6 +235,9 @@ class FileChecker:
         for rule, violation, item in raw:
             if self._suppressed(item.query, rule.code):
                 continue
+            if IDENTIFIER_HOLE_PREFIX in violation.message:
+                violation = dataclasses.replace(violation, message=show_holes(violation.message,
+                                                                              item.query.placeholders))
             key = (rule.code, item.query.site, violation.message, violation.suggestion)
             grouped.setdefault(key, []).append((rule, violation, item))
         findings = []

@@ -364,3 +364,26 @@ def test_a_clause_spliced_into_every_variant_is_one_finding_not_one_per_variant(
     [finding] = check_one(tmp_path, data)
     assert (finding.rule, finding.variant) == ("E004", None)
     assert "`params.dataScope`" in finding.message
+
+
+def test_a_spliced_name_being_compared_is_a_name_and_messages_show_it_as_written(tmp_path: Path) -> None:
+    # JeecgBoot's dictionary lookups: ${code} / ${text} are columns compared with bound values.
+    data = (DOCTYPE + """<mapper namespace="n">
+      <select id="s">SELECT id FROM dict WHERE ${code} = #{key} AND ${text} LIKE CONCAT('%', #{kw})</select>
+    </mapper>""").encode()
+    [query] = extract_mybatis(data, "M.xml", ExtractOptions()).queries
+    assert [(p.name, p.identifier) for p in query.placeholders] == [
+        ("code", True), ("key", False), ("text", True), ("kw", False)]
+    found = {f.rule: f.message for f in check_one(tmp_path, data)}
+    assert found["S003"].startswith("`code`, `text` name tables or columns")
+    assert found["S005"] == ("`${text} LIKE CONCAT('%', ?)` starts with a wildcard, so no index on ${text} "
+                             "can be used")
+
+
+def test_python_messages_name_a_spliced_table_as_the_code_writes_it(tmp_path: Path) -> None:
+    (tmp_path / "q.py").write_text(
+        "def f(cur, table):\n"
+        "    cur.execute(f'SELECT a.id FROM {table} a JOIN b ON b.x = a.x JOIN c ON c.y = b.y '\n"
+        "                f'JOIN d ON d.z = c.z JOIN e ON e.q = d.q')\n")
+    [wide] = [f for f in check(tmp_path) if f.rule == "S002"]
+    assert "({table}, b, c, d, e)" in wide.message

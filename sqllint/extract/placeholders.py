@@ -74,6 +74,9 @@ _VALUE_CONTEXT = re.compile(
 )
 # What can only be a value: a bound slot, a hole, a literal or a parenthesised list.
 _VALUE_AHEAD = re.compile(r"\s*(?:#\{|\?|\x00|%s|%\(|'|\(|\d)")
+# A comparison right after a slot: the slot is what is compared, a column (values are bound on the right).
+_COMPARED_AHEAD = re.compile(
+    r"\s*(?:<=>|[<>!]?=|<>|<|>|(?:NOT\s+)?(?:LIKE|IN|BETWEEN|REGEXP|RLIKE)\b|IS\b)", re.IGNORECASE)
 # A slot right after the sort-key slot of an ORDER BY item (``ORDER BY {col} {direction}``).
 _SORT_DIRECTION_CONTEXT = re.compile(
     rf"\bORDER\s+BY\s+(?:[\w.`]+(?:\s+(?:ASC|DESC))?\s*,\s*)*(?:{IDENTIFIER_HOLE_PREFIX}\d+|\?)\s+\Z", re.IGNORECASE)
@@ -140,6 +143,8 @@ def normalise(text: str, holes: Sequence[Hole] = ()) -> tuple[str, tuple[Placeho
                 continue
             identifier = bool(_IDENTIFIER_CONTEXT.search(before)) or text.startswith(".", end)
             fragment = not identifier and not _VALUE_CONTEXT.search(before)
+            if not identifier and not fragment and _COMPARED_AHEAD.match(text, end):
+                identifier = True  # ``WHERE ${column} = #{v}``, ``AND {col} LIKE %s``: a name being compared
             if not identifier and not fragment and _VALUE_AHEAD.match(text, end):
                 # Two values cannot stand side by side: ``AND ${condition} #{value}`` splices a column and
                 # its operator (MyBatis Generator's criteria, ``"age >"`` built in code). A name compared
@@ -151,6 +156,25 @@ def normalise(text: str, holes: Sequence[Hole] = ()) -> tuple[str, tuple[Placeho
             out.append(f"{IDENTIFIER_HOLE_PREFIX}{len(slots)}" if identifier or fragment else "?")
     out.append(text[pos:])
     return "".join(out), tuple(slots)
+
+
+_IDENTIFIER_STUB = re.compile(rf"\b{IDENTIFIER_HOLE_PREFIX}(\d+)\b")
+
+
+def show_holes(message: str, slots: Sequence[Placeholder]) -> str:
+    """A rule's message with the synthetic names of spliced identifiers shown as the code writes them
+    (``sqllint_hole_1`` → ``{table}`` or ``${table}``)."""
+    if IDENTIFIER_HOLE_PREFIX not in message:
+        return message
+
+    def shown(match: re.Match[str]) -> str:
+        index = int(match.group(1)) - 1
+        if not 0 <= index < len(slots) or not slots[index].name:
+            return match.group(0)
+        slot = slots[index]
+        return f"${{{slot.name}}}" if slot.style is PlaceholderStyle.MYBATIS_RAW else f"{{{slot.name}}}"
+
+    return _IDENTIFIER_STUB.sub(shown, message)
 
 
 def render_raw(text: str, holes: Sequence[Hole]) -> str:
