@@ -18,6 +18,8 @@ def _span(run: list[TracedStatement], resolution: float) -> str:
     seconds = last - first
     if resolution >= 1:  # the log records whole seconds
         return " within the same second" if seconds < 1 else f" within {seconds + 1:.0f} s"
+    if seconds < 0.001:
+        return " within less than 1 ms"
     if seconds < 0.01:
         return f" within {seconds * 1000:.1f} ms"
     return f" within {seconds * 1000:.0f} ms" if seconds < 10 else f" within {seconds:.1f} s"

@@ -79,7 +79,8 @@ def check(window: ConnectionWindow, options: dict[str, Any]) -> Iterator[Runtime
         elif window.resolution >= 1:  # the log records whole seconds
             when = "in the same second" if apart < 1 else f"{apart:.0f} s before it"
         else:
-            when = f"{apart * 1000:.1f} ms before it" if apart < 0.01 else f"{apart * 1000:.0f} ms before it"
+            when = ("less than 1 ms before it" if apart < 0.001 else f"{apart * 1000:.1f} ms before it"
+                    if apart < 0.01 else f"{apart * 1000:.0f} ms before it")
         yield RuntimeViolation(
             f"reads {key[0]} by the same key ({columns}) as the SELECT {when} on the same connection "
             f"(log line {first.line}): merge them into one query",

@@ -56,7 +56,7 @@ def in_list_query(run: Sequence[TracedStatement]) -> str | None:
     projections = list(first.projections)
     selected, alias = _selected_columns(first_parsed)
     keys = [columns[i] for i in varying]
-    if "*" not in projections:  # the key comes back with each row, to group them in memory
+    if not any(p.endswith("*") for p in projections):  # the key comes back with each row, to group by
         projections = [k for k in keys if k not in selected] + projections
     # A per-item LIMIT cannot carry over to the IN-list query; ORDER BY / GROUP BY can.
     tail = f" {first.tail}" if first.tail and "LIMIT" not in first.tail.upper() else ""
