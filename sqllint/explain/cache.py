@@ -27,9 +27,12 @@ _CHUNK = 500  # SQLite's limit on bound parameters is 999 in older versions
 
 @dataclass(frozen=True)
 class CachedPlan:
-    plan: Plan
+    plan_json: str  # ``Plan.to_json``: decoded only when something reads the plan (most warm runs do not)
     binding: Binding
     violations: tuple[tuple[str, str, str | None], ...]  # (rule code, message, suggestion) from plan rules
+
+    def plan(self) -> Plan:
+        return Plan.from_json(self.plan_json)
 
 
 def cache_key(*parts: str) -> str:
@@ -85,7 +88,7 @@ class PlanCache:
             for key, plan, binding, violations in self._db.execute(
                     f"SELECT key, plan, binding, violations FROM plans3 WHERE key IN ({marks})", chunk):
                 sql, binding_key, guesses = json.loads(binding)
-                found[key] = CachedPlan(Plan.from_json(plan), Binding(sql, binding_key, tuple(guesses)),
+                found[key] = CachedPlan(plan, Binding(sql, binding_key, tuple(guesses)),
                                         tuple(tuple(v) for v in json.loads(violations)))
 
     def put_many(self, items: list[tuple[str, CachedPlan]]) -> None:
@@ -101,7 +104,7 @@ class PlanCache:
         with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO plans3 (key, plan, binding, violations) VALUES (?, ?, ?, ?)",
-                [(key, entry.plan.to_json(), json.dumps([entry.binding.sql, entry.binding.key,
+                [(key, entry.plan_json, json.dumps([entry.binding.sql, entry.binding.key,
                                                          list(entry.binding.guesses)]),
                   json.dumps([list(v) for v in entry.violations])) for key, entry in items])
 

@@ -37,7 +37,7 @@ def enrich(findings: Sequence[Finding], outcome: ExplainOutcome) -> list[Finding
     estimate for every table the finding names (S001's unconditional subquery table) or reads in full."""
     by_site: dict[tuple[str, int, str], Explained] = {}
     for item in outcome.explained:
-        if item.plan is None:
+        if not item.has_plan:  # without decoding a cached plan: most statements have no static finding
             continue
         for query in item.job.queries:
             by_site.setdefault((query.query.path, query.query.line, query.fingerprint), item)

@@ -65,12 +65,27 @@ class Job:
 @dataclass(eq=False)
 class Explained:
     job: Job
-    plan: Plan | None = None
     error: ExplainError | None = None
     cached: bool = False
     violations: list[tuple[Rule, Any]] = field(default_factory=list)
     catalog: Catalog | None = field(default=None, repr=False)
+    _plan: Plan | None = field(default=None, repr=False)
+    _plan_json: str | None = field(default=None, repr=False)  # a cached plan, decoded on first use
     _subject: PlanSubject | None = field(default=None, repr=False)
+
+    @property
+    def plan(self) -> Plan | None:
+        if self._plan is None and self._plan_json is not None:
+            self._plan, self._plan_json = Plan.from_json(self._plan_json), None
+        return self._plan
+
+    @plan.setter
+    def plan(self, value: Plan | None) -> None:
+        self._plan, self._plan_json = value, None
+
+    @property
+    def has_plan(self) -> bool:
+        return self._plan is not None or self._plan_json is not None
 
     @property
     def subject(self) -> PlanSubject | None:
@@ -154,7 +169,7 @@ class ExplainStage:
             for item, key in keyed:
                 hit = hits.get(key)
                 if hit is not None:
-                    item.plan, item.job.binding, item.cached = hit.plan, hit.binding, True
+                    item._plan_json, item.job.binding, item.cached = hit.plan_json, hit.binding, True
                     item.violations = [(self.registry[code], Violation(message, suggestion))
                                        for code, message, suggestion in hit.violations]
                 else:
@@ -169,7 +184,7 @@ class ExplainStage:
             pool.map(lambda session, pair: self._work(session, pair[0], catalog, flavor), todo)
             outcome.warnings.extend(pool.notes)
             if cache is not None:
-                cache.put_many([(key, CachedPlan(item.plan, item.job.binding, tuple(
+                cache.put_many([(key, CachedPlan(item.plan.to_json(), item.job.binding, tuple(
                     (rule.code, violation.message, violation.suggestion) for rule, violation in item.violations)))
                     for item, key in todo if item.plan is not None and item.job.binding is not None
                     and not any(isinstance(v, _Crash) for _, v in item.violations)])
