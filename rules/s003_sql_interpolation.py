@@ -43,19 +43,29 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     values = [p for p in risky if not p.identifier]
     identifiers = [p for p in risky if p.identifier]
     how = _HOW.get(risky[0].style, "spliced into the SQL text")
+    # One finding per statement and kind, whatever the variant: the engine merges the names spliced
+    # into each variant (a SET list built from five optional fields is one finding, not 31).
     if values:
-        unique = list(dict.fromkeys(p.name for p in values))  # one name spliced in twice is one risk
-        names = ", ".join(f"`{name}`" for name in unique)
-        yield Violation(
-            f"{names} {'is' if len(unique) == 1 else 'are'} {how}: an injection risk, and every value "
-            "makes a new statement for the server",
-            suggestion="pass the value as a bound parameter (%s / ? / :name / #{}) in the call's parameters",
-        )
+        unique = tuple(dict.fromkeys(str(p.name) for p in values))  # one name spliced in twice is one risk
+        yield Violation(_values_message(unique, how), family="values", subjects=unique,
+                        merge=lambda names: _values_message(names, how),
+                        suggestion="pass the value as a bound parameter (%s / ? / :name / #{}) in the call's parameters")
     if identifiers:
-        unique = list(dict.fromkeys(p.name for p in identifiers))
-        names = ", ".join(f"`{name}`" for name in unique)
-        yield Violation(
-            f"{names} {'names a table or column' if len(unique) == 1 else 'name tables or columns'} "
-            f"{how}: safe only if it comes from a fixed allow-list",
-            suggestion="map the input to a fixed set of identifiers; then suppress with sqllint: ignore[S003]",
-        )
+        unique = tuple(dict.fromkeys(str(p.name) for p in identifiers))
+        yield Violation(_names_message(unique, how), family="names", subjects=unique,
+                        merge=lambda names: _names_message(names, how),
+                        suggestion="map the input to a fixed set of identifiers; then suppress with sqllint: ignore[S003]")
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _values_message(names: tuple[str, ...], how: str) -> str:
+    return (f"{_listed(names)} {'is' if len(names) == 1 else 'are'} {how}: an injection risk, and every value "
+            "makes a new statement for the server")
+
+
+def _names_message(names: tuple[str, ...], how: str) -> str:
+    return (f"{_listed(names)} {'names a table or column' if len(names) == 1 else 'name tables or columns'} "
+            f"{how}: safe only if it comes from a fixed allow-list")

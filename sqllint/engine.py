@@ -238,12 +238,16 @@ class FileChecker:
             if IDENTIFIER_HOLE_PREFIX in violation.message:
                 violation = dataclasses.replace(violation, message=show_holes(violation.message,
                                                                               item.query.placeholders))
-            key = (rule.code, item.query.site, violation.message, violation.suggestion)
+            key = (rule.code, item.query.site, violation.family or violation.message, violation.suggestion)
             grouped.setdefault(key, []).append((rule, violation, item))
         findings = []
         for hits in grouped.values():
             rule, violation, item = hits[0]
             query = item.query
+            if violation.merge is not None and len(hits) > 1:
+                fullest_first = sorted((h[1].subjects for h in hits), key=len, reverse=True)  # source order
+                subjects = tuple(dict.fromkeys(s for names in fullest_first for s in names))
+                violation = dataclasses.replace(violation, message=violation.merge(subjects))
             labels = list(dict.fromkeys(h[2].query.variant.label for h in hits if h[2].query.variant))
             variant = None
             if query.variant is not None and len(labels) < variants_per_site[query.site]:

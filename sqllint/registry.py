@@ -60,6 +60,11 @@ class Violation:
     message: str
     suggestion: str | None = None
     query: ParsedQuery | None = None  # scope rules say which query the finding sits on
+    # Variants of one statement that raise the same ``family`` about different ``subjects`` (the names
+    # spliced into each variant) are one finding, its message ``merge(subjects of every variant)``.
+    family: str = ""
+    subjects: tuple[str, ...] = ()
+    merge: Callable[[tuple[str, ...]], str] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -387,3 +387,23 @@ def test_python_messages_name_a_spliced_table_as_the_code_writes_it(tmp_path: Pa
         "                f'JOIN d ON d.z = c.z JOIN e ON e.q = d.q')\n")
     [wide] = [f for f in check(tmp_path) if f.rule == "S002"]
     assert "({table}, b, c, d, e)" in wide.message
+
+
+def test_interpolation_in_several_variants_is_one_finding_naming_every_spliced_value(tmp_path: Path) -> None:
+    # A SET list built from optional fields, each formatted in: 2^n variants, one injection finding.
+    (tmp_path / "users.py").write_text(
+        "def update_user(cursor, user, user_id):\n"
+        "    parts = []\n"
+        "    if user.name:\n"
+        "        parts.append(f\"name = '{user.name}'\")\n"
+        "    if user.email:\n"
+        "        parts.append(f\"email = '{user.email}'\")\n"
+        "    if user.bio:\n"
+        "        parts.append(f\"bio = '{user.bio}'\")\n"
+        "    cursor.execute('UPDATE users SET ' + ', '.join(parts) + f' WHERE userid = {user_id}')\n")
+    data = (DOCTYPE + """<mapper namespace="n"><select id="s">SELECT id FROM t WHERE a = 1
+      <if test="x != null">AND x = ${x}</if><if test="y != null">AND y = ${y}</if></select></mapper>""").encode()
+    (tmp_path / "M.xml").write_bytes(data)
+    found = [(f.path, f.message.split(" are ")[0], f.variant) for f in check(tmp_path) if f.rule == "S003"]
+    assert found == [("M.xml", "`x`, `y`", "when x, y are present (+2 more variants)"),
+                     ("users.py", "`user.name`, `user.email`, `user.bio`, `user_id`", None)]
