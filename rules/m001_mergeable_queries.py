@@ -25,6 +25,8 @@ def _written_tables(site: list[ParsedQuery]) -> set[str]:
         tree = parsed.tree
         if isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):
             tables |= {table_name(t) for t in tree.find_all(exp.Table)}
+        elif isinstance(tree, (exp.Commit, exp.Rollback, exp.Transaction)):
+            tables.add("*")  # a new transaction: a new snapshot, reads on either side differ
         elif parsed.kind == "replace" or (parsed.tree is None and parsed.kind != "select"):
             tables.add("*")  # an opaque write: assume it may touch anything
     return tables
@@ -75,18 +77,23 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         return cur.fetchone()
     ```
     """
-    seen: dict[SelectKey, ParsedQuery] = {}
+    seen: dict[SelectKey, list[ParsedQuery]] = {}
     for site in scope.sites():
         written = _written_tables(site)
         if written:  # a read after a write sees the write: earlier reads of that table cannot merge
-            seen = {} if "*" in written else {k: p for k, p in seen.items() if k[0] not in written}
+            head = site[0].query  # (unless the write sits on another arm of an if/switch than the read)
+            seen = {k: [p for p in reads if not (("*" in written or k[0] in written)
+                                                 and not p.query.exclusive_with(head))]
+                    for k, reads in seen.items()}
         found = _representative(site)
         if found is None:
             continue
         parsed, key = found
-        first = seen.get(key)
+        # Reads on different arms of one if/switch never both run; across a commit they see other data.
+        first = next((p for p in seen.get(key, ()) if p.query.transaction == parsed.query.transaction
+                      and not p.query.exclusive_with(parsed.query)), None)
         if first is None:
-            seen[key] = parsed
+            seen.setdefault(key, []).append(parsed)
             continue
         first_shape, shape = select_shape(first), select_shape(parsed)
         assert first_shape is not None and shape is not None

@@ -117,11 +117,25 @@ class Query:
     # method: its "namespace.id"). Statement rules already ran where it is defined; only scope rules
     # (mergeable, N+1) read it here.
     resolved_from: str | None = None
+    # The arms it sits on, outermost first: (line, column) of an if/switch/match/ternary/except that
+    # picks one arm, and the arm's index. Queries on different arms of one construct never both run in
+    # one call (one iteration, inside a loop). Code after ``if c: …; return`` is the construct's other arm.
+    branch: tuple[tuple[int, int, int], ...] = ()
+    # Transaction boundaries (commit/rollback calls) passed in its scope before it: reads on either side
+    # of one see different snapshots.
+    transaction: int = 0
 
     @property
     def site(self) -> tuple[str, int, int]:
         """The call site shared by all variants of one statement."""
         return (self.path, self.line, self.column)
+
+    def exclusive_with(self, other: Query) -> bool:
+        """True when the two sit on different arms of one branch construct: at most one of them runs."""
+        if self.path != other.path or not self.branch or not other.branch:
+            return False
+        arms = {(line, column): arm for line, column, arm in self.branch}
+        return any(arms.get((line, column), arm) != arm for line, column, arm in other.branch)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def _queries_for(item: Emitted, path: str, suppressions: dict[int, frozenset[str
                 raw=render_raw(statement_text, holes).strip(), text=normalised.strip(),
                 placeholders=placeholders, scope=item.scope, loop_depth=item.loop_depth,
                 loop_line=item.loop_line, variant=variant, call=item.call, sequence=item.sequence,
-                suppressed=suppressed,
+                suppressed=suppressed, branch=item.branch, transaction=item.transaction,
             )
 
 

@@ -65,6 +65,8 @@ class Emitted:
     loop_line: int | None
     call: str
     sequence: int
+    branch: tuple[tuple[int, int, int], ...] = ()  # see Query.branch
+    transaction: int = 0  # commit/rollback calls passed before it in its scope
 
 
 
@@ -81,6 +83,9 @@ class PythonExtractor(ExpressionEvaluator):
         # state of the function being walked
         self.scope = "<module>"
         self.loops: list[int] = []
+        # (line, column, arm) of the if/match/ternary/except arms being walked, outermost first
+        self.branches: list[tuple[int, int, int]] = []
+        self.transaction = 0  # commit/rollback calls passed so far in the function being walked
         self._current_function: FunctionInfo | None = None
 
     # --- driver ---------------------------------------------------------------------------------
@@ -122,24 +127,35 @@ class PythonExtractor(ExpressionEvaluator):
         if info.evaluating:
             return
         info.evaluating = True
-        saved = (self.scope, self.class_name, self.loops)
+        saved = (self.scope, self.class_name, self.loops, self.branches, self.transaction)
         self.scope = info.qualname
         parts = info.qualname.split(".")
         self.class_name = parts[-2] if len(parts) >= 2 and parts[-2] in self.class_envs else None
-        self.loops = []
+        self.loops, self.branches, self.transaction = [], [], 0
         info.returns.clear()
         self._current_function = info
         self._walk_block(info.node.body, {}, top_level=False)
-        self.scope, self.class_name, self.loops = saved
+        self.scope, self.class_name, self.loops, self.branches, self.transaction = saved
         info.evaluating = False
 
     # --- statements -----------------------------------------------------------------------------
     def _walk_block(self, body: list[ast.stmt], env: Env, top_level: bool = False) -> bool:
         """Walk statements; return True when the block always leaves (return/raise/continue/break)."""
-        for stmt in body:
-            if self._walk_stmt(stmt, env, top_level):
-                return True
-        return False
+        depth = len(self.branches)  # an early return inside puts the rest of the block on an arm
+        try:
+            for stmt in body:
+                if self._walk_stmt(stmt, env, top_level):
+                    return True
+            return False
+        finally:
+            del self.branches[depth:]
+
+    def _walk_arm(self, construct: ast.AST, arm: int, body: list[ast.stmt], env: Env, top_level: bool) -> bool:
+        self.branches.append((construct.lineno, construct.col_offset + 1, arm))
+        try:
+            return self._walk_block(body, env, top_level)
+        finally:
+            self.branches.pop()
 
     def _walk_stmt(self, stmt: ast.stmt, env: Env, top_level: bool) -> bool:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -179,15 +195,17 @@ class PythonExtractor(ExpressionEvaluator):
             return self._walk_block(stmt.body, env, top_level)
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             leaves = self._walk_block(stmt.body, env, top_level)  # type: ignore[attr-defined]
-            for handler in stmt.handlers:  # type: ignore[attr-defined]
-                self._walk_block(handler.body, dict(env), top_level)
-            self._walk_block(stmt.orelse, env, top_level)  # type: ignore[attr-defined]
+            # One handler at most runs, and the else arm only when none did; the body may run with either.
+            handlers = stmt.handlers  # type: ignore[attr-defined]
+            for index, handler in enumerate(handlers):
+                self._walk_arm(stmt, index, handler.body, dict(env), top_level)
+            self._walk_arm(stmt, len(handlers), stmt.orelse, env, top_level)  # type: ignore[attr-defined]
             self._walk_block(stmt.finalbody, env, top_level)  # type: ignore[attr-defined]
             return leaves
         if isinstance(stmt, ast.Match):
             self._scan_calls(stmt.subject, env)
-            for case in stmt.cases:
-                self._walk_block(case.body, dict(env), top_level)
+            for index, case in enumerate(stmt.cases):
+                self._walk_arm(stmt, index, case.body, dict(env), top_level)
             return False
         if isinstance(stmt, ast.Return):
             if stmt.value is not None:
@@ -249,11 +267,13 @@ class PythonExtractor(ExpressionEvaluator):
                 true_env[name] = true_value
             if false_value is not None:
                 false_env[name] = false_value
-        true_leaves = self._walk_block(stmt.body, true_env, top_level) or not true_reachable
-        false_leaves = self._walk_block(stmt.orelse, false_env, top_level) or not false_reachable
+        true_leaves = self._walk_arm(stmt, 0, stmt.body, true_env, top_level) or not true_reachable
+        false_leaves = self._walk_arm(stmt, 1, stmt.orelse, false_env, top_level) or not false_reachable
         if true_leaves and false_leaves:
             return True
         if true_leaves or false_leaves:
+            # `if c: …; return`: the rest of the block runs only on the other arm (until the block ends).
+            self.branches.append((stmt.lineno, stmt.col_offset + 1, 1 if true_leaves else 0))
             env.clear()
             env.update(false_env if true_leaves else true_env)
             return False
@@ -327,14 +347,19 @@ class PythonExtractor(ExpressionEvaluator):
     # --- sinks ------------------------------------------------------------------------------------
     def _scan_calls(self, node: ast.expr, env: Env) -> None:
         """Find DB calls inside an expression (comprehensions count as loops)."""
-        for call, depth_bonus, loop_line in _calls_in(node):
+        for call, depth_bonus, loop_line, arms in _calls_in(node):
+            if isinstance(call.func, ast.Attribute) and call.func.attr in _TRANSACTION_ENDS and not call.args:
+                self.transaction += 1  # conn.commit(), session.rollback()
             if depth_bonus:
                 self.loops.extend([loop_line] * depth_bonus)
+            self.branches.extend(arms)
             try:
                 self._maybe_sink(call, env)
             finally:
                 if depth_bonus:
                     del self.loops[-depth_bonus:]
+                if arms:
+                    del self.branches[-len(arms):]
 
     def _maybe_sink(self, call: ast.Call, env: Env) -> None:
         name = call_name(call.func)
@@ -358,7 +383,8 @@ class PythonExtractor(ExpressionEvaluator):
     def _emit(self, value: Value, node: ast.AST, call: str, scope: str, depth: int, loop_line: int | None) -> None:
         index = self.sequence.get(scope, 0)
         self.sequence[scope] = index + 1
-        self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index))
+        branch = tuple(self.branches) if scope == self.scope else ()
+        self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index, branch, self.transaction))
 
 
 
@@ -372,27 +398,38 @@ def _as_template(value: Value) -> Value:
     return value
 
 
-def _calls_in(node: ast.expr) -> Iterator[tuple[ast.Call, int, int]]:
-    """Calls inside an expression, innermost last, with how many comprehensions enclose them."""
-    stack: list[tuple[ast.AST, int, int]] = [(node, 0, 0)]
+_TRANSACTION_ENDS = frozenset({"commit", "rollback"})
+Arms = tuple[tuple[int, int, int], ...]
+
+
+def _calls_in(node: ast.expr) -> Iterator[tuple[ast.Call, int, int, Arms]]:
+    """Calls inside an expression, innermost last, with how many comprehensions enclose them and the
+    ternary arms they sit on."""
+    stack: list[tuple[ast.AST, int, int, Arms]] = [(node, 0, 0, ())]
     while stack:
-        current, depth, loop_line = stack.pop()
+        current, depth, loop_line, arms = stack.pop()
         if isinstance(current, (ast.Lambda,)):
             continue
         if isinstance(current, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             for generator in current.generators:
-                stack.append((generator.iter, depth, loop_line))
+                stack.append((generator.iter, depth, loop_line, arms))
             inner = depth + 1
             line = current.lineno
             elements = [current.key, current.value] if isinstance(current, ast.DictComp) else [current.elt]
             for element in elements:
-                stack.append((element, inner, line))
+                stack.append((element, inner, line, arms))
             for generator in current.generators:
                 for condition in generator.ifs:
-                    stack.append((condition, inner, line))
+                    stack.append((condition, inner, line, arms))
+            continue
+        if isinstance(current, ast.IfExp):  # `a() if c else b()`: one arm runs
+            where = (current.lineno, current.col_offset + 1)
+            stack.append((current.orelse, depth, loop_line, (*arms, (*where, 1))))
+            stack.append((current.body, depth, loop_line, (*arms, (*where, 0))))
+            stack.append((current.test, depth, loop_line, arms))
             continue
         if isinstance(current, ast.Call):
-            yield current, depth, loop_line
+            yield current, depth, loop_line, arms
         for child in ast.iter_child_nodes(current):
-            stack.append((child, depth, loop_line))
+            stack.append((child, depth, loop_line, arms))
 
