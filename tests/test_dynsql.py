@@ -349,3 +349,15 @@ def test_foreach_without_separator_keeps_items_apart() -> None:
     [(_, loop)] = variants("""<select id="s">SELECT id FROM t WHERE
         <foreach collection="conds" item="c">and x = #{c}</foreach></select>""")
     assert "? and x = ? and" in loop
+
+
+def test_when_outside_choose_is_an_if() -> None:
+    # MyBatis registers <when> with the same handler as <if>; mappers in the wild use it on its own.
+    found = variants("""<select id="a">select id from t where 1=1
+        <when test='title!=null'>AND title = #{title}</when>
+        <when test='status!=null'>AND status = #{status}</when>
+        order by ctime desc</select>""")
+    assert found[:2] == [
+        ("when title, status are absent", "select id from t where 1=1\norder by ctime desc"),
+        ("when title, status are present", "select id from t where 1=1\nAND title = ? AND status = ?\norder by ctime desc"),
+    ]

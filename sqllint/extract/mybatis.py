@@ -189,7 +189,7 @@ def to_nodes(children: list[_Element | str]) -> tuple[Node, ...]:
                 out.append(Text(child))
             continue
         tag, attrs, inner = child.tag, child.attrs, child.children
-        if tag == "if":
+        if tag in ("if", "when"):  # MyBatis's XMLScriptBuilder reads a <when> outside <choose> as an <if>
             out.append(If(attrs.get("test", "true"), to_nodes(inner)))
         elif tag == "choose":
             whens = tuple((c.attrs.get("test", "true"), to_nodes(c.children))
