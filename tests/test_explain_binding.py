@@ -122,3 +122,11 @@ def test_like_concat_pattern_piece_is_typed_from_the_column(session, catalog) ->
     binding = bound("SELECT id FROM users WHERE name LIKE CONCAT(#{keyword}, '%') AND id > #{minId}", catalog)
     assert "LIKE CONCAT('a', '%')" in binding.sql and "id > 1" in binding.sql and not binding.guessed
     explain(session, binding.sql)
+
+
+def test_an_undeclared_question_mark_is_still_bound(catalog) -> None:
+    from sqllint.explain.binding import bind as bind_tree
+
+    tree = PARSER.parse_text("SELECT id FROM orders WHERE user_id = ?")[0]
+    # The text fast path only applies when the tree has no placeholder at all.
+    assert bind_tree(tree, catalog, "SELECT id FROM orders WHERE user_id = ?", slots=True).sql.endswith("user_id = 1")

@@ -50,6 +50,7 @@ class Job:
     text: str | None = None  # the statement's own text, when it may be sent as is (see ``bind``)
     binding: Binding | None = None  # set by the run: bound now, or read from the plan cache
     aliases: dict[str, str] = field(default_factory=dict)  # alias (lower-case) → base table name
+    slots: bool = True  # whether the statement has placeholders to bind
     _select: exp.Expression | None = field(default=None, repr=False)
 
     @property
@@ -217,6 +218,7 @@ class ExplainStage:
         grouped: dict[str, list[ParsedQuery]] = {}
         built: dict[str, tuple[exp.Expression, str | None, tuple[str, ...], str | None]] = {}
         aliases: dict[str, dict[str, str]] = {}
+        slots: dict[str, bool] = {}
         for item in parsed:
             if item.error is not None or any(p.identifier or p.fragment for p in item.query.placeholders):
                 continue  # a table name only known at run time cannot be explained
@@ -239,18 +241,22 @@ class ExplainStage:
             table_nodes = nodes(exp.Table)
             tables = tuple(sorted({t.name for t in table_nodes if t.name}))
             aliases[key] = {(t.alias or t.name).lower(): t.name for t in reversed(table_nodes) if t.name}
+            # No placeholder node: the text can be sent as is (checked on the tree, not only on what the
+            # extractor declared, so an undeclared `?` is never sent raw).
+            slots[key] = bool(nodes(exp.Placeholder))
             built[key] = (tree, rewritten_from, tables, item.query.text if as_is else None)
             grouped[key] = [item]
         jobs = []
         for key, items in grouped.items():
             tree, rewritten_from, tables, text = built[key]
             digest = hashlib.blake2b(f"{key}|{rewritten_from}".encode(), digest_size=12).hexdigest()
-            jobs.append(Job(digest, tree, rewritten_from, tables, tuple(items), text, aliases=aliases[key]))
+            jobs.append(Job(digest, tree, rewritten_from, tables, tuple(items), text, aliases=aliases[key],
+                            slots=slots[key]))
         return jobs
 
     def _work(self, session: Session, item: Explained, catalog: Catalog, flavor: str) -> None:
         """One job on a cache miss: bind, EXPLAIN, plan rules (each job owns its tree: thread-safe)."""
-        item.job.binding = bind(item.job.select, catalog, item.job.text, bool(item.job.queries[0].query.placeholders))
+        item.job.binding = bind(item.job.select, catalog, item.job.text, item.job.slots)
         self._explain(session, item, flavor)
         if item.plan is not None:
             self._apply_rules(item)
