@@ -168,7 +168,6 @@ def _start_throwaway(performance_schema: bool = False) -> _Throwaway:
         process = subprocess.Popen(
             [mariadbd, "--no-defaults", f"--datadir={datadir}", f"--port={port}", "--bind-address=127.0.0.1",
              f"--socket={directory / 'mysqld.sock'}", f"--pid-file={directory / 'mysqld.pid'}", "--skip-networking=0",
-             f"--tmpdir={directory}",  # its temporary tables live and die with it, out of the shared /tmp
              f"--log-error={log}", f"--tmpdir={tmpdir}", "--innodb-buffer-pool-size=128M", "--innodb-log-file-size=64M",
              "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin", f"--performance-schema={'ON' if performance_schema else 'OFF'}",
              "--character-set-server=utf8mb4", "--max-connections=300", "--skip-name-resolve", *as_root],
