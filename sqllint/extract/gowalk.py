@@ -50,6 +50,7 @@ class GoEmission:
     call: str
     value: Value | None = None  # the SQL, for a DB call
     helper: str | None = None  # the scope of a function of the same file called here
+    branch: tuple[tuple[int, int, int], ...] = ()  # the if/switch/select arms it sits on (Query.branch)
 
 
 @dataclass
@@ -67,13 +68,28 @@ class GoWalker(GoExpressions):
     types: dict[str, str] = field(default_factory=dict)
     loops: list[int] = field(default_factory=list)
     prepared: dict[str, GoEmission] = field(default_factory=dict)  # statement variable → the SQL it prepared
+    branches: list[tuple[int, int, int]] = field(default_factory=list)  # (line, column, arm) being walked
 
     # --- statements -----------------------------------------------------------------------------------
     def walk_block(self, node: Node, env: Env) -> bool:
-        for statement in statements_of(node):
-            if self.walk_statement(statement, env):
-                return True
-        return False
+        depth = len(self.branches)  # an early return inside puts the rest of the block on an arm
+        try:
+            for statement in statements_of(node):
+                if self.walk_statement(statement, env):
+                    return True
+            return False
+        finally:
+            del self.branches[depth:]
+
+    def _walk_arm(self, construct: Node, arm: int, node: Node | None, env: Env) -> bool:
+        if node is None:
+            return False
+        depth = len(self.branches)
+        self.branches.append((line_of(construct), construct.start_point[1] + 1, arm))
+        try:
+            return self.walk_statement(node, env)
+        finally:
+            del self.branches[depth:]
 
     def walk_statement(self, node: Node, env: Env) -> bool:
         kind = node.type
@@ -101,14 +117,21 @@ class GoWalker(GoExpressions):
             self._walk_loop(node, env)
             return False
         if kind in ("expression_switch_statement", "type_switch_statement", "select_statement"):
+            arm = 0  # one case runs; a case ending in `fallthrough` shares its arm with the next
             for part in named_children(node):
                 if part.type in ("expression_case", "default_case", "type_case", "communication_case"):
                     branch_env = dict(env)
+                    falls_through = False
+                    self.branches.append((line_of(node), node.start_point[1] + 1, arm))
                     for inner in named_children(part):
                         if inner.type == "statement_list":
                             self.walk_block(inner, branch_env)
+                            statements = statements_of(inner)
+                            falls_through = bool(statements) and statements[-1].type == "fallthrough_statement"
                         else:
                             self.scan(inner, branch_env)
+                    self.branches.pop()
+                    arm += 0 if falls_through else 1
                 else:
                     self.scan(part, env)
             return False
@@ -200,11 +223,13 @@ class GoWalker(GoExpressions):
         label, positive = condition_label(condition) if condition is not None else ("condition", True)
         true_env, false_env = dict(env), dict(env)
         consequence, alternative = child(node, "consequence"), child(node, "alternative")
-        true_leaves = self.walk_statement(consequence, true_env) if consequence is not None else False
-        false_leaves = self.walk_statement(alternative, false_env) if alternative is not None else False
+        true_leaves = self._walk_arm(node, 0, consequence, true_env)
+        false_leaves = self._walk_arm(node, 1, alternative, false_env)
         if true_leaves and false_leaves:
             return True
         if true_leaves or false_leaves:
+            # `if err != nil { return … }`: the rest of the block runs only on the other arm.
+            self.branches.append((line_of(node), node.start_point[1] + 1, 1 if true_leaves else 0))
             env.clear()
             env.update(false_env if true_leaves else true_env)
             return False
@@ -264,7 +289,10 @@ class GoWalker(GoExpressions):
                     self.walk_block(body, dict(env))
                 continue
             if current.type == "call_expression":
+                start = len(self.emissions)
                 self._call(current, env)
+                for emission in self.emissions[start:]:
+                    emission.branch = tuple(self.branches)
             elif current.type in ("interpreted_string_literal", "raw_string_literal", "identifier", "field_identifier"):
                 continue  # leaves: nothing to find below them
             stack.extend(reversed(current.named_children))

@@ -192,7 +192,7 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
         line, end_line = line_of(node), node.end_point[0] + 1
         site = Site(java.path, line, column_of(node), end_line, "java", emission.scope, emission.loop_depth,
                     emission.loop_line, emission.call, next_sequence(emission.scope),
-                    suppressed_at(suppressions, line, end_line))
+                    suppressed_at(suppressions, line, end_line), emission.branch)
         queries: list[Query] = []
         if emission.value is not None:
             queries = list(queries_from_value(emission.value, site))
@@ -227,7 +227,7 @@ def _resolved(statement: Statement, site: Site, options: ExtractOptions, fragmen
     template = Query(path=site.path, line=site.line, column=site.column, end_line=site.end_line, language="java",
                      raw="", text="", scope=site.scope, loop_depth=site.loop_depth, loop_line=site.loop_line,
                      call=site.call, sequence=site.sequence, suppressed=site.suppressed,
-                     resolved_from=statement.qualified)
+                     resolved_from=statement.qualified, branch=site.branch)
     queries, _problems = statement_queries(statement, fragments, options.max_variants, template, report_cap=False)
     # Problems and clauses the extractor cannot see are reported where the statement is defined.
     return [q for q in queries if not any(p.fragment for p in q.placeholders)]

@@ -69,6 +69,7 @@ class Emission:
     value: Value | None = None  # the SQL (JDBC, JdbcTemplate, …)
     mapper: tuple[str, str] | None = None  # (namespace, method) for a mapper call
     helper: str | None = None  # a method of the same class called here (its queries run here too)
+    branch: tuple[tuple[int, int, int], ...] = ()  # the if/switch/ternary/catch arms it sits on (Query.branch)
 
 
 @dataclass
@@ -82,14 +83,29 @@ class MethodWalker(JavaExpressions):
     loops: list[int] = field(default_factory=list)
     prepared: dict[str, Emission] = field(default_factory=dict)  # PreparedStatement variable → its SQL
     returns: list[tuple[Value, Node]] = field(default_factory=list)  # string values the method returns
+    branches: list[tuple[int, int, int]] = field(default_factory=list)  # (line, column, arm) being walked
 
     # --- statements -------------------------------------------------------------------------------
     def walk_block(self, node: Node, env: Env) -> bool:
         """Walk a block's statements; True when it always leaves (return, throw, break, continue)."""
-        for statement in named_children(node):
-            if self.walk_statement(statement, env):
-                return True
-        return False
+        depth = len(self.branches)  # an early return inside puts the rest of the block on an arm
+        try:
+            for statement in named_children(node):
+                if self.walk_statement(statement, env):
+                    return True
+            return False
+        finally:
+            del self.branches[depth:]
+
+    def _walk_arm(self, construct: Node, arm: int, node: Node | None, env: Env) -> bool:
+        if node is None:
+            return False
+        depth = len(self.branches)
+        self.branches.append((line_of(construct), construct.start_point[1] + 1, arm))
+        try:
+            return self.walk_statement(node, env)
+        finally:
+            del self.branches[depth:]
 
     def walk_statement(self, node: Node, env: Env) -> bool:
         kind = node.type
@@ -209,11 +225,13 @@ class MethodWalker(JavaExpressions):
         label, positive = condition_label(condition) if condition is not None else ("condition", True)
         true_env, false_env = dict(env), dict(env)
         consequence, alternative = child(node, "consequence"), child(node, "alternative")
-        true_leaves = self.walk_statement(consequence, true_env) if consequence is not None else False
-        false_leaves = self.walk_statement(alternative, false_env) if alternative is not None else False
+        true_leaves = self._walk_arm(node, 0, consequence, true_env)
+        false_leaves = self._walk_arm(node, 1, alternative, false_env)
         if true_leaves and false_leaves:
             return True
         if true_leaves or false_leaves:
+            # `if (c) return …;`: the rest of the block runs only on the other arm (until the block ends).
+            self.branches.append((line_of(node), node.start_point[1] + 1, 1 if true_leaves else 0))
             env.clear()
             env.update(false_env if true_leaves else true_env)
             return False
@@ -260,6 +278,7 @@ class MethodWalker(JavaExpressions):
 
     def _walk_try(self, node: Node, env: Env) -> bool:
         leaves = False
+        handlers = 0  # one catch clause at most runs; the try block may run with any of them
         for part in named_children(node):
             if part.type == "resource_specification":
                 for resource in named_children(part):
@@ -267,9 +286,8 @@ class MethodWalker(JavaExpressions):
             elif part.type == "block":
                 leaves = self.walk_block(part, env)
             elif part.type == "catch_clause":
-                body = child(part, "body")
-                if body is not None:
-                    self.walk_block(body, dict(env))
+                self._walk_arm(node, handlers, child(part, "body"), dict(env))
+                handlers += 1
             elif part.type == "finally_clause":
                 for block in named_children(part):
                     self.walk_block(block, env)
@@ -294,24 +312,40 @@ class MethodWalker(JavaExpressions):
         if condition is not None:
             self.scan(condition, env)
         body = child(node, "body")
+        arm, where = 0, (line_of(node), node.start_point[1] + 1)
         for group in named_children(body) if body is not None else []:
             branch_env = dict(env)
+            leaves = group.type == "switch_rule"  # `case X ->` never falls through
+            self.branches.append((*where, arm))
             for part in named_children(group):
                 if part.type == "switch_label":
                     continue
                 if part.type == "block" or part.type.endswith("statement") or part.type.endswith("declaration"):
-                    self.walk_statement(part, branch_env)
+                    leaves = self.walk_statement(part, branch_env) or leaves
                 else:
                     self.scan(part, branch_env)
+            self.branches.pop()
+            # A group that does not end in break/return falls into the next one: both share an arm.
+            arm += 1 if leaves else 0
 
     # --- calls inside expressions --------------------------------------------------------------------
     def scan(self, node: Node, env: Env) -> None:
         """Find DB calls and mapper calls in an expression, in source order; lambdas and anonymous
         classes inside it are walked too (a lambda given to ``forEach``/``map`` counts as a loop)."""
-        stack: list[Node] = [node]
+        stack: list[tuple[Node, tuple[tuple[int, int, int], ...]]] = [(node, ())]
         while stack:
-            current = stack.pop()
+            current, arms = stack.pop()
             kind = current.type
+            if kind == "ternary_expression":  # `c ? a() : b()`: one arm runs
+                where = (line_of(current), current.start_point[1] + 1)
+                for arm, name in reversed(list(enumerate(("consequence", "alternative")))):
+                    part = child(current, name)
+                    if part is not None:
+                        stack.append((part, (*arms, (*where, arm))))
+                condition = child(current, "condition")
+                if condition is not None:
+                    stack.append((condition, arms))
+                continue
             if kind == "lambda_expression":
                 self._walk_lambda(current, env, in_loop=False)
                 continue
@@ -324,17 +358,22 @@ class MethodWalker(JavaExpressions):
             if kind == "method_invocation":
                 name_node = child(current, "name")
                 name = text_of(name_node) if name_node is not None else ""
+                start = len(self.emissions)
                 self._call(current, name, env)
+                for emission in self.emissions[start:]:
+                    emission.branch = (*self.branches, *arms)
                 if name in LOOP_METHODS:
                     for arg in arguments_of(current):
                         if arg.type == "lambda_expression":
                             self._walk_lambda(arg, env, in_loop=True, loop_line=line_of(current))
-                    stack.extend(reversed([c for c in current.named_children if c.type != "argument_list"]))
-                    stack.extend(reversed([a for a in arguments_of(current) if a.type != "lambda_expression"]))
+                    stack.extend((c, arms) for c in reversed([c for c in current.named_children
+                                                              if c.type != "argument_list"]))
+                    stack.extend((a, arms) for a in reversed([a for a in arguments_of(current)
+                                                              if a.type != "lambda_expression"]))
                     continue
             if kind in ("string_literal", "identifier", "type_identifier", "field_identifier"):
                 continue  # leaves: nothing to find below them
-            stack.extend(reversed(current.named_children))
+            stack.extend((c, arms) for c in reversed(current.named_children))
 
     def _walk_lambda(self, node: Node, env: Env, in_loop: bool, loop_line: int | None = None) -> None:
         body = child(node, "body")

@@ -190,6 +190,7 @@ class Site:
     call: str
     sequence: int
     suppressed: frozenset[str] = frozenset()
+    branch: tuple[tuple[int, int, int], ...] = ()  # see Query.branch
 
 
 def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
@@ -210,7 +211,7 @@ def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
                 language=site.language, raw=render_raw(statement_text, holes).strip(),
                 text=normalised.strip(), placeholders=placeholders, scope=site.scope,
                 loop_depth=site.loop_depth, loop_line=site.loop_line, variant=variant, call=site.call,
-                sequence=site.sequence, suppressed=site.suppressed,
+                sequence=site.sequence, suppressed=site.suppressed, branch=site.branch,
             )
 
 
@@ -253,7 +254,8 @@ def _relocated(query: Query, site: Site) -> Query:
     return dataclasses.replace(
         query, path=site.path, line=site.line, column=site.column, end_line=site.end_line, scope=site.scope,
         loop_depth=site.loop_depth + query.loop_depth, loop_line=site.loop_line, call=f"{site.call} → {query.call}",
-        sequence=site.sequence, suppressed=site.suppressed, resolved_from=query.resolved_from or query.scope)
+        sequence=site.sequence, suppressed=site.suppressed, resolved_from=query.resolved_from or query.scope,
+        branch=site.branch + query.branch)  # the helper's own arms are positions in the same file
 
 
 def capped_problem(value: Value, site: Site, cap: int) -> Problem | None:
