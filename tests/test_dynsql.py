@@ -361,3 +361,23 @@ def test_when_outside_choose_is_an_if() -> None:
         ("when title, status are absent", "select id from t where 1=1\norder by ctime desc"),
         ("when title, status are present", "select id from t where 1=1\nAND title = ? AND status = ?\norder by ctime desc"),
     ]
+
+
+def test_mutually_exclusive_tests_over_two_parameters_are_never_on_together() -> None:
+    # JeecgBoot's updateUserDepart: three <if>s, one per combination of two parameters. Switching all
+    # three on built "SET org_code = ?, login_tenant_id = ? login_tenant_id = ? org_code = ?".
+    found = variants("""<update id="u">UPDATE sys_user SET
+        <if test="orgCode!=null and tenantId!=null">org_code = #{orgCode}, tenant_id = #{tenantId}</if>
+        <if test="orgCode==null and tenantId!=null">tenant_id = #{tenantId}</if>
+        <if test="orgCode!=null and tenantId==null">org_code = #{orgCode}</if>
+        WHERE username = #{username}</update>""")
+    assert found == [
+        ("when orgCode, tenantId are present", "UPDATE sys_user SET\norg_code = ?, tenant_id = ?\nWHERE username = ?"),
+        ("when tenantId is absent; orgCode is present", "UPDATE sys_user SET\norg_code = ?\nWHERE username = ?"),
+        ("when orgCode is absent; tenantId is present", "UPDATE sys_user SET\ntenant_id = ?\nWHERE username = ?"),
+    ]  # every part absent leaves "SET WHERE": MyBatis would send broken SQL, so no caller does that
+
+
+def test_a_statement_whose_only_variant_dangles_is_still_checked() -> None:
+    [(_, text)] = variants('<update id="u">UPDATE t SET WHERE id = #{id}</update>')
+    assert text == "UPDATE t SET WHERE id = ?"

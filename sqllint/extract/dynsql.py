@@ -20,7 +20,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sqllint.extract.ognl import constant_test, short_names, test_label
+from sqllint.extract.ognl import (Formula, constant_test, evaluate, formula_atoms, mixed, rename, short_names,
+                                  test_formula, test_label)
 from sqllint.records import Variant
 
 FOREACH_REPEAT = 3  # an IN-list / VALUES list of "several" items; the fingerprint collapses the length
@@ -207,6 +208,11 @@ class _Parts:
     by_test: dict[str, tuple[str, bool]] = field(default_factory=dict)  # test → (part, true when present)
 
     fixed: dict[str, bool] = field(default_factory=dict)  # tests of literals only: no part
+    # Tests over several parameters, when some test of the statement wants one present and another
+    # absent (``a != null and b == null`` beside ``a == null and b != null``): evaluated per variant,
+    # so mutually exclusive branches are never all switched on together.
+    formulas: dict[str, Formula] = field(default_factory=dict)
+    use_formulas: bool = False
 
     def add(self, test: str, enclosing: tuple[str, ...]) -> tuple[str, bool] | None:
         if test in self.fixed:
@@ -214,6 +220,15 @@ class _Parts:
         constant = constant_test(test)
         if constant is not None:
             self.fixed[test] = constant
+            return None
+        formula = self.formulas.get(test) or (test_formula(test) if self.use_formulas else None)
+        if formula is not None:
+            self.formulas[test] = formula
+            for name, _ in formula_atoms(formula):
+                if name not in self.ancestors:
+                    self.names.append(name)
+                    self.ancestors[name] = set()
+                self.ancestors[name].update(a for a in enclosing if a != name)
             return None
         found = self.by_test.get(test)
         if found is None:
@@ -228,6 +243,8 @@ class _Parts:
     def is_true(self, test: str, on: frozenset[str]) -> bool:
         if test in self.fixed:
             return self.fixed[test]
+        if test in self.formulas:
+            return evaluate(self.formulas[test], on)
         name, when_present = self.by_test[test]
         return (name in on) == when_present
 
@@ -250,13 +267,29 @@ def collect_parts(body: tuple[Node, ...]) -> _Parts:
             elif isinstance(node, (Trim, Foreach)):
                 walk(node.body, enclosing)
 
+    parts.use_formulas = any(mixed(f) for f in filter(None, map(test_formula, _tests(body))))
     walk(body, ())
     display = short_names(parts.names)
     if any(full != shown for full, shown in display.items()):
         parts.names = [display[n] for n in parts.names]
         parts.ancestors = {display[n]: {display[a] for a in above} for n, above in parts.ancestors.items()}
         parts.by_test = {test: (display[n], present) for test, (n, present) in parts.by_test.items()}
+        parts.formulas = {test: rename(f, display) for test, f in parts.formulas.items()}
     return parts
+
+
+def _tests(body: tuple[Node, ...]) -> Iterator[str]:
+    for node in body:
+        if isinstance(node, If):
+            yield node.test
+            yield from _tests(node.body)
+        elif isinstance(node, Choose):
+            for test, when_body in node.whens:
+                yield test
+                yield from _tests(when_body)
+            yield from _tests(node.otherwise)
+        elif isinstance(node, (Trim, Foreach)):
+            yield from _tests(node.body)
 
 
 def render(body: tuple[Node, ...], on: frozenset[str], parts: _Parts) -> str:
@@ -353,6 +386,7 @@ def expand(body: tuple[Node, ...], cap: int) -> Expansion:
     wanted += [frozenset({name} | parts.ancestors[name]) for name in names]
     seen: set[str] = set()
     out: list[tuple[Variant | None, str]] = []
+    dangling: list[tuple[Variant | None, str]] = []
     capped = False
     for on in dict.fromkeys(wanted):
         try:
@@ -361,12 +395,23 @@ def expand(body: tuple[Node, ...], cap: int) -> Expansion:
             continue
         if text in seen:
             continue
+        if _DANGLING_CLAUSE.search(text):
+            # ``UPDATE t SET WHERE …``: MyBatis itself would send broken SQL, so no caller runs this
+            # variant (each gives some field); checked only if every variant is like it.
+            seen.add(text)
+            dangling.append((Variant(names, on), text))
+            continue
         if len(out) >= max(cap, 1):
             capped = True
             break
         seen.add(text)
         out.append((Variant(names, on), text))
-    return Expansion(out, capped, names)
+    return Expansion(out or dangling[: max(cap, 1)], capped, names)
+
+
+# A clause keyword left with nothing after it when every optional part of it is absent.
+_DANGLING_CLAUSE = re.compile(
+    r"\b(?:SET|WHERE)\s*(?:\Z|\b(?:WHERE|ORDER|GROUP|LIMIT|HAVING|UNION)\b)", re.IGNORECASE)
 
 
 def tidy(sql: str) -> str:

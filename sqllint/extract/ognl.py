@@ -211,6 +211,73 @@ def test_label(test: str) -> tuple[str, bool]:
     return (text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 3] + "..."), True
 
 
+# A test as a formula over parameters' presence: ("atom", name, true-when-present), ("not", f),
+# ("and" | "or", (f, …)).
+Formula = tuple
+
+
+def _formula(node: ast.expr) -> Formula | None:
+    if isinstance(node, ast.BoolOp):
+        parts = tuple(_formula(value) for value in node.values)
+        if any(part is None for part in parts):
+            return None
+        return ("and" if isinstance(node.op, ast.And) else "or", parts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and isinstance(node.operand, ast.BoolOp):
+        inner = _formula(node.operand)
+        return ("not", inner) if inner is not None else None
+    found = _presence(node)
+    return ("atom", found[0], found[1]) if found is not None and "/" not in found[0] else None
+
+
+def formula_atoms(formula: Formula) -> list[tuple[str, bool]]:
+    if formula[0] == "atom":
+        return [(formula[1], formula[2])]
+    if formula[0] == "not":
+        return [(name, not present) for name, present in formula_atoms(formula[1])]
+    return [atom for part in formula[1] for atom in formula_atoms(part)]
+
+
+def evaluate(formula: Formula, present: frozenset[str]) -> bool:
+    kind = formula[0]
+    if kind == "atom":
+        return (formula[1] in present) == formula[2]
+    if kind == "not":
+        return not evaluate(formula[1], present)
+    values = (evaluate(part, present) for part in formula[1])
+    return all(values) if kind == "and" else any(values)
+
+
+@lru_cache(maxsize=8192)
+def test_formula(test: str) -> Formula | None:
+    """A test combining presence tests of two or more parameters (``orgCode == null and tenantId != null``)
+    as a formula over their presence; None for anything else."""
+    source = _to_python(test)
+    try:
+        tree = ast.parse(source, mode="eval").body if source else None
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    if not isinstance(tree, (ast.BoolOp, ast.UnaryOp)):
+        return None
+    formula = _formula(tree)
+    if formula is None or len({name for name, _ in formula_atoms(formula)}) < 2:
+        return None
+    return formula
+
+
+def mixed(formula: Formula) -> bool:
+    """Whether the formula asks for some parameters present and others absent (so no single part can
+    stand for it: ``a == null and b != null``)."""
+    return len({present for _, present in formula_atoms(formula)}) > 1
+
+
+def rename(formula: Formula, names: dict[str, str]) -> Formula:
+    if formula[0] == "atom":
+        return ("atom", names.get(formula[1], formula[1]), formula[2])
+    if formula[0] == "not":
+        return ("not", rename(formula[1], names))
+    return (formula[0], tuple(rename(part, names) for part in formula[1]))
+
+
 _STRING_METHODS = frozenset({"trim", "strip", "toLowerCase", "toUpperCase", "toString"})
 
 
