@@ -32,6 +32,11 @@ def _written_tables(site: list[ParsedQuery]) -> set[str]:
     return tables
 
 
+def _same_transaction(first: ParsedQuery, second: ParsedQuery) -> bool:
+    """Commits are counted per function: an endpoint's chain of functions compares only within one."""
+    return first.query.scope != second.query.scope or first.query.transaction == second.query.transaction
+
+
 def _alias(parsed: ParsedQuery) -> str:
     source = parsed.tree.args.get("from_") or parsed.tree.args.get("from") if parsed.tree is not None else None
     return source.this.alias if source is not None and isinstance(source.this, exp.Table) else ""
@@ -90,7 +95,7 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
             continue
         parsed, key = found
         # Reads on different arms of one if/switch never both run; across a commit they see other data.
-        first = next((p for p in seen.get(key, ()) if p.query.transaction == parsed.query.transaction
+        first = next((p for p in seen.get(key, ()) if _same_transaction(p, parsed)
                       and not p.query.exclusive_with(parsed.query)), None)
         if first is None:
             seen.setdefault(key, []).append(parsed)

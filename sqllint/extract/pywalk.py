@@ -371,6 +371,9 @@ class PythonExtractor(ExpressionEvaluator):
         if sql_node is None or isinstance(sql_node, ast.Starred):
             return
         value = self._eval(sql_node, env)
+        if value is not None and any(_TRANSACTION_SQL.match(text) for text in value.texts()):
+            self.transaction += 1  # cur.execute("COMMIT")
+            return
         if value is None or value.is_list or not looks_like_sql(value, at_sink=True):
             return
         info = self._local_function(sql_node.func) if isinstance(sql_node, ast.Call) else None
@@ -399,6 +402,7 @@ def _as_template(value: Value) -> Value:
 
 
 _TRANSACTION_ENDS = frozenset({"commit", "rollback"})
+_TRANSACTION_SQL = re.compile(r"\s*(?:COMMIT|ROLLBACK|BEGIN|START\s+TRANSACTION)\b(?!\s+TO\b)", re.IGNORECASE)
 Arms = tuple[tuple[int, int, int], ...]
 
 
