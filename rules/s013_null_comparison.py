@@ -28,8 +28,13 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     ```sql good
     SELECT id FROM users WHERE deleted_at IS NULL
     ```
+    ```sql good
+    UPDATE users SET phone = NULL WHERE phone = ''
+    ```
     """
     for node in query.find(exp.EQ, exp.NEQ):
+        if node.arg_key == "expressions" and isinstance(node.parent, (exp.Update, exp.OnConflict, exp.Set)):
+            continue  # ``SET email = NULL``, ``ON DUPLICATE KEY UPDATE a = NULL``: an assignment, not a test
         if isinstance(node.expression, exp.Null) or isinstance(node.this, exp.Null):
             better = "IS NULL" if isinstance(node, exp.EQ) else "IS NOT NULL"
             yield Violation(f"`{excerpt(node)}` is never true: comparisons with NULL are unknown",
