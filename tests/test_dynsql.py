@@ -381,3 +381,9 @@ def test_mutually_exclusive_tests_over_two_parameters_are_never_on_together() ->
 def test_a_statement_whose_only_variant_dangles_is_still_checked() -> None:
     [(_, text)] = variants('<update id="u">UPDATE t SET WHERE id = #{id}</update>')
     assert text == "UPDATE t SET WHERE id = ?"
+
+
+def test_an_update_whose_whole_set_clause_is_optional_has_no_empty_variant() -> None:
+    found = variants("""<update id="u">UPDATE sys_user
+        <if test="fieldName == 'email'">SET email = NULL WHERE email = ''</if></update>""")
+    assert [text for _, text in found] == ["UPDATE sys_user\nSET email = NULL WHERE email = ''"]

@@ -411,7 +411,8 @@ def expand(body: tuple[Node, ...], cap: int) -> Expansion:
 
 # A clause keyword left with nothing after it when every optional part of it is absent.
 _DANGLING_CLAUSE = re.compile(
-    r"\b(?:SET|WHERE)\s*(?:\Z|\b(?:WHERE|ORDER|GROUP|LIMIT|HAVING|UNION)\b)", re.IGNORECASE)
+    r"\b(?:SET|WHERE)\s*(?:\Z|\b(?:WHERE|ORDER|GROUP|LIMIT|HAVING|UNION)\b)"
+    r"|\A\s*UPDATE\s+[\w.`]+\s*\Z", re.IGNORECASE)  # or an UPDATE whose SET was all optional
 
 
 def tidy(sql: str) -> str:
