@@ -7,8 +7,8 @@ from sqlglot import exp
 
 from sqllint.records import ParsedQuery, Scope, Severity
 from sqllint.registry import Violation, rule
-from sqllint.sqlfacts import in_query_style, table_name
-from sqllint.sqlshape import SelectKey, SelectShape, select_key, select_shape
+from sqllint.sqlfacts import in_query_style
+from sqllint.sqlshape import SelectKey, SelectShape, select_key, select_shape, shown_table
 
 
 def _representative(site: list[ParsedQuery]) -> tuple[ParsedQuery, SelectKey] | None:
@@ -24,7 +24,7 @@ def _written_tables(site: list[ParsedQuery]) -> set[str]:
     for parsed in site:
         tree = parsed.tree
         if isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):
-            tables |= {table_name(t) for t in tree.find_all(exp.Table)}
+            tables |= {shown_table(t, parsed) for t in tree.find_all(exp.Table)}
         elif isinstance(tree, (exp.Commit, exp.Rollback, exp.Transaction)):
             tables.add("*")  # a new transaction: a new snapshot, reads on either side differ
         elif parsed.kind == "replace" or (parsed.tree is None and parsed.kind != "select"):

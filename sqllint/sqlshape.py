@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from sqllint.extract.placeholders import show_holes
 from sqllint.records import ParsedQuery
 from sqllint.sqlfacts import conjuncts, is_value, table_name
 
@@ -69,7 +70,13 @@ def select_key(query: ParsedQuery) -> SelectKey | None:
         return None
     aggregate = any(p.find(exp.AggFunc) for p in select.expressions)
     tail = tuple(str(select.args[k]) for k in _TAIL_ARGS if select.args.get(k))
-    return table_name(table), frozenset((c, op) for c, op, _ in predicates), aggregate, tail
+    return (shown_table(table, query), frozenset((c, op) for c, op, _ in predicates), aggregate, tail)
+
+
+def shown_table(table: exp.Table, query: ParsedQuery) -> str:
+    """The table's name; a table spliced in by the host is named by what was spliced (``{Staf._meta.db_table}``),
+    so two different spliced tables are not taken for one."""
+    return show_holes(table_name(table), query.query.placeholders)
 
 
 def select_shape(query: ParsedQuery) -> SelectShape | None:

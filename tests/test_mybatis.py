@@ -407,3 +407,13 @@ def test_interpolation_in_several_variants_is_one_finding_naming_every_spliced_v
     found = [(f.path, f.message.split(" are ")[0], f.variant) for f in check(tmp_path) if f.rule == "S003"]
     assert found == [("M.xml", "`x`, `y`", "when x, y are present (+2 more variants)"),
                      ("users.py", "`user.name`, `user.email`, `user.bio`, `user_id`", None)]
+
+
+def test_two_spliced_tables_are_not_taken_for_one(tmp_path: Path) -> None:
+    (tmp_path / "views.py").write_text(
+        "def profil(request, id):\n"
+        "    staf = Staf.objects.raw('SELECT name FROM %s WHERE id_narasumber=%%s' % (Staf._meta.db_table,), [id])\n"
+        "    dosen = Staf.objects.raw('SELECT name FROM %s WHERE id_narasumber=%%s' % (Dosen._meta.db_table,), [id])\n"
+        "    again = Staf.objects.raw('SELECT title FROM %s WHERE id_narasumber=%%s' % (Dosen._meta.db_table,), [id])\n")
+    [merge] = [f for f in check(tmp_path) if f.rule == "M001"]
+    assert (merge.line, merge.message.split(" by ")[0]) == (4, "reads {Dosen._meta.db_table}")
