@@ -387,3 +387,15 @@ def test_an_update_whose_whole_set_clause_is_optional_has_no_empty_variant() -> 
     found = variants("""<update id="u">UPDATE sys_user
         <if test="fieldName == 'email'">SET email = NULL WHERE email = ''</if></update>""")
     assert [text for _, text in found] == ["UPDATE sys_user\nSET email = NULL WHERE email = ''"]
+
+
+def test_foreach_open_and_close_words_stay_apart_from_the_items() -> None:
+    # RuoYi's updateDeptChildren: open="case dept_id" close="end" around "when … then …" items.
+    [(_, text)] = variants("""<update id="u">update sys_dept set ancestors =
+        <foreach collection="depts" item="item" separator=" " open="case dept_id" close="end">
+        when #{item.deptId} then #{item.ancestors}</foreach> where dept_id = 1</update>""")
+    assert "case dept_id when ? then ? when ? then ? when ? then ? end where" in text
+
+
+def test_string_methods_in_a_test_still_name_the_parameter() -> None:
+    assert label_of("startTime != null and startTime.trim() != ''") == ("startTime", True)

@@ -344,7 +344,15 @@ def _repeat(item: str, node: Foreach) -> str:
     # MyBatis's DynamicContext joins the pieces it is given with a space: with no separator the items
     # still stay apart (``WHEN ? THEN 2 WHEN ? THEN 2``, not ``THEN 2WHEN``; ``a AND b``, not ``aand b``).
     joiner = node.separator if node.separator.strip() else " "
-    return node.open + joiner.join(items) + node.close
+    return _glued(_glued(node.open, joiner.join(items)), node.close)
+
+
+def _glued(left: str, right: str) -> str:
+    """``left + right``, with the space MyBatis's join puts between two words (``open="case dept_id"``
+    before ``when …`` must not read ``dept_idwhen``)."""
+    if not left or not right or left[-1].isspace() or right[0].isspace() or left[-1] in "(,." or right[0] in "),.":
+        return left + right
+    return f"{left} {right}"
 
 
 def _trim(text: str, node: Trim) -> str:

@@ -121,6 +121,9 @@ def _presence(node: ast.expr) -> tuple[str, bool] | None:
             op = {ast.Gt: ast.Lt(), ast.Lt: ast.Gt(), ast.GtE: ast.LtE(), ast.LtE: ast.GtE()}.get(type(op), op)
         if not (isinstance(right, ast.Constant) and (right.value in (None, "", 0) or right.value is True)):
             return None
+        while (isinstance(left, ast.Call) and isinstance(left.func, ast.Attribute) and not left.args
+               and left.func.attr in _STRING_METHODS):
+            left = left.func.value  # startTime.trim() != '': still a test of startTime
         inner = _presence(left)
         if inner is None:
             return None
