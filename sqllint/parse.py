@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 from collections.abc import Iterable, Iterator
 
 from sqlglot import exp
@@ -111,7 +112,7 @@ class SqlParser:
             expressions = [e for e in self.parser.parse(tokens, text) if e is not None]
         except SqlglotParseError as error:
             first = error.errors[0] if error.errors else {}
-            message = first.get("description") or str(error).splitlines()[0]
+            message = _readable(first) if first else str(error).splitlines()[0]
             return None, ParseError(message, int(first.get("line") or 1), int(first.get("col") or 1)), digest
         except (SqlglotError, RecursionError, ValueError) as error:
             return None, ParseError(str(error).splitlines()[0] if str(error) else type(error).__name__, 1, 1), digest
@@ -130,6 +131,27 @@ class SqlParser:
             parsed = ParsedQuery(query, tree, digest, error, kind)
             cache[query.text] = parsed
             yield parsed
+
+
+_SQLGLOT_CLASS = re.compile(r"Required keyword: '\w+' missing for <class '[\w.]+'>")
+
+
+def _readable(error: dict[str, object]) -> str:
+    """sqlglot's description with where it stopped: ``… x=1 and ⟨limit⟩ 1,3``. Descriptions that name
+    sqlglot's own classes (``missing for <class '…JSONBContainsTopKey'>``, how it reads ``? ?``) say
+    what the reader can act on instead."""
+    description = str(error.get("description") or "syntax error")
+    description = _SQLGLOT_CLASS.sub("incomplete expression (two values side by side, or an operand missing)",
+                                     description)
+    before = " ".join(str(error.get("start_context") or "").split())
+    highlight = " ".join(str(error.get("highlight") or "").split())
+    after = " ".join(str(error.get("end_context") or "").split())
+    if not highlight:
+        return description
+    if before.endswith(highlight):
+        before = before[: -len(highlight)].rstrip()
+    context = f"{'…' if len(before) > 40 else ''}{before[-40:]} ⟨{highlight}⟩ {after[:20]}".strip()
+    return f"{description}, at `{context}`"
 
 
 def fingerprint_sql(text: str) -> str:

@@ -417,3 +417,12 @@ def test_two_spliced_tables_are_not_taken_for_one(tmp_path: Path) -> None:
         "    again = Staf.objects.raw('SELECT title FROM %s WHERE id_narasumber=%%s' % (Dosen._meta.db_table,), [id])\n")
     [merge] = [f for f in check(tmp_path) if f.rule == "M001"]
     assert (merge.line, merge.message.split(" by ")[0]) == (4, "reads {Dosen._meta.db_table}")
+
+
+def test_a_parse_error_says_where_and_never_names_sqlglot_classes(tmp_path: Path) -> None:
+    # A RuoYi fork binds the data-scope clause with #{} (a value) where ${} (text) was meant.
+    data = (DOCTYPE + """<mapper namespace="n"><select id="s">select d.id from sys_dept d
+      where d.del_flag = '0' #{params.dataScope} order by d.order_num</select></mapper>""").encode()
+    [finding] = check_one(tmp_path, data)
+    assert finding.rule == "E001" and "sqlglot" not in finding.message and "<class" not in finding.message
+    assert "at `…from sys_dept d where d.del_flag = '0' ? ⟨order by⟩ d.order_num`" in finding.message
