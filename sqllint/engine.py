@@ -250,7 +250,8 @@ class FileChecker:
                 violation = dataclasses.replace(violation, message=violation.merge(subjects))
             labels = list(dict.fromkeys(h[2].query.variant.label for h in hits if h[2].query.variant))
             variant = None
-            if query.variant is not None and len(labels) < variants_per_site[query.site]:
+            # Counted by variant, not by label: variants that differ only in hidden parts share a label.
+            if query.variant is not None and len({h[2].query.variant for h in hits}) < variants_per_site[query.site]:
                 variant = labels[0] + (f" (+{len(labels) - 1} more variant{'s' if len(labels) > 2 else ''})"
                                        if len(labels) > 1 else "")
             findings.append(self._finding(

@@ -76,12 +76,15 @@ class Variant:
 
     parts: tuple[str, ...]  # every optional part of the statement, in source order
     on: frozenset[str]
+    # Parts that vary per item of a loop (MyBatis ``criterion.noValue`` inside ``<foreach>``): they make
+    # variants, but are not the caller's parameters, so labels do not name them.
+    hidden: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
         """Words for a reviewer, e.g. ``when kw, status are absent``."""
-        on = [p for p in self.parts if p in self.on]
-        off = [p for p in self.parts if p not in self.on]
+        on = [p for p in self.parts if p in self.on and p not in self.hidden]
+        off = [p for p in self.parts if p not in self.on and p not in self.hidden]
         groups = []
         if off:
             groups.append(f"{', '.join(off)} {'is' if len(off) == 1 else 'are'} absent")

@@ -399,3 +399,17 @@ def test_foreach_open_and_close_words_stay_apart_from_the_items() -> None:
 
 def test_string_methods_in_a_test_still_name_the_parameter() -> None:
     assert label_of("startTime != null and startTime.trim() != ''") == ("startTime", True)
+
+
+def test_tests_of_a_foreach_item_make_variants_but_are_not_named_in_labels() -> None:
+    # MyBatis Generator's criteria loop tests criterion.noValue / criterion.singleValue: properties of
+    # each item, not parameters the caller passes.
+    found = variants("""<select id="s">select id from t
+        <if test="_parameter != null"><where><foreach collection="criteria" item="criterion">
+          <choose>
+            <when test="criterion.noValue">and ${criterion.condition}</when>
+            <when test="criterion.singleValue">and ${criterion.condition} #{criterion.value}</when>
+          </choose></foreach></where></if></select>""")
+    assert [label for label, _ in found] == [
+        "when _parameter is absent", "when _parameter is present", "when _parameter is present"]
+    assert len({text for _, text in found}) == 3

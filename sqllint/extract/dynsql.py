@@ -213,6 +213,7 @@ class _Parts:
     # so mutually exclusive branches are never all switched on together.
     formulas: dict[str, Formula] = field(default_factory=dict)
     use_formulas: bool = False
+    per_item: set[str] = field(default_factory=set)  # parts that test a <foreach> item, not a parameter
 
     def add(self, test: str, enclosing: tuple[str, ...]) -> tuple[str, bool] | None:
         if test in self.fixed:
@@ -256,21 +257,32 @@ def collect_parts(body: tuple[Node, ...]) -> _Parts:
         # Reaching the body needs the part present only if the test is true when it is.
         return enclosing + (found[0],) if found is not None and found[1] else enclosing
 
-    def walk(nodes: tuple[Node, ...], enclosing: tuple[str, ...]) -> None:
+    def add(test: str, enclosing: tuple[str, ...], items: frozenset[str]) -> tuple[str, bool] | None:
+        found = parts.add(test, enclosing)
+        if items:
+            formula = parts.formulas.get(test)
+            names = [n for n, _ in formula_atoms(formula)] if formula else [found[0]] if found else []
+            parts.per_item.update(n for n in names if all(c.split(".")[0] in items for c in n.split("/")))
+        return found
+
+    def walk(nodes: tuple[Node, ...], enclosing: tuple[str, ...], items: frozenset[str]) -> None:
         for node in nodes:
             if isinstance(node, If):
-                walk(node.body, reach(parts.add(node.test, enclosing), enclosing))
+                walk(node.body, reach(add(node.test, enclosing, items), enclosing), items)
             elif isinstance(node, Choose):
                 for test, when_body in node.whens:
-                    walk(when_body, reach(parts.add(test, enclosing), enclosing))
-                walk(node.otherwise, enclosing)
-            elif isinstance(node, (Trim, Foreach)):
-                walk(node.body, enclosing)
+                    walk(when_body, reach(add(test, enclosing, items), enclosing), items)
+                walk(node.otherwise, enclosing, items)
+            elif isinstance(node, Foreach):
+                walk(node.body, enclosing, items | {node.item} if node.item else items)
+            elif isinstance(node, Trim):
+                walk(node.body, enclosing, items)
 
     parts.use_formulas = any(mixed(f) for f in filter(None, map(test_formula, _tests(body))))
-    walk(body, ())
+    walk(body, (), frozenset())
     display = short_names(parts.names)
     if any(full != shown for full, shown in display.items()):
+        parts.per_item = {display[n] for n in parts.per_item}
         parts.names = [display[n] for n in parts.names]
         parts.ancestors = {display[n]: {display[a] for a in above} for n, above in parts.ancestors.items()}
         parts.by_test = {test: (display[n], present) for test, (n, present) in parts.by_test.items()}
@@ -390,6 +402,7 @@ def expand(body: tuple[Node, ...], cap: int) -> Expansion:
             return Expansion([(None, tidy(render(body, frozenset(), parts)))], False, ())
         except ImpossibleVariant:
             return Expansion([], False, ())  # a <set> with nothing in it
+    hidden = frozenset(parts.per_item)
     wanted: list[frozenset[str]] = [frozenset(), frozenset(names)]
     wanted += [frozenset({name} | parts.ancestors[name]) for name in names]
     seen: set[str] = set()
@@ -407,13 +420,13 @@ def expand(body: tuple[Node, ...], cap: int) -> Expansion:
             # ``UPDATE t SET WHERE …``: MyBatis itself would send broken SQL, so no caller runs this
             # variant (each gives some field); checked only if every variant is like it.
             seen.add(text)
-            dangling.append((Variant(names, on), text))
+            dangling.append((Variant(names, on, hidden), text))
             continue
         if len(out) >= max(cap, 1):
             capped = True
             break
         seen.add(text)
-        out.append((Variant(names, on), text))
+        out.append((Variant(names, on, hidden), text))
     return Expansion(out or dangling[: max(cap, 1)], capped, names)
 
 
