@@ -172,3 +172,45 @@ def test_endpoint_chain_keeps_a_helpers_arms_exclusive(tmp_path: Path) -> None:
     chain = one(emap, "GET /u/1")
     assert len(chain.queries) == 2
     assert [f.rule for f in chain.findings if f.rule == "M001"] == []
+
+
+def test_else_if_chains_of_early_returns() -> None:
+    q = python_queries('''
+        def get_user(cur, uid, email):
+            if uid:
+                cur.execute("SELECT 1 FROM t WHERE x = 1")
+                return cur.fetchone()
+            elif email:
+                cur.execute("SELECT 1 FROM t WHERE x = 2")
+                return cur.fetchone()
+            cur.execute("SELECT 1 FROM t WHERE x = 3")
+    ''')
+    by_id, by_email, fallback = (q[f"SELECT 1 FROM t WHERE x = {n}"] for n in (1, 2, 3))
+    assert fallback.exclusive_with(by_id) and fallback.exclusive_with(by_email)
+    java = by_text(extract_java(textwrap.dedent('''
+        class Dao {
+            Object f(JdbcTemplate jdbc, Long id, String email) {
+                if (id != null) {
+                    return jdbc.queryForList("SELECT 1 FROM t WHERE x = 1");
+                } else if (email != null) {
+                    return jdbc.queryForList("SELECT 1 FROM t WHERE x = 2");
+                }
+                return jdbc.queryForList("SELECT 1 FROM t WHERE x = 3");
+            }
+        }
+    ''').encode(), "Dao.java", ExtractOptions()).queries)
+    assert java["SELECT 1 FROM t WHERE x = 3"].exclusive_with(java["SELECT 1 FROM t WHERE x = 2"])
+    go = by_text(extract_go(textwrap.dedent('''
+        package store
+
+        func F(db *sql.DB, id int64, email string) (*sql.Rows, error) {
+            if id != 0 {
+                return db.Query("SELECT 1 FROM t WHERE x = 1")
+            } else if email != "" {
+                return db.Query("SELECT 1 FROM t WHERE x = 2")
+            }
+            return db.Query("SELECT 1 FROM t WHERE x = 3")
+        }
+    ''').encode(), "store.go", ExtractOptions()).queries)
+    assert go["SELECT 1 FROM t WHERE x = 3"].exclusive_with(go["SELECT 1 FROM t WHERE x = 2"])
+    assert not go["SELECT 1 FROM t WHERE x = 3"].exclusive_with(go["SELECT 1 FROM t WHERE x = 3"])

@@ -81,13 +81,20 @@ class GoWalker(GoExpressions):
         finally:
             del self.branches[depth:]
 
-    def _walk_arm(self, construct: Node, arm: int, node: Node | None, env: Env) -> bool:
+    def _walk_arm(self, construct: Node, arm: int, node: Node | None,
+                  env: Env) -> tuple[bool, list[tuple[int, int, int]]]:
+        """Walk one arm; return whether it always leaves, and the arms that code after it runs on when it
+        does not (``if err != nil { return }`` inside it: what follows runs only when err is nil)."""
         if node is None:
-            return False
+            return False, []
         depth = len(self.branches)
         self.branches.append((line_of(construct), construct.start_point[1] + 1, arm))
         try:
-            return self.walk_statement(node, env)
+            statements = statements_of(node) if node.type in ("block", "statement_list") else [node]
+            for statement in statements:
+                if self.walk_statement(statement, env):
+                    return True, []
+            return False, self.branches[depth + 1:]
         finally:
             del self.branches[depth:]
 
@@ -223,13 +230,15 @@ class GoWalker(GoExpressions):
         label, positive = condition_label(condition) if condition is not None else ("condition", True)
         true_env, false_env = dict(env), dict(env)
         consequence, alternative = child(node, "consequence"), child(node, "alternative")
-        true_leaves = self._walk_arm(node, 0, consequence, true_env)
-        false_leaves = self._walk_arm(node, 1, alternative, false_env)
+        true_leaves, true_tail = self._walk_arm(node, 0, consequence, true_env)
+        false_leaves, false_tail = self._walk_arm(node, 1, alternative, false_env)
         if true_leaves and false_leaves:
             return True
         if true_leaves or false_leaves:
-            # `if err != nil { return … }`: the rest of the block runs only on the other arm.
+            # `if err != nil { return … }`: the rest of the block runs only on the other arm, and only
+            # where that arm went on (`else if …{ return }`).
             self.branches.append((line_of(node), node.start_point[1] + 1, 1 if true_leaves else 0))
+            self.branches.extend(false_tail if true_leaves else true_tail)
             env.clear()
             env.update(false_env if true_leaves else true_env)
             return False

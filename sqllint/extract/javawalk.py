@@ -97,13 +97,20 @@ class MethodWalker(JavaExpressions):
         finally:
             del self.branches[depth:]
 
-    def _walk_arm(self, construct: Node, arm: int, node: Node | None, env: Env) -> bool:
+    def _walk_arm(self, construct: Node, arm: int, node: Node | None,
+                  env: Env) -> tuple[bool, list[tuple[int, int, int]]]:
+        """Walk one arm; return whether it always leaves, and the arms that code after it runs on when it
+        does not (``if (a) return;`` inside it: what follows runs only when not ``a``)."""
         if node is None:
-            return False
+            return False, []
         depth = len(self.branches)
         self.branches.append((line_of(construct), construct.start_point[1] + 1, arm))
         try:
-            return self.walk_statement(node, env)
+            statements = named_children(node) if node.type == "block" else [node]
+            for statement in statements:
+                if self.walk_statement(statement, env):
+                    return True, []
+            return False, self.branches[depth + 1:]
         finally:
             del self.branches[depth:]
 
@@ -225,13 +232,15 @@ class MethodWalker(JavaExpressions):
         label, positive = condition_label(condition) if condition is not None else ("condition", True)
         true_env, false_env = dict(env), dict(env)
         consequence, alternative = child(node, "consequence"), child(node, "alternative")
-        true_leaves = self._walk_arm(node, 0, consequence, true_env)
-        false_leaves = self._walk_arm(node, 1, alternative, false_env)
+        true_leaves, true_tail = self._walk_arm(node, 0, consequence, true_env)
+        false_leaves, false_tail = self._walk_arm(node, 1, alternative, false_env)
         if true_leaves and false_leaves:
             return True
         if true_leaves or false_leaves:
-            # `if (c) return …;`: the rest of the block runs only on the other arm (until the block ends).
+            # `if (c) return …;`: the rest of the block runs only on the other arm (until the block ends),
+            # and only where that arm went on (`else if (d) return …;`: only when not d either).
             self.branches.append((line_of(node), node.start_point[1] + 1, 1 if true_leaves else 0))
+            self.branches.extend(false_tail if true_leaves else true_tail)
             env.clear()
             env.update(false_env if true_leaves else true_env)
             return False

@@ -150,12 +150,19 @@ class PythonExtractor(ExpressionEvaluator):
         finally:
             del self.branches[depth:]
 
-    def _walk_arm(self, construct: ast.AST, arm: int, body: list[ast.stmt], env: Env, top_level: bool) -> bool:
+    def _walk_arm(self, construct: ast.AST, arm: int, body: list[ast.stmt], env: Env,
+                  top_level: bool) -> tuple[bool, list[tuple[int, int, int]]]:
+        """Walk one arm; return whether it always leaves, and the arms that code after it runs on when it
+        does not (``if a: return`` inside it: the rest of the arm, and beyond, runs only when not ``a``)."""
+        depth = len(self.branches)
         self.branches.append((construct.lineno, construct.col_offset + 1, arm))
         try:
-            return self._walk_block(body, env, top_level)
+            for stmt in body:
+                if self._walk_stmt(stmt, env, top_level):
+                    return True, []
+            return False, self.branches[depth + 1:]
         finally:
-            self.branches.pop()
+            del self.branches[depth:]
 
     def _walk_stmt(self, stmt: ast.stmt, env: Env, top_level: bool) -> bool:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -267,13 +274,16 @@ class PythonExtractor(ExpressionEvaluator):
                 true_env[name] = true_value
             if false_value is not None:
                 false_env[name] = false_value
-        true_leaves = self._walk_arm(stmt, 0, stmt.body, true_env, top_level) or not true_reachable
-        false_leaves = self._walk_arm(stmt, 1, stmt.orelse, false_env, top_level) or not false_reachable
+        true_leaves, true_tail = self._walk_arm(stmt, 0, stmt.body, true_env, top_level)
+        false_leaves, false_tail = self._walk_arm(stmt, 1, stmt.orelse, false_env, top_level)
+        true_leaves, false_leaves = true_leaves or not true_reachable, false_leaves or not false_reachable
         if true_leaves and false_leaves:
             return True
         if true_leaves or false_leaves:
-            # `if c: …; return`: the rest of the block runs only on the other arm (until the block ends).
+            # `if c: …; return`: the rest of the block runs only on the other arm (until the block ends),
+            # and only where that arm went on (`elif d: return` inside it: only when not d either).
             self.branches.append((stmt.lineno, stmt.col_offset + 1, 1 if true_leaves else 0))
+            self.branches.extend(false_tail if true_leaves else true_tail)
             env.clear()
             env.update(false_env if true_leaves else true_env)
             return False
