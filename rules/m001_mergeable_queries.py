@@ -66,6 +66,11 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
     Pick the columns apart in memory. (From the original notes: "同一张表的查询合并为一次" — merge
     queries on the same table into one.)
 
+    Reads that never both run are not reported: on different arms of one ``if``/``else``,
+    ``match``/``switch``, ternary or set of ``except``/``catch`` handlers, or one before an early
+    ``return`` and one after it. Nor are reads separated by a write to the table or a transaction
+    boundary (``conn.commit()``, ``ROLLBACK``): the second read is meant to see newer data.
+
     ## Example
     ```python bad
     def order_summary(cur, order_id):
