@@ -97,8 +97,12 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
           require_db: bool = False) -> None:
     """Check the SQL in PATHS (default: the current directory).
 
-    Finds SQL in .sql files and in Python code (string building, f-strings, %/format, conditional
-    `sql += ...`), expands dynamic SQL into its variants, and applies the static rules.
+    Finds SQL in .sql files, Python code (string building, f-strings, %/format, conditional
+    `sql += ...`), MyBatis XML mappers, Java (annotations, JDBC/JdbcTemplate strings) and Go
+    (database/sql, sqlx); expands dynamic SQL into its variants and applies the static rules. With a
+    baseline, only new findings and plan regressions are reported. With --dsn (or SQLLINT_DSN) every
+    distinct query is also explained on that staging database (EXPLAIN only, read-only session) and
+    the plan rules apply.
     """
     registry = builtin_registry()
     cwd = Path.cwd()
