@@ -1,16 +1,27 @@
 #!/usr/bin/env python3
-"""Record the demo shop's general log and slow log from a real run (fixtures/shop/logs/).
+"""Record a fixture app's general log and slow log from a real run (fixtures/{shop,mall}/logs/).
 
-    .venv/bin/python scripts/record_logs.py            # re-record fixtures/shop/logs/{general,slow}.log
+    .venv/bin/python scripts/record_logs.py              # re-record fixtures/shop/logs/{general,slow}.log
+    .venv/bin/python scripts/record_logs.py --app mall   # re-record fixtures/mall/logs/{general,slow}.log
 
-Starts a throwaway MariaDB server in a temporary directory on a free port, loads
-fixtures/shop/schema.sql and the generated rows of tests/data/shop_data.sql (plus one "power customer"
-with many orders, so that the N+1 loop in ``orders_with_items`` runs long enough to be seen), then
+Starts a throwaway MariaDB server in a temporary directory on a free port, loads the app's schema and the
+generated rows the tests use (plus a few rows that make the N+1 loops run long enough to be seen), then
 switches on the general log and the slow log (``long_query_time = 0``: every statement, with its
-duration) and calls the shop's own functions (``fixtures/shop/shop/*.py``) through pymysql the way its
-endpoints do: once one request after another, then again from four concurrent clients (so that
-connections interleave in the logs). The logs are copied verbatim; nothing in them is written by hand. The server and its
-directory are removed afterwards.
+duration) and runs the app's own code: once one request after another, then again from four concurrent
+clients (so that connections interleave in the logs). The logs are copied verbatim; nothing in them is
+written by hand. The server and its directory are removed afterwards.
+
+shop (Python): the functions of ``fixtures/shop/shop/*.py`` are called through pymysql the way its
+endpoints call them. Data: fixtures/shop/schema.sql + tests/data/shop_data.sql.
+
+mall (Spring + MyBatis): ``scripts/mall_run/`` compiles the mall's Java sources with javac and calls its
+controllers in a JVM (no web server), wired as Spring Boot would wire them: HikariCP, Spring's
+JdbcTemplate and DataSourceTransactionManager, MariaDB Connector/J, all from Debian packages
+(libspring-jdbc-java libspring-web-java libspring-context-java libspring-transaction-java libhikaricp-java
+libmariadb-java libognl-java). MyBatis itself is not packaged by Debian, so the mapper proxies render the
+mapper XML and annotations with MyBatis's dynamic SQL rules implemented in scripts/mall_run/ (OGNL tests,
+``#{}`` as JDBC parameters); the statements are sent by the JDBC driver as a MyBatis application's are.
+Data: fixtures/mall/schema.sql + tests/data/mall_data.sql.
 """
 
 from __future__ import annotations
@@ -32,6 +43,18 @@ import pymysql
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "fixtures" / "shop"
 DATA = ROOT / "tests" / "data" / "shop_data.sql"
+MALL = ROOT / "fixtures" / "mall"
+MALL_RUN = ROOT / "scripts" / "mall_run"  # the launcher; kept out of fixtures/mall, which sqllint scans
+MALL_DATA = ROOT / "tests" / "data" / "mall_data.sql"
+MALL_POWER_USER = 1  # the heaviest buyer of the generated rows: selectByUserId returns its LIMIT of 20
+MALL_POWER_ORDER = 50001  # an order id above the generated ones
+MALL_POWER_ITEMS = 12
+JAVA_LIB = Path("/usr/share/java")
+MALL_JARS = ("spring3-core.jar", "spring3-beans.jar", "spring3-context.jar", "spring3-jdbc.jar",
+             "spring3-transaction.jar", "spring3-web.jar", "commons-logging.jar", "ognl.jar", "javassist.jar",
+             "HikariCP.jar", "slf4j-api.jar", "slf4j-nop.jar", "mariadb-java-client.jar")
+MALL_DEBIAN_PACKAGES = ("libspring-jdbc-java", "libspring-web-java", "libspring-context-java",
+                        "libspring-transaction-java", "libhikaricp-java", "libslf4j-java", "libmariadb-java", "libognl-java")
 POWER_CUSTOMER = 20001  # a user id above the generated ones
 POWER_ORDERS = 24
 
@@ -127,13 +150,67 @@ def scenario() -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
-def record(out_dir: Path, keep: bool = False) -> None:
+def run_shop(server: Server) -> None:
+    os.environ.update(SHOP_DB_HOST="127.0.0.1", SHOP_DB_PORT=str(server.port), SHOP_DB_USER="shop",
+                      SHOP_DB_PASSWORD="shop-demo", SHOP_DB_NAME="shop")
+    calls = scenario()
+    for label, call in calls:  # one request after another
+        call()
+        print(f"ran {label}")
+    # Then the same requests from four concurrent clients: their connections interleave in the logs,
+    # as they do on a real server.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for label, _ in zip((label for label, _ in calls), pool.map(lambda item: item[1](), calls)):
+            print(f"ran {label} (concurrently)")
+
+
+def load_mall(server: Server) -> None:
+    with server.connect() as conn, conn.cursor() as cur:
+        cur.execute("CREATE DATABASE mall")
+        cur.execute("CREATE USER 'mall'@'%' IDENTIFIED BY 'mall-demo'")
+        cur.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON mall.* TO 'mall'@'%'")
+    with server.connect("mall") as conn, conn.cursor() as cur:
+        for statement in _statements((MALL / "schema.sql").read_text()) + _statements(MALL_DATA.read_text()):
+            cur.execute(statement)
+        # One big order: its lines endpoint reads one product per item (the N+1 through toLine).
+        cur.execute("INSERT INTO orders (id, order_no, user_id, status, total_amount, pay_amount, created_at) "
+                    "VALUES (%s, 'NO-POWER-1', %s, 'DONE', 480, 470, '2024-06-01')", (MALL_POWER_ORDER, MALL_POWER_USER))
+        for n in range(MALL_POWER_ITEMS):
+            cur.execute("INSERT INTO order_items (order_id, product_id, product_name, quantity, unit_price, created_at) "
+                        "SELECT %s, id, title, 1, price, '2024-06-01' FROM products WHERE id = %s",
+                        (MALL_POWER_ORDER, 101 + 37 * n))
+        cur.execute("ANALYZE TABLE orders, order_items")
+
+
+def _java_classpath() -> str:
+    missing = [jar for jar in MALL_JARS if not (JAVA_LIB / jar).exists()]
+    if missing or shutil.which("javac") is None:
+        raise SystemExit(f"the mall run needs javac and {', '.join(missing) or 'its jars'} in {JAVA_LIB}: "
+                         "apt-get install default-jdk-headless " + " ".join(MALL_DEBIAN_PACKAGES))
+    return ":".join(str(JAVA_LIB / jar) for jar in MALL_JARS)
+
+
+def run_mall(server: Server, workdir: Path) -> None:
+    classpath = _java_classpath()
+    classes = workdir / "classes"
+    sources = sorted(str(p) for d in (MALL_RUN / "stubs", MALL_RUN / "src", MALL / "src" / "main" / "java")
+                     for p in d.rglob("*.java"))
+    subprocess.run(["javac", "-nowarn", "-d", str(classes), "-cp", classpath, *sources], check=True)
+    subprocess.run(["java", "-cp", f"{classes}:{classpath}", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "com.example.mall.run.RecordRun", f"jdbc:mariadb://127.0.0.1:{server.port}/mall", "mall",
+                    "mall-demo", str(MALL / "src" / "main" / "resources" / "mapper"), str(MALL_POWER_USER),
+                    str(MALL_POWER_ORDER)], check=True)
+
+
+def record(app: str, out_dir: Path, keep: bool = False) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="sqllint-record-"))
     server = Server(workdir)
     general, slow = workdir / "general.log", workdir / "slow.log"
     try:
+        if app == "mall":
+            _java_classpath()  # fail before the server is loaded, not after
         server.start()
-        load_shop(server)
+        load_mall(server) if app == "mall" else load_shop(server)
         with server.connect() as conn, conn.cursor() as cur:
             cur.execute("SET GLOBAL long_query_time = 0")
             cur.execute("SET GLOBAL log_slow_verbosity = 'query_plan'")
@@ -141,17 +218,7 @@ def record(out_dir: Path, keep: bool = False) -> None:
             cur.execute(f"SET GLOBAL slow_query_log_file = '{slow}'")
             cur.execute("SET GLOBAL general_log = 1")
             cur.execute("SET GLOBAL slow_query_log = 1")
-        os.environ.update(SHOP_DB_HOST="127.0.0.1", SHOP_DB_PORT=str(server.port), SHOP_DB_USER="shop",
-                          SHOP_DB_PASSWORD="shop-demo", SHOP_DB_NAME="shop")
-        calls = scenario()
-        for label, call in calls:  # one request after another
-            call()
-            print(f"ran {label}")
-        # Then the same requests from four concurrent clients: their connections interleave in the logs,
-        # as they do on a real server.
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            for label, _ in zip((label for label, _ in calls), pool.map(lambda item: item[1](), calls)):
-                print(f"ran {label} (concurrently)")
+        run_mall(server, workdir) if app == "mall" else run_shop(server)
         with server.connect() as conn, conn.cursor() as cur:
             cur.execute("SET GLOBAL general_log = 0")
             cur.execute("SET GLOBAL slow_query_log = 0")
@@ -198,7 +265,8 @@ def record_explain_sample(target: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SHOP / "logs", help="directory for general.log and slow.log")
+    parser.add_argument("--app", choices=("shop", "mall"), default="shop", help="which fixture app to run")
+    parser.add_argument("--out", type=Path, help="directory for general.log and slow.log (default: the app's logs/)")
     parser.add_argument("--keep", action="store_true", help="keep the server's temporary directory")
     parser.add_argument("--explain-sample", type=Path, metavar="FILE",
                         help="instead, record the small log_slow_verbosity=explain sample to FILE")
@@ -206,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.explain_sample:
         record_explain_sample(args.explain_sample)
         return 0
-    record(args.out, args.keep)
+    record(args.app, args.out or ROOT / "fixtures" / args.app / "logs", args.keep)
     return 0
 
 
