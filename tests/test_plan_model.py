@@ -133,6 +133,10 @@ QUERIES = {
     "derived": "SELECT t.user_id, t.n FROM (SELECT user_id, COUNT(*) AS n FROM orders GROUP BY user_id) t "
                "WHERE t.n > 5",
     "union": "SELECT id FROM users WHERE id < 5 UNION SELECT user_id FROM orders WHERE id < 5",
+    "range_checked": "SELECT u.id, o.id FROM users u JOIN orders o ON o.id > u.id + 100000 WHERE u.id < 3",
+    "semi_join": "SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND "
+                 "o.total_cents > 5) AND u.id < 100",
+    "index_condition": "SELECT id FROM orders WHERE user_id > 5 AND total_cents % 2 = 1 AND user_id < 9",
 }
 
 
@@ -175,3 +179,26 @@ def test_mariadb_plans_carry_what_the_rules_read(mariadb) -> None:
         # rows examined multiplies the dependent subquery by the outer rows
         outer = next(r for r in plan.rows if r.table == "u")
         assert plan.rows_examined() >= (outer.rows or 1) * (inner[0].rows or 1)
+
+
+def test_mariadb_json_carries_the_extras_of_the_tabular_format(mariadb) -> None:
+    """The stage sends FORMAT=JSON: the notes the tabular Extra column prints must survive, including the
+    table MariaDB nests inside ``range-checked-for-each-record`` (P004 reads it)."""
+    for name in ("range_checked", "semi_join", "index_condition"):
+        traditional, from_json = both(mariadb, QUERIES[name])
+        for row, json_row in zip(traditional.rows, from_json.rows):
+            assert (json_row.table, json_row.access_type, json_row.key) == (row.table, row.access_type, row.key)
+            notes = [e.split(" (")[0] for e in row.extra]
+            assert notes == [e.split(" (")[0] for e in json_row.extra], (name, row.extra, json_row.extra)
+
+
+def test_mariadb_rowid_filter_in_tabular_rows() -> None:
+    """MariaDB 10.4+ prints a rowid filter into the tabular columns (recorded from MariaDB 10.11): the
+    access is the part before the bar and the estimate the number before the percentage."""
+    names = ["id", "select_type", "table", "type", "possible_keys", "key", "key_len", "ref", "rows", "Extra"]
+    rows = [(1, "SIMPLE", "p", "ref|filter", "idx_products_category_status,idx_products_title",
+             "idx_products_category_status|idx_products_title", "5|802", "const,const", "1 (0%)",
+             "Using where; Using rowid filter")]
+    (row,) = parse_traditional(names, rows, "mariadb").rows
+    assert (row.access_type, row.key, row.key_len, row.rows) == ("ref", "idx_products_category_status", "5", 1)
+    assert row.extra == ("Using where", "Using rowid filter")

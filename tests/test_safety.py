@@ -75,7 +75,10 @@ def classify(statement: str, analyze: bool) -> str | None:
             body = body[len("FORMAT=JSON"):].strip()
         return "explain" if _read_only_select(body) else None
     if head == "ANALYZE":
-        return "analyze" if analyze and _read_only_select(text[len("ANALYZE"):].strip()) else None
+        body = text[len("ANALYZE"):].strip()
+        if body.upper().startswith("FORMAT=JSON"):
+            body = body[len("FORMAT=JSON"):].strip()
+        return "analyze" if analyze and _read_only_select(body) else None
     if head == "SET":
         return "set" if not any(w in text.upper() for w in ("GLOBAL", "PERSIST", "PASSWORD")) else None
     if head == "SHOW":

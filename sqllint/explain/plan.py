@@ -163,6 +163,11 @@ def _text(value: Any) -> str | None:
     return text if text and text.upper() != "NULL" else None
 
 
+def _first(value: Any, separator: str = "|") -> str | None:
+    text = _text(value)
+    return text.split(separator, 1)[0].strip() if text else None
+
+
 def _keys(value: Any) -> tuple[str, ...]:
     if isinstance(value, (list, tuple)):
         return tuple(str(v) for v in value)
@@ -176,11 +181,14 @@ def parse_traditional(columns: Sequence[str], records: Sequence[Sequence[Any]], 
     for record in records:
         item = {name.lower(): value for name, value in zip(columns, record)}
         extra = _text(item.get("extra")) or ""
+        # MariaDB's rowid filter prints ``ref|filter``, ``key|filter_key`` and rows as ``1 (3%)``: the
+        # access itself is the part before the bar, the estimate the number before the percentage.
+        access, key, key_len = (_first(item.get(name)) for name in ("type", "key", "key_len"))
         rows.append(PlanRow(
             id=_int(item.get("id")), select_type=_text(item.get("select_type")) or "SIMPLE",
-            table=_text(item.get("table")), access_type=_text(item.get("type")),
-            possible_keys=_keys(item.get("possible_keys")), key=_text(item.get("key")),
-            key_len=_text(item.get("key_len")), ref=_text(item.get("ref")), rows=_int(item.get("rows")),
+            table=_text(item.get("table")), access_type=access,
+            possible_keys=_keys(item.get("possible_keys")), key=key,
+            key_len=key_len, ref=_text(item.get("ref")), rows=_int(_first(item.get("rows"), " ")),
             filtered=_float(item.get("filtered")), extra=tuple(e.strip() for e in extra.split(";") if e.strip()),
             partitions=_text(item.get("partitions")), actual_rows=_float(item.get("r_rows"))))
     return Plan(tuple(rows), "traditional", flavor)
@@ -286,6 +294,11 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
         elif key in ("filesort", "temporary_table"):  # MariaDB
             notes.append("Using filesort" if key == "filesort" else "Using temporary")
             _walk_block(value, ctx, rows)
+        elif key == "range-checked-for-each-record" and isinstance(value, dict):  # MariaDB: table inside
+            keys = value.get("keys")
+            note = "Range checked for each record" + (f" (keys: {', '.join(map(str, keys))})"
+                                                     if isinstance(keys, list) else "")
+            _walk_block(value, _Context(ctx.select_id, ctx.select_type, ctx.extra + [note]), rows)
         elif key in ("block-nl-join", "bka-join"):  # MariaDB: the joined table sits inside
             join_type = value.get("join_type", "BNL") if isinstance(value, dict) else "BNL"
             buffer = value.get("buffer_type", "flat") if isinstance(value, dict) else "flat"
@@ -296,6 +309,8 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
             _walk_block(value, _Context(ctx.select_id, kind, []), rows)
         elif key in _SUBQUERY_KEYS or key == "query_block":
             kind = _SUBQUERY_KEYS.get(key, ctx.select_type)
+            if kind == "DERIVED" and isinstance(value, dict) and value.get("lateral"):  # MariaDB 10.3+
+                kind = "LATERAL DERIVED"
             inner = value.get("query_block", value) if isinstance(value, dict) else {}
             if isinstance(value, dict) and (value.get("dependent") is True or inner.get("dependent") is True):
                 kind = "DEPENDENT " + kind
@@ -308,15 +323,25 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
 
 
 _LEAVES = frozenset({"cost_info", "used_columns", "used_key_parts", "possible_keys", "ref", "message",
-                     "sort_key", "key_length", "attached_condition", "range-checked-for-each-record"})
+                     "sort_key", "key_length", "attached_condition", "index_condition"})
+# Table-level keys that the traditional format prints in Extra (MySQL's and MariaDB's spellings).
+_JSON_NOTES = (("using_index_for_group_by", "Using index for group-by"),
+               ("rowid_filter", "Using rowid filter"), ("distinct", "Distinct"))
 
 
 def _json_table(table: Mapping[str, Any], ctx: _Context) -> PlanRow:
     extra = list(ctx.extra)
     if table.get("attached_condition"):
         extra.insert(0, "Using where")
+    if table.get("index_condition"):  # printed before "Using where", as the tabular format does
+        extra.insert(0, "Using index condition")
     if table.get("using_index") is True:
         extra.append("Using index")
+    extra += [note for key, note in _JSON_NOTES if table.get(key)]
+    if table.get("first_match"):
+        extra.append(f"FirstMatch({table['first_match']})")
+    if table.get("range_checked_for_each_record"):  # MySQL: "index map: 0x1"
+        extra.append(f"Range checked for each record ({table['range_checked_for_each_record']})")
     buffer = table.get("using_join_buffer")  # MySQL: "Block Nested Loop" / "hash join"
     if buffer:
         extra.append(f"Using join buffer ({buffer})")

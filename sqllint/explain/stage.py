@@ -120,7 +120,7 @@ class ExplainOutcome:
 class ExplainStage:
     def __init__(self, dsn: Dsn, settings: ExplainSettings, registry: Registry, enabled: frozenset[str],
                  options: dict[str, dict[str, Any]], severities: dict[str, Severity], *, jobs: int | None = None,
-                 analyze: bool = False, cache_dir: Path | None = None, json_format: bool = False) -> None:
+                 analyze: bool = False, cache_dir: Path | None = None, json_format: bool = True) -> None:
         self.dsn = dsn
         self.settings = settings
         self.registry = registry
@@ -266,16 +266,15 @@ class ExplainStage:
         SELECTs only; on MySQL, whose ``EXPLAIN ANALYZE`` prints a tree rather than rows, plain EXPLAIN."""
         assert item.job.binding is not None
         sql = item.job.binding.sql
+        fmt = " FORMAT=JSON" if self.json_format else ""
         if self.analyze and item.job.rewritten_from is None and flavor == "mariadb":
-            statement = f"ANALYZE {sql}"
-        elif self.json_format:
-            statement = f"EXPLAIN FORMAT=JSON {sql}"
+            statement = f"ANALYZE{fmt} {sql}"
         else:
-            statement = f"EXPLAIN {sql}"
+            statement = f"EXPLAIN{fmt} {sql}"
         try:
             names, rows = session.query(statement)
-            if statement.startswith("EXPLAIN FORMAT=JSON"):
-                item.plan = parse_json(str(rows[0][0]), flavor)
+            if self.json_format:
+                item.plan = parse_json(_decoded(rows[0][0]), flavor)
             else:
                 item.plan = parse_traditional(names, rows, flavor)
         except ExplainError as error:
@@ -299,7 +298,10 @@ class ExplainStage:
     def rules_signature(self) -> str:
         """Part of the plan cache key: the plan rules that ran, their options and their code, so cached
         findings are never older than the rules."""
-        parts = [__version__]
+        from sqllint.explain import advice, plan, subject  # what the rules' messages are built from
+
+        parts = [__version__, *(hashlib.blake2b(Path(m.__file__).read_bytes(), digest_size=8).hexdigest()
+                                for m in (advice, plan, subject) if m.__file__)]
         for rule in self.plan_rules:
             code = rule.check.__code__ if rule.check is not None else None
             parts.append(f"{rule.code}:{sorted(self.options.get(rule.code, {}).items())}:"
@@ -376,6 +378,10 @@ def _suppressed(query: ParsedQuery, code: str, registry: Registry) -> bool:
         return True
     codes, _ = sql_suppressions(query.query.raw)
     return is_suppressed(codes, code, name)
+
+
+def _decoded(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def read_catalog(session: Session) -> Catalog:
