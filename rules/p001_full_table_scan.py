@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqllint.explain.advice import suggest_index
 from sqllint.explain.subject import PlanSubject
 from sqllint.records import Severity
 from sqllint.registry import Option, Violation, rule
@@ -38,8 +37,7 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
         rows = subject.table_rows(row)
         if rows < options["min-rows"]:
             continue
-        table = subject.catalog.table(table_name)
-        advice = suggest_index(subject.select, row.table or table_name, table, subject.aliases) if table else None
+        advice = subject.index_advice(row)
         why = ("no index is usable for its condition" if row.has_condition else "the statement has no condition "
                "that an index could serve")
         if row.possible_keys:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqllint.explain.advice import suggest_index
 from sqllint.explain.subject import PlanSubject
 from sqllint.records import Severity
 from sqllint.registry import Violation, rule
@@ -35,8 +34,7 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
                 continue
             table_name = subject.table_of(row) or row.table
             how = f"join buffer ({buffer})" if buffer else "range checked for each record"
-            table = subject.catalog.table(table_name)
-            advice = suggest_index(subject.select, row.table or "", table, subject.aliases) if table else None
+            advice = subject.index_advice(row)
             yield Violation(f"joins `{table_name}` (~{row.rows or 0:,} rows) without a usable index: {how}, so it "
                             f"is scanned for every batch of rows from the tables before it (query block {key})",
                             suggestion=f"add an index on the join column: {advice}" if advice else

@@ -90,6 +90,40 @@ def test_index_advice_is_real_for_the_live_catalog(tmp_path: Path, shop_db, scra
     assert not any("CREATE INDEX" in (f.suggestion or "") for f in again)
 
 
+def test_advice_for_the_driving_table_leaves_out_its_join_columns(tmp_path: Path, shop_db, scratch_db) -> None:
+    """``shipments`` (no index on order_id here) drives the loop and ``orders`` is looked up by primary key:
+    ``s.order_id = o.id`` cannot be a lookup key for ``s`` (``o`` is read after it), so the advice is the
+    index on the filtered column alone, and the server then uses it."""
+    db = scratch_db(f"CREATE TABLE shipments LIKE `{shop_db.name}`.shipments; "
+                    "ALTER TABLE shipments DROP INDEX idx_shipments_order; "
+                    f"INSERT INTO shipments SELECT * FROM `{shop_db.name}`.shipments; "
+                    f"CREATE TABLE orders LIKE `{shop_db.name}`.orders; "
+                    f"INSERT INTO orders SELECT * FROM `{shop_db.name}`.orders; ANALYZE TABLE shipments, orders;")
+    sql = ("SELECT s.tracking_no, o.status FROM shipments s JOIN orders o ON o.id = s.order_id "
+           "WHERE s.shipped_at >= '2024-01-25';\n")
+    explained = explain_snippet(tmp_path, sql, db.dsn, Config(root=tmp_path, select=("P001",)))
+    (item,) = explained.outcome.explained
+    assert [(r.table, r.access_type) for r in item.plan.rows] == [("s", "ALL"), ("o", "eq_ref")]
+    (finding,) = explained.result.findings
+    assert finding.suggestion == ("add an index: CREATE INDEX idx_shipments_shipped_at ON shipments (shipped_at)"), \
+        finding.suggestion  # not (order_id, shipped_at): an index led by the join column serves only the inner side
+    db.query(finding.suggestion.split("add an index: ", 1)[1])
+    db.query("ANALYZE TABLE shipments")
+    again = explain_snippet(tmp_path, sql, db.dsn, Config(root=tmp_path, select=("P001",)))
+    assert again.outcome.explained[0].plan.rows[0].access_type == "range" and not again.result.findings
+
+
+def test_advice_for_an_inner_table_keeps_its_join_column(tmp_path: Path, shop_db) -> None:
+    """The table read second joins on ``s.carrier = o.status``: ``o`` is known by then, so the join column
+    is what an index on ``shipments`` needs."""
+    sql = "SELECT o.id, s.tracking_no FROM orders o JOIN shipments s ON s.carrier = o.status WHERE o.id < 50;\n"
+    explained = explain_snippet(tmp_path, sql, shop_db.dsn, Config(root=tmp_path, select=("P004",)))
+    (item,) = explained.outcome.explained
+    assert [r.table for r in item.plan.rows] == ["o", "s"]
+    (finding,) = explained.result.findings
+    assert finding.suggestion and "CREATE INDEX idx_shipments_carrier ON shipments (carrier)" in finding.suggestion
+
+
 def test_no_advice_when_the_column_is_hidden_by_a_function(tmp_path: Path, shop_db) -> None:
     sql = "SELECT id, total_cents FROM orders WHERE DATE(created_at) = '2024-05-01';\n"
     scans = [f for f in explain_snippet(tmp_path, sql, shop_db.dsn).result.findings if f.rule == "P001"]

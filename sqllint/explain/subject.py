@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqllint.explain.advice import suggest_index
 from sqllint.explain.binding import Binding
 from sqllint.explain.catalog import Catalog
 from sqllint.explain.plan import Plan, PlanRow
@@ -35,3 +36,18 @@ class PlanSubject:
         """Best row count for the table: the catalog's estimate, else the plan's."""
         table = self.catalog.table(self.table_of(row))
         return max(table.rows if table else 0, row.rows or 0)
+
+    def later_tables(self, row: PlanRow) -> frozenset[str]:
+        """Aliases (lower-case) the nested loop of ``row`` reads after it: their columns are not known yet
+        when ``row``'s table is read, so a join condition to them cannot be a lookup key for it."""
+        loop = self.plan.loops().get(row.id, [])
+        position = next((i for i, r in enumerate(loop) if r is row), len(loop))
+        return frozenset(r.table.lower() for r in loop[position + 1:] if r.table)
+
+    def index_advice(self, row: PlanRow) -> str | None:
+        """``CREATE INDEX`` for the table ``row`` reads, from the predicates usable at its place in the
+        loop; None when the table is unknown or no index would help."""
+        table = self.catalog.table(self.table_of(row))
+        if table is None:
+            return None
+        return suggest_index(self.select, row.table or table.name, table, self.aliases, self.later_tables(row))

@@ -20,7 +20,6 @@ from sqlglot import exp
 
 from sqllint.config import Config
 from sqllint.engine import Settings, collapse
-from sqllint.explain.advice import suggest_index
 from sqllint.explain.dsn import Dsn
 from sqllint.explain.lookup import QuerySite, Workspace
 from sqllint.explain.plan import Plan
@@ -317,8 +316,7 @@ def _advice(subject: object) -> list[str]:
         name = subject.table_of(row)
         if name is None or not (row.full_scan or row.access_type == "index"):
             continue
-        table = subject.catalog.table(name)
-        statement = suggest_index(subject.select, row.table or name, table, subject.aliases) if table else None
+        statement = subject.index_advice(row)
         if statement and statement not in advice:
             advice.append(statement)
     return advice
