@@ -326,3 +326,86 @@ def test_binary_go_file_is_skipped_with_a_note(tmp_path: Path) -> None:
     (tmp_path / "ok.go").write_text('package a\nfunc f(db *sql.DB) { db.Exec("DELETE FROM t") }\n')
     report = run([str(tmp_path)], Config(root=tmp_path), tmp_path, jobs=1)
     assert sorted((Path(f.path).name, f.rule) for f in report.findings) == [("bin.go", "E003"), ("ok.go", "S004")]
+
+
+def test_conditions_gathered_in_a_slice_and_joined_are_variants_not_splices(tmp_path: Path) -> None:
+    # The commonest Go search endpoint: optional filters appended to a []string, joined with " AND ".
+    code = '''\
+        package store
+
+        func (r *Repo) Search(kind string, minAge int) {
+            var conds []string
+            args := []any{}
+            if kind != "" {
+                conds = append(conds, "kind = ?")
+                args = append(args, kind)
+            }
+            if minAge > 0 {
+                conds = append(conds, "age >= ?")
+            }
+            where := ""
+            if len(conds) > 0 {
+                where = "WHERE " + strings.Join(conds, " AND ")
+            }
+            r.db.Query(fmt.Sprintf("SELECT id FROM pets %s ORDER BY id", where), args...)
+            base := []string{"deleted = 0"}
+            base = append(base, conds...)
+            r.db.Query("SELECT id FROM pets WHERE " + strings.Join(base, " AND "))
+        }
+        '''
+    result = extract(code)
+    assert result.problems == []
+    first = sorted(" ".join(q.raw.split()) for q in result.queries if q.line == 17)
+    assert first == [
+        "SELECT id FROM pets ORDER BY id",
+        "SELECT id FROM pets WHERE age >= ? ORDER BY id",
+        "SELECT id FROM pets WHERE kind = ? AND age >= ? ORDER BY id",
+        "SELECT id FROM pets WHERE kind = ? ORDER BY id",
+    ]
+    second = sorted(q.raw for q in result.queries if q.line == 20)
+    assert second[0] == "SELECT id FROM pets WHERE deleted = 0"
+    assert "SELECT id FROM pets WHERE deleted = 0 AND kind = ? AND age >= ?" in second
+    assert check_snippet(tmp_path, code, language="go", name="store").findings == []  # no S003, no E004
+
+
+def test_grouped_var_declarations_and_a_range_over_a_list_of_statements() -> None:
+    result = extract('''\
+        package store
+
+        var (
+            schema = []string{
+                `CREATE TABLE IF NOT EXISTS kv (id INT AUTO_INCREMENT PRIMARY KEY, v MEDIUMBLOB)`,
+                "CREATE INDEX kv_v ON kv (v(16))",
+            }
+            dropOld = "DROP TABLE IF EXISTS kv_old"
+        )
+
+        func Migrate(db *sql.DB) {
+            for _, stmt := range schema {
+                db.Exec(stmt)
+            }
+            db.Exec(dropOld)
+            for i := range schema {
+                db.Exec(schema[i])
+            }
+        }
+        ''')
+    assert result.problems == []
+    assert sorted((q.line, q.raw) for q in result.queries) == [
+        (13, "CREATE INDEX kv_v ON kv (v(16))"),
+        (13, "CREATE TABLE IF NOT EXISTS kv (id INT AUTO_INCREMENT PRIMARY KEY, v MEDIUMBLOB)"),
+        (15, "DROP TABLE IF EXISTS kv_old"),
+    ]
+
+
+def test_a_name_spliced_after_create_database_if_not_exists_is_an_identifier(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, '''\
+        package store
+
+        func Create(db *sql.DB, name string) {
+            db.Exec("CREATE DATABASE IF NOT EXISTS " + name)
+            db.Exec("DROP TABLE IF EXISTS " + name)
+        }
+        ''', language="go", name="store")
+    assert [(f.rule, f.line) for f in result.findings] == [("S003", 4), ("S003", 5)]
+    assert all("names a table or column" in f.message for f in result.findings)

@@ -59,18 +59,62 @@ class GoExpressions:
                 return None
             total = Value.text("")
             for operand, value in zip(operands, values):
-                total = total + (value if value is not None else self._hole(operand, PlaceholderStyle.CONCAT_HOLE))
+                total = total + (value if value is not None and not value.is_list
+                                 else self._hole(operand, PlaceholderStyle.CONCAT_HOLE))
             return cap_alternatives(total, self.cap)
         if kind == "call_expression":
             return self._eval_call(node, env)
+        if kind == "composite_literal":
+            return self._eval_slice_literal(node, env)
         return None
+
+    def _eval_slice_literal(self, node: Node, env: Env) -> Value | None:
+        """``[]string{"a = ?", cond}``: a list of SQL fragments (a map or struct literal is not)."""
+        type_node, body = child(node, "type"), child(node, "body")
+        if type_node is None or body is None or text_of(type_node) != "[]string":
+            return None
+        items = []
+        for element in named_children(body):
+            inner = named_children(element) if element.type in ("literal_element", "element") else [element]
+            if len(inner) != 1 or element.type == "keyed_element":
+                return None
+            items.append(self.eval_or_hole(inner[0], env))
+        return Value.list_of(items, line_of(node))
+
+    def _eval_builtin(self, name: str, args: list[Node], env: Env) -> Value | None:
+        """``append(conds, "x = ?")`` and ``make([]string, 0, n)``: the slices conditions are gathered in."""
+        if name == "make" and args and text_of(args[0]) == "[]string":
+            # make([]string, n) holds n empty strings we cannot count: only a zero length is known.
+            return Value.list_of([]) if len(args) >= 2 and text_of(args[1]) == "0" else None
+        if name != "append" or not args:
+            return None
+        current = self.eval(args[0], env)
+        if current is None or not current.is_list:
+            return None
+        for arg in args[1:]:
+            if arg.type == "variadic_argument":
+                inner = named_children(arg)
+                other = self.eval(inner[0], env) if inner else None
+                if other is None or not other.is_list:
+                    return None
+                current = current.extend(other)
+            else:
+                current = current.append(self.eval_or_hole(arg, env))
+        return cap_alternatives(current, self.cap)
 
     def _eval_call(self, node: Node, env: Env) -> Value | None:
         function, args = child(node, "function"), arguments_of(node)
+        if function is not None and function.type == "identifier":
+            return self._eval_builtin(text_of(function), args, env)
         if function is None or function.type != "selector_expression":
             return None
         operand, method = child(function, "operand"), text_of(child(function, "field") or function)
         owner = text_of(operand) if operand is not None else ""
+        if owner == "strings" and method == "Join" and len(args) == 2:
+            items, separator = self.eval(args[0], env), self.eval(args[1], env)
+            if items is not None and items.is_list and separator is not None and not separator.is_list:
+                return cap_alternatives(items.join(separator), self.cap)
+            return None
         if owner == "fmt" and method == "Sprintf" and args:
             template = self.eval(args[0], env)
             return printf(template, [self._arg(a, env) for a in args[1:]]) if template is not None else None
@@ -93,14 +137,14 @@ class GoExpressions:
 
     def _arg(self, node: Node, env: Env) -> Value | Hole:
         value = self.eval(node, env)
-        if value is not None:
+        if value is not None and not value.is_list:
             return value
         spliced = self._hole(node, PlaceholderStyle.FSTRING_HOLE).alts[0].segments[0]
         return spliced if isinstance(spliced, Hole) else Value.text(spliced)
 
     def eval_or_hole(self, node: Node, env: Env) -> Value:
         value = self.eval(node, env)
-        return value if value is not None else self._hole(node, PlaceholderStyle.CONCAT_HOLE)
+        return value if value is not None and not value.is_list else self._hole(node, PlaceholderStyle.CONCAT_HOLE)
 
     def _hole(self, node: Node, style: PlaceholderStyle) -> Value:
         if node.type in ("int_literal", "float_literal"):

@@ -84,7 +84,10 @@ def _package_constants(root: Node) -> dict[str, Node]:
     constants: dict[str, Node] = {}
     for declaration in named_children(root):
         if declaration.type in ("const_declaration", "var_declaration"):
-            for spec in named_children(declaration):
+            # `var ( … )` groups its specs in a var_spec_list; `const ( … )` does not
+            specs = [s for node in named_children(declaration)
+                     for s in (named_children(node) if node.type == "var_spec_list" else [node])]
+            for spec in specs:
                 names, values = spec.children_by_field_name("name"), child(spec, "value")
                 value_nodes = named_children(values) if values is not None else []
                 if len(names) == len(value_nodes):

@@ -23,13 +23,15 @@ from sqllint.extract.goexpr import (
     short_label,
     statements_of,
 )
-from sqllint.extract.pyeval import union_values
+from sqllint.extract.pyeval import ExpressionEvaluator, union_values
 from sqllint.extract.pyvalues import Value, branch, cap_alternatives
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import field as child, line_of, named_children, printf, text_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node
+
+_filter_list = ExpressionEvaluator._filter_list  # the list's (non-)empty alternatives, or None
 
 # A project's own DB helpers (QueryRows, execSQL, selectOne): a SQL argument makes them a DB call.
 WRAPPER_NAME = re.compile(r"sql|query|exec|select", re.IGNORECASE)
@@ -111,7 +113,8 @@ class GoWalker(GoExpressions):
             return False
         if kind in ("var_declaration", "const_declaration"):
             for spec in named_children(node):
-                self._declare(spec, env)
+                for inner in named_children(spec) if spec.type == "var_spec_list" else [spec]:
+                    self._declare(inner, env)
             return False
         if kind == "expression_statement":
             for expression in named_children(node):
@@ -195,6 +198,8 @@ class GoWalker(GoExpressions):
             value = self.eval(values[index], env) if index < len(values) and len(values) == len(names) else None
             if value is None and not values and declared in BUILDER_TYPES:
                 value = Value.text("")
+            if value is None and not values and declared == "[]string":
+                value = Value.list_of([])  # var conds []string: appended to below
             if value is None:
                 env.pop(name, None)
             else:
@@ -229,9 +234,23 @@ class GoWalker(GoExpressions):
             self.scan(condition, env)
         label, positive = condition_label(condition) if condition is not None else ("condition", True)
         true_env, false_env = dict(env), dict(env)
+        list_test = self._list_emptiness_test(condition, env) if condition is not None else None
+        true_reachable = false_reachable = True
+        if list_test is not None:  # `if len(conds) > 0`: decided per alternative, no optional part
+            name, non_empty_when_true = list_test
+            for arm_env, non_empty in ((true_env, non_empty_when_true), (false_env, not non_empty_when_true)):
+                narrowed = _filter_list(env[name], non_empty)
+                if narrowed is None:
+                    if arm_env is true_env:
+                        true_reachable = False
+                    else:
+                        false_reachable = False
+                else:
+                    arm_env[name] = narrowed
         consequence, alternative = child(node, "consequence"), child(node, "alternative")
         true_leaves, true_tail = self._walk_arm(node, 0, consequence, true_env)
         false_leaves, false_tail = self._walk_arm(node, 1, alternative, false_env)
+        true_leaves, false_leaves = true_leaves or not true_reachable, false_leaves or not false_reachable
         if true_leaves and false_leaves:
             return True
         if true_leaves or false_leaves:
@@ -242,9 +261,31 @@ class GoWalker(GoExpressions):
             env.clear()
             env.update(false_env if true_leaves else true_env)
             return False
+        if list_test is not None:
+            self._merge(env, true_env, false_env, None)
+            return False
         present, absent = (true_env, false_env) if positive else (false_env, true_env)
         self._merge(env, present, absent, label)
         return False
+
+    def _list_emptiness_test(self, condition: Node, env: Env) -> tuple[str, bool] | None:
+        """``len(conds) > 0`` / ``len(conds) == 0`` / ``!= 0`` on a tracked slice: (name, non-empty when true)."""
+        if condition.type == "parenthesized_expression":
+            inner = named_children(condition)
+            return self._list_emptiness_test(inner[0], env) if len(inner) == 1 else None
+        operator = child(condition, "operator") if condition.type == "binary_expression" else None
+        left, right = child(condition, "left"), child(condition, "right")
+        if operator is None or left is None or right is None or text_of(right) != "0":
+            return None
+        if operator.type not in (">", "!=", "==", "<=") or left.type != "call_expression":
+            return None
+        function, args = child(left, "function"), arguments_of(left)
+        if function is None or text_of(function) != "len" or len(args) != 1 or args[0].type != "identifier":
+            return None
+        name = text_of(args[0])
+        if name not in env or not env[name].is_list:
+            return None
+        return name, operator.type in (">", "!=")
 
     def _merge(self, env: Env, present: Env, absent: Env, label: str | None) -> None:
         for name in set(present) | set(absent):
@@ -274,8 +315,13 @@ class GoWalker(GoExpressions):
                     self.scan(right, env)
                     label = text_of(right)
                 left = child(part, "left")
-                for target in named_children(left) if left is not None else []:
+                targets = named_children(left) if left is not None else []
+                for target in targets:
                     env.pop(text_of(target), None)
+                over = self.eval(right, env) if right is not None else None
+                items = over.elements() if over is not None and over.is_list else None
+                if len(targets) == 2 and targets[1].type == "identifier" and items is not None:
+                    env[text_of(targets[1])] = items  # for _, stmt := range schema: each statement
             else:
                 self.scan(part, env)
                 label = text_of(part)

@@ -94,6 +94,11 @@ class Value:
                 alts.append(Alt(_merge_segments(pieces), alt.on | sep_alt.on))
         return Value(tuple(alts), _union_parts(self.parts, separator.parts), line=self.line or separator.line)
 
+    def elements(self) -> Value | None:
+        """What a loop variable over this list holds: any item of any alternative (None when empty)."""
+        alts = tuple(dict.fromkeys(Alt(item, alt.on) for alt in self.alts for item in (alt.items or ())))
+        return Value(alts, self.parts, line=self.line, capped=self.capped) if alts else None
+
     def texts(self) -> list[str]:
         """Literal text of each alternative (holes omitted): for classification only."""
         return ["".join(s for s in alt.segments if isinstance(s, str)) for alt in self.alts]
