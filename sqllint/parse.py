@@ -60,6 +60,12 @@ def statement_kind(tree: exp.Expression) -> str:
 
 
 def token_fingerprint(tokens: list[Token]) -> str:
+    return hashlib.blake2b(" ".join(fingerprint_words(tokens)).encode(), digest_size=8).hexdigest()
+
+
+def fingerprint_words(tokens: list[Token]) -> list[str]:
+    """The words the fingerprint hashes (values erased, names lower-cased, value lists collapsed); the
+    trace compares these of a logged statement with a dynamic statement's variants."""
     words: list[str] = []
     add = words.append
     for token in tokens:
@@ -86,7 +92,7 @@ def token_fingerprint(tokens: list[Token]) -> str:
             add("L_PAREN")
         else:
             add(kind.name)
-    return hashlib.blake2b(" ".join(words).encode(), digest_size=8).hexdigest()
+    return words
 
 
 def text_fingerprint(text: str) -> str:
