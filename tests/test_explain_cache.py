@@ -91,6 +91,24 @@ def test_schema_change_growth_and_rule_options_invalidate(tmp_path: Path, shop_d
     assert stage_run(root, db.dsn, load_config(REGISTRY, root, None, False)).cache_hits == 0  # rule options
 
 
+def test_identical_schemas_in_two_databases_do_not_share_plans(tmp_path: Path, shop_db, scratch_db) -> None:
+    """Same table definitions, same row-estimate bucket, one server, one cache directory: the database name
+    is part of the key, so the second database's plans are its own (here its data makes them differ)."""
+    schema = (f"CREATE TABLE orders LIKE `{shop_db.name}`.orders; "
+              f"INSERT INTO orders SELECT * FROM `{shop_db.name}`.orders; ")
+    spread = scratch_db(schema + "ANALYZE TABLE orders;")
+    # Same definition and size, but every order belongs to user 42: the lookup by user_id reads them all.
+    skewed = scratch_db(schema + "UPDATE orders SET user_id = 42; ANALYZE TABLE orders;")
+    root = app(tmp_path, "SELECT id FROM orders WHERE user_id = 42;\n")
+    first = stage_run(root, spread.dsn)
+    assert first.cache_hits == 0 and first.explained[0].plan.rows[0].rows < 100
+    assert stage_run(root, spread.dsn).cache_hits == 1
+    second = stage_run(root, skewed.dsn)
+    assert second.cache_hits == 0
+    assert second.explained[0].plan.rows[0].rows > 10_000, second.explained[0].plan.rows
+    assert stage_run(root, skewed.dsn).cache_hits == 1 and stage_run(root, spread.dsn).cache_hits == 1
+
+
 def test_a_broken_or_unwritable_cache_is_never_an_error(tmp_path: Path, shop_db) -> None:
     root = app(tmp_path)
     cache_file = root / ".sqllint_cache" / "plans" / "plans.sqlite3"

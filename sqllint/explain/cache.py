@@ -1,7 +1,7 @@
 """On-disk plan cache, so an unchanged query against an unchanged schema is not explained again.
 
-The key is the query's fingerprint and text (the variant/rewrite included), the server (flavor and
-version) and a hash of the referenced tables' definitions and row-estimate buckets
+The key is the query's fingerprint and text (the variant/rewrite included), the server (flavor,
+version, host and port), the database name and a hash of the referenced tables' definitions and row-estimate buckets
 (``Catalog.fingerprint``): adding an index, changing a column or a table growing ~3× all change the key.
 The binding is a function of the text and those definitions, so it is stored with the plan and a warm
 run neither binds nor explains. SQLite (stdlib) holds the entries: one file, safe under concurrent

@@ -156,7 +156,10 @@ class ExplainStage:
                 return outcome
             jobs = self.plan_jobs(parsed, catalog)
             outcome.statements = len(jobs)
-            version = f"{outcome.server}|{'json' if self.json_format else 'tab'}|{self.analyze}"
+            # The server (flavor, version, address) and the database: two schemas with identical tables
+            # on one server, or one schema on two servers, hold different data and get their own plans.
+            version = (f"{outcome.server}|{self.dsn.host}:{self.dsn.port}|{catalog.database}|"
+                       f"{'json' if self.json_format else 'tab'}|{self.analyze}")
             results: list[Explained] = []
             schema: dict[tuple[str, ...], str] = {}  # many statements read the same tables
             keyed = []
