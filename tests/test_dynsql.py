@@ -413,3 +413,14 @@ def test_tests_of_a_foreach_item_make_variants_but_are_not_named_in_labels() -> 
     assert [label for label, _ in found] == [
         "when _parameter is absent", "when _parameter is present", "when _parameter is present"]
     assert len({text for _, text in found}) == 3
+
+
+def test_a_word_separator_is_spaced_as_mybatis_joins_it() -> None:
+    # separator="or" between LIKE conditions (a department subtree filter) read "…,'%')ororg_code LIKE…"
+    [(_, text)] = variants("""<select id="s">select id from dept where del_flag = '0' and
+        <foreach collection="codes" item="code" open="(" separator="or" close=")">
+          code LIKE CONCAT(#{code},'%')</foreach></select>""")
+    assert "CONCAT(?,'%') or code LIKE CONCAT(?,'%') or code" in text
+    [(_, union)] = variants("""<select id="u"><foreach collection="ids" item="i" separator="UNION ALL">
+        select #{i} as id</foreach></select>""")
+    assert union.count(" UNION ALL select") == 2

@@ -353,9 +353,11 @@ def _repeat(item: str, node: Foreach) -> str:
         pattern = re.compile(r"(#\{\s*)" + re.escape(node.item) + r"(?=\s*[.,}\[])")
         collection = node.collection or node.item
         items = [pattern.sub(lambda m, i=i: f"{m.group(1)}{collection}[{i}]", item) for i in range(FOREACH_REPEAT)]
-    # MyBatis's DynamicContext joins the pieces it is given with a space: with no separator the items
-    # still stay apart (``WHEN ? THEN 2 WHEN ? THEN 2``, not ``THEN 2WHEN``; ``a AND b``, not ``aand b``).
-    joiner = node.separator if node.separator.strip() else " "
+    # MyBatis's DynamicContext joins the pieces it is given with a space, separators included: with no
+    # separator the items still stay apart (``WHEN ? THEN 2 WHEN ? THEN 2``, not ``THEN 2WHEN``), and a
+    # word separator keeps its spaces (``separator="or"`` reads ``a) or (b``, not ``a)or(b``).
+    separator = node.separator.strip()
+    joiner = " " if not separator else f" {separator} " if any(c.isalnum() for c in separator) else separator
     return _glued(_glued(node.open, joiner.join(items)), node.close)
 
 
