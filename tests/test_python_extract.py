@@ -356,3 +356,59 @@ def test_queries_kept_in_a_dict_by_name() -> None:
         ("SELECT id, email FROM users WHERE id = ?", 9, "get"),
         ("DELETE FROM sessions WHERE expires_at < NOW()", 4, "<module>"),
     ]
+
+
+def test_a_loop_over_a_list_of_statements_runs_each_of_them() -> None:
+    queries = extract("""
+        MIGRATIONS = [
+            "CREATE TABLE IF NOT EXISTS jobs (id INT AUTO_INCREMENT PRIMARY KEY)",
+            "ALTER TABLE jobs ADD COLUMN state VARCHAR(16)",
+        ]
+
+        def migrate(cur):
+            for ddl in MIGRATIONS:
+                cur.execute(ddl)
+
+        def search(cur):
+            sql = "SELECT id FROM jobs WHERE 1=1"
+            for condition in ["state = %s", "owner = %s"]:
+                sql += " AND " + condition
+            cur.execute(sql, ("new", "me"))
+    """)
+    assert sorted((q.line, q.raw) for q in queries) == [
+        (9, "ALTER TABLE jobs ADD COLUMN state VARCHAR(16)"),
+        (9, "CREATE TABLE IF NOT EXISTS jobs (id INT AUTO_INCREMENT PRIMARY KEY)"),
+        (15, "SELECT id FROM jobs WHERE 1=1"),
+        (15, "SELECT id FROM jobs WHERE 1=1 AND owner = %s"),
+        (15, "SELECT id FROM jobs WHERE 1=1 AND state = %s"),
+    ]
+    assert not any(p.style is PlaceholderStyle.FSTRING_HOLE for q in queries for p in q.placeholders)
+
+
+def test_fragments_kept_in_dict_entries_are_built_and_read_like_names() -> None:
+    queries = extract("""
+        SQL = {"by_id": "SELECT name FROM users WHERE id = %s"}
+
+        def report(cur, filters):
+            extra = {"orders": "", "items": ""}
+            if filters.get("since"):
+                extra["orders"] += " AND o.created_at >= %(since)s"
+            extra["items"] = " AND i.qty > 0"
+            cur.execute("SELECT o.id FROM orders o JOIN items i ON i.order_id = o.id WHERE o.paid = 1"
+                        + extra["orders"] + extra.get("items", ""), filters)
+            cur.execute(SQL.get("by_id"), (1,))
+    """)
+    assert sorted(q.raw for q in queries if q.line == 9) == [
+        "SELECT o.id FROM orders o JOIN items i ON i.order_id = o.id WHERE o.paid = 1 AND i.qty > 0",
+        "SELECT o.id FROM orders o JOIN items i ON i.order_id = o.id WHERE o.paid = 1"
+        " AND o.created_at >= %(since)s AND i.qty > 0",
+    ]
+    assert [q.raw for q in queries if q.line == 11] == ["SELECT name FROM users WHERE id = %s"]
+
+
+def test_show_with_a_comment_after_the_verb_is_sql() -> None:
+    queries = extract("""
+        def status(cur, table):
+            cur.execute("SHOW /* tool */ TABLE STATUS LIKE %s", (table,))
+    """)
+    assert [q.raw for q in queries] == ["SHOW /* tool */ TABLE STATUS LIKE %s"]

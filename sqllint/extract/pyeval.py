@@ -235,6 +235,11 @@ class ExpressionEvaluator:
     def _eval_call(self, node: ast.Call, env: Env) -> Value | None:
         func = node.func
         name = call_name(func)
+        if name == "get" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and node.args \
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            entry = self._lookup(subscript_name(func.value.id, node.args[0].value), env)
+            if entry is not None:  # conditions.get("orders", ""), QUERIES.get("by_id") on a tracked dict
+                return entry
         if isinstance(func, ast.Attribute):
             receiver = self._eval(func.value, env)
             if receiver is not None and not receiver.is_list:

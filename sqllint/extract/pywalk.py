@@ -37,7 +37,7 @@ _SQL_KEYWORDS_AT_SINK = re.compile(
     r"\s*(?:--[^\n]*\n|/\*.*?\*/|\(|\s)*(?:SELECT\b(?=.*\bFROM\b|\s+[\d'\"@*(`-]|\s+\w+\s*\()|INSERT\b.*\b(?:INTO|VALUES|SET)\b|UPDATE\b.*\bSET\b|"
     r"DELETE\b.*\bFROM\b|REPLACE\b.*\b(?:INTO|VALUES)\b|WITH\b.*\bAS\s*\(|"
     r"(?:CREATE|ALTER|DROP|TRUNCATE)\s+(?:TEMPORARY\s+|UNIQUE\s+|OR\s+REPLACE\s+)?(?:TABLE|INDEX|VIEW|DATABASE|SCHEMA|"
-    r"PROCEDURE|FUNCTION|TRIGGER|EVENT|USER)\b|CALL\s+\w|SHOW\s+\w|SET\s+(?:@|NAMES\b|SESSION\b|GLOBAL\b|\w+\s*=)|"
+    r"PROCEDURE|FUNCTION|TRIGGER|EVENT|USER)\b|CALL\s+\w|SHOW(?:\s|/\*.*?\*/)+\w|SET\s+(?:@|NAMES\b|SESSION\b|GLOBAL\b|\w+\s*=)|"
     r"(?:LOCK|UNLOCK)\s+TABLES?\b)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -179,13 +179,16 @@ class PythonExtractor(ExpressionEvaluator):
             return False
         if isinstance(stmt, ast.AugAssign):
             self._scan_calls(stmt.value, env)
-            if isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add):
-                current = self._lookup(stmt.target.id, env)
+            key = _target_key(stmt.target)  # sql += …, or conditions["orders"] += … on a tracked dict
+            if key is not None and isinstance(stmt.op, ast.Add):
+                current = self._lookup(key, env)
                 addition = self._eval(stmt.value, env)
                 if current is not None and current.is_list:
-                    env[stmt.target.id] = current.extend(addition) if addition is not None and addition.is_list else current
+                    env[key] = current.extend(addition) if addition is not None and addition.is_list else current
                 elif current is not None:
-                    env[stmt.target.id] = cap_alternatives(current + self._or_hole(addition, stmt.value), self.cap)
+                    env[key] = cap_alternatives(current + self._or_hole(addition, stmt.value), self.cap)
+            elif key is not None:
+                env.pop(key, None)
             return False
         if isinstance(stmt, ast.Expr):
             self._scan_calls(stmt.value, env)
@@ -244,6 +247,11 @@ class PythonExtractor(ExpressionEvaluator):
             for element in target.elts:
                 if isinstance(element, ast.Name):
                     env.pop(element.id, None)
+        elif (key := _target_key(target)) is not None:  # conditions["orders"] = " AND …"
+            if value is None or value.is_list:
+                env.pop(key, None)
+            else:
+                env[key] = value
 
     def _assign_dict(self, name: str, literal: ast.Dict, env: Env, stmt: ast.stmt, top_level: bool) -> None:
         """``QUERIES = {"by_id": "SELECT …"}``: each string entry is tracked as ``QUERIES['by_id']``."""
@@ -314,6 +322,10 @@ class PythonExtractor(ExpressionEvaluator):
             self._scan_calls(stmt.iter, env)
             label = dotted(stmt.iter)
             self._assign(stmt.target, None, env, stmt, False)
+            over = self._eval(stmt.iter, env)
+            items = over.elements() if over is not None and over.is_list else None
+            if isinstance(stmt.target, ast.Name) and items is not None:
+                env[stmt.target.id] = items  # for statement in SCHEMA: each statement in turn
         body_env = dict(env)
         self.loops.append(stmt.lineno)
         self._walk_block(stmt.body, body_env, top_level)
@@ -399,6 +411,16 @@ class PythonExtractor(ExpressionEvaluator):
         branch = tuple(self.branches) if scope == self.scope else ()
         self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index, branch, self.transaction))
 
+
+
+def _target_key(target: ast.expr) -> str | None:
+    """The environment key an assignment target writes: a name, or a dict entry by constant key."""
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+            and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
+        return subscript_name(target.value.id, target.slice.value)
+    return None
 
 
 _FORMAT_FIELD = re.compile(r"\{[A-Za-z_0-9.]*\}")
