@@ -51,3 +51,17 @@ def variant_cap_reached() -> None:
     code, the same three kinds first, then other combinations. It stops at the cap (default 32) to
     keep runs fast. Raise ``max-variants`` in the config to check more, or split the statement.
     """
+
+
+@rule(code="E023", name="duplicate-statement-id", severity=Severity.ERROR, target="source")
+def duplicate_statement_id() -> None:
+    """A mapper defines one statement id (or ``<sql>`` id) twice for the same ``databaseId``.
+
+    ## Why is this bad?
+    MyBatis keeps mapped statements in a strict map: the second definition makes it throw at start-up
+    ("Mapped Statements collection already contains value for com.x.OrderMapper.byId"), so the
+    application does not start. It happens after a copy-pasted statement, a merge, or an
+    ``@Select`` on the mapper interface for a method the XML already maps, and in a second XML file
+    with the same namespace. Statements with the same id and different ``databaseId`` values are
+    MyBatis's way to ship per-database SQL and are not reported. Rename or delete one of the two.
+    """

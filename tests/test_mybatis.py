@@ -426,3 +426,36 @@ def test_a_parse_error_says_where_and_never_names_sqlglot_classes(tmp_path: Path
     [finding] = check_one(tmp_path, data)
     assert finding.rule == "E001" and "sqlglot" not in finding.message and "<class" not in finding.message
     assert "at `…from sys_dept d where d.del_flag = '0' ? ⟨order by⟩ d.order_num`" in finding.message
+
+
+def test_a_statement_id_defined_twice_is_reported_where_mybatis_would_refuse_to_start(tmp_path: Path) -> None:
+    # A copy-pasted <select> left with its old id: MyBatis throws "Mapped Statements collection
+    # already contains value" at start-up. Same id under another databaseId is per-database SQL.
+    write(tmp_path, "OrderMapper.xml", DOCTYPE + """<mapper namespace="com.x.OrderMapper">
+      <sql id="cols">id, status</sql>
+      <select id="byId">SELECT id FROM orders WHERE id = #{id}</select>
+      <select id="byId">SELECT id, status FROM orders WHERE id = #{id}</select>
+      <select id="page" databaseId="mysql">SELECT id FROM orders LIMIT 10</select>
+      <select id="page" databaseId="oracle">SELECT id FROM orders FETCH FIRST 10 ROWS ONLY</select>
+      <sql id="cols">id</sql>
+    </mapper>""")
+    found = [(f.rule, f.line, f.message) for f in check(tmp_path) if f.rule == "E023"]
+    assert [(rule, line) for rule, line, _ in found] == [("E023", 6), ("E023", 9)]
+    assert "first on line 5" in found[0][2] and "com.x.OrderMapper.byId" in found[0][2]
+
+
+def test_a_statement_defined_again_in_another_file_of_its_namespace_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, "a/OrderMapper.xml", DOCTYPE + """<mapper namespace="com.x.OrderMapper">
+      <select id="byId">SELECT id FROM orders WHERE id = #{id}</select></mapper>""")
+    write(tmp_path, "b/OrderMapperExt.xml", DOCTYPE + """<mapper namespace="com.x.OrderMapper">
+      <select id="byId">SELECT id FROM orders WHERE id = #{id}</select>
+      <select id="byStatus">SELECT id FROM orders WHERE status = #{s}</select></mapper>""")
+    write(tmp_path, "OrderMapper.java", """package com.x;
+    public interface OrderMapper {
+        @Select("SELECT id FROM orders WHERE status = #{s}")
+        List<Long> byStatus(String s);
+    }""")
+    found = sorted((f.path, f.line, f.message) for f in check(tmp_path) if f.rule == "E023")
+    # The copy the project index met first stands; the other of each pair is reported.
+    assert [(path, line) for path, line, _ in found] == [("b/OrderMapperExt.xml", 4), ("b/OrderMapperExt.xml", 5)]
+    assert "also defined in a/OrderMapper.xml:4" in found[0][2] and "OrderMapper.java:3" in found[1][2]

@@ -27,7 +27,8 @@ from sqllint.extract import ExtractOptions, FileExtraction, Problem
 from sqllint.extract.dynsql import Fragment, Text
 from sqllint.extract.javafile import JavaClass, JavaFile, annotation_attribute
 from sqllint.extract.javawalk import Emission
-from sqllint.extract.mybatis import Statement, XmlRefused, parse_xml, statement_queries, to_nodes
+from sqllint.extract.mybatis import (Statement, XmlRefused, duplicate_problem, parse_xml, statement_queries,
+                                     to_nodes)
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import (
@@ -165,6 +166,10 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
 
     local_statements: dict[str, Statement] = {}
     for statement in _statements(java, result.problems, suppressions):
+        if project is not None and "E023" not in statement.suppressed:
+            duplicate = duplicate_problem(statement, project.statement(statement.namespace, statement.id))
+            if duplicate is not None:
+                result.problems.append(duplicate)
         local_statements[statement.qualified] = statement
         local_namespaces[statement.namespace.rsplit(".", 1)[-1]] = statement.namespace
         site = Query(path=java.path, line=statement.line, column=statement.column, end_line=statement.end_line,

@@ -249,6 +249,12 @@ class Statement:
     suppressed: frozenset[str] = frozenset()
     callable: bool = False  # statementType="CALLABLE": ``{call proc(#{a})}`` in JDBC escape syntax
     binds: tuple[tuple[str, str], ...] = ()  # <bind name> → the SQL its value stands for (ognl.bind_sql)
+    database: str = ""  # databaseId: MyBatis keeps one statement per id *and* database
+
+    def duplicates(self, other: Statement | None) -> bool:
+        """True when ``other`` is another definition of this statement: MyBatis refuses to start."""
+        return (other is not None and other.qualified == self.qualified and other.database == self.database
+                and (other.path, other.line) != (self.path, self.line))
 
     @property
     def qualified(self) -> str:
@@ -294,6 +300,7 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
                                 "and its statements cannot be called or included by name"))
     statements: list[Statement] = []
     fragments: dict[str, Fragment] = {}
+    first_seen: dict[tuple[str, str, str], int] = {}  # (kind, id, databaseId) → line of its first definition
     pending: frozenset[str] = frozenset()  # suppressions from comments just before the next element
     comment_at: dict[int, frozenset[str]] = {}
     for index, text in root.comments:
@@ -304,6 +311,10 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
             continue
         ident = child.attrs.get("id", "").strip()
         database = child.attrs.get("databaseId", "").strip().lower()
+        if ident and child.tag in (*STATEMENT_TAGS, "sql"):
+            problem = _duplicate(child, ident, namespace, first_seen)
+            if problem is not None and not (pending | file_codes) & {"E023", "duplicate-statement-id", "*"}:
+                problems.append(problem)
         if not ident or database not in _MYSQL_DATABASE_IDS or child.attrs.get("lang", "xml").lower() not in _XML_LANGS:
             pass  # another database's variant (MyBatis picks by databaseId), or a Velocity/FreeMarker script
         elif child.tag in STATEMENT_TAGS:
@@ -311,13 +322,39 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
             statements.append(Statement(namespace, ident, child.tag, to_nodes(child.children), path, child.line,
                                         child.column, child.end_line, pending | inside | file_codes,
                                         child.attrs.get("statementType", "").upper() == "CALLABLE",
-                                        tuple(_binds(child))))
+                                        tuple(_binds(child)), database))
         elif child.tag == "sql":
             key = qualify(ident, namespace)
             if database or key not in fragments:  # a MySQL-specific fragment wins over the generic one
                 fragments[key] = Fragment(namespace, to_nodes(child.children), path, child.line)
         pending = frozenset()
     return MapperFile(path, namespace, tuple(statements), tuple(fragments.items()), tuple(notes + problems))
+
+
+def _duplicate(child: _Element, ident: str, namespace: str,
+               first_seen: dict[tuple[str, str, str], int]) -> Problem | None:
+    """E023 for a second ``<select|insert|update|delete>`` (or ``<sql>``) with an id already used in the
+    mapper for the same databaseId: MyBatis's StrictMap throws at start-up ("Mapped Statements
+    collection already contains value for …"), so the application does not run at all."""
+    kind = "sql" if child.tag == "sql" else "statement"
+    key = (kind, ident, child.attrs.get("databaseId", "").strip())
+    first = first_seen.setdefault(key, child.line)
+    if first == child.line:
+        return None
+    what = "<sql> fragment" if kind == "sql" else "statement"
+    qualified = f"{namespace}.{ident}" if namespace else ident
+    return Problem("E023", child.line, child.column, f"{what} id `{ident}` is defined twice in this mapper (first on "
+                   f"line {first}): MyBatis refuses to start (\"… already contains value for {qualified}\")")
+
+
+def duplicate_problem(statement: Statement, other: Statement | None) -> Problem | None:
+    """E023 for a statement defined again in another file of its namespace (a second mapper XML, or an
+    annotation on the mapper interface): one of the two must go."""
+    if not statement.duplicates(other) or other is None or other.path == statement.path:
+        return None
+    return Problem("E023", statement.line, statement.column, f"statement `{statement.qualified}` is also defined in "
+                   f"{other.path}:{other.line}: MyBatis refuses to start (\"Mapped Statements collection already "
+                   f"contains value for {statement.qualified}\")")
 
 
 # --- statements → queries ----------------------------------------------------------------------------
@@ -365,6 +402,10 @@ def extract_mybatis(data: bytes, path: str, options: ExtractOptions) -> FileExtr
     fragments: Mapping[str, Fragment] = ChainMap(dict(mapper.fragments), project.fragments if project else {})
     result = FileExtraction(problems=list(mapper.problems))
     for sequence, statement in enumerate(mapper.statements):
+        if project is not None and "E023" not in statement.suppressed:
+            duplicate = duplicate_problem(statement, project.statement(statement.namespace, statement.id))
+            if duplicate is not None:
+                result.problems.append(duplicate)
         site = Query(path=path, line=statement.line, column=statement.column, end_line=statement.end_line,
                      language="xml", raw="", text="", scope=statement.qualified, call=statement.kind,
                      sequence=sequence, suppressed=statement.suppressed)
