@@ -11,6 +11,7 @@ import dataclasses
 import gc
 import multiprocessing
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
@@ -273,6 +274,9 @@ class FileChecker:
         return result
 
 
+_STUBBED = re.compile(r"SQL built from (.*?) does not parse once")
+
+
 def _fold_problem_variants(findings: list[Finding], queries: Sequence[Query]) -> list[Finding]:
     """One E001/E004 per statement and message, not one per variant: a MyBatis statement whose every
     variant ends in ``${params.dataScope}`` is one problem, not eight."""
@@ -283,10 +287,18 @@ def _fold_problem_variants(findings: list[Finding], queries: Sequence[Query]) ->
         variants_per_site[query.site] = variants_per_site.get(query.site, 0) + 1
     grouped: dict[tuple[Any, ...], list[Finding]] = {}
     for finding in findings:
-        grouped.setdefault((finding.rule, finding.path, finding.line, finding.column, finding.message), []).append(finding)
+        # Variants that fail to parse once their holes are stubbed fail in as many ways as there are
+        # combinations (impossible ones too: `if start > 0 and limit > 0` beside `if start < 1`): one note.
+        stubbed = finding.rule == "E004" and _STUBBED.match(finding.message)
+        message = "stubbed" if stubbed else finding.message
+        grouped.setdefault((finding.rule, finding.path, finding.line, finding.column, message), []).append(finding)
     folded = []
     for hits in grouped.values():
         first = hits[0]
+        if len(hits) > 1 and first.rule == "E004" and (match := _STUBBED.match(first.message)):
+            names = dict.fromkeys(n for h in hits if (m := _STUBBED.match(h.message))
+                                  for n in m.group(1).split(", "))
+            first = dataclasses.replace(first, message=f"SQL built from {', '.join(names)}{first.message[match.end(1):]}")
         labels = list(dict.fromkeys(h.variant for h in hits if h.variant))
         if len(labels) > 1:
             site = (first.path, first.line, first.column)

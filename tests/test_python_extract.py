@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from sqllint.extract.python import extract_python
 from sqllint.records import PlaceholderStyle, Query
+from tests.helpers import check_snippet
 
 
 def extract(code: str, max_variants: int = 32) -> list[Query]:
@@ -412,3 +414,25 @@ def test_show_with_a_comment_after_the_verb_is_sql() -> None:
             cur.execute("SHOW /* tool */ TABLE STATUS LIKE %s", (table,))
     """)
     assert [q.raw for q in queries] == ["SHOW /* tool */ TABLE STATUS LIKE %s"]
+
+
+def test_variants_failing_to_parse_once_stubbed_are_one_note_per_statement(tmp_path: Path) -> None:
+    # Three mutually exclusive LIMIT ifs look independent to the extractor: the impossible combinations
+    # ("LIMIT 0, ? LIMIT ?") are one E004 at the call, not one per combination.
+    result = check_snippet(tmp_path, """\
+        def page(cur, where="", start=0, limit=0):
+            sql = "SELECT id, name FROM pets"
+            if where:
+                sql += " WHERE %s" % where
+            if start > 0 and limit > 0:
+                sql += " LIMIT %s, %s" % (start, limit)
+            if start > 0 and limit < 1:
+                sql += " LIMIT %s, 100" % start
+            if start < 1 and limit > 0:
+                sql += " LIMIT %s" % limit
+            cur.execute(sql)
+        """, language="python", name="pets")
+    notes = [f for f in result.findings if f.rule == "E004"]
+    assert len(notes) == 1
+    assert notes[0].message.startswith("SQL built from ") and "does not parse once they are stubbed out" in notes[0].message
+    assert {"`start`", "`limit`"} <= set(notes[0].message.split(" does not")[0][len("SQL built from "):].split(", "))
