@@ -20,7 +20,7 @@ from sqllint.registry import Registry, Rule
 from sqllint.suppress import is_suppressed, sql_suppressions
 from sqllint.trace.general import GeneralLogParser
 from sqllint.trace.group import Fingerprinter, Group, Windows, iter_statements
-from sqllint.trace.link import Site
+from sqllint.trace.link import Site, SiteIndex
 from sqllint.trace.logfile import LogReader, new_source, sniff
 from sqllint.trace.model import ConnectionWindow, LogEntry, Note, RuntimeViolation, Source, TraceSourceError
 from sqllint.trace.slow import SlowLogParser
@@ -177,6 +177,8 @@ def _fold(occurrences: dict[tuple[str, str, str | None], Occurrence], rule: Rule
 
 def link(result: TraceResult, sites: dict[str, list[Site]], setup: RuleSetup) -> None:
     """Attach code locations: findings move to the code that issues the statement, unless suppressed there."""
+    if isinstance(sites, SiteIndex):
+        sites.resolve((g.fingerprint, g.example) for g in result.groups)
     result.sites = sites
     result.linked = True
     findings = []
