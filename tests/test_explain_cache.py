@@ -127,3 +127,38 @@ def test_a_broken_or_unwritable_cache_is_never_an_error(tmp_path: Path, shop_db)
     config = dataclasses.replace(config, explain=dataclasses.replace(config.explain, cache_dir="blocked/plans"))
     outcome = stage_run(root, shop_db.dsn, config)
     assert outcome.findings and any("plan cache" in w for w in outcome.warnings)
+
+
+def test_plan_cache_keys_are_the_same_in_every_process(tmp_path: Path) -> None:
+    """The key's rule signature must not depend on the process (a code object's repr holds its address,
+    and set order follows the hash seed): otherwise every new `sqllint check` misses the whole cache."""
+    import subprocess
+    import sys
+
+    code = ("from pathlib import Path; from sqllint.config import Config; "
+            "from sqllint.explain.dsn import parse_dsn; from sqllint.explain.runner import build_stage; "
+            "from sqllint.registry import builtin_registry; "
+            "print(build_stage(Config(root=Path('.')), builtin_registry(), "
+            "parse_dsn('mysql://u@localhost/db')).rules_signature)")
+    seen = {subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=REPO,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip() for seed in ("1", "2")}
+    here = build_stage(Config(root=Path(".")), REGISTRY, parse_dsn("mysql://u@localhost/db")).rules_signature
+    assert seen == {here}
+
+
+def test_statements_round_trip_through_the_result_cache_record() -> None:
+    """Every statement of the fixtures (variants, placeholders of every style, branches, suppressions)
+    comes back from its JSON record equal, with the plan facts its tree gives."""
+    import json
+
+    from sqllint.explain.facts import MEMO_KEY, plan_facts, restore, store
+
+    for fixture in ("shop", "mall", "goapp"):
+        root = REPO / "fixtures" / fixture
+        result = run([str(root)], Config(root=root), root, jobs=1, registry=REGISTRY, keep_parsed=True)
+        assert result.parsed
+        for item in result.parsed:
+            back = restore(json.loads(json.dumps(store(item))))
+            assert back.query == item.query and hash(back.query) == hash(item.query)
+            assert (back.fingerprint, back.kind, back.tree) == (item.fingerprint, item.kind, None)
+            assert back._memo[MEMO_KEY] == plan_facts(item.tree)

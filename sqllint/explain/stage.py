@@ -25,8 +25,9 @@ from sqllint.explain.cache import CachedPlan, PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
 from sqllint.explain.enrich import enrich, merge  # noqa: F401 - re-exported for callers of the stage
+from sqllint.explain.facts import MEMO_KEY, PlanFacts, plan_facts
 from sqllint.explain.plan import Plan, parse_json, parse_traditional
-from sqllint.explain.safety import UnsafeStatement, as_select, explain_kind
+from sqllint.explain.safety import UnsafeStatement, as_select
 from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
 from sqllint.explain.settings import ExplainSettings
 from sqllint.explain.subject import PlanSubject
@@ -43,7 +44,7 @@ class Job:
     """One distinct EXPLAIN: the statements that share it and what was sent."""
 
     key: str  # fingerprint, rewrite and statement text: the binding follows from it and the catalog
-    tree: exp.Expression = field(repr=False)  # the statement as parsed
+    _tree: exp.Expression | None = field(repr=False)  # the statement as parsed (None: parse on first use)
     rewritten_from: str | None
     tables: tuple[str, ...]
     queries: tuple[ParsedQuery, ...]
@@ -52,6 +53,17 @@ class Job:
     aliases: dict[str, str] = field(default_factory=dict)  # alias (lower-case) → base table name
     slots: bool = True  # whether the statement has placeholders to bind
     _select: exp.Expression | None = field(default=None, repr=False)
+
+    @property
+    def tree(self) -> exp.Expression:
+        """The statement's tree; a statement answered from the result cache is parsed only when a plan-cache
+        miss (or a reader of the plan's subject) needs it."""
+        if self._tree is None:
+            tree = SqlParser().parse_text(self.queries[0].query.text)[0]
+            if tree is None:  # it parsed when it was checked: the same text parses the same way
+                raise ValueError(f"statement no longer parses: {self.queries[0].query.text[:80]}")
+            self._tree = tree
+        return self._tree
 
     @property
     def select(self) -> exp.Expression:
@@ -219,9 +231,7 @@ class ExplainStage:
         text decides the binding (given the catalog), so statements are grouped before binding."""
         parser: SqlParser | None = None
         grouped: dict[str, list[ParsedQuery]] = {}
-        built: dict[str, tuple[exp.Expression, str | None, tuple[str, ...], str | None]] = {}
-        aliases: dict[str, dict[str, str]] = {}
-        slots: dict[str, bool] = {}
+        built: dict[str, tuple[exp.Expression | None, PlanFacts]] = {}
         for item in parsed:
             if item.error is not None or any(p.identifier or p.fragment for p in item.query.placeholders):
                 continue  # a table name only known at run time cannot be explained
@@ -230,31 +240,26 @@ class ExplainStage:
                 grouped[key].append(item)
                 continue
             tree = item.tree
-            if tree is None:  # trees do not cross worker processes; parse again here
-                parser = parser or SqlParser()
-                tree = parser.parse_text(item.query.text)[0]
-                if tree is None:
-                    continue
-            explainable, rewritten_from = explain_kind(tree)
-            if not explainable:
+            # A statement from the result cache has no tree but its facts: parsed again only on a miss.
+            facts: PlanFacts | None = item._memo.get(MEMO_KEY) if tree is None else None  # noqa: SLF001
+            if facts is None:
+                if tree is None:  # trees do not cross worker processes; parse again here
+                    parser = parser or SqlParser()
+                    tree = parser.parse_text(item.query.text)[0]
+                    if tree is None:
+                        continue
+                # The statement's node index, built once for the static rules, answers these without a walk.
+                facts = plan_facts(tree, item.find if tree is item.tree else None)
+            if not facts.explainable:
                 continue
-            # The statement's node index, built once for the static rules, answers these without a walk.
-            nodes = item.find if tree is item.tree else (lambda *types: list(tree.find_all(*types)))
-            as_is = rewritten_from is None and not nodes(exp.Lock) and not nodes(exp.Into)
-            table_nodes = nodes(exp.Table)
-            tables = tuple(sorted({t.name for t in table_nodes if t.name}))
-            aliases[key] = {(t.alias or t.name).lower(): t.name for t in reversed(table_nodes) if t.name}
-            # No placeholder node: the text can be sent as is (checked on the tree, not only on what the
-            # extractor declared, so an undeclared `?` is never sent raw).
-            slots[key] = bool(nodes(exp.Placeholder))
-            built[key] = (tree, rewritten_from, tables, item.query.text if as_is else None)
+            built[key] = (tree, facts)
             grouped[key] = [item]
         jobs = []
         for key, items in grouped.items():
-            tree, rewritten_from, tables, text = built[key]
-            digest = hashlib.blake2b(f"{key}|{rewritten_from}".encode(), digest_size=12).hexdigest()
-            jobs.append(Job(digest, tree, rewritten_from, tables, tuple(items), text, aliases=aliases[key],
-                            slots=slots[key]))
+            tree, facts = built[key]
+            digest = hashlib.blake2b(f"{key}|{facts.rewritten_from}".encode(), digest_size=12).hexdigest()
+            jobs.append(Job(digest, tree, facts.rewritten_from, facts.tables, tuple(items),
+                            items[0].query.text if facts.as_is else None, aliases=facts.aliases, slots=facts.slots))
         return jobs
 
     def _work(self, session: Session, item: Explained, catalog: Catalog, flavor: str) -> None:
@@ -300,16 +305,21 @@ class ExplainStage:
     @functools.cached_property
     def rules_signature(self) -> str:
         """Part of the plan cache key: the plan rules that ran, their options and their code, so cached
-        findings are never older than the rules."""
+        findings are never older than the rules. Stable across processes: source files are hashed (a
+        code object's repr holds its memory address, which made every new run miss the cache)."""
         from sqllint.explain import advice, plan, subject  # what the rules' messages are built from
 
-        parts = [__version__, *(hashlib.blake2b(Path(m.__file__).read_bytes(), digest_size=8).hexdigest()
-                                for m in (advice, plan, subject) if m.__file__)]
+        files = {Path(m.__file__) for m in (advice, plan, subject) if m.__file__}
+        parts = [__version__]
         for rule in self.plan_rules:
-            code = rule.check.__code__ if rule.check is not None else None
-            parts.append(f"{rule.code}:{sorted(self.options.get(rule.code, {}).items())}:"
-                         f"{hashlib.blake2b(code.co_code if code else b'', digest_size=6).hexdigest()}:"
-                         f"{code.co_consts if code else ''}")
+            parts.append(f"{rule.code}:{sorted(self.options.get(rule.code, {}).items())}")
+            if rule.check is not None:
+                files.add(Path(rule.check.__code__.co_filename))
+        for path in sorted(files):
+            try:
+                parts.append(hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest())
+            except OSError:  # no source on disk (a frozen build): the version stands for the code
+                parts.append(path.name)
         return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
 
     # --- findings -------------------------------------------------------------------------------------
