@@ -11,21 +11,40 @@ from sqllint.sqlfacts import conjuncts, in_query_style
 
 
 def _in_list_rewrite(parsed: ParsedQuery) -> str | None:
-    """The loop's query with its key equality turned into an IN-list, for the suggestion."""
+    """The loop's query with its key equalities turned into an IN-list, for the suggestion.
+
+    The key is what varies per iteration: columns compared to a bound value. Two of them (hostname = ?
+    AND port = ?) become one row-constructor IN-list; a column compared to a literal stays as it is."""
     tree = parsed.tree
     if not isinstance(tree, (exp.Select, exp.Update, exp.Delete)):
         return None
     where = tree.args.get("where")
-    for predicate in conjuncts(where.this if where else None):
-        if isinstance(predicate, exp.EQ) and isinstance(predicate.this, exp.Column) \
-                and isinstance(predicate.expression, (exp.Placeholder, exp.Literal, exp.Parameter)):
-            rewritten = tree.copy()
-            for node in rewritten.find_all(exp.EQ):
-                if node == predicate:
-                    node.replace(exp.In(this=node.this.copy(), expressions=[exp.Placeholder(), exp.Placeholder()]))
-                    break
-            return in_query_style(rewritten.sql(dialect="mysql").replace("?, ?)", "?, ?, …)"), parsed)
-    return None
+    predicates = conjuncts(where.this if where else None)
+    keys = [p for p in predicates if isinstance(p, exp.EQ) and isinstance(p.this, exp.Column)
+            and isinstance(p.expression, (exp.Placeholder, exp.Parameter))]
+    if not keys:
+        keys = [p for p in predicates if isinstance(p, exp.EQ) and isinstance(p.this, exp.Column)
+                and isinstance(p.expression, exp.Literal)][:1]
+    if not keys:
+        return None
+    if len(keys) == 1:
+        key: exp.Expression = exp.In(this=keys[0].this.copy(), expressions=[exp.Placeholder(), exp.Placeholder()])
+        marker = "?, ?)"
+    else:
+        row = exp.Tuple(expressions=[exp.Placeholder() for _ in keys])
+        key = exp.In(this=exp.Tuple(expressions=[k.this.copy() for k in keys]), expressions=[row, row.copy()])
+        marker = "?), (" + ", ".join("?" * len(keys)) + "))"
+    kept = [key if p is keys[0] else p.copy() for p in predicates if p is keys[0] or not any(p is k for k in keys)]
+    rewritten = tree.copy()
+    rewritten.set("where", exp.Where(this=exp.and_(*kept) if len(kept) > 1 else kept[0]))
+    text = rewritten.sql(dialect="mysql")
+    return in_query_style(text.replace(marker, marker[:-1] + ", …)", 1), parsed)
+
+
+def _loop_invariant(parsed: ParsedQuery) -> bool:
+    """Nothing in the statement can change from one iteration to the next: no bound or spliced value."""
+    return parsed.tree is not None and parsed.tree.find(exp.Placeholder, exp.Parameter) is None \
+        and not parsed.query.placeholders
 
 
 def _sets_bound_values(update: exp.Update) -> bool:
@@ -77,6 +96,10 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
             defined = ".".join(query.resolved_from.split(".")[-2:])
             verb = f"`{query.call}` ({defined}, {'an' if verb[0] in 'AEIOU' else 'a'} {verb})"
         batch = "executemany()" if query.language == "python" else "a batch"
+        if _loop_invariant(parsed):
+            yield Violation(f"{verb} runs once per iteration of {where}, the same statement each time",
+                            suggestion="run it once before the loop and reuse its result", query=parsed)
+            continue
         if parsed.kind in ("insert", "replace"):
             yield Violation(
                 f"{verb} runs once per iteration of {where}",
