@@ -91,6 +91,8 @@ class ResultCache:
         self.directory = directory
         self.path = directory / f"results-{settings_digest(settings)}.json"
         self.project_index = getattr(settings, "project", None)
+        # The EXPLAIN stage reads every parsed statement: entries then carry them (without trees).
+        self.keep_parsed = bool(getattr(settings, "keep_parsed", False))
         self.entries: dict[str, dict[str, Any]] = self._load()
         self.used: set[str] = set()
         self.hits = 0
@@ -140,7 +142,8 @@ class ResultCache:
                 continue
             try:
                 findings = [_finding_from_json(f) for f in entry["findings"]]
-                results.append(make(findings=findings, **entry["counts"]))
+                extra = {"parsed": _restore(entry["parsed"])} if self.keep_parsed else {}
+                results.append(make(findings=findings, **entry["counts"], **extra))
                 self.used.add(key)  # type: ignore[arg-type]
                 self.hits += 1
             except (KeyError, TypeError, ValueError):
@@ -157,10 +160,14 @@ class ResultCache:
             self._save()
         return results  # type: ignore[return-value]
 
-    @staticmethod
-    def _entry(result: Any) -> dict[str, Any]:
+    def _entry(self, result: Any) -> dict[str, Any]:
         counts = {name: getattr(result, name) for name in ("queries", "statements", "parse_errors", "skipped")}
-        return {"findings": [_finding_to_json(f) for f in result.findings], "counts": counts}
+        entry = {"findings": [_finding_to_json(f) for f in result.findings], "counts": counts}
+        if self.keep_parsed:  # an entry without statements is a miss for a run that needs them
+            from sqllint.explain.facts import store
+
+            entry["parsed"] = [store(item) for item in result.parsed]
+        return entry
 
     def _save(self) -> None:
         entries = self.entries
@@ -181,3 +188,9 @@ class ResultCache:
             os.replace(handle.name, self.path)  # atomic: a concurrent run reads the old or the new document
         except OSError:
             Path(handle.name).unlink(missing_ok=True)
+
+
+def _restore(records: list[dict[str, Any]]) -> list[Any]:
+    from sqllint.explain.facts import restore  # only runs with a database read statements back
+
+    return [restore(record) for record in records]

@@ -341,8 +341,13 @@ def _worker_init(settings: Settings) -> None:
 def _worker_check(batch: list[SourceFile]) -> list[FileResult]:
     assert _worker_checker is not None
     results = [_worker_checker.check(source) for source in batch]
-    for result in results:  # trees and their memos stay in the worker; the EXPLAIN stage re-parses
-        result.parsed = [dataclasses.replace(item, tree=None, _nodes={}, _memo={}) for item in result.parsed]
+    if any(result.parsed for result in results):  # keep_parsed: the EXPLAIN stage reads them
+        from sqllint.explain.facts import MEMO_KEY, plan_facts
+
+        for result in results:  # trees stay in the worker; what the EXPLAIN stage needs first goes along
+            result.parsed = [dataclasses.replace(item, tree=None, _nodes={}, _memo={
+                MEMO_KEY: plan_facts(item.tree, item.find)} if item.tree is not None else {})
+                for item in result.parsed]
     return results
 
 
@@ -395,7 +400,7 @@ def _rest_of_project(found: list[SourceFile], paths: Iterable[str], cwd: Path, c
 def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None,
         registry: Registry | None = None, keep_parsed: bool = False, cache_dir: Path | None = None) -> RunResult:
     """Check the files under ``paths``. With ``cache_dir``, files whose content and settings are unchanged
-    are not checked again (``sqllint.cache``); leave it None when ``keep_parsed`` is needed."""
+    are not checked again (``sqllint.cache``); with ``keep_parsed`` the cache keeps the statements too."""
     registry = registry or builtin_registry()
     settings = dataclasses.replace(Settings.from_config(config, registry), keep_parsed=keep_parsed)
     exclude = tuple(config.exclude) + tuple(config.extend_exclude)

@@ -173,9 +173,10 @@ def gated_run(paths: Sequence[str], config: Config, cwd: Path, options: GateOpti
         # Changed files are named explicitly, so excludes must still apply to them.
         config = dataclasses.replace(config, force_exclude=True)
         notes.append(f"sqllint: --diff-base {options.diff_base}: {len(targets)} changed file(s) to check")
-    # The EXPLAIN stage needs every parsed statement, which cached files do not have.
-    cache_dir = options.cache_dir if explain is None else None
-    result = (run(targets, config, cwd, jobs=jobs, registry=registry, cache_dir=cache_dir, **(run_options or {}))
+    # With EXPLAIN (run_options keep_parsed) the result cache also stores each file's statements, without
+    # trees: static findings come from the cache and only the plan stage runs (through its plan cache).
+    result = (run(targets, config, cwd, jobs=jobs, registry=registry, cache_dir=options.cache_dir,
+                  **(run_options or {}))
               if targets else RunResult([], Stats()))
     plans: Sequence[QueryPlan] = ()
     if explain is not None:

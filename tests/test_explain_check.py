@@ -53,6 +53,40 @@ def test_check_with_dsn_adds_plan_findings_and_enriches_static_ones(shop: Path, 
     assert {(f["rule"], f["path"], f["line"]) for f in static} <= {(f["rule"], f["path"], f["line"]) for f in found}
 
 
+def test_static_results_stay_cached_with_a_dsn(shop: Path, shop_db) -> None:
+    """With --dsn the result cache still answers for unchanged files (their statements are stored with the
+    findings, without trees); only the plan stage runs, through its plan cache."""
+    args = ["check", "shop", "--no-baseline", "--format", "json", "--dsn", shop_db.dsn]
+    code, cold, err = invoke(args, shop)
+    assert code == 1 and "warning" not in err
+    (results,) = (shop / ".sqllint_cache").glob("results-*.json")
+    document = json.loads(results.read_text(encoding="utf-8"))
+    entries = list(document["files"].values())
+    assert entries and all("parsed" in entry for entry in entries)
+    assert any(record["facts"] and record["facts"][3] for entry in entries for record in entry["parsed"])
+    # Mark one static finding in the cache: a warm run that shows the mark read its static findings from
+    # the cache instead of checking the file again.
+    marked = next(f for entry in entries for f in entry["findings"] if f["rule"] == "S001")
+    marked["message"] += " [from the result cache]"
+    results.write_text(json.dumps(document), encoding="utf-8")
+    code, warm, err = invoke(args, shop)
+    assert code == 1 and "warning" not in err
+    warm_found, cold_found = findings(warm), findings(cold)
+    (s001,) = [f for f in warm_found if f["rule"] == "S001"]
+    assert "[from the result cache]" in s001["message"]
+    assert "plan:" in s001["message"]  # still enriched by the live plan
+    # The plan findings are all there, the same as in the cold run.
+    plan = sorted((f["rule"], f["path"], f["line"], f["message"]) for f in warm_found if f["rule"][0] in "PE")
+    assert plan and plan == sorted((f["rule"], f["path"], f["line"], f["message"]) for f in cold_found
+                                   if f["rule"][0] in "PE")
+    # Editing a file checks it again (its statements come back from the parser, not the cache).
+    orders = shop / "shop" / "shop" / "orders.py"
+    orders.write_text(orders.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    code, edited, _ = invoke(args, shop)
+    (s001,) = [f for f in findings(edited) if f["rule"] == "S001"]
+    assert "[from the result cache]" not in s001["message"] and "plan:" in s001["message"]
+
+
 def test_dsn_from_environment_and_from_the_variable_dsn_env_names(shop: Path, shop_db) -> None:
     code, out, _ = invoke(["check", "shop", "--no-baseline", "--format", "json"], shop, {"SQLLINT_DSN": shop_db.dsn})
     assert any(f["rule"].startswith("P") for f in findings(out))
