@@ -32,6 +32,8 @@ DEFAULT_EXCLUDE = (
     "build", "dist", "node_modules", "site-packages", "target", ".idea", ".gradle",
 )
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+DEFAULT_ENDPOINT_MAX_DEPTH = 6  # calls followed from an HTTP handler (sqllint endpoints / explain --endpoint)
+MAX_ENDPOINT_MAX_DEPTH = 64
 
 
 class ConfigError(Exception):
@@ -56,6 +58,8 @@ class Config:
     source: Path | None = None  # the config file, if any
     dsn_env: str = DEFAULT_DSN_ENV  # environment variable holding the staging DSN (never the DSN itself)
     explain: ExplainSettings = field(default_factory=ExplainSettings)  # [tool.sqllint.explain]
+    endpoint_max_depth: int = DEFAULT_ENDPOINT_MAX_DEPTH  # endpoint-max-depth
+    endpoints: bool = False  # check also reports findings across each HTTP endpoint's call chain
 
     def options_for(self, code: str, registry: Registry) -> dict[str, Any]:
         merged = registry[code].defaults()
@@ -162,6 +166,12 @@ def from_mapping(data: Mapping[str, Any], registry: Registry, root: Path, source
             if isinstance(value, bool) or not isinstance(value, int) or value < 2:
                 raise ConfigError(f"{key} must be an integer of at least 2, got {value!r}")
             values["max_variants"] = value
+        elif name == "endpoint-max-depth":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ENDPOINT_MAX_DEPTH:
+                raise ConfigError(f"{key} must be an integer from 1 to {MAX_ENDPOINT_MAX_DEPTH}, got {value!r}")
+            values["endpoint_max_depth"] = value
+        elif name == "endpoints":
+            values["endpoints"] = _bool(key, value)
         elif name == "fail-on":
             try:
                 values["fail_on"] = Severity.parse(str(value))
