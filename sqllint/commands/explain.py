@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sqllint.config import Config, ConfigError, load_config, with_overrides
+from sqllint.config import MAX_ENDPOINT_MAX_DEPTH, Config, ConfigError, load_config, with_overrides
 from sqllint.files import MissingPathError
 from sqllint.records import Severity
 from sqllint.registry import builtin_registry
@@ -46,6 +46,9 @@ def _fail(message: str) -> None:
 @click.option("--endpoint", metavar='"METHOD /path"',
               help='Every query of this HTTP endpoint, in call order through the repository, instead of TARGET '
               '("GET /orders", a concrete URL such as "GET /orders/42", or the handler\'s name).')
+@click.option("--max-depth", type=click.IntRange(min=1, max=MAX_ENDPOINT_MAX_DEPTH), metavar="N",
+              help="With --endpoint: how many calls deep to follow the handler [default: the config's "
+              "endpoint-max-depth, 6].")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Lowest severity that makes the exit code 1 [default: warning].")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -58,7 +61,7 @@ def explain(target: str | None, dsn: str | None, ssl: bool | None, ssl_ca: str |
             statement_timeout: float | None, output_format: str, analyze: bool, variant: str, require_db: bool,
             search_paths: tuple[str, ...], fail_on: str | None, exit_zero: bool, no_cache: bool,
             color: bool | None, config_path: Path | None, isolated: bool, endpoint: str | None = None,
-            output: str | None = None) -> None:
+            output: str | None = None, max_depth: int | None = None) -> None:
     """Explain the queries of TARGET against the staging database, variant by variant.
 
     TARGET is raw SQL ("SELECT …", or - for stdin), a file, path:line (the query at or spanning that
@@ -99,6 +102,8 @@ def explain(target: str | None, dsn: str | None, ssl: bool | None, ssl_ca: str |
         if database is None and (require_db or analyze):
             raise ConfigError(f"{'--require-db' if require_db else '--analyze'} needs a database: pass --dsn or set "
                               f"{config.dsn_env}")
+        if max_depth is not None and endpoint is None:
+            raise ConfigError("--max-depth applies to --endpoint only")
         workspace = Workspace(config, cwd, search_paths or (".",))
         if (target is None) == (endpoint is None):
             raise ConfigError("give either TARGET or --endpoint, not both" if target else
@@ -107,7 +112,7 @@ def explain(target: str | None, dsn: str | None, ssl: bool | None, ssl_ca: str |
         if endpoint is not None:
             from sqllint.endpoints.lookup import EndpointSelector
 
-            selector = by_endpoint = EndpointSelector(endpoint)
+            selector = by_endpoint = EndpointSelector(endpoint, max_depth or config.endpoint_max_depth)
         else:
             by_endpoint = None
             selector = parse_target(target, cwd, lambda: sys.stdin.read())
