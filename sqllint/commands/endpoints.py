@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from sqllint.config import Config, ConfigError, load_config
-from sqllint.endpoints.model import DEFAULT_MAX_DEPTH
+from sqllint.config import MAX_ENDPOINT_MAX_DEPTH, Config, ConfigError, load_config
 from sqllint.files import MissingPathError
 from sqllint.registry import builtin_registry
 
@@ -27,8 +26,9 @@ def database_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
         click.option("--dsn", metavar="URL", help="Staging database for plans and estimated rows, "
                      "mysql://user:pass@host:port/db [default: the variable named by dsn-env, SQLLINT_DSN]."),
-        click.option("--max-depth", type=click.IntRange(min=1, max=64), default=DEFAULT_MAX_DEPTH, show_default=True,
-                     help="How many calls deep to follow a handler through the repository."),
+        click.option("--max-depth", type=click.IntRange(min=1, max=MAX_ENDPOINT_MAX_DEPTH), metavar="N",
+                     help="How many calls deep to follow a handler through the repository [default: the config's "
+                     "endpoint-max-depth, 6]."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for the static run."),
         click.option("--no-cache", is_flag=True, help="Explain again instead of reusing cached plans."),
         click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file."),
@@ -38,7 +38,7 @@ def database_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def planned_map(paths: tuple[str, ...], dsn: str | None, max_depth: int, jobs: int | None, no_cache: bool,
+def planned_map(paths: tuple[str, ...], dsn: str | None, max_depth: int | None, jobs: int | None, no_cache: bool,
                 config_path: Path | None, isolated: bool) -> Any:
     """Load the config, build the endpoint map and, with a DSN, the plans; usage errors exit 2."""
     from sqllint.endpoints.build import build_with_plans
@@ -50,7 +50,8 @@ def planned_map(paths: tuple[str, ...], dsn: str | None, max_depth: int, jobs: i
     try:
         config: Config = load_config(registry, cwd, config_path, isolated)
         database = resolve_database(config, DatabaseOptions(dsn=dsn))
-        planned = build_with_plans(paths, config, cwd, database, jobs=jobs, max_depth=max_depth,
+        planned = build_with_plans(paths, config, cwd, database, jobs=jobs,
+                                   max_depth=max_depth or config.endpoint_max_depth,
                                    use_cache=not no_cache, registry=registry)
     except (ConfigError, DsnError) as error:
         _fail(str(error))
@@ -67,7 +68,7 @@ def planned_map(paths: tuple[str, ...], dsn: str | None, max_depth: int, jobs: i
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @database_options
-def endpoints(paths: tuple[str, ...], output_format: str, dsn: str | None, max_depth: int, jobs: int | None,
+def endpoints(paths: tuple[str, ...], output_format: str, dsn: str | None, max_depth: int | None, jobs: int | None,
               no_cache: bool, config_path: Path | None, isolated: bool) -> None:
     """List the HTTP endpoints under PATHS (default: .) with the queries their call chains reach.
 

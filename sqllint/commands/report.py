@@ -16,7 +16,7 @@ from sqllint.commands.endpoints import EXIT_CLEAN, EXIT_USAGE, database_options,
               help="Write the HTML report to this file.")
 @click.option("--title", default=None, help="Page title [default: sqllint report: <directory name>].")
 @database_options
-def report(paths: tuple[str, ...], html_file: Path, title: str | None, dsn: str | None, max_depth: int,
+def report(paths: tuple[str, ...], html_file: Path, title: str | None, dsn: str | None, max_depth: int | None,
            jobs: int | None, no_cache: bool, config_path: Path | None, isolated: bool) -> None:
     """Write an HTML report of the application under PATHS (default: .).
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqllint.config import DEFAULT_ENDPOINT_MAX_DEPTH
 from sqllint.records import Finding, ParsedQuery, Severity
 
-DEFAULT_MAX_DEPTH = 6
+DEFAULT_MAX_DEPTH = DEFAULT_ENDPOINT_MAX_DEPTH  # the config's endpoint-max-depth when none is set
 
 
 @dataclass(frozen=True)
