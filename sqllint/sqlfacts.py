@@ -9,6 +9,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 
+from sqllint.extract.placeholders import show_holes
 from sqllint.records import ParsedQuery, PlaceholderStyle
 
 VALUE_NODES = (exp.Literal, exp.Placeholder, exp.Parameter, exp.Null)
@@ -108,7 +109,9 @@ _POSITIONAL = {PlaceholderStyle.FORMAT: "%s", PlaceholderStyle.QMARK: "?"}
 
 
 def in_query_style(sql: str, query: ParsedQuery) -> str:
-    """Show ``?`` placeholders of a suggested statement the way the query's own code writes them."""
+    """Show ``?`` placeholders of a suggested statement the way the query's own code writes them (and
+    spliced names as the code splices them, ``{table}``, not as the parser's stand-ins)."""
+    sql = show_holes(sql, query.query.placeholders)
     styles = {p.style for p in query.query.placeholders if not p.interpolated}
     if len(styles) == 1:
         token = _POSITIONAL.get(next(iter(styles)))
