@@ -199,14 +199,22 @@ class FileChecker:
         if code not in self.settings.enabled or self._suppressed(query, code):
             return
         line, column = query.line, query.column
+        where = f"statement line {error.line}, column {error.column}"
         if query.text_line_offset is not None:  # the statement sits verbatim in the file
             line = query.line + query.text_line_offset + error.line - 1
             column = error.column if error.line > 1 or query.text_line_offset else query.column + error.column - 1
+        elif query.line_map:  # assembled from pieces of the file (MyBatis XML)
+            written, first = query.line_map[error.line - 1] if error.line <= len(query.line_map) else (0, 0)
+            if written:
+                line, column = written, first + error.column - 1 if first else 1
+                where = f"statement line {error.line}"
+            else:
+                where += " of the SQL built for this variant, a line joining several elements' text"
         if code == "E004":
             holes = ", ".join(dict.fromkeys(f"`{p.name}`" for p in query.placeholders if p.interpolated and not p.safe))
             message = f"SQL built from {holes} does not parse once they are stubbed out ({error.message})"
         else:
-            message = f"SQL does not parse: {error.message} (statement line {error.line}, column {error.column})"
+            message = f"SQL does not parse: {error.message} ({where})"
         result.findings.append(self._finding(
             code, query.path, line, column, message, sql=collapse(query.raw), fingerprint=item.fingerprint,
             variant=query.variant.label if query.variant else None, scope=query.scope, end_line=query.end_line))

@@ -116,6 +116,10 @@ class Query:
     # Line offset from ``line`` to the first line of ``raw`` inside the file, when the SQL text itself
     # sits in the file verbatim (.sql files); lets parse errors point at the exact line.
     text_line_offset: int | None = None
+    # For SQL assembled from pieces of the file (MyBatis XML): per line of ``text``, the file line it was
+    # written on and the column of its first character (0: the line joins several pieces, or its column
+    # is unknown; line 0: unknown). Lets a parse error point inside the statement.
+    line_map: tuple[tuple[int, int], ...] = ()
     # Set on a call site that runs a statement defined elsewhere (a Java call of a MyBatis mapper
     # method: its "namespace.id"). Statement rules already ran where it is defined; only scope rules
     # (mergeable, N+1) read it here.
