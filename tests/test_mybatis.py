@@ -459,3 +459,28 @@ def test_a_statement_defined_again_in_another_file_of_its_namespace_is_reported(
     # The copy the project index met first stands; the other of each pair is reported.
     assert [(path, line) for path, line, _ in found] == [("b/OrderMapperExt.xml", 4), ("b/OrderMapperExt.xml", 5)]
     assert "also defined in a/OrderMapper.xml:4" in found[0][2] and "OrderMapper.java:3" in found[1][2]
+
+
+def test_a_parse_error_points_at_the_mapper_line_the_parser_stopped_on(tmp_path: Path) -> None:
+    # A statement spread over lines (one of them from a <sql> fragment of the same file): the E001 is
+    # reported where the broken SQL is written, not where <select> opens.
+    write(tmp_path, "M.xml", """<?xml version="1.0" encoding="UTF-8"?>
+<mapper namespace="com.x.M">
+  <sql id="cols">id,
+     name</sql>
+  <select id="open">
+    SELECT <include refid="cols"/>
+    FROM users
+    WHERE id = #{id}
+      AND (status = 1
+    ORDER BY id
+  </select>
+  <select id="glued">
+    SELECT id FROM users WHERE <if test="x != null">x = = 1</if>
+  </select>
+</mapper>""")
+    found = sorted((f.line, f.column, f.message) for f in check(tmp_path) if f.rule == "E001")
+    assert [(line, column) for line, column, _ in found] == [(10, 12), (12, 3)]
+    assert "(statement line 6)" in found[0][2]
+    # Text of the statement and of its <if> share a line of the built SQL: said, and the statement's line kept.
+    assert "a line joining several elements' text" in found[1][2]

@@ -30,6 +30,10 @@ FOREACH_REPEAT = 3  # an IN-list / VALUES list of "several" items; the fingerpri
 @dataclass(frozen=True)
 class Text:
     text: str
+    # Where the text starts in its mapper file (0: unknown, e.g. a <script> in a Java annotation). Not
+    # part of equality: two texts that say the same are the same SQL.
+    line: int = field(default=0, compare=False)
+    column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ def resolve_includes(body: tuple[Node, ...], namespace: str, fragments: Mapping[
         out: list[Node] = []
         for node in nodes:
             if isinstance(node, Text):
-                out.append(Text(subst(node.text)) if props else node)
+                out.append(Text(subst(node.text), node.line, node.column) if props else node)
             elif isinstance(node, Include):
                 out.extend(include(node))
             elif isinstance(node, If):
@@ -180,7 +184,7 @@ def map_text(body: tuple[Node, ...], change: Callable[[str], str]) -> tuple[Node
     out: list[Node] = []
     for node in body:
         if isinstance(node, Text):
-            out.append(Text(change(node.text)))
+            out.append(Text(change(node.text), node.line, node.column))
         elif isinstance(node, If):
             out.append(If(node.test, map_text(node.body, change)))
         elif isinstance(node, Choose):

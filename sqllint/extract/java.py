@@ -98,7 +98,7 @@ def _statements(java: JavaFile, problems: list[Problem] | None,
                     problems.append(Problem(refused.code, refused.line, column, f"<script> in @{name} on {qualified}: "
                                             f"{refused}"))
                 continue
-            body = to_nodes(built.root.children) if built.root is not None else ()
+            body = to_nodes(built.root.children, positions=False) if built.root is not None else ()
         else:
             body = (Text(text),)
         end_line = annotation.end_point[0] + 1

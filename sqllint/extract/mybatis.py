@@ -36,7 +36,7 @@ from sqllint.extract.dynsql import (
     qualify,
     resolve_includes,
 )
-from sqllint.extract.mybatis_text import VariantText
+from sqllint.extract.mybatis_text import LineMap, VariantText, own_texts
 from sqllint.extract.ognl import bind_sql
 from sqllint.files import decode_text
 from sqllint.records import Query
@@ -61,6 +61,18 @@ class _Element:
     end_line: int = 0
     children: list[_Element | str] = field(default_factory=list)
     comments: list[tuple[int, str]] = field(default_factory=list)  # (index among children, text)
+
+
+class _Piece(str):
+    """Element text that remembers where it starts in the file (for E001 positions)."""
+
+    line: int
+    column: int
+
+    def __new__(cls, text: str, line: int, column: int) -> _Piece:
+        piece = super().__new__(cls, text)
+        piece.line, piece.column = line, column
+        return piece
 
 
 class _Builder:
@@ -96,10 +108,14 @@ class _Builder:
         # so that `a &lt;= b` stays one text and is not joined back with spaces as separate SQL nodes.
         if self.stack:
             children = self.stack[-1].children
-            if children and isinstance(children[-1], str) and children[-1]:
-                children[-1] += text
+            last = children[-1] if children else None
+            if isinstance(last, str) and last:
+                children[-1] = _Piece(last + text, getattr(last, "line", 0), getattr(last, "column", 0))
             else:
-                children.append(text)
+                # ElementTree buffers text, so expat is already past it: count back to its first line.
+                # (The first line's column cannot be told from there, entity references being longer
+                # than what they stand for.)
+                children.append(_Piece(text, self._where()[0] - text.count("\n"), 0))
 
     def comment(self, text: str) -> None:
         if self.stack:  # MyBatis joins the text on either side of a comment as two SQL nodes
@@ -181,30 +197,33 @@ def _overrides(value: str | None) -> tuple[str, ...]:
     return tuple(v.upper() for v in value.split("|") if v) if value else ()
 
 
-def to_nodes(children: list[_Element | str]) -> tuple[Node, ...]:
+def to_nodes(children: list[_Element | str], positions: bool = True) -> tuple[Node, ...]:
+    """The dynamic-SQL tree of an element's children; ``positions`` False for XML that is not the file
+    itself (a ``<script>`` in a Java annotation), whose lines are not the file's."""
     out: list[Node] = []
     for child in children:
         if isinstance(child, str):
             if child.strip():
-                out.append(Text(child))
+                out.append(Text(str(child), getattr(child, "line", 0), getattr(child, "column", 0)) if positions
+                           else Text(str(child)))  # plain str: the tree is pickled to worker processes
             continue
         tag, attrs, inner = child.tag, child.attrs, child.children
         if tag in ("if", "when"):  # MyBatis's XMLScriptBuilder reads a <when> outside <choose> as an <if>
-            out.append(If(attrs.get("test", "true"), to_nodes(inner)))
+            out.append(If(attrs.get("test", "true"), to_nodes(inner, positions)))
         elif tag == "choose":
-            whens = tuple((c.attrs.get("test", "true"), to_nodes(c.children))
+            whens = tuple((c.attrs.get("test", "true"), to_nodes(c.children, positions))
                           for c in inner if isinstance(c, _Element) and c.tag == "when")
-            otherwise = next((to_nodes(c.children) for c in inner if isinstance(c, _Element) and c.tag == "otherwise"), ())
+            otherwise = next((to_nodes(c.children, positions) for c in inner if isinstance(c, _Element) and c.tag == "otherwise"), ())
             out.append(Choose(whens, otherwise))
         elif tag == "where":
-            out.append(Trim(to_nodes(inner), prefix="WHERE", prefix_overrides=WHERE_OVERRIDES))
+            out.append(Trim(to_nodes(inner, positions), prefix="WHERE", prefix_overrides=WHERE_OVERRIDES))
         elif tag == "set":
-            out.append(Trim(to_nodes(inner), prefix="SET", prefix_overrides=SET_OVERRIDES, suffix_overrides=SET_OVERRIDES))
+            out.append(Trim(to_nodes(inner, positions), prefix="SET", prefix_overrides=SET_OVERRIDES, suffix_overrides=SET_OVERRIDES))
         elif tag == "trim":
-            out.append(Trim(to_nodes(inner), attrs.get("prefix", ""), attrs.get("suffix", ""),
+            out.append(Trim(to_nodes(inner, positions), attrs.get("prefix", ""), attrs.get("suffix", ""),
                             _overrides(attrs.get("prefixOverrides")), _overrides(attrs.get("suffixOverrides"))))
         elif tag == "foreach":
-            out.append(Foreach(to_nodes(inner), attrs.get("open", ""), attrs.get("close", ""),
+            out.append(Foreach(to_nodes(inner, positions), attrs.get("open", ""), attrs.get("close", ""),
                                attrs.get("separator", ""), attrs.get("collection", "").strip(),
                                attrs.get("item", "").strip()))
         elif tag == "include":
@@ -212,7 +231,7 @@ def to_nodes(children: list[_Element | str]) -> tuple[Node, ...]:
                           for c in inner if isinstance(c, _Element) and c.tag == "property")
             out.append(Include(attrs.get("refid", ""), child.line, props))
         elif tag not in SKIPPED_TAGS:
-            out.extend(to_nodes(inner))  # an unknown element: keep what it says
+            out.extend(to_nodes(inner, positions))  # an unknown element: keep what it says
     return tuple(out)
 
 
@@ -379,13 +398,18 @@ def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], c
                                 f"{len(expansion.variants)} variants were checked (max-variants = {cap})"))
     queries = []
     to_sql = VariantText(body)
+    # Lines only where the statement is written (not at a Java call site that runs it).
+    line_map = LineMap(own_texts(statement.body, fragments, statement.namespace, statement.path)) \
+        if site.path == statement.path and site.resolved_from is None else None
     base = dict(site.__dict__)  # Query(**…) is several times cheaper than dataclasses.replace per variant
     for variant, raw in expansion.variants:
         if statement.callable and raw.startswith("{") and raw.endswith("}"):
             raw = raw[1:-1].strip()  # {call p(?)} → call p(?), which MySQL itself accepts
         text, placeholders = to_sql(raw)
-        queries.append(Query(**{**base, "raw": raw, "text": text.strip(), "placeholders": placeholders,
-                                "variant": variant}))
+        text = text.strip()
+        lines = line_map(raw) if line_map is not None and text.count("\n") == raw.count("\n") else ()
+        queries.append(Query(**{**base, "raw": raw, "text": text, "placeholders": placeholders,
+                                "variant": variant, "line_map": lines}))
     return queries, problems
 
 

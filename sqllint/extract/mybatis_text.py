@@ -12,10 +12,10 @@ instead of once per variant, which matters because a statement has several varia
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
-from sqllint.extract.dynsql import Choose, Foreach, If, Node, Text, Trim
+from sqllint.extract.dynsql import Choose, Foreach, Fragment, If, Include, Node, Text, Trim, qualify
 from sqllint.extract.placeholders import Hole, hole_marker, normalise
 from sqllint.records import Placeholder, PlaceholderStyle
 
@@ -113,3 +113,65 @@ class VariantText:
             words = token.split(",")[0].split()
             found = self.slots[token] = Placeholder(PlaceholderStyle.MYBATIS, words[0] if words else token.strip())
         return found
+
+
+class LineMap:
+    """Where each line of a statement's variants was written in the mapper file.
+
+    A variant's lines are the element texts MyBatis joined, one line of the file each unless an
+    element's text sits on the line of another (``WHERE a = 1 <if …>AND b = 2</if>``). Each variant
+    line is looked up among the lines of the statement's own texts (and of ``<sql>`` fragments of the
+    same file), preferring the first occurrence after the previous line's, as the variant keeps the
+    document order; lines that join several pieces are not found and map to 0.
+    """
+
+    def __init__(self, texts: Iterator[Text]) -> None:
+        self.lines: dict[str, list[tuple[int, int]]] = {}
+        for node in texts:
+            if node.line <= 0:
+                continue
+            for offset, written in enumerate(node.text.split("\n")):
+                words = " ".join(written.split())
+                if not words:
+                    continue
+                start = node.column if offset == 0 else 1  # 0: the first line's column is unknown
+                column = start + len(written) - len(written.lstrip()) if start else 0
+                # The column holds only when tidy() left the line as written (no runs of blanks inside).
+                self.lines.setdefault(words, []).append(
+                    (node.line + offset, column if written.strip() == words else 0))
+
+    def __call__(self, raw: str) -> tuple[tuple[int, int], ...]:
+        if not self.lines:
+            return ()
+        out: list[tuple[int, int]] = []
+        previous = 0
+        for line in raw.split("\n"):
+            found = self.lines.get(line)
+            if not found:
+                out.append((0, 0))
+                continue
+            line_col = next((lc for lc in found if lc[0] >= previous), found[0])
+            previous = line_col[0]
+            out.append(line_col)
+        return tuple(out)
+
+
+def own_texts(body: tuple[Node, ...], fragments: Mapping[str, Fragment], namespace: str, path: str,
+              depth: int = 0) -> Iterator[Text]:
+    """The statement's texts in document order, with those of ``<sql>`` fragments of the same file it
+    includes (fragments of other files are written on other files' lines)."""
+    for node in body:
+        if isinstance(node, Text):
+            yield node
+        elif isinstance(node, If):
+            yield from own_texts(node.body, fragments, namespace, path, depth)
+        elif isinstance(node, Choose):
+            for _test, when_body in node.whens:
+                yield from own_texts(when_body, fragments, namespace, path, depth)
+            yield from own_texts(node.otherwise, fragments, namespace, path, depth)
+        elif isinstance(node, (Trim, Foreach)):
+            yield from own_texts(node.body, fragments, namespace, path, depth)
+        elif isinstance(node, Include) and depth < 8:
+            fragment = fragments.get(qualify(node.refid.strip(), namespace))
+            if fragment is not None and fragment.path == path:
+                yield from own_texts(fragment.body, fragments, namespace, path, depth + 1)
