@@ -40,8 +40,10 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     risky = [p for p in query.query.placeholders if p.interpolated and not p.safe and not p.fragment]
     if not risky:
         return
-    values = [p for p in risky if not p.identifier]
     identifiers = [p for p in risky if p.identifier]
+    # A name spliced both as a column and as a value (CASE WHEN {col} = '' … ELSE {col}) is one name.
+    named = {str(p.name) for p in identifiers}
+    values = [p for p in risky if not p.identifier and str(p.name) not in named]
     how = _HOW.get(risky[0].style, "spliced into the SQL text")
     # One finding per statement and kind, whatever the variant: the engine merges the names spliced
     # into each variant (a SET list built from five optional fields is one finding, not 31).
