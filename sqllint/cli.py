@@ -86,6 +86,9 @@ def main() -> None:
 @click.option("--analyze", is_flag=True,
               help="Run SELECTs for real (MariaDB ANALYZE) to get actual row counts; never other statements.")
 @click.option("--require-db", is_flag=True, help="Exit 2 when the database cannot be reached.")
+@click.option("--endpoints/--no-endpoints", "with_endpoints", default=None,
+              help="Also report mergeable queries and N+1 across each HTTP endpoint's call chain (services, "
+              "helpers, mappers; as `sqllint endpoints` finds them) [default: the config's endpoints, false].")
 def check(paths: tuple[str, ...], output_format: str, output: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_path: Path | None,
           isolated: bool, force_exclude: bool | None, no_gitignore: bool, jobs: int | None,
@@ -94,7 +97,7 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
           dsn: str | None = None, ssl: bool | None = None, ssl_ca: str | None = None, ssl_cert: str | None = None,
           ssl_key: str | None = None, ssl_verify: bool | None = None, connect_timeout: float | None = None,
           statement_timeout: float | None = None, db_jobs: int | None = None, analyze: bool = False,
-          require_db: bool = False) -> None:
+          require_db: bool = False, with_endpoints: bool | None = None) -> None:
     """Check the SQL in PATHS (default: the current directory).
 
     Finds SQL in .sql files, Python code (string building, f-strings, %/format, conditional
@@ -115,7 +118,7 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
         config = with_overrides(
             config, select=selected, ignore=ignored, force_exclude=force_exclude,
             fail_on=Severity.parse(fail_on) if fail_on else None,
-            respect_gitignore=False if no_gitignore else None)
+            respect_gitignore=False if no_gitignore else None, endpoints=with_endpoints)
         cache_dir = None if no_cache else config.root / DEFAULT_CACHE_DIR
         database = DatabaseOptions(dsn, ssl, ssl_ca, ssl_cert, ssl_key, ssl_verify, connect_timeout,
                                    statement_timeout, db_jobs, analyze, require_db, use_cache=not no_cache)
@@ -123,9 +126,14 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
         if hook is None and (require_db or analyze):
             raise ConfigError(f"{'--require-db' if require_db else '--analyze'} needs a database: pass --dsn or "
                               f"set ${config.dsn_env}")
+        stages = hook
+        if config.endpoints:
+            from sqllint.endpoints.check import endpoints_hook
+
+            stages = endpoints_hook(list(paths) or ["."], config, cwd, registry, then=hook)
         gate = gated_run(paths, config, cwd, GateOptions(baseline_file, not no_baseline, update_baseline, diff_base,
-                                                         cache_dir), registry, jobs=jobs, explain=hook,
-                         run_options=RUN_OPTIONS if hook else None)
+                                                         cache_dir), registry, jobs=jobs, explain=stages,
+                         run_options=RUN_OPTIONS if stages else None)
         result = gate.result
         for note in gate.notes:
             click.echo(note, err=True)
