@@ -62,7 +62,7 @@ _TOKEN = re.compile(
 _HOLE_IN_TEXT = re.compile(r"\x00(\d+)\x00")
 # Keywords after which a spliced fragment names a table rather than a value.
 _IDENTIFIER_CONTEXT = re.compile(
-    r"(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE|BY|DATABASE|SCHEMA|USE|TRUNCATE|IF\s+(?:NOT\s+)?EXISTS)\s+|\.)\Z",
+    r"(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE|BY|DATABASE|SCHEMA|USE|TRUNCATE|RENAME|TO|IF\s+(?:NOT\s+)?EXISTS)\s+|\.)\Z",
     re.IGNORECASE
 )
 # Tokens after which a value may follow; after anything else (an identifier, ")", the start of the
