@@ -409,3 +409,21 @@ def test_a_name_spliced_after_create_database_if_not_exists_is_an_identifier(tmp
         ''', language="go", name="store")
     assert [(f.rule, f.line) for f in result.findings] == [("S003", 4), ("S003", 5)]
     assert all("names a table or column" in f.message for f in result.findings)
+
+
+def test_hint_comments_between_keywords_and_escaped_names(tmp_path: Path) -> None:
+    # gh-ost style: a tool comment after the verb, identifiers quoted by an escaping helper.
+    result = check_snippet(tmp_path, '''\
+        package store
+
+        func (a *Applier) Swap(db *sql.DB, schema, table, old string) {
+            sqlutils.ExecNoPrepare(db, fmt.Sprintf("drop /* tool */ table if exists %s.%s", sql.EscapeName(schema), sql.EscapeName(table)))
+            sqlutils.ExecNoPrepare(db, fmt.Sprintf("rename /* tool */ table %s to %s", sql.EscapeName(table), sql.EscapeName(old)))
+            sqlutils.ExecNoPrepare(db, fmt.Sprintf("alter /* tool */ table %s rename %s", table, old))
+            sqlutils.ExecNoPrepare(db, "unlock /* tool */ tables")
+        }
+        ''', language="go", name="store")
+    assert sorted(q.raw.split()[0] for q in extract(open(tmp_path / "store.go").read()).queries) == [
+        "alter", "drop", "rename", "unlock"]
+    assert [(f.rule, f.line, "names a table or column" in f.message or "name tables" in f.message)
+            for f in result.findings] == [("S003", 6, True)]

@@ -436,3 +436,13 @@ def test_variants_failing_to_parse_once_stubbed_are_one_note_per_statement(tmp_p
     assert len(notes) == 1
     assert notes[0].message.startswith("SQL built from ") and "does not parse once they are stubbed out" in notes[0].message
     assert {"`start`", "`limit`"} <= set(notes[0].message.split(" does not")[0][len("SQL built from "):].split(", "))
+
+
+def test_values_passed_through_an_escaping_call_are_not_injection(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, """\
+        def drop(cursor, connection, table, name):
+            cursor.execute("DROP TABLE IF EXISTS %s" % connection.ops.quote_name(table))
+            cursor.execute("SELECT id FROM u WHERE name = '%s'" % conn.escape_string(name))
+            cursor.execute("SELECT id FROM t WHERE name = '%s'" % name)
+        """, language="python", name="escaped")
+    assert [(f.rule, f.line) for f in result.findings] == [("S003", 4)]

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqllint.extract.placeholders import Hole
+from sqllint.extract.pyeval import ESCAPING_CALL
 from sqllint.extract.pyvalues import Value, cap_alternatives
 from sqllint.extract.tsutil import field as child, flatten_binary, hole, line_of, named_children, printf, text_of
 from sqllint.records import PlaceholderStyle
@@ -154,7 +155,9 @@ class GoExpressions:
             safe = self.types.get(text_of(node), "") in NUMERIC_TYPES
         elif node.type == "call_expression":
             function = child(node, "function")
-            safe = function is not None and text_of(function) in ("strconv.Itoa", "strconv.FormatInt", "len")
+            name = text_of(function).rpartition(".")[2] if function is not None else ""
+            safe = function is not None and (text_of(function) in ("strconv.Itoa", "strconv.FormatInt", "len")
+                                             or bool(ESCAPING_CALL.search(name)))
         return hole(text_of(node), style, safe)
 
 

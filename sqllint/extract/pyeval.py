@@ -9,6 +9,7 @@ that the extractor cannot see) or None (not a string at all).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from sqllint.extract.placeholders import Hole
@@ -22,6 +23,9 @@ PASS_THROUGH_METHODS = frozenset({"strip", "lstrip", "rstrip", "bindparams", "co
                                   "params", "compile"})
 TRANSPARENT_CALLS = WRAPPER_FUNCTIONS | PASS_THROUGH_METHODS
 Env = dict[str, Value]
+# What the driver or framework escapes or quotes (connection.ops.quote_name, conn.escape_string,
+# sql.EscapeName in Go) cannot break out of its literal or identifier: not an injection.
+ESCAPING_CALL = re.compile(r"escape|quote(?!_plus)", re.IGNORECASE)
 
 @dataclass
 class FunctionInfo:
@@ -135,6 +139,7 @@ class ExpressionEvaluator:
         safe = (
             (isinstance(node, ast.Constant) and isinstance(node.value, (int, float)))
             or (isinstance(node, ast.Call) and call_name(node.func) in ("int", "float", "len", "bool"))
+            or (isinstance(node, ast.Call) and bool(ESCAPING_CALL.search(call_name(node.func))))
             or spec[-1:] in tuple("dfeEgGxXbon%")
         )
         return Hole(dotted(node), PlaceholderStyle.FSTRING_HOLE, safe=safe)

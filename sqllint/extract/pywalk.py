@@ -33,12 +33,14 @@ _SINK_NAMES = frozenset(
 )
 _SINK_PATTERN = re.compile(r"sql|query|^exec|^fetch|^select|^run_", re.IGNORECASE)
 # At a DB call, a verb with its companion keyword: "with spaces" passed to a tkinter select_set() is not SQL.
+# Tools put hint comments between the keywords (`drop /* gh-ost */ table`): _GAP is blanks or comments.
+_GAP = r"(?:\s|/\*.*?\*/)+"
 _SQL_KEYWORDS_AT_SINK = re.compile(
     r"\s*(?:--[^\n]*\n|/\*.*?\*/|\(|\s)*(?:SELECT\b(?=.*\bFROM\b|\s+[\d'\"@*(`-]|\s+\w+\s*\()|INSERT\b.*\b(?:INTO|VALUES|SET)\b|UPDATE\b.*\bSET\b|"
     r"DELETE\b.*\bFROM\b|REPLACE\b.*\b(?:INTO|VALUES)\b|WITH\b.*\bAS\s*\(|"
-    r"(?:CREATE|ALTER|DROP|TRUNCATE)\s+(?:TEMPORARY\s+|UNIQUE\s+|OR\s+REPLACE\s+)?(?:TABLE|INDEX|VIEW|DATABASE|SCHEMA|"
-    r"PROCEDURE|FUNCTION|TRIGGER|EVENT|USER)\b|CALL\s+\w|SHOW(?:\s|/\*.*?\*/)+\w|SET\s+(?:@|NAMES\b|SESSION\b|GLOBAL\b|\w+\s*=)|"
-    r"(?:LOCK|UNLOCK)\s+TABLES?\b)",
+    rf"(?:CREATE|ALTER|DROP|TRUNCATE){_GAP}(?:(?:TEMPORARY|UNIQUE|OR{_GAP}REPLACE){_GAP})?(?:TABLE|INDEX|VIEW|DATABASE|SCHEMA|"
+    rf"PROCEDURE|FUNCTION|TRIGGER|EVENT|USER)\b|RENAME{_GAP}TABLE\b|CALL\s+\w|SHOW{_GAP}\w|"
+    rf"SET{_GAP}(?:@|NAMES\b|SESSION\b|GLOBAL\b|\w+\s*=)|(?:LOCK|UNLOCK){_GAP}TABLES?\b)",
     re.IGNORECASE | re.DOTALL,
 )
 # Away from a DB call a string must look more surely like SQL: a verb and its companion keyword.
