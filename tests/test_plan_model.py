@@ -202,3 +202,88 @@ def test_mariadb_rowid_filter_in_tabular_rows() -> None:
     (row,) = parse_traditional(names, rows, "mariadb").rows
     assert (row.access_type, row.key, row.key_len, row.rows) == ("ref", "idx_products_category_status", "5", 1)
     assert row.extra == ("Using where", "Using rowid filter")
+
+
+# --- MySQL 8.0 tree format (EXPLAIN ANALYZE, FORMAT=TREE), recorded --------------------------------------
+
+def tree_sections() -> dict[str, str]:
+    """tests/data/mysql8/explain_analyze_tree.txt by section name (its header names each source)."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in (MYSQL8 / "explain_analyze_tree.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:].strip(), [])
+        elif current is not None and not line.startswith("#"):
+            current.append(line)
+    return {name: "\n".join(lines) for name, lines in sections.items()}
+
+
+def test_mysql8_explain_analyze_tree_gives_rows_with_estimates_and_measurements() -> None:
+    from sqllint.explain.mysqltree import parse_tree
+
+    plan = parse_tree(tree_sections()["blog_binary_cast"])
+    assert (plan.source, plan.flavor, plan.total_cost) == ("tree", "mysql", 468792.05)
+    assert [(r.table, r.access_type, r.key) for r in plan.rows] == [
+        ("roll", "ALL", None), ("oc", "eq_ref", "PRIMARY"), ("item", "eq_ref", "PRIMARY")]
+    scan = plan.rows[0]
+    assert scan.full_scan and scan.rows == 582836 and scan.actual_rows == 600367.0
+    assert scan.has_condition and scan.has_extra("Using where")  # the Filter over the scan
+    assert plan.rows_examined() == 582836
+    assert [r.actual_rows for r in plan.rows[1:]] == [1.0, 1.0]
+    (fetched,) = parse_tree(tree_sections()["blog_without_cast"]).rows
+    assert fetched.table is None and fetched.extra == ("Rows fetched before execution",)
+
+
+def test_mysql8_tree_hash_join_lists_the_build_side_first_and_marks_the_join_buffer() -> None:
+    from sqllint.explain.mysqltree import parse_tree
+
+    plan = parse_tree(tree_sections()["manual_hash_join"])  # the client's "EXPLAIN: " label included
+    assert [r.table for r in plan.rows] == ["t1", "t2", "t3"]
+    assert plan.rows[0].join_buffer is None
+    assert plan.rows[1].join_buffer == "hash join" and plan.rows[2].join_buffer == "hash join"
+    assert plan.rows[1].has_extra("Using where")  # the non-equi condition t1.c2 < t2.c2, applied after the join
+
+
+def test_mysql8_tree_subqueries_sorts_and_temporary_tables() -> None:
+    from sqllint.explain.mysqltree import parse_tree
+
+    sections = tree_sections()
+    dependent = parse_tree(sections["test_suite_dependent_subquery"])
+    assert [(r.id, r.select_type, r.table, r.access_type) for r in dependent.rows] == [
+        (1, "PRIMARY", "t1", "index"), (2, "DEPENDENT SUBQUERY", "i", "range")]
+    assert dependent.rows[0].has_extra("Using index")
+    assert dependent.rows[1].has_extra("Range checked for each record")  # "re-planned for each iteration"
+    assert dependent.rows_examined() == 3 + 3 * 3
+    distinct = parse_tree(sections["test_suite_distinct_temporary"])
+    assert [(r.table, r.access_type, r.key) for r in distinct.rows] == [("t1", "ALL", None), ("t2", "ref", "a")]
+    assert distinct.rows[0].has_extra("Using temporary") and not any(r.table == "<temporary>" for r in distinct.rows)
+    (sort,) = parse_tree(sections["test_suite_sort"]).rows
+    assert sort.full_scan and sort.has_extra("Using filesort")
+
+
+def test_mysql8_tree_wrapped_lines_and_never_executed() -> None:
+    """The manual's EXPLAIN ANALYZE example wraps each measurement onto its own line, and a branch that
+    never ran says ``(never executed)``: both shapes, written here (not recorded) after that example."""
+    from sqllint.explain.mysqltree import parse_tree
+
+    plan = parse_tree("-> Inner hash join (t2.c2 = t1.c1)  (cost=4.70 rows=6)\n"
+                      "(actual time=0.032..0.035 rows=6 loops=1)\n"
+                      "    -> Table scan on t2  (cost=0.06 rows=6)\n"
+                      "(actual time=0.003..0.005 rows=6 loops=1)\n"
+                      "    -> Hash\n"
+                      "        -> Table scan on t1  (cost=0.85 rows=6) (never executed)\n")
+    assert [(r.table, r.rows, r.actual_rows) for r in plan.rows] == [("t1", 6, 0.0), ("t2", 6, 6.0)]
+
+
+def test_mariadb_analyze_format_json_carries_measured_rows(shop_db) -> None:
+    """What --analyze sends to MariaDB (ANALYZE FORMAT=JSON runs the SELECT): every table gets its measured
+    rows per loop (r_rows) beside the estimate."""
+    ((total,),) = shop_db.query("SELECT COUNT(*) FROM shipments")
+    with Session(parse_dsn(shop_db.dsn), ExplainSettings(), analyze=True) as session:
+        document = session.query("ANALYZE FORMAT=JSON SELECT o.id, s.carrier FROM orders o "
+                                 "JOIN shipments s ON s.order_id = o.id WHERE o.status = 'paid'")[1][0][0]
+    plan = parse_json(document)
+    assert plan.flavor == "mariadb" and [r.table for r in plan.rows] == ["s", "o"]
+    shipments, orders = plan.rows
+    assert shipments.full_scan and shipments.actual_rows == total  # a full scan reads every row
+    assert orders.access_type == "eq_ref" and orders.actual_rows == 1  # one row per primary-key lookup

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Cat
 from sqllint.explain.dsn import Dsn
 from sqllint.explain.enrich import enrich, merge  # noqa: F401 - re-exported for callers of the stage
 from sqllint.explain.facts import MEMO_KEY, PlanFacts, plan_facts
+from sqllint.explain.mysqltree import parse_tree
 from sqllint.explain.plan import Plan, parse_json, parse_traditional
 from sqllint.explain.safety import UnsafeStatement, as_select
 from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
@@ -144,6 +146,7 @@ class ExplainStage:
         self.cache_dir = cache_dir if settings.cache else None
         self.json_format = json_format
         self.plan_rules = [r for r in registry.rules if r.target == "plan" and r.code in enabled]
+        self._mysql_analyze = False  # set per run from the server's version
 
     # --- the run --------------------------------------------------------------------------------------
     def run(self, parsed: Sequence[ParsedQuery]) -> ExplainOutcome:
@@ -192,9 +195,11 @@ class ExplainStage:
                     todo.append((item, key))
                 results.append(item)
             flavor = server.flavor if server else "mariadb"
-            if self.analyze and flavor != "mariadb" and todo:
-                outcome.warnings.append("--analyze: MySQL's EXPLAIN ANALYZE prints a tree, not plan rows; the "
-                                        "plans are the optimizer's estimates (plain EXPLAIN)")
+            # MySQL has EXPLAIN ANALYZE (a tree of measured iterators) from 8.0.18 on.
+            self._mysql_analyze = flavor == "mysql" and server is not None and _version(server.version) >= (8, 0, 18)
+            if self.analyze and flavor != "mariadb" and not self._mysql_analyze and todo:
+                outcome.warnings.append(f"--analyze: MySQL {server.version if server else ''} has no EXPLAIN "
+                                        "ANALYZE (8.0.18+); the plans are the optimizer's estimates")
             # Binding and the plan rules run in the worker threads too: their Python work then overlaps
             # with the server planning other statements (the socket wait releases the GIL).
             pool.map(lambda session, pair: self._work(session, pair[0], catalog, flavor), todo)
@@ -270,18 +275,24 @@ class ExplainStage:
             self._apply_rules(item)
 
     def _explain(self, session: Session, item: Explained, flavor: str) -> Explained:
-        """One EXPLAIN. ``--analyze`` runs MariaDB's ``ANALYZE`` (it executes the statement) for original
-        SELECTs only; on MySQL, whose ``EXPLAIN ANALYZE`` prints a tree rather than rows, plain EXPLAIN."""
+        """One EXPLAIN. ``--analyze`` runs the statement, for original SELECTs only: MariaDB's ``ANALYZE
+        FORMAT=JSON`` (r_rows per table) or MySQL 8.0.18+'s ``EXPLAIN ANALYZE`` (a tree of measured
+        iterators, read by ``mysqltree.parse_tree``); rewritten UPDATE/DELETE get plain EXPLAIN."""
         assert item.job.binding is not None
         sql = item.job.binding.sql
         fmt = " FORMAT=JSON" if self.json_format else ""
+        tree = False
         if self.analyze and item.job.rewritten_from is None and flavor == "mariadb":
             statement = f"ANALYZE{fmt} {sql}"
+        elif self.analyze and item.job.rewritten_from is None and self._mysql_analyze:
+            statement, tree = f"EXPLAIN ANALYZE {sql}", True
         else:
             statement = f"EXPLAIN{fmt} {sql}"
         try:
             names, rows = session.query(statement)
-            if self.json_format:
+            if tree:
+                item.plan = parse_tree(_decoded(rows[0][0]))
+            elif self.json_format:
                 item.plan = parse_json(_decoded(rows[0][0]), flavor)
             else:
                 item.plan = parse_traditional(names, rows, flavor)
@@ -391,6 +402,10 @@ def _suppressed(query: ParsedQuery, code: str, registry: Registry) -> bool:
         return True
     codes, _ = sql_suppressions(query.query.raw)
     return is_suppressed(codes, code, name)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text.split("-")[0])[:3])
 
 
 def _decoded(value: Any) -> str:
