@@ -16,8 +16,8 @@ def _in_list_rewrite(parsed: ParsedQuery) -> str | None:
     The key is what varies per iteration: columns compared to a bound value. Two of them (hostname = ?
     AND port = ?) become one row-constructor IN-list; a column compared to a literal stays as it is."""
     tree = parsed.tree
-    if not isinstance(tree, (exp.Select, exp.Update, exp.Delete)):
-        return None
+    if not isinstance(tree, (exp.Select, exp.Update, exp.Delete)) or tree.args.get("limit"):
+        return None  # a LIMIT per key is not a LIMIT on the IN-list's rows
     where = tree.args.get("where")
     predicates = conjuncts(where.this if where else None)
     keys = [p for p in predicates if isinstance(p, exp.EQ) and isinstance(p.this, exp.Column)
