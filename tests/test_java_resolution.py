@@ -325,3 +325,112 @@ def test_the_incident_endpoint_runs_the_incident_statement() -> None:
     variants = [p.query.text for p in parsed if p.query.scope == "OrderService.listOrders"]
     assert len(variants) == 5 and any("JOIN (SELECT * FROM order_items) AS oi" in p.tree.sql(dialect="mysql")
                                       for p in parsed if p.query.scope == "OrderService.listOrders" and p.tree)
+
+
+ORDER_DAO = """\
+package com.shop.dao;
+
+public interface OrderDao {
+    List<Order> findByUser(long userId);
+    Order findById(long id);
+}
+"""
+
+ORDER_DAO_IMPL = """\
+package com.shop.dao;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+@Repository
+public class OrderDaoImpl implements OrderDao {
+    private final JdbcTemplate jdbcTemplate;
+
+    public List<Order> findByUser(long userId) {
+        return jdbcTemplate.query("SELECT id, total FROM orders WHERE user_id = ?", ROW, userId);
+    }
+
+    public Order findById(long id) {
+        return load("SELECT id, status FROM orders WHERE id = ?", id);
+    }
+
+    private Order load(String sql, long id) {
+        return jdbcTemplate.queryForObject(sql, ROW, id);
+    }
+}
+"""
+
+LINE_DAO = """\
+package com.shop.dao;
+
+public class LineDao {
+    private JdbcTemplate jdbc;
+
+    public int countLines(long orderId) {
+        return jdbc.queryForObject("SELECT COUNT(*) FROM order_lines WHERE order_id = ?", Integer.class, orderId);
+    }
+
+    public Order totalOf(long id) {
+        return jdbc.queryForObject("SELECT total FROM orders WHERE id = ?", ROW, id);
+    }
+}
+"""
+
+
+def test_calls_of_a_jdbc_dao_in_another_class_are_resolved_like_mapper_calls(tmp_path: Path) -> None:
+    # Issue 3c: a service calling a JdbcTemplate DAO (through its interface, or the class itself) in a
+    # loop is N+1, and two reads of one row through two DAO methods are mergeable, at the call sites.
+    (tmp_path / "dao").mkdir()
+    (tmp_path / "dao" / "OrderDao.java").write_text(ORDER_DAO)
+    (tmp_path / "dao" / "OrderDaoImpl.java").write_text(ORDER_DAO_IMPL)
+    (tmp_path / "dao" / "LineDao.java").write_text(LINE_DAO)
+    found = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.dao.LineDao;
+        import com.shop.dao.OrderDao;
+
+        public class ReportService {
+            private final OrderDao orderDao;
+            private final LineDao lineDao;
+
+            public int lines(long userId) {
+                int n = 0;
+                for (Order o : orderDao.findByUser(userId)) {
+                    n += lineDao.countLines(o.getId());
+                }
+                return n;
+            }
+
+            public String summary(long id) {
+                Order order = orderDao.findById(id);
+                Order total = lineDao.totalOf(id);
+                return order + " " + total;
+            }
+        }
+        """, name="ReportService.java")
+    assert [(f.rule, f.line) for f in found] == [("M002", 13), ("M001", 20)]
+    assert "`lineDao.countLines → jdbc.queryForObject`" in found[0].message
+    assert found[0].suggestion and "order_lines WHERE order_id IN" in found[0].suggestion
+
+
+def test_a_call_on_an_interface_with_two_implementations_is_not_guessed(tmp_path: Path) -> None:
+    (tmp_path / "dao").mkdir()
+    (tmp_path / "dao" / "OrderDao.java").write_text(ORDER_DAO)
+    (tmp_path / "dao" / "OrderDaoImpl.java").write_text(ORDER_DAO_IMPL)
+    (tmp_path / "dao" / "CachedOrderDao.java").write_text(ORDER_DAO_IMPL.replace("OrderDaoImpl", "CachedOrderDao"))
+    found = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.dao.OrderDao;
+
+        public class ReportService {
+            private final OrderDao orderDao;
+
+            public void touch(List<Long> users) {
+                for (Long u : users) {
+                    orderDao.findByUser(u);
+                }
+            }
+        }
+        """, name="ReportService.java")
+    assert found == []

@@ -53,6 +53,8 @@ from sqllint.records import Query
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from sqllint.extract.project import ProjectIndex
+
 
 STATEMENT_ANNOTATIONS = {"Select": "select", "Insert": "insert", "Update": "update", "Delete": "delete"}
 PROVIDER_ANNOTATIONS = frozenset({"SelectProvider", "InsertProvider", "UpdateProvider", "DeleteProvider"})
@@ -189,6 +191,8 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
                 return found
         return local_namespaces.get(simple)
 
+    if project is not None and project.callees:
+        java.resolve_callee = lambda simple, method: project.resolve_callee(simple, method, java.imports, java.package)
     ordered: list[tuple[Emission, Site, list[Query]]] = []
     for emission in java.walk_methods(resolve_mapper):
         if emission.node.has_error:
@@ -213,6 +217,8 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
             statement = statement or local_statements.get(f"{namespace}.{method}")
             if statement is not None:  # else not a mapped statement (a default method, a BaseMapper method, …)
                 queries = _resolved(statement, site, options, fragments)
+        elif emission.callee is not None and project is not None:
+            queries = _callee_queries(emission.callee, project, site, options, fragments)
         ordered.append((emission, site, queries))
     result.queries.extend(expand_helper_calls(ordered))
     for scope, node, value in java.unused_sql_returns():
@@ -236,6 +242,22 @@ def _resolved(statement: Statement, site: Site, options: ExtractOptions, fragmen
     queries, _problems = statement_queries(statement, fragments, options.max_variants, template, report_cap=False)
     # Problems and clauses the extractor cannot see are reported where the statement is defined.
     return [q for q in queries if not any(p.fragment for p in q.placeholders)]
+
+
+def _callee_queries(key: str, project: ProjectIndex, site: Site, options: ExtractOptions,
+                    fragments: dict[str, Fragment]) -> list[Query]:
+    """What another class's method runs (``orderDao.findByUser(id)``), at the call site: loops inside the
+    method add to the caller's, the call reads ``orderDao.findByUser → jdbcTemplate.query``."""
+    out: list[Query] = []
+    for run in project.callees.get(key, ()):
+        inner = dataclasses.replace(site, loop_depth=site.loop_depth + run.loop_depth, call=f"{site.call} → {run.call}")
+        if run.value is not None:
+            queries = list(queries_from_value(run.value, inner))
+        else:
+            statement = project.statements.get(run.statement or "")
+            queries = _resolved(statement, inner, options, fragments) if statement is not None else []
+        out.extend(dataclasses.replace(q, resolved_from=key) if run.value is not None else q for q in queries)
+    return out
 
 
 def _native_query(java: JavaFile, info: JavaClass, method: Node, annotation: Node, suppressions: dict[int, frozenset[str]],

@@ -43,6 +43,8 @@ class ClassContext:
     resolve_mapper: Callable[[str], str | None]  # simple type name → mapper namespace
     methods: frozenset[str] = frozenset()  # the class's own method names (helpers called without a receiver)
     method_result: Callable[[str], Value | None] = lambda _name: None  # what a helper of the class returns
+    # (declared type, method) → "package.Class.method" of another class's method that runs SQL
+    resolve_callee: Callable[[str, str], str | None] = lambda _type, _method: None
 
 
 

@@ -48,6 +48,8 @@ class JavaFile:
         self.static_imports: dict[str, str] = {}  # constant name → FQN of the constant
         self.static_wildcards: list[str] = []  # classes imported with ``import static a.B.*``
         self.external = external or {}  # SQL constants of other files (project index), by Class FQN.NAME
+        # (declared type, method) → a project method that runs SQL (javacallees), set by the extractor
+        self.resolve_callee: Callable[[str, str], str | None] = lambda _type, _method: None
         self.classes: list[JavaClass] = []
         self._constant_nodes: dict[str, Node] = {}
         self._keys_by_name: dict[str, list[str]] = {}  # NAME → the Class.NAME keys declaring it
@@ -172,7 +174,7 @@ class JavaFile:
     def walker(self, info: JavaClass, scope: str, emissions: list[Emission],
                resolve_mapper: Callable[[str], str | None] = lambda _name: None) -> MethodWalker:
         context = ClassContext(info.name, info.field_types, self.lookup_constant, resolve_mapper, info.methods,
-                               lambda method: self.method_result(info, method, resolve_mapper))
+                               lambda method: self.method_result(info, method, resolve_mapper), self.resolve_callee)
         return MethodWalker(context, scope, self.cap, emissions,
                             lambda body, outer: self._walk_anonymous(body, outer, info, emissions, resolve_mapper))
 

@@ -69,6 +69,7 @@ class Emission:
     value: Value | None = None  # the SQL (JDBC, JdbcTemplate, …)
     mapper: tuple[str, str] | None = None  # (namespace, method) for a mapper call
     helper: str | None = None  # a method of the same class called here (its queries run here too)
+    callee: str | None = None  # "package.Class.method" of another project class's method that runs SQL
     branch: tuple[tuple[int, int, int], ...] = ()  # the if/switch/ternary/catch arms it sits on (Query.branch)
 
 
@@ -424,6 +425,11 @@ class MethodWalker(JavaExpressions):
             self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(),
                                            mapper=(namespace, method)))
             return
+        declared = self._receiver_type(receiver) if receiver is not None else None
+        callee = self.context.resolve_callee(declared, method) if declared else None
+        if callee is not None:  # orderDao.findByUser(id): the SQL that DAO method runs, run here
+            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), callee=callee))
+            return
         if method not in SQL_SINKS and method not in SESSION_METHODS:
             value = self._sql_argument(node, env) if WRAPPER_NAME.search(method) and method not in JPQL_CALLS else None
             if value is not None:  # a project's own DB helper: dao.queryForPage("SELECT …", params)
@@ -466,12 +472,15 @@ class MethodWalker(JavaExpressions):
         return text if "." in text and all(p.isidentifier() for p in text.split(".")) else None
 
     def _mapper_namespace(self, receiver: Node) -> str | None:
+        declared = self._receiver_type(receiver)
+        return self.context.resolve_mapper(declared) if declared else None
+
+    def _receiver_type(self, receiver: Node) -> str | None:
+        """The declared simple type of a local, parameter or field a method is called on."""
         if receiver.type not in ("identifier", "field_access"):
             return None
         name = assigned_name(receiver)
         if name is None:
             return None
         declared = self.types.get(name) if receiver.type == "identifier" else None
-        if declared is None:
-            declared = self.context.field_types.get(name)
-        return self.context.resolve_mapper(declared) if declared else None
+        return declared if declared is not None else self.context.field_types.get(name)

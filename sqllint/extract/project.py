@@ -18,11 +18,15 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqllint.extract.dynsql import Fragment
 from sqllint.extract.mybatis import MapperFile, Statement, looks_like_mapper, parse_mapper
 from sqllint.extract.pyvalues import Value
 from sqllint.files import SourceFile, read_source
+
+if TYPE_CHECKING:
+    from sqllint.extract.javacallees import Run
 
 _JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete")
 _JAVA_CONSTANT_MARKERS = (b"static final String", b"final static String")  # SQL kept in constants
@@ -43,6 +47,10 @@ class ProjectIndex:
     constants: Mapping[str, Value] = field(default_factory=dict)
     # Go package-level SQL constants by "directory|name": a package's files share them
     go_constants: Mapping[str, Value] = field(default_factory=dict)
+    # What methods of the project's Java classes run (a DAO's JdbcTemplate SQL, a service's mapper call),
+    # by "package.Class.method" (and "package.Interface.method" for an interface one class implements)
+    callees: Mapping[str, tuple[Run, ...]] = field(default_factory=dict)
+    callee_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # simple name → those FQNs
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
@@ -58,6 +66,18 @@ class ProjectIndex:
     def statement(self, namespace: str, method: str) -> Statement | None:
         return self.statements.get(f"{namespace}.{method}")
 
+    def resolve_callee(self, simple: str, method: str, imports: Mapping[str, str], package: str) -> str | None:
+        """``package.Class.method`` of a project method that runs SQL, called on a receiver declared
+        with type ``simple`` in a file with these imports; None when it is not one."""
+        if simple in imports:
+            candidates = [imports[simple]]
+        else:
+            same = f"{package}.{simple}" if package else simple
+            known = self.callee_types.get(simple, ())
+            candidates = [same] if same in known else list(known) if len(known) == 1 else []
+        key = f"{candidates[0]}.{method}" if candidates else None
+        return key if key is not None and key in self.callees else None
+
 
 def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex:
     mappers: dict[str, MapperFile] = {}
@@ -66,6 +86,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     constants: dict[str, Value] = {}
     go_constants: dict[str, Value] = {}
     digest = hashlib.blake2b(digest_size=16)
+    java_sources: list[SourceFile] = []  # read again once every mapper statement is known
     for source in files:
         if source.language not in ("xml", "java", "go"):
             continue
@@ -73,6 +94,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
         if data is None:
             continue
         digest.update(f"{source.path}|{len(data)}|".encode() + hashlib.blake2b(data, digest_size=16).digest())
+        if source.language == "java":
+            java_sources.append(source)
         if source.language == "xml" and looks_like_mapper(data):
             mapper = parse_mapper(data, source.path)
             if mapper is None:
@@ -98,6 +121,14 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     simple: dict[str, list[str]] = {}
     for namespace in sorted({s.namespace for s in statements.values() if s.namespace}):
         simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)
-    return ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
-                        frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
-                        go_constants)
+    index = ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
+                         frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
+                         go_constants)
+    if not java_sources:
+        return index
+    from dataclasses import replace
+
+    from sqllint.extract.javacallees import callee_index  # tree-sitter only when Java is present
+
+    callees, types = callee_index(java_sources, index, max_file_size)
+    return replace(index, callees=callees, callee_types=types) if callees else index

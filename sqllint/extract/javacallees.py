@@ -1,0 +1,137 @@
+"""Calls into other classes of the project that run SQL: ``orderDao.findByUser(id)`` in a service.
+
+A DAO method that runs ``jdbcTemplate.query("SELECT …")`` (or JDBC, ``createNativeQuery``, a MyBatis
+mapper method) runs that SQL wherever it is called. The project index walks such classes once
+(``index_callees``) and keeps, per ``package.Class.method``, the runs of its body: the SQL value or the
+mapper statement, with the loop depth inside the method. At a call site whose receiver is declared with
+that class (or an interface it alone implements), the Java extractor puts those queries, marked
+``resolved_from``, so the N+1 and mergeable-queries rules read them in the caller's method, as they read
+mapper calls. One hop only: a call reaching SQL through two other classes is not followed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from typing import TYPE_CHECKING
+
+from sqllint.extract.javafile import JavaFile
+from sqllint.extract.javawalk import Emission
+from sqllint.extract.pyvalues import Value
+from sqllint.extract.tsutil import field as child, named_children, text_of
+from sqllint.files import SourceFile, read_source
+
+if TYPE_CHECKING:
+    from sqllint.extract.project import ProjectIndex
+
+# What a file must mention to be worth walking in the pre-pass: a JDBC-style call, or a mapper type.
+JDBC_MARKERS = (b"JdbcTemplate", b"JdbcClient", b"prepareStatement", b"createStatement", b"createNativeQuery",
+                b"createSQLQuery", b"executeQuery", b"executeUpdate", b"DSLContext")
+_OVERLOAD = re.compile(r"\(.*\)$")
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a called method runs: a SQL value, or a mapper statement (``namespace.id``)."""
+
+    call: str  # the DB call inside the method, e.g. "jdbcTemplate.query"
+    loop_depth: int  # loops around it inside the method
+    value: Value | None = None
+    statement: str | None = None
+
+
+def index_callees(data: bytes, path: str, resolve_mapper: Callable[[JavaFile, str], str | None],
+                  has_statement: Callable[[str], bool], external: Mapping[str, Value] | None = None
+                  ) -> tuple[dict[str, tuple[Run, ...]], dict[str, str]]:
+    """(runs by ``package.Class.method``, implemented interface FQN → class FQN) for one file."""
+    java = JavaFile(data, path, external=external)
+    emissions = java.walk_methods(lambda simple: resolve_mapper(java, simple))
+    by_scope: dict[str, list[Emission]] = {}
+    for emission in emissions:
+        by_scope.setdefault(emission.scope, []).append(emission)
+
+    def runs(scope: str, visiting: frozenset[str]) -> list[Run]:
+        out: list[Run] = []
+        for emission in by_scope.get(scope, ()):
+            if emission.value is not None:
+                out.append(Run(emission.call, emission.loop_depth, value=emission.value))
+            elif emission.mapper is not None and has_statement(".".join(emission.mapper)):
+                out.append(Run(emission.call, emission.loop_depth, statement=".".join(emission.mapper)))
+            elif emission.helper is not None and emission.helper not in visiting:
+                out.extend(Run(f"{emission.call} → {r.call}", emission.loop_depth + r.loop_depth, r.value, r.statement)
+                           for r in runs(emission.helper, visiting | {scope}))
+        return out
+
+    prefix = f"{java.package}." if java.package else ""
+    found: dict[str, list[Run]] = {}
+    for scope in by_scope:
+        owner, _dot, method = _OVERLOAD.sub("", scope).rpartition(".")
+        if not owner or not any(c.name == owner and not c.is_interface for c in java.classes):
+            continue  # an anonymous class's callback, or a mapper interface (its statements are indexed)
+        collected = runs(scope, frozenset())
+        if collected:
+            found.setdefault(f"{prefix}{owner}.{method}", []).extend(collected)
+    implements: dict[str, str] = {}
+    for info in java.classes:
+        if info.is_interface or not any(k.startswith(f"{prefix}{info.name}.") for k in found):
+            continue
+        for interface in _interfaces(info.node):
+            fqn = java.imports.get(interface) or f"{prefix}{interface}"
+            implements[fqn] = f"{prefix}{info.name}"
+    return {k: tuple(v) for k, v in found.items()}, implements
+
+
+def _interfaces(node: object) -> list[str]:
+    """Simple names of the interfaces a class declares it implements."""
+    clause = child(node, "interfaces")  # type: ignore[arg-type]
+    if clause is None:
+        return []
+    names: list[str] = []
+    for part in named_children(clause):
+        for item in named_children(part) if part.type == "type_list" else [part]:
+            if item.type in ("type_identifier", "scoped_type_identifier", "generic_type"):
+                names.append(text_of(item).split("<")[0].rsplit(".", 1)[-1])
+    return names
+
+
+def link_interfaces(callees: dict[str, tuple[Run, ...]], implements: Mapping[str, list[str]]) -> None:
+    """``OrderDao.findByUser`` runs what ``OrderDaoImpl.findByUser`` runs, when one class implements it."""
+    for interface, classes in implements.items():
+        if len(set(classes)) != 1:
+            continue  # several implementations: which one a caller gets is Spring's choice, not ours
+        owner = classes[0]
+        for key, value in list(callees.items()):
+            if key.startswith(f"{owner}.") and "." not in key[len(owner) + 1:]:
+                callees.setdefault(f"{interface}.{key[len(owner) + 1:]}", value)
+
+
+def callee_index(sources: list[SourceFile], project: ProjectIndex,
+                 max_file_size: int) -> tuple[dict[str, tuple[Run, ...]], dict[str, tuple[str, ...]]]:
+    """The project pre-pass: runs of every method of the Java classes that run SQL or call mappers."""
+    mapper_names = [name.encode() for name in project.by_simple_name]
+    callees: dict[str, tuple[Run, ...]] = {}
+    implements: dict[str, list[str]] = {}
+
+    def resolve_mapper(java: JavaFile, simple: str) -> str | None:
+        return project.resolve_type(simple, java.imports, java.package)
+
+    for source in sources:
+        data = read_source(source.absolute, max_file_size).data
+        if data is None or not (any(m in data for m in JDBC_MARKERS) or any(n in data for n in mapper_names)):
+            continue
+        try:
+            found, interfaces = index_callees(data, source.path, resolve_mapper, project.statements.__contains__,
+                                              project.constants)
+        except Exception:  # noqa: BLE001 - the pre-pass must not end the run; the file's own check reports it
+            continue
+        for key, runs in found.items():
+            callees.setdefault(key, runs)
+        for interface, owner in interfaces.items():
+            implements.setdefault(interface, []).append(owner)
+    link_interfaces(callees, implements)
+    types: dict[str, list[str]] = {}
+    for owner in sorted({key.rpartition(".")[0] for key in callees}):
+        types.setdefault(owner.rsplit(".", 1)[-1], []).append(owner)
+    return callees, {k: tuple(v) for k, v in types.items()}
