@@ -72,8 +72,9 @@ def endpoints(paths: tuple[str, ...], output_format: str, dsn: str | None, max_d
               no_cache: bool, config_path: Path | None, isolated: bool) -> None:
     """List the HTTP endpoints under PATHS (default: .) with the queries their call chains reach.
 
-    Finds Flask, FastAPI, Django and Spring MVC endpoints, follows each handler's calls through the
-    repository (services, DAOs, MyBatis mappers) up to --max-depth calls deep, and lists per endpoint:
+    Finds Flask, FastAPI, Django, Spring MVC and Go (net/http, gorilla/mux, gin, echo, chi) endpoints,
+    follows each handler's calls through the repository (services, DAOs, MyBatis mappers) up to
+    --max-depth calls deep (config: endpoint-max-depth), and lists per endpoint:
     method, path, handler, where it is declared, how many queries it runs, its worst finding (including
     mergeable queries and N+1 across the whole call chain) and, with a DSN, the estimated rows its
     queries examine. Use `sqllint explain --endpoint "GET /path"` for one endpoint in detail.

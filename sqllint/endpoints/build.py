@@ -63,7 +63,7 @@ class EndpointMap:
 
 
 class _Graphs:
-    """Dispatches ``events`` to the call graph that knows the function (Python, Java)."""
+    """Dispatches ``events`` to the call graph that knows the function (Python, Java, Go)."""
 
     def __init__(self) -> None:
         self.graphs: list[tuple[set[FunctionKey], object]] = []
@@ -132,6 +132,17 @@ def _java_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, not
     return spring.endpoints()
 
 
+def _go_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, notes: list[MapNote]) -> list[Endpoint]:
+    try:
+        from sqllint.endpoints.goroutes import GoIndex
+    except ImportError:  # the Go support is optional at run time (tree-sitter)
+        return []
+    index = GoIndex.build(files, max_size, notes)
+    found = index.endpoints()  # registers handlers written in place as functions of the graph
+    graphs.add(index.functions, index)
+    return found
+
+
 def build_map(paths: Iterable[str], config: Config, cwd: Path, *, jobs: int | None = None,
               max_depth: int = DEFAULT_MAX_DEPTH, registry: Registry | None = None,
               result: RunResult | None = None) -> EndpointMap:
@@ -150,6 +161,9 @@ def build_map(paths: Iterable[str], config: Config, cwd: Path, *, jobs: int | No
     java = [f for f in found.files if f.language == "java"]
     if java:
         endpoints += _java_endpoints(java, config.max_file_size, graphs, notes)
+    go = [f for f in found.files if f.language == "go"]
+    if go:
+        endpoints += _go_endpoints(go, config.max_file_size, graphs, notes)
     endpoints = list(dict.fromkeys(endpoints))
     endpoints.sort(key=lambda e: (e.route, e.methods, e.path, e.line))
 

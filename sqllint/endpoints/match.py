@@ -8,7 +8,8 @@ import re
 from sqllint.endpoints.model import EndpointChain
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
-# <int:id>, <id> (Flask, Django path()), {id}, {id:\d+}, {id:path} (FastAPI, Spring)
+# <int:id>, <id> (Flask, Django path()), {id}, {id:\d+}, {id:path} (FastAPI, Spring, chi, net/http);
+# gin's and echo's :id and *rest are rewritten to these first
 _PARAMETER = re.compile(r"<(?:(?P<conv>[a-zA-Z_]+):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>|\{(?P<brace>[^{}:]+)(?::(?P<regex>(?:[^{}]|\{[^{}]*\})+))?\}")
 _CONVERTERS = {"int": r"\d+", "float": r"[0-9.]+", "path": r".+", "uuid": r"[0-9a-fA-F-]+"}
 
@@ -23,6 +24,10 @@ def template_regex(route: str, framework: str) -> re.Pattern[str]:
     if framework == "django" and any(c in route for c in "^$()[]\\?+*") and "<" not in route.replace("(?P<", ""):
         body = route.lstrip("/")  # re_path(): the route already is a regex
         return re.compile("^/?" + body.rstrip("/") + "/?$")
+    if framework in ("gin", "echo"):  # /orders/:id, /static/*filepath
+        route = re.sub(r"\*(\w*)$", lambda m: "{" + (m.group(1) or "rest") + ":path}", re.sub(r":(\w+)", r"{\1}", route))
+    elif framework == "net/http":  # Go 1.22: /files/{path...} matches the rest of the path
+        route = re.sub(r"\{(\w+)\.\.\.\}", r"{\1:path}", route)
     out, last = [], 0
     for match in _PARAMETER.finditer(route):
         out.append(re.escape(route[last : match.start()]))
