@@ -43,7 +43,7 @@ def render_text(endpoint_map: EndpointMap, database: str | None) -> str:
 
     chains = endpoint_map.chains
     if not chains:
-        lines = ["no HTTP endpoints found (Flask, FastAPI, Django, Spring MVC)"]
+        lines = ["no HTTP endpoints found (Flask, FastAPI, Django, Spring MVC, Go net/http, gorilla/mux, gin, echo, chi)"]
     else:
         rows = []
         for chain in chains:

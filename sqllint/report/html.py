@@ -76,7 +76,7 @@ class _Page:
 
     def _summary(self, chains: list[EndpointChain]) -> str:
         if not chains:
-            return "<h2>Endpoints</h2><p>No HTTP endpoints found (Flask, FastAPI, Django, Spring MVC).</p>"
+            return "<h2>Endpoints</h2><p>No HTTP endpoints found (Flask, FastAPI, Django, Spring MVC, Go net/http, gorilla/mux, gin, echo, chi).</p>"
         rows = []
         for number, chain in enumerate(chains, 1):
             worst = chain.worst()
