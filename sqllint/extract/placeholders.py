@@ -62,9 +62,14 @@ _TOKEN = re.compile(
 _HOLE_IN_TEXT = re.compile(r"\x00(\d+)\x00")
 # Keywords after which a spliced fragment names a table rather than a value.
 _IDENTIFIER_CONTEXT = re.compile(
-    r"(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE|BY|DATABASE|SCHEMA|USE|TRUNCATE|RENAME|TO|IF\s+(?:NOT\s+)?EXISTS)\s+|\.)\Z",
+    r"(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE|BY|DATABASE|SCHEMA|USE|TRUNCATE|RENAME|TO|COLUMN|IF\s+(?:NOT\s+)?EXISTS)\s+|\.)\Z",
     re.IGNORECASE
 )
+# A hole glued to the end of a word is the rest of a name (``tmp_{table}``, ``log_{year}``), unless the
+# word is a keyword the code forgot a blank after.
+_GLUED_NAME = re.compile(r"(?<![\w$'\"])[A-Za-z_$][\w$]*\Z")
+_KEYWORDS_BEFORE_VALUES = frozenset({"SELECT", "WHERE", "AND", "OR", "ON", "SET", "IN", "NOT", "LIKE", "LIMIT",
+                                     "OFFSET", "VALUES", "THEN", "ELSE", "WHEN", "HAVING", "BETWEEN", "IS"})
 # Tokens after which a value may follow; after anything else (an identifier, ")", the start of the
 # statement) a spliced text is a clause fragment.
 _VALUE_CONTEXT = re.compile(
@@ -142,7 +147,9 @@ def normalise(text: str, holes: Sequence[Hole] = ()) -> tuple[str, tuple[Placeho
                 slots.append(Placeholder(style, source, safe=safe, identifier=True))
                 out.append("ASC")
                 continue
-            identifier = bool(_IDENTIFIER_CONTEXT.search(before)) or text.startswith(".", end)
+            glued = _GLUED_NAME.search(before)  # "tmp_" + name: the hole completes a name
+            identifier = bool(_IDENTIFIER_CONTEXT.search(before)) or text.startswith(".", end) or bool(
+                glued and glued.group().upper() not in _KEYWORDS_BEFORE_VALUES)
             fragment = not identifier and not _VALUE_CONTEXT.search(before)
             if not identifier and not fragment and _COMPARED_AHEAD.match(text, end):
                 identifier = True  # ``WHERE ${column} = #{v}``, ``AND {col} LIKE %s``: a name being compared
