@@ -427,3 +427,50 @@ def test_hint_comments_between_keywords_and_escaped_names(tmp_path: Path) -> Non
         "alter", "drop", "rename", "unlock"]
     assert [(f.rule, f.line, "names a table or column" in f.message or "name tables" in f.message)
             for f in result.findings] == [("S003", 6, True)]
+
+
+def test_in_list_placeholders_made_filled_repeated_and_trimmed(tmp_path: Path) -> None:
+    code = '''\
+        package store
+
+        func ByIDs(db *sql.DB, ids []int64, states []string) {
+            marks := make([]string, len(ids))
+            for i := range ids {
+                marks[i] = "?"
+            }
+            db.Query(fmt.Sprintf("SELECT id FROM a WHERE id IN (%s)", strings.Join(marks, ",")), args...)
+            in := strings.TrimSuffix(strings.Repeat("?,", len(states)), ",")
+            db.Query("SELECT id FROM b WHERE state IN (" + in + ")")
+            holder := strings.Repeat(",?", len(states))
+            db.Query(fmt.Sprintf("SELECT id FROM c WHERE s IN (%s)", strings.TrimLeft(holder, ",")))
+        }
+        '''
+    assert [q.raw for q in extract(code).queries] == [
+        "SELECT id FROM a WHERE id IN (?,?,?)",
+        "SELECT id FROM b WHERE state IN (?,?,?)",
+        "SELECT id FROM c WHERE s IN (?,?,?)",
+    ]
+    assert check_snippet(tmp_path, code, language="go", name="store").findings == []
+
+
+def test_a_wrapper_taking_a_transaction_and_a_label_before_the_sql() -> None:
+    result = extract('''\
+        package store
+
+        func (a *Adapter) Count(ctx context.Context, tx *sql.Tx, id int64) {
+            row := a.QueryRowContext(ctx, tx, "count_visits", "SELECT COUNT(*) FROM visits WHERE owner_id = ?", id)
+            row.Scan(&n)
+        }
+        ''')
+    assert [q.raw for q in result.queries] == ["SELECT COUNT(*) FROM visits WHERE owner_id = ?"]
+
+
+def test_a_name_spliced_onto_a_prefix_is_an_identifier(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, '''\
+        package store
+
+        func Rebuild(db *sql.DB, table string) {
+            db.Exec(fmt.Sprintf("CREATE TABLE tmp_%s AS SELECT id, name FROM %s", table, table))
+        }
+        ''', language="go", name="store")
+    assert [(f.rule, "names a table or column" in f.message) for f in result.findings] == [("S003", True)]

@@ -8,6 +8,7 @@ text becomes a ``Hole`` (interpolation unless it is a number), or None when it i
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -82,11 +83,14 @@ class GoExpressions:
             items.append(self.eval_or_hole(inner[0], env))
         return Value.list_of(items, line_of(node))
 
-    def _eval_builtin(self, name: str, args: list[Node], env: Env) -> Value | None:
+    def _eval_builtin(self, call: Node, name: str, args: list[Node], env: Env) -> Value | None:
         """``append(conds, "x = ?")`` and ``make([]string, 0, n)``: the slices conditions are gathered in."""
         if name == "make" and args and text_of(args[0]) == "[]string":
-            # make([]string, n) holds n empty strings we cannot count: only a zero length is known.
-            return Value.list_of([]) if len(args) >= 2 and text_of(args[1]) == "0" else None
+            if len(args) >= 2 and text_of(args[1]) == "0":
+                return Value.list_of([])
+            # make([]string, len(ids)): n strings the loop after it fills (`marks[i] = "?"`); three
+            # stand for "several", unknown until filled.
+            return Value.list_of([self._hole(call, PlaceholderStyle.FSTRING_HOLE)] * 3) if len(args) == 2 else None
         if name != "append" or not args:
             return None
         current = self.eval(args[0], env)
@@ -106,11 +110,25 @@ class GoExpressions:
     def _eval_call(self, node: Node, env: Env) -> Value | None:
         function, args = child(node, "function"), arguments_of(node)
         if function is not None and function.type == "identifier":
-            return self._eval_builtin(text_of(function), args, env)
+            return self._eval_builtin(node, text_of(function), args, env)
         if function is None or function.type != "selector_expression":
             return None
         operand, method = child(function, "operand"), text_of(child(function, "field") or function)
         owner = text_of(operand) if operand is not None else ""
+        if owner == "strings" and method == "Repeat" and len(args) == 2:
+            unit = self.eval(args[0], env)
+            if unit is None or unit.is_list:
+                return None
+            count = int(text_of(args[1])) if args[1].type == "int_literal" else 3  # len(ids): "several"
+            total = Value.text("")
+            for _ in range(min(count, 3)):
+                total = total + unit
+            return total
+        if owner == "strings" and method in _TRIMS and len(args) == 2:
+            value, cut = self.eval(args[0], env), self.eval(args[1], env)
+            if value is None or value.is_list or cut is None or len(cut.texts()) != 1:
+                return None
+            return _trimmed(value, method, cut.texts()[0])
         if owner == "strings" and method == "Join" and len(args) == 2:
             items, separator = self.eval(args[0], env), self.eval(args[1], env)
             if items is not None and items.is_list and separator is not None and not separator.is_list:
@@ -162,6 +180,30 @@ class GoExpressions:
 
 
 # --- helpers ----------------------------------------------------------------------------------------
+
+_TRIMS = frozenset({"TrimSuffix", "TrimPrefix", "TrimRight", "TrimLeft"})
+
+
+def _trimmed(value: Value, method: str, cut: str) -> Value:
+    """strings.TrimSuffix(strings.Repeat("?,", n), ","): trim the literal ends of each alternative."""
+    alts = []
+    for alt in value.alts:
+        segments = list(alt.segments)
+        at_end = method in ("TrimSuffix", "TrimRight")
+        index = -1 if at_end else 0
+        if segments and isinstance(segments[index], str):
+            text = segments[index]
+            if method == "TrimSuffix" and text.endswith(cut):
+                text = text[: len(text) - len(cut)]
+            elif method == "TrimPrefix" and text.startswith(cut):
+                text = text[len(cut):]
+            elif method == "TrimRight":
+                text = text.rstrip(cut)
+            elif method == "TrimLeft":
+                text = text.lstrip(cut)
+            segments[index] = text
+        alts.append(dataclasses.replace(alt, segments=tuple(s for s in segments if s != "")))
+    return dataclasses.replace(value, alts=tuple(alts))
 
 _GO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"', "'": "'"}
 

@@ -331,6 +331,33 @@ class GoWalker(GoExpressions):
             self.walk_block(body, body_env)
         self.loops.pop()
         self._merge(env, body_env, dict(env), short_label(label))
+        for name, value in self._filled_slices(node, body, body_env).items():
+            env[name] = value
+
+    def _filled_slices(self, node: Node, body: Node | None, body_env: Env) -> dict[str, Value]:
+        """``for i := range ids { marks[i] = "?" }``: every element of marks is "?" after the loop, however
+        many times it ran (marks was made as long as the ranged slice: the Go IN-list idiom)."""
+        clause = next((p for p in named_children(node) if p.type == "range_clause"), None)
+        left = child(clause, "left") if clause is not None else None
+        keys = named_children(left) if left is not None else []
+        if body is None or not keys or keys[0].type != "identifier":
+            return {}
+        index = text_of(keys[0])
+        filled = {}
+        for statement in statements_of(body):
+            if statement.type != "assignment_statement":
+                continue
+            targets, values = named_children(child(statement, "left")), named_children(child(statement, "right"))
+            if len(targets) != 1 or len(values) != 1 or targets[0].type != "index_expression":
+                continue
+            operand, position = child(targets[0], "operand"), child(targets[0], "index")
+            if operand is None or position is None or text_of(position) != index or operand.type != "identifier":
+                continue
+            value = self.eval(values[0], body_env)
+            if value is not None and not value.is_list and text_of(operand) in body_env \
+                    and body_env[text_of(operand)].is_list:
+                filled[text_of(operand)] = Value.list_of([value] * 3)
+        return filled
 
     # --- calls --------------------------------------------------------------------------------------
     def scan(self, node: Node, env: Env) -> None:
@@ -385,8 +412,9 @@ class GoWalker(GoExpressions):
             self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
 
     def _sql_argument(self, node: Node, env: Env) -> Value | None:
-        """The first of the first three arguments (ctx, sqlx's destination, then the SQL) that holds SQL."""
-        for arg in arguments_of(node)[:3]:
+        """The first argument that holds SQL among the first five: ctx, sqlx's destination, and in a
+        project's own wrapper a transaction and a metric label (a.QueryRowContext(ctx, tx, "count", q))."""
+        for arg in arguments_of(node)[:5]:
             value = self.eval(arg, env)
             if value is not None and looks_like_sql(value, at_sink=True):
                 return value
