@@ -116,7 +116,15 @@ def normalise(text: str, holes: Sequence[Hole] = ()) -> tuple[str, tuple[Placeho
                 return "x"
 
             out.append(_HOLE_IN_TEXT.sub(in_literal, token) if HOLE_MARK in token else token)
-        elif kind in ("bt", "bc", "lc"):
+        elif kind == "bt":
+            # A hole inside a quoted name (`{table}`): a spliced identifier; a backtick in it breaks out.
+            def in_name(m: re.Match[str]) -> str:
+                hole = holes[int(m.group(1))]
+                slots.append(Placeholder(hole.style, hole.source, safe=hole.safe, identifier=True))
+                return "x"
+
+            out.append(_HOLE_IN_TEXT.sub(in_name, token) if HOLE_MARK in token else token)
+        elif kind in ("bc", "lc"):
             out.append(_HOLE_IN_TEXT.sub("x", token) if HOLE_MARK in token else token)
         elif kind == "pct":
             out.append("%")
