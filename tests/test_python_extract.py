@@ -446,3 +446,14 @@ def test_values_passed_through_an_escaping_call_are_not_injection(tmp_path: Path
             cursor.execute("SELECT id FROM t WHERE name = '%s'" % name)
         """, language="python", name="escaped")
     assert [(f.rule, f.line) for f in result.findings] == [("S003", 4)]
+
+
+def test_a_value_spliced_inside_backticks_is_a_spliced_name(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, """\
+        def create(cur, name, db, table, user):
+            cur.execute('CREATE DATABASE `{0}`'.format(name))
+            cur.execute(f"SELECT id FROM `{db}`.`{table}` WHERE a = 1")
+            cur.execute("GRANT SELECT ON app.* TO '%s'@'localhost'" % user)
+        """, language="python", name="ddl")
+    assert [(f.rule, f.line, "names a table or column" in f.message or "name tables" in f.message)
+            for f in result.findings] == [("S003", 2, True), ("S003", 3, True), ("S003", 4, False)]

@@ -39,7 +39,7 @@ _SQL_KEYWORDS_AT_SINK = re.compile(
     r"\s*(?:--[^\n]*\n|/\*.*?\*/|\(|\s)*(?:SELECT\b(?=.*\bFROM\b|\s+[\d'\"@*(`-]|\s+\w+\s*\()|INSERT\b.*\b(?:INTO|VALUES|SET)\b|UPDATE\b.*\bSET\b|"
     r"DELETE\b.*\bFROM\b|REPLACE\b.*\b(?:INTO|VALUES)\b|WITH\b.*\bAS\s*\(|"
     rf"(?:CREATE|ALTER|DROP|TRUNCATE){_GAP}(?:(?:TEMPORARY|UNIQUE|OR{_GAP}REPLACE){_GAP})?(?:TABLE|INDEX|VIEW|DATABASE|SCHEMA|"
-    rf"PROCEDURE|FUNCTION|TRIGGER|EVENT|USER)\b|RENAME{_GAP}TABLE\b|CALL\s+\w|SHOW{_GAP}\w|"
+    rf"PROCEDURE|FUNCTION|TRIGGER|EVENT|USER)\b|RENAME{_GAP}TABLE\b|(?:GRANT|REVOKE){_GAP}\w|CALL\s+\w|SHOW{_GAP}\w|"
     rf"SET{_GAP}(?:@|NAMES\b|SESSION\b|GLOBAL\b|\w+\s*=)|(?:LOCK|UNLOCK){_GAP}TABLES?\b)",
     re.IGNORECASE | re.DOTALL,
 )
