@@ -37,6 +37,17 @@ def test_bad_dsns_name_the_problem_and_never_the_password(text: str, problem: st
     assert problem in str(error.value) and "secret1" not in str(error.value)
 
 
+@pytest.mark.parametrize("text", [
+    "mysql://u:sec ret1@h", "mysql://u:sec%20ret1@h", "mysql://u:sec ret1@/db", "mysql://u:sec ret1@h:port/db",
+    "postgres://u:sec ret1@h/db", "mysql://u:sec\tret1@h",
+])
+def test_passwords_the_url_pattern_cannot_see_are_masked_by_value(text: str) -> None:
+    """A password with a space or tab breaks the ``user:pass@`` pattern; the parsed value is masked."""
+    with pytest.raises(DsnError) as error:
+        parse_dsn(text)
+    assert "sec" not in str(error.value) and "ret1" not in str(error.value), str(error.value)
+
+
 def test_redact_catches_urls_with_unknown_passwords() -> None:
     assert redact("failed: mysql://a:b@c@host/db and x") == "failed: mysql://a:***@host/db and x"
 

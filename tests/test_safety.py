@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from urllib.parse import quote
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,9 @@ def test_session_is_read_only_and_time_limited(shop_db) -> None:
     "  /* lead */ EXPLAIN WITH x AS (SELECT 1) SELECT * FROM x", "SET SESSION max_statement_time = 2",
     "SHOW VARIABLES LIKE 'version'",
     "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+    "SET SESSION TRANSACTION READ ONLY", "SET SESSION max_execution_time = 5000",
+    "EXPLAIN SELECT REPLACE(name, 'a', 'b'), INSERT(code, 1, 2, 'x') FROM users WHERE is_deleted = 0",
+    "EXPLAIN SELECT id FROM orders WHERE status = 'UPDATE' AND note = 'DELETE FROM x'",
 ])
 def test_guard_allows(sql: str) -> None:
     assert guard(sql) == sql
@@ -203,6 +207,17 @@ def test_guard_allows(sql: str) -> None:
     "EXPLAIN SELECT SLEEP(10)", "EXPLAIN SELECT * INTO OUTFILE '/tmp/x' FROM t",
     "SELECT * FROM information_schema.TABLES JOIN mysql.user", "ANALYZE TABLE t", "CALL p()",
     "EXPLAIN INSERT INTO t SELECT * FROM u", "LOAD DATA INFILE 'x' INTO TABLE t",
+    # Comma and STRAIGHT_JOIN joins reach application tables; file reads, waits and sequences are not reads.
+    "SELECT * FROM information_schema.TABLES, orders", "SELECT * FROM information_schema.TABLES t STRAIGHT_JOIN orders",
+    "SELECT LOAD_FILE('/etc/passwd') FROM information_schema.TABLES", "EXPLAIN SELECT RELEASE_ALL_LOCKS()",
+    "EXPLAIN SELECT MASTER_POS_WAIT('f', 4)", "EXPLAIN SELECT NEXTVAL(seq)", "EXPLAIN SELECT NEXT VALUE FOR seq",
+    "EXPLAIN SELECT * FROM t FOR SHARE",
+    # SET is a whitelist: several assignments, MariaDB's SET STATEMENT … FOR, any other variable.
+    "SET SESSION max_statement_time = 2, GLOBAL max_connections = 1",
+    "SET STATEMENT max_statement_time = 1 FOR DELETE FROM t", "SET NAMES latin1", "SET SESSION sql_log_bin = 0",
+    # Statement forms the old word list missed (aliases, INTO-less INSERT/REPLACE), even behind WITH.
+    "ANALYZE WITH x AS (SELECT 1) UPDATE t a SET a.x = 1", "EXPLAIN WITH x AS (SELECT 1) INSERT t SELECT * FROM x",
+    "EXPLAIN REPLACE t VALUES (1)", "EXPLAIN WITH x AS (SELECT 1) DELETE t FROM t JOIN x",
 ])
 def test_guard_refuses(sql: str) -> None:
     with pytest.raises(UnsafeStatement):
@@ -232,3 +247,41 @@ def test_dml_becomes_an_equivalent_select() -> None:
         assert result is not None and (result.rewritten_from, result.tree.sql(dialect="mysql")) == (kind, select)
     assert as_select(sqlglot.parse_one("INSERT INTO t VALUES (1)", read="mysql")) is None
     assert as_select(sqlglot.parse_one("CREATE INDEX i ON t (a)", read="mysql")) is None
+
+
+def test_a_server_that_answers_garbage_is_unavailable_with_the_password_masked() -> None:
+    """Not a database at all (something else listens on the port): an error packet whose text echoes the
+    password, and a truncated greeting (pymysql raises struct.error, not one of its own errors, which
+    used to escape as a traceback). Both end as DatabaseUnavailable, the password masked."""
+    import socket
+    import struct
+    import threading
+
+    from sqllint.explain.session import DatabaseUnavailable
+
+    password = "S3cret:pw@"
+    message = f"Access denied, you sent {password}".encode()
+    error_packet = b"\xff" + struct.pack("<H", 1045) + b"#28000" + message
+    answers = [struct.pack("<I", len(error_packet))[:3] + b"\x00" + error_packet, b"\x01\x00\x00\x00\x0a"]
+    texts = []
+    for answer in answers:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def serve(listener: socket.socket = listener, answer: bytes = answer) -> None:
+            conn, _ = listener.accept()
+            conn.sendall(answer)
+            conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        try:
+            dsn = parse_dsn(f"mysql://app:{quote(password, safe='')}@127.0.0.1:{listener.getsockname()[1]}/db")
+            with pytest.raises(DatabaseUnavailable) as error:
+                Session(dsn, ExplainSettings(connect_timeout=2)).open()
+        finally:
+            listener.close()
+        texts.append(str(error.value))
+        assert password not in texts[-1] and quote(password, safe="") not in texts[-1], texts[-1]
+    assert "you sent ***" in texts[0]  # the echo is masked, the rest of the server's message kept
+    assert texts[1].startswith("error: ")  # struct.error, named

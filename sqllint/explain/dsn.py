@@ -73,6 +73,16 @@ def redact(text: str, *secrets: str) -> str:
 _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^:/@\s]*:)\S*@")
 
 
+def _mask_userinfo(text: str) -> str:
+    """``scheme://user:<anything>@rest`` with everything from the ``:`` to the last ``@`` masked."""
+    start = text.find("://")
+    at = text.rfind("@")
+    if start < 0 or at < start:
+        return text
+    colon = text.find(":", start + 3, at)
+    return text if colon < 0 else f"{text[:colon + 1]}{MASK}{text[at:]}"
+
+
 def _flag(name: str, value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -86,16 +96,23 @@ def parse_dsn(text: str, tls_defaults: Tls | None = None) -> Dsn:
     """Parse a ``mysql://`` URL; errors name the part that is wrong but never echo the password."""
     try:
         parts = urlsplit(text.strip())
-        port = parts.port
     except ValueError as error:
         raise DsnError(f"invalid DSN {redact(text)}: {redact(str(error))}") from None
+    # The password as parsed, and whatever sits between ``user:`` and the last ``@``: the URL pattern cannot
+    # see a password with a space in it, and urlsplit drops tabs and newlines from what it parses.
+    secret = parts.password or ""
+    shown = redact(_mask_userinfo(text), secret, unquote(secret))
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise DsnError(f"invalid DSN {shown}: {redact(str(error), secret, unquote(secret))}") from None
     if parts.scheme not in SCHEMES:
-        raise DsnError(f"DSN must start with mysql:// or mariadb://, got {redact(text)!r}")
+        raise DsnError(f"DSN must start with mysql:// or mariadb://, got {shown!r}")
     if not parts.hostname:
-        raise DsnError(f"DSN has no host: {redact(text)!r}")
+        raise DsnError(f"DSN has no host: {shown!r}")
     database = unquote(parts.path.lstrip("/"))
     if not database or "/" in database:
-        raise DsnError(f"DSN must name one database (mysql://user@host/db): {redact(text)!r}")
+        raise DsnError(f"DSN must name one database (mysql://user@host/db): {shown!r}")
     tls = tls_defaults or Tls()
     values: dict[str, object] = vars(tls).copy()
     for key, items in parse_qs(parts.query, keep_blank_values=True).items():

@@ -24,15 +24,26 @@ _EXPLAIN = re.compile(r"^EXPLAIN(?:\s+FORMAT\s*=\s*(?:JSON|TRADITIONAL))?\s+(?=[
                       re.IGNORECASE)
 _ANALYZE = re.compile(r"^(?:EXPLAIN\s+ANALYZE|ANALYZE(?:\s+FORMAT\s*=\s*JSON)?)\s+(?=[(\s]*(?:SELECT|WITH)\b)",
                       re.IGNORECASE)
-_SESSION = re.compile(r"^(?:SET|SHOW)\s", re.IGNORECASE)
-_NOT_SESSION = re.compile(r"^SET\s+(?:GLOBAL|PERSIST|@@GLOBAL|@@PERSIST|PASSWORD|ROLE|DEFAULT\s+ROLE)\b", re.IGNORECASE)
+_SHOW = re.compile(r"^SHOW\s", re.IGNORECASE)
+# The only SETs sqllint sends: its session settings (a whitelist, not a list of bad forms: a SET can carry
+# several assignments, ``SET SESSION a = 1, GLOBAL b = 2``, and MariaDB's ``SET STATEMENT … FOR <stmt>``
+# wraps any statement).
+_SET = re.compile(r"^SET\s+SESSION\s+(?:TRANSACTION\s+READ\s+ONLY|max_statement_time\s*=\s*[\d.]+|"
+                  r"max_execution_time\s*=\s*\d+)\s*;?\s*$", re.IGNORECASE)
 _INFO_SELECT = re.compile(r"^SELECT\s", re.IGNORECASE)
-_TABLE_REF = re.compile(r"\b(?:FROM|JOIN)\s+([`\w.]+)", re.IGNORECASE)
-# Words that would make a "SELECT" write or lock: refused wherever they appear outside quotes.
+# Every table source: after FROM or any JOIN (STRAIGHT_JOIN included), and each item of a FROM list.
+_TABLE_REF = re.compile(r"(?:\b(?:FROM|JOIN)|STRAIGHT_JOIN)\s+([`\w.]+)", re.IGNORECASE)
+_TABLE_LIST = re.compile(r"\bFROM\s+(.*?)(?:\bWHERE\b|\bGROUP\b|\bORDER\b|\bLIMIT\b|\bHAVING\b|\)|$)",
+                         re.IGNORECASE | re.DOTALL)
+# Words that would make a "SELECT" write, lock, wait or read files: refused wherever they appear outside
+# quotes. UPDATE and DELETE are reserved words (as names they must be quoted, and quotes are blanked
+# first); INSERT and REPLACE are also string functions, so only their statement forms count.
 _WRITE_WORDS = re.compile(
-    r"\b(?:INSERT\s+(?:IGNORE\s+)?INTO|UPDATE\s+[`\w.]+\s+(?:SET|JOIN)|DELETE\s+FROM|REPLACE\s+INTO|"
+    r"\b(?:INSERT\b(?!\s*\()|UPDATE\b|DELETE\b|REPLACE\b(?!\s*\()|"
     r"(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|GRANT|REVOKE)\s+(?:TABLE|INDEX|DATABASE|SCHEMA|VIEW|USER|ON|ALL)|"
-    r"LOAD\s+DATA|INTO\s+(?:OUT|DUMP)FILE|FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|(?:SLEEP|BENCHMARK|GET_LOCK)\s*\()",
+    r"LOAD\s+DATA|INTO\s+(?:OUT|DUMP)FILE|FOR\s+SHARE|LOCK\s+IN\s+SHARE\s+MODE|NEXT\s+VALUE\s+FOR|"
+    r"(?:SLEEP|BENCHMARK|GET_LOCK|RELEASE_LOCK|RELEASE_ALL_LOCKS|LOAD_FILE|MASTER_POS_WAIT|SOURCE_POS_WAIT|"
+    r"MASTER_GTID_WAIT|WAIT_FOR_EXECUTED_GTID_SET|WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS|NEXTVAL|SETVAL)\s*\()",
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|`[^`]*`", re.DOTALL)
@@ -55,14 +66,20 @@ def statement_kind(sql: str, analyze: bool = False) -> str | None:
     bare = _unquoted(text)
     if ";" in bare.rstrip().rstrip(";"):
         return None  # one statement per call: nothing can ride along after a semicolon
-    if _SESSION.match(bare):
-        return "session" if not (_WRITE_WORDS.search(bare) or _NOT_SESSION.match(bare)) else None
+    if _SET.match(bare):
+        return "session"
+    if _SHOW.match(bare):  # SHOW only reads (variables, status, warnings)
+        return "session" if not _WRITE_WORDS.search(bare) else None
     if _EXPLAIN.match(bare):
         return "explain" if not _WRITE_WORDS.search(bare) else None
     if _ANALYZE.match(bare):
         return "analyze" if analyze and not _WRITE_WORDS.search(bare) else None
     if _INFO_SELECT.match(bare) and not _WRITE_WORDS.search(bare):
         tables = [t.replace("`", "").lower() for t in _TABLE_REF.findall(bare)]
+        # Comma joins: every item of a FROM list, not only the first, must be in information_schema.
+        for listed in _TABLE_LIST.findall(bare):
+            tables += [item.split()[0].replace("`", "").lower() for item in listed.split(",") if item.split()]
+        tables = [t for t in tables if not t.startswith("(")]
         if tables and all(t.startswith("information_schema.") for t in tables):
             return "information_schema"
     return None

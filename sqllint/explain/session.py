@@ -95,7 +95,7 @@ class Session:
             )
         except pymysql.MySQLError as error:
             raise DatabaseUnavailable(self._message(error)) from None
-        except (OSError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001 - OSError, ssl errors, a malformed greeting …: all redacted
             raise DatabaseUnavailable(self.dsn.redact(f"{type(error).__name__}: {error}")) from None
         # pymysql applies _read_timeout before each read: the backstop for statements the server's own
         # time limit does not stop.
@@ -184,6 +184,10 @@ class Session:
             except pymysql.MySQLError as error:
                 code = error.args[0] if error.args and isinstance(error.args[0], int) else None
                 raise ExplainError(code, self._message(error), code in TIME_LIMIT) from None
+            except Exception as error:  # noqa: BLE001 - the driver failed outside its own errors (a broken
+                # packet, a decode error): the link is in an unknown state, and the message is redacted too
+                self.close()
+                raise ExplainError(None, self.dsn.redact(f"{type(error).__name__}: {error}")) from None
         raise AssertionError("unreachable")
 
     def _message(self, error: BaseException) -> str:

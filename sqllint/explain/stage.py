@@ -269,8 +269,15 @@ class ExplainStage:
 
     def _work(self, session: Session, item: Explained, catalog: Catalog, flavor: str) -> None:
         """One job on a cache miss: bind, EXPLAIN, plan rules (each job owns its tree: thread-safe)."""
-        item.job.binding = bind(item.job.select, catalog, item.job.text, item.job.slots)
-        self._explain(session, item, flavor)
+        try:
+            item.job.binding = bind(item.job.select, catalog, item.job.text, item.job.slots)
+            self._explain(session, item, flavor)
+        except Exception as error:  # noqa: BLE001 - one statement sqllint cannot bind or read a plan for
+            # must not end the run: it becomes a finding (E010) like a statement the server refused.
+            item.plan = None
+            item.error = ExplainError(None, self.dsn.redact(
+                f"not explained: sqllint could not bind this statement or read its plan "
+                f"({type(error).__name__}: {error})"), refused=True)
         if item.plan is not None:
             self._apply_rules(item)
 
