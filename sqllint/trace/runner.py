@@ -198,10 +198,27 @@ def _suppressed(site: Site, rule: Rule) -> bool:
     return is_suppressed(query.suppressed, rule.code, rule.name) or is_suppressed(codes, rule.code, rule.name)
 
 
+LOOP_RULES = frozenset({"T001"})  # an N+1 finding belongs where the loop is
+
+
+def best_sites(found: list[Site], loop_rule: bool = False) -> list[Site]:
+    """The code sites of a statement, the one a finding should point at first: the call that runs it
+    directly (not a caller that an extractor credited with a helper's SQL, nor the mapper statement
+    itself), and for an N+1 the call inside the loop."""
+    def rank(site: Site) -> tuple[int, bool, bool]:
+        query = site.parsed.query if site.parsed is not None else None
+        if query is None:
+            return (3, True, True)
+        looped = 0 if query.loop_line is not None else 1 if query.loop_depth else 2
+        definition = query.language == "xml"  # a mapper statement: its Java caller is where it runs
+        return (looped if loop_rule else 0, " → " in (query.call or ""), definition)
+    return sorted(found, key=rank)
+
+
 def _to_finding(occurrence: Occurrence, setup: RuleSetup, source: Source, sites: Mapping[str, list[Site]]) -> Finding:
     violation, rule = occurrence.violation, occurrence.rule
     subject = violation.statement
-    found = sites.get(subject.fingerprint, [])
+    found = best_sites(sites.get(subject.fingerprint, []), rule.code in LOOP_RULES)
     message = violation.message + (f" ({Path(source.name).name} line {subject.line})" if found else "")
     if occurrence.times > 1:
         connections = sorted(occurrence.connections)
@@ -237,7 +254,7 @@ def explain_top(result: TraceResult, stage: ExplainStage, top: int) -> ExplainOu
             result.explained.setdefault(query.fingerprint, item)
     relocated = []
     for finding in outcome.findings:
-        found = result.sites.get(finding.fingerprint, [])
+        found = best_sites(result.sites.get(finding.fingerprint, []))
         detail = (" (explained from its performance_schema digest, values bound by type)"
                   if result.source.kind == PERFORMANCE_SCHEMA
                   else f" (explained with the values logged at {Path(result.source.name).name} line {finding.line})")

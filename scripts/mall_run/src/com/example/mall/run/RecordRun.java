@@ -41,7 +41,12 @@ import com.zaxxer.hikari.HikariDataSource;
  */
 public final class RecordRun {
 
-    private record Request(String label, Runnable call) {}
+    /** {@code fails}: why the request fails under MyBatis too (its SQL, if any, is still sent); null if it must not. */
+    private record Request(String label, Runnable call, String fails) {
+        Request(String label, Runnable call) {
+            this(label, call, null);
+        }
+    }
 
     private RecordRun() {}
 
@@ -66,30 +71,39 @@ public final class RecordRun {
 
             List<Request> sequential = requests(orderController, reportController, transactional, powerUser,
                     powerOrder, 48003);
+            int unexpected = 0;
             for (Request request : sequential) {  // one request after another
-                serve(request, "");
+                unexpected += serve(request, "");
             }
             // Then the same requests from four concurrent clients: their connections interleave in the logs.
             List<Request> concurrent = requests(orderController, reportController, transactional, powerUser,
                     powerOrder, 48006);
             ExecutorService pool = Executors.newFixedThreadPool(4);
-            List<Future<?>> done = new ArrayList<>();
+            List<Future<Integer>> done = new ArrayList<>();
             for (Request request : concurrent) {
                 done.add(pool.submit(() -> serve(request, " (concurrently)")));
             }
-            for (Future<?> future : done) {
-                future.get();
+            for (Future<Integer> future : done) {
+                unexpected += future.get();
             }
             pool.shutdown();
+            if (unexpected > 0) {  // a recording with requests that failed by accident is not the app's traffic
+                System.out.println(unexpected + " request(s) failed unexpectedly");
+                System.exit(1);
+            }
         }
     }
 
-    private static void serve(Request request, String note) {
+    /** Serves one request; 1 if it failed when it should not have. */
+    private static int serve(Request request, String note) {
         try {
             request.call().run();
             System.out.println("200 " + request.label() + note);
+            return request.fails() == null ? 0 : 1;
         } catch (RuntimeException e) {  // what the servlet container would answer with a 500
-            System.out.println("500 " + request.label() + note + ": " + rootCause(e));
+            String expected = request.fails() != null ? " (expected: " + request.fails() + ")" : "";
+            System.out.println("500 " + request.label() + note + ": " + rootCause(e) + expected);
+            return request.fails() == null ? 1 : 0;
         }
     }
 
@@ -112,8 +126,10 @@ public final class RecordRun {
                 new Request("GET /orders?status=PAID&userId=" + powerUser + "&offset=20",
                         () -> orders.list(new OrderQuery(null, "PAID", powerUser, 20, 20))),
                 new Request("GET /orders/recent?status=PAID",
-                        () -> orders.recent(new OrderQuery(null, "PAID", null, 0, 20))),
-                new Request("GET /orders/" + powerOrder, () -> orders.get(powerOrder)),
+                        () -> orders.recent(new OrderQuery(null, "PAID", null, 0, 20)),
+                        "searchRecentOrders reads since and lastId, which OrderQuery does not have"),
+                new Request("GET /orders/" + powerOrder, () -> orders.get(powerOrder),
+                        "selectWithItems returns one row per item to a single-result method"),
                 new Request("GET /orders/" + powerOrder + "/lines (N+1 through toLine)", () -> orders.lines(powerOrder)),
                 new Request("GET /orders/7/lines", () -> orders.lines(7)),
                 new Request("GET /orders/users/" + powerUser + " (two reads by one key)", () -> orders.byUser(powerUser)),
