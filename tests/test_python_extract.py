@@ -457,3 +457,24 @@ def test_a_value_spliced_inside_backticks_is_a_spliced_name(tmp_path: Path) -> N
         """, language="python", name="ddl")
     assert [(f.rule, f.line, "names a table or column" in f.message or "name tables" in f.message)
             for f in result.findings] == [("S003", 2, True), ("S003", 3, True), ("S003", 4, False)]
+
+
+def test_a_sort_map_looked_up_by_request_value_is_an_allow_list(tmp_path: Path) -> None:
+    code = """\
+        SORTS = {"new": "created_at DESC", "old": "created_at ASC"}
+
+        def listing(cur, sort, direction):
+            order = SORTS.get(sort, "id DESC")
+            cur.execute(f"SELECT id FROM posts ORDER BY {order} LIMIT 20")
+            cur.execute(f"SELECT id FROM drafts ORDER BY {SORTS[sort]} LIMIT 20")
+            columns = {"a": "title", "b": 1}
+            cur.execute(f"SELECT id FROM pages ORDER BY {columns[sort]} LIMIT 20")
+        """
+    queries = extract(code)
+    assert sorted(q.raw for q in queries if q.line == 5) == [
+        "SELECT id FROM posts ORDER BY created_at ASC LIMIT 20",
+        "SELECT id FROM posts ORDER BY created_at DESC LIMIT 20",
+        "SELECT id FROM posts ORDER BY id DESC LIMIT 20",
+    ]
+    result = check_snippet(tmp_path, code, language="python", name="sorts")
+    assert [(f.rule, f.line) for f in result.findings] == [("S003", 8)]  # a dict with a non-text value: unknown

@@ -93,6 +93,11 @@ def subscript_name(name: str, key: str) -> str:
     return f"{name}[{key!r}]"
 
 
+def any_entry(name: str) -> str:
+    """The environment key of "some entry" of a dict whose entries are all text: ``ORDER_BY[sort]``."""
+    return f"{name}[*]"
+
+
 class ExpressionEvaluator:
     """Evaluates expressions against an environment; the walker subclass supplies helper results."""
 
@@ -182,7 +187,16 @@ class ExpressionEvaluator:
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
                 and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
             return self._lookup(subscript_name(node.value.id, node.slice.value), env)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and not isinstance(node.slice, ast.Slice):
+            return self._dict_choices(node.value.id, env)  # ORDER_BY[sort]: one of the dict's texts
         return None
+
+    def _dict_choices(self, name: str, env: Env) -> Value | None:
+        """Any entry of a dict literal whose values are all text (a fixed allow-list such as a sort map)."""
+        choices = self._lookup(any_entry(name), env)
+        if choices is not None and name in {k.partition("[")[0] for k in self.module_env}:
+            self.consumed_constants.update(k for k in self.module_env if k.startswith(f"{name}["))
+        return choices
 
     def _eval_list_ifexp(self, node: ast.IfExp, env: Env, name: str, non_empty_when_true: bool) -> Value | None:
         """``a if conds else b``: ``a`` for the non-empty alternatives of ``conds``, ``b`` for the others."""
@@ -240,11 +254,19 @@ class ExpressionEvaluator:
     def _eval_call(self, node: ast.Call, env: Env) -> Value | None:
         func = node.func
         name = call_name(func)
-        if name == "get" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and node.args \
-                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-            entry = self._lookup(subscript_name(func.value.id, node.args[0].value), env)
-            if entry is not None:  # conditions.get("orders", ""), QUERIES.get("by_id") on a tracked dict
-                return entry
+        if name == "get" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and node.args:
+            key = node.args[0]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                entry = self._lookup(subscript_name(func.value.id, key.value), env)
+                if entry is not None:  # conditions.get("orders", ""), QUERIES.get("by_id") on a tracked dict
+                    return entry
+            else:  # SORTS.get(request_arg, "id DESC"): one of the dict's texts, or the default
+                choices = self._dict_choices(func.value.id, env)
+                default = self._eval(node.args[1], env) if len(node.args) > 1 else None
+                if choices is not None and default is not None and not default.is_list:
+                    return union_values(choices, default, self.cap)
+                if choices is not None and len(node.args) == 1:
+                    return choices
         if isinstance(func, ast.Attribute):
             receiver = self._eval(func.value, env)
             if receiver is not None and not receiver.is_list:

@@ -19,6 +19,7 @@ from sqllint.extract.pyeval import (
     Env,
     ExpressionEvaluator,
     FunctionInfo,
+    any_entry,
     call_name,
     condition_label,
     dotted,
@@ -182,6 +183,8 @@ class PythonExtractor(ExpressionEvaluator):
         if isinstance(stmt, ast.AugAssign):
             self._scan_calls(stmt.value, env)
             key = _target_key(stmt.target)  # sql += …, or conditions["orders"] += … on a tracked dict
+            if isinstance(stmt.target, ast.Subscript) and isinstance(stmt.target.value, ast.Name):
+                env.pop(any_entry(stmt.target.value.id), None)
             if key is not None and isinstance(stmt.op, ast.Add):
                 current = self._lookup(key, env)
                 addition = self._eval(stmt.value, env)
@@ -250,6 +253,8 @@ class PythonExtractor(ExpressionEvaluator):
                 if isinstance(element, ast.Name):
                     env.pop(element.id, None)
         elif (key := _target_key(target)) is not None:  # conditions["orders"] = " AND …"
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                env.pop(any_entry(target.value.id), None)  # entries changed: the union no longer holds
             if value is None or value.is_list:
                 env.pop(key, None)
             else:
@@ -268,6 +273,15 @@ class PythonExtractor(ExpressionEvaluator):
             env[entry] = value
             if top_level:
                 self.constant_sites[entry] = (value, item, "<module>")
+        values = [env.get(subscript_name(name, k.value)) if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                  else None for k in literal.keys]
+        if values and all(v is not None for v in values):  # every entry is text: d[key] is one of them
+            union = values[0]
+            for other in values[1:]:
+                union = union_values(union, other, self.cap)  # type: ignore[arg-type]
+            env[any_entry(name)] = union  # type: ignore[assignment]
+        else:
+            env.pop(any_entry(name), None)
 
     def _walk_if(self, stmt: ast.If, env: Env, top_level: bool) -> bool:
         self._scan_calls(stmt.test, env)
