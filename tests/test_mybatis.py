@@ -484,3 +484,23 @@ def test_a_parse_error_points_at_the_mapper_line_the_parser_stopped_on(tmp_path:
     assert "(statement line 6)" in found[0][2]
     # Text of the statement and of its <if> share a line of the built SQL: said, and the statement's line kept.
     assert "a line joining several elements' text" in found[1][2]
+
+
+def test_framework_clauses_are_checked_as_they_run_when_empty(tmp_path: Path) -> None:
+    # RuoYi's ${params.dataScope} (empty for administrators) and MyBatis-Plus's ${ew.customSqlSegment}
+    # (empty for a wrapper without conditions) end many SELECTs: the statement is checked without the
+    # clause; the variant with it stays an E004 note. The wrapper's ${ew.sqlSelect} is not an injection.
+    write(tmp_path, "UserMapper.xml", DOCTYPE + """<mapper namespace="com.x.UserMapper">
+      <select id="list">select u.id from sys_user u where u.del_flag = '0'
+        <if test="name != null">AND u.name like concat('%', #{name}, '%')</if>
+        ${params.dataScope}
+      </select>
+      <select id="page">select <if test="ew.sqlSelect != null">${ew.sqlSelect}</if>
+        <if test="ew.sqlSelect == null">*</if> from sys_user u ${ew.customSqlSegment}</select>
+      <update id="touch">update sys_user set seen = now() ${ew.customSqlSegment}</update>
+    </mapper>""")
+    found = sorted((f.rule, f.line, f.variant or "") for f in check(tmp_path))
+    assert ("S005", 4, "when dataScope is absent; name is present") in found
+    assert ("E004", 4, "when name, dataScope are present (+1 more variant)") in found
+    assert [rule for rule, line, _ in found if line == 8] == ["E004", "S011"]  # no S003 for ew.sqlSelect
+    assert [(rule, variant) for rule, line, variant in found if line == 10] == [("E004", "")]  # a write: not guessed

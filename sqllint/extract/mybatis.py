@@ -8,6 +8,7 @@ external entities are refused and reported (E020), never expanded. Files that ar
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
@@ -32,6 +33,7 @@ from sqllint.extract.dynsql import (
     Text,
     Trim,
     expand,
+    iter_text,
     map_text,
     qualify,
     resolve_includes,
@@ -350,6 +352,38 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
     return MapperFile(path, namespace, tuple(statements), tuple(fragments.items()), tuple(notes + problems))
 
 
+# Clauses frameworks splice in whole: MyBatis-Plus's wrapper (``${ew.customSqlSegment}``: "WHERE …
+# ORDER BY …" built from bound parameters, or nothing) and RuoYi's data-permission filter
+# (``${params.dataScope}``: " AND (d.dept_id = …)", empty for administrators).
+_FRAMEWORK_CLAUSE = re.compile(r"\$\{\s*((?:[\w]+\.)*(?:customSqlSegment|getCustomSqlSegment|dataScope))\s*\}")
+
+
+def optional_framework_clauses(body: tuple[Node, ...]) -> tuple[Node, ...]:
+    """A SELECT ending in a framework-built clause is checked as it runs when the clause is empty (an
+    administrator's data scope, a wrapper without conditions: the unfiltered variant that matters most);
+    the variant with the clause stays unresolved (E004), as the clause is unknown here."""
+    out: list[Node] = []
+    for node in body:
+        if isinstance(node, Text) and "${" in node.text and _FRAMEWORK_CLAUSE.search(node.text):
+            position = 0
+            for match in _FRAMEWORK_CLAUSE.finditer(node.text):
+                if match.start() > position:
+                    out.append(Text(node.text[position:match.start()], node.line, node.column))
+                name = match.group(1)
+                out.append(If(f"{name} != null and {name} != ''", (Text(match.group(0)),)))
+                position = match.end()
+            if node.text[position:].strip():
+                out.append(Text(node.text[position:], 0, 0))
+        elif isinstance(node, (If, Trim, Foreach)):
+            out.append(dataclasses.replace(node, body=optional_framework_clauses(node.body)))
+        elif isinstance(node, Choose):
+            out.append(Choose(tuple((t, optional_framework_clauses(b)) for t, b in node.whens),
+                              optional_framework_clauses(node.otherwise)))
+        else:
+            out.append(node)
+    return tuple(out)
+
+
 def _duplicate(child: _Element, ident: str, namespace: str,
                first_seen: dict[tuple[str, str, str], int]) -> Problem | None:
     """E023 for a second ``<select|insert|update|delete>`` (or ``<sql>``) with an id already used in the
@@ -390,6 +424,8 @@ def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], c
         return [], [Problem("E021", line, 1, f"{error}{where}: statement {statement.qualified} was not checked")]
     if statement.binds:
         body = _apply_binds(body, statement.binds)
+    if statement.kind == "select" and "${" in "".join(iter_text(body)):
+        body = optional_framework_clauses(body)
     expansion = expand(body, cap)
     problems = []
     if expansion.capped and report_cap:

@@ -21,6 +21,9 @@ from sqllint.records import Placeholder, PlaceholderStyle
 
 _INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
 _BOUND = re.compile(r"#\{([^}]*)\}")  # the same token placeholders.normalise reads as a MyBatis slot
+# MyBatis-Plus's wrapper column list (``${ew.sqlSelect}``): column names the wrapper's select(…) was
+# given in code, rendered by the framework; not a value from the request.
+_WRAPPER_SELECT = re.compile(r"^(?:ew|wrapper|queryWrapper)\.(?:sqlSelect|getSqlSelect)$")
 _LEXICAL = re.compile(r"['\"`/#$\-%?:\x00]")  # where placeholders.normalise's lexer can start a token
 
 
@@ -29,7 +32,7 @@ def _interpolations_as_holes(raw: str, trusted: frozenset[str] = frozenset()) ->
 
     def mark(match: re.Match[str]) -> str:
         name = match.group(1).split(",")[0].strip()
-        holes.append(Hole(name, PlaceholderStyle.MYBATIS_RAW, safe=name in trusted))
+        holes.append(Hole(name, PlaceholderStyle.MYBATIS_RAW, safe=name in trusted or _WRAPPER_SELECT.match(name) is not None))
         return hole_marker(len(holes) - 1)
 
     return (_INTERPOLATION.sub(mark, raw), holes) if "${" in raw else (raw, holes)
