@@ -11,7 +11,7 @@ from tabulate import tabulate
 from sqllint.engine import collapse
 from sqllint.records import Finding
 from sqllint.trace.group import STATEMENT_KINDS, Group
-from sqllint.trace.runner import TraceResult
+from sqllint.trace.runner import TraceResult, best_sites
 
 JSON_VERSION = 1
 SQL_WIDTH = 100
@@ -44,7 +44,7 @@ def _source_line(result: TraceResult) -> list[str]:
 def _location(result: TraceResult, group: Group) -> str:
     if not result.linked:
         return ""
-    sites = result.sites.get(group.fingerprint, [])
+    sites = best_sites(result.sites.get(group.fingerprint, []))
     if not sites:
         return "not found in code"
     shown = "; ".join(site.label() for site in sites[:3])
