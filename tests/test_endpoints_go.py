@@ -148,13 +148,19 @@ func Routes(r *gin.Engine, orders *service.Orders) {
 	v1.GET("/orders/:id/status", func(c *gin.Context) { c.String(200, orders.Status(c, 1)) })
 	admin.POST("/users/:id/summary", auth(), summaryHandler(orders))
 	r.Any("/ping", ping)
+	r.Handle("PUT", "/v2/orders/:id", ping)
 }
 
 func ping(c *gin.Context) {}
 
 func auth() gin.HandlerFunc { return nil }
 
-func summaryHandler(o *service.Orders) gin.HandlerFunc { return nil }
+func summaryHandler(o *service.Orders) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		out, _ := o.Summary(c, 7)
+		c.JSON(200, out)
+	}
+}
 '''
 
 ECHO = '''package web
@@ -184,6 +190,7 @@ import (
 func ChiRoutes(r chi.Router) {
 	r.Route("/shop", func(r chi.Router) {
 		r.Get("/carts/{id}", cart)
+		r.With(limit).Put("/carts/{id}", cart)
 		r.Route("/admin", func(r chi.Router) {
 			r.Delete("/carts/{id}", cart)
 		})
@@ -196,6 +203,8 @@ func ChiRoutes(r chi.Router) {
 }
 
 func cart(w http.ResponseWriter, r *http.Request) {}
+
+func limit(next http.Handler) http.Handler { return next }
 '''
 
 GORILLA = '''package web
@@ -210,6 +219,7 @@ func MuxRoutes() *mux.Router {
 	r := mux.NewRouter()
 	api := r.PathPrefix("/m").Subrouter()
 	api.HandleFunc("/orders/{id}", order).Methods("GET", "HEAD")
+	api.HandleFunc("/orders", order).Methods(http.MethodPost)
 	client := &http.Client{}
 	client.Get("https://example.com/x")
 	return r
@@ -243,10 +253,11 @@ def test_routes_of_every_router_with_their_prefixes(tmp_path: Path) -> None:
     assert set(found) == {
         ("GET", "/users/{id}/summary"), ("ANY", "/orders/status"), ("ANY", "/healthz"),  # net/http, Go 1.22
         ("GET", "/v1/orders/:id/status"), ("POST", "/v1/admin/users/:id/summary"), ("ANY", "/ping"),  # gin
+        ("PUT", "/v2/orders/:id"),
         ("GET", "/api/items/:id"),  # echo
         ("GET", "/shop/carts/{id}"), ("DELETE", "/shop/admin/carts/{id}"), ("POST", "/checkout"),  # chi
-        ("PATCH", "/carts/{id}"),
-        ("GET HEAD", "/m/orders/{id}"),  # gorilla
+        ("PATCH", "/carts/{id}"), ("PUT", "/shop/carts/{id}"),
+        ("GET HEAD", "/m/orders/{id}"), ("POST", "/m/orders"),  # gorilla
     }
     frameworks = {route: chain.endpoint.framework for (_, route), chain in found.items()}
     assert frameworks["/v1/orders/:id/status"] == "gin" and frameworks["/api/items/:id"] == "echo"
@@ -256,10 +267,11 @@ def test_routes_of_every_router_with_their_prefixes(tmp_path: Path) -> None:
     assert found[("ANY", "/ping")].endpoint.handler.qualname == "ping"
 
 
-def test_a_handler_returned_by_a_call_is_a_note_and_a_mount_is_not_mapped(tmp_path: Path) -> None:
+def test_a_handler_factory_is_followed_and_a_mount_is_not_mapped(tmp_path: Path) -> None:
     emap = project(tmp_path)
-    summary = routes(emap)[("POST", "/v1/admin/users/:id/summary")].endpoint
-    assert summary.handler is None and "summaryHandler(orders)" in summary.note
+    summary = routes(emap)[("POST", "/v1/admin/users/:id/summary")]
+    assert summary.endpoint.handler.qualname == "summaryHandler"  # the closure it returns is in its body
+    assert [q.query.query.scope for q in summary.queries] == ["(*Store).Orders", "(*Store).Items"]
     assert any("router mounted at '/debug'" in n.message for n in emap.notes)
 
 

@@ -237,7 +237,8 @@ class GoIndex:
                                       "its routes are not mapped"))
             return []
         methods: tuple[str, ...]
-        if name in ("HandleFunc", "Handle") and len(args) >= 2 and _string(args[0]) is not None:
+        gin_handle = name == "Handle" and len(args) >= 3 and "gin" in routers  # Handle("GET", "/x", h)
+        if name in ("HandleFunc", "Handle") and len(args) >= 2 and _string(args[0]) is not None and not gin_handle:
             pattern = _string(args[0]) or ""
             go122 = _GO122.match(pattern)
             methods, path = ((go122.group("method"),), go122.group("path")) if go122 else (("ANY",), pattern)
@@ -246,13 +247,15 @@ class GoIndex:
             chained = _chained_methods(call)
             methods = chained or methods
             handler = args[-1]
+        elif gin_handle and _string(args[1]) is not None:
+            methods, path, handler = ((_method_name(args[0]) or "ANY"),), _string(args[1]) or "", args[-1]
         elif (name in VERBS or name == "Any") and len(args) >= 2 and routers & {"gin", "echo"}:
             methods, path = ((name,) if name != "Any" else ("ANY",)), _string(args[0]) or ""
             handler = args[1] if "echo" in routers else args[-1]  # echo: (path, handler, middleware…)
         elif name.upper() in VERBS and name[:1].isupper() and name[1:].islower() and len(args) >= 2 and "chi" in routers:
             methods, path, handler = (name.upper(),), _string(args[0]) or "", args[-1]
         elif name in ("Method", "MethodFunc") and len(args) == 3 and "chi" in routers:
-            methods, path, handler = ((_string(args[0]) or "ANY").upper(),), _string(args[1]) or "", args[-1]
+            methods, path, handler = ((_method_name(args[0]) or "ANY"),), _string(args[1]) or "", args[-1]
         else:
             return []
         if not path.startswith("/"):
@@ -266,6 +269,8 @@ class GoIndex:
     def _handler(self, func: GoFunc, handler: Node, locals_: dict[str, TypeRef]) -> FunctionKey | None:
         while handler.type == "call_expression" and _method(handler) == "HandlerFunc" and _args(handler):
             handler = _args(handler)[0]  # http.HandlerFunc(h)
+        if handler.type == "call_expression":  # s.handleOrders(): a factory whose returned closure serves
+            handler = child(handler, "function") or handler
         if handler.type == "func_literal":
             return self._literal(func, handler)
         if handler.type == "identifier":
@@ -418,8 +423,12 @@ def _method(call: Node) -> str:
 
 
 def _receiver_name(call: Node) -> str:
+    """The router variable a call is made on; through chi's ``r.With(mw).Get(…)`` and ``r.Use``."""
     function = child(call, "function")
     operand = child(function, "operand") if function is not None else None
+    while operand is not None and operand.type == "call_expression" and _method(operand) in ("With", "Use"):
+        inner = child(operand, "function")
+        operand = child(inner, "operand") if inner is not None else None
     return text_of(operand) if operand is not None else ""
 
 
@@ -440,8 +449,18 @@ def _chained_methods(call: Node) -> tuple[str, ...]:
     if parent is not None and parent.type == "selector_expression" and text_of(child(parent, "field") or parent) == "Methods":
         outer = parent.parent
         if outer is not None and outer.type == "call_expression":
-            return tuple(s.upper() for s in (_string(a) for a in _args(outer)) if s)
+            return tuple(m for m in (_method_name(a) for a in _args(outer)) if m)
     return ()
+
+
+def _method_name(node: Node) -> str | None:
+    """``"GET"`` or ``http.MethodGet``."""
+    literal = _string(node)
+    if literal is not None:
+        return literal.upper()
+    if node.type == "selector_expression" and text_of(child(node, "field") or node).startswith("Method"):
+        return text_of(child(node, "field") or node).removeprefix("Method").upper() or None
+    return None
 
 
 def _ordered_calls(body: Node) -> Iterator[tuple[Node, int, int | None]]:
