@@ -474,3 +474,24 @@ def test_a_name_spliced_onto_a_prefix_is_an_identifier(tmp_path: Path) -> None:
         }
         ''', language="go", name="store")
     assert [(f.rule, "names a table or column" in f.message) for f in result.findings] == [("S003", True)]
+
+
+def test_a_name_exported_by_an_imported_package_is_not_a_request_value(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, '''\
+        package store
+
+        import (
+            "fmt"
+
+            fl "github.com/acme/fleet/v4/server/fleet"
+            "github.com/acme/app/v2/stats"
+        )
+
+        func Purge(db *sql.DB, stats Stats, kind string) {
+            db.Exec(fmt.Sprintf("DELETE FROM agg WHERE type = '%s'", fl.TypeScheduled))
+            db.Exec(fmt.Sprintf("DELETE FROM agg2 WHERE type = '%s'", stats.Kind))
+            db.Exec(fmt.Sprintf("DELETE FROM agg3 WHERE type = '%s'", kind))
+        }
+        ''', language="go", name="store")
+    # stats is a parameter hiding the imported package: its field is a value like kind
+    assert [(f.rule, f.line) for f in result.findings] == [("S003", 12), ("S003", 13)]

@@ -36,6 +36,7 @@ class GoExpressions:
     external: Mapping[str, Value]
     types: dict[str, str]
     cap: int
+    packages: frozenset[str]
 
     def eval(self, node: Node | None, env: Env) -> Value | None:
         if node is None:
@@ -171,6 +172,12 @@ class GoExpressions:
         safe = False
         if node.type == "identifier":
             safe = self.types.get(text_of(node), "") in NUMERIC_TYPES
+        elif node.type == "selector_expression":
+            # fleet.AggregatedStatsTypeScheduledQuery: a name exported by an imported package (a constant
+            # or package setting), not a request value; a local variable of that name hides the package
+            operand = child(node, "operand")
+            safe = operand is not None and operand.type == "identifier" and text_of(operand) in self.packages \
+                and text_of(operand) not in self.types
         elif node.type == "call_expression":
             function = child(node, "function")
             name = text_of(function).rpartition(".")[2] if function is not None else ""

@@ -95,6 +95,28 @@ def _package_constants(root: Node) -> dict[str, Node]:
     return constants
 
 
+def _imported_names(root: Node) -> frozenset[str]:
+    """The names a file's imports are referred by: the alias, else the path's last element (not a /vN)."""
+    names = set()
+    for declaration in named_children(root):
+        if declaration.type != "import_declaration":
+            continue
+        for spec in (s for node in named_children(declaration)
+                     for s in (named_children(node) if node.type == "import_spec_list" else [node])):
+            alias = child(spec, "name")
+            path = child(spec, "path")
+            if alias is not None:
+                if alias.type == "package_identifier":
+                    names.add(text_of(alias))
+                continue
+            parts = text_of(path).strip('"`').split("/") if path is not None else []
+            while parts and re.fullmatch(r"v\d+", parts[-1]):
+                parts.pop()
+            if parts:
+                names.add(re.sub(r"\.v\d+$", "", parts[-1]).replace("-", "_"))
+    return frozenset(names)
+
+
 def package_key(path: str, name: str) -> str:
     """How the project index names a package-level constant: the package is the file's directory."""
     return f"{posixpath.dirname(path)}|{name}"
@@ -131,13 +153,14 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
     constant_values: dict[str, Value | None] = {}
     emissions: list[GoEmission] = []
     declarations = [d for d in named_children(root) if d.type in ("function_declaration", "method_declaration")]
+    packages = _imported_names(root)
     functions = {text_of(child(d, "name") or d): _scope_name(d) for d in declarations if d.type == "function_declaration"}
     for declaration in declarations:
         body = child(declaration, "body")
         if body is None:
             continue
         walker = GoWalker(constants, constant_values, _scope_name(declaration), options.max_variants, emissions,
-                          external, {**functions, **_sibling_methods(declaration, declarations)})
+                          external, {**functions, **_sibling_methods(declaration, declarations)}, packages=packages)
         for parameters in (child(declaration, "receiver"), child(declaration, "parameters")):
             for parameter in named_children(parameters) if parameters is not None else []:
                 type_node = child(parameter, "type")

@@ -71,6 +71,7 @@ class GoWalker(GoExpressions):
     loops: list[int] = field(default_factory=list)
     prepared: dict[str, GoEmission] = field(default_factory=dict)  # statement variable → the SQL it prepared
     branches: list[tuple[int, int, int]] = field(default_factory=list)  # (line, column, arm) being walked
+    packages: frozenset[str] = frozenset()  # names the file's imports are used by (fmt, fleet, sqlx)
 
     # --- statements -----------------------------------------------------------------------------------
     def walk_block(self, node: Node, env: Env) -> bool:
