@@ -518,3 +518,30 @@ def test_an_extractor_bug_costs_one_file_not_the_run(tmp_path: Path, monkeypatch
         ("A.java", "E005", "the Java extractor failed on this file (KeyError: 'boom'); its SQL was not checked"),
         ("b.sql", "S004", "DELETE without WHERE affects every row of t"),
     ]
+
+
+def test_an_arm_sees_only_the_texts_its_test_allows() -> None:
+    # A count query and a page query from one builder: `if (isCount) main = "SELECT COUNT…"`, then
+    # `if (!isCount) run(page) else run(count)`: each call runs only its own text.
+    result = extract("""
+        class CarRepo {
+            Query build(boolean isCount, String color) {
+                String main = "SELECT * FROM car c WHERE 1=1";
+                if (isCount) {
+                    main = "SELECT COUNT(c.id) FROM car c WHERE 1=1";
+                }
+                StringBuilder sql = new StringBuilder(main);
+                if (color != null) {
+                    sql.append(" AND c.color = :color");
+                }
+                if (!isCount) {
+                    return em.createNativeQuery(sql.toString(), Car.class);
+                } else {
+                    return em.createNativeQuery(sql.toString());
+                }
+            }
+        }""")
+    texts = {(q.line, q.text) for q in result.queries}
+    assert {line for line, _ in texts} == {13, 15}
+    assert all("COUNT" not in text for line, text in texts if line == 13)
+    assert all("COUNT" in text for line, text in texts if line == 15)

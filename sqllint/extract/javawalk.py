@@ -10,6 +10,7 @@ known to the project index becomes the mapper statement's queries at the call si
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -231,7 +232,9 @@ class MethodWalker(JavaExpressions):
         if condition is not None:
             self.scan(condition, env)
         label, positive = condition_label(condition) if condition is not None else ("condition", True)
-        true_env, false_env = dict(env), dict(env)
+        # An arm runs only where its test holds: `if (isCount) sql = "SELECT COUNT…"` earlier, then
+        # `if (!isCount) run(sql)` runs only the other text (not the count query with the page query's arm).
+        true_env, false_env = _narrowed(env, label, positive), _narrowed(env, label, not positive)
         consequence, alternative = child(node, "consequence"), child(node, "alternative")
         true_leaves, true_tail = self._walk_arm(node, 0, consequence, true_env)
         false_leaves, false_tail = self._walk_arm(node, 1, alternative, false_env)
@@ -484,3 +487,16 @@ class MethodWalker(JavaExpressions):
             return None
         declared = self.types.get(name) if receiver.type == "identifier" else None
         return declared if declared is not None else self.context.field_types.get(name)
+
+
+def _narrowed(env: Env, part: str, present: bool) -> Env:
+    """The environment inside an arm that runs only when ``part`` is present (or absent): values built
+    differently on that part keep only the alternatives that agree; the others are left alone."""
+    out = dict(env)
+    for name, value in env.items():
+        if value is None or part not in value.parts:
+            continue
+        kept = tuple(alt for alt in value.alts if (part in alt.on) == present)
+        if kept and len(kept) < len(value.alts):
+            out[name] = dataclasses.replace(value, alts=kept)
+    return out
