@@ -5,7 +5,7 @@ repository, and the queries those calls reach, in order — for ``sqllint endpoi
 One job per module — ``model`` (records), ``pyindex``/``pyresolve`` (what Python names refer to),
 ``pycalls`` (a function's calls in evaluation order), ``pyroutes`` (Flask, FastAPI), ``django``
 (URLconfs), ``drf`` (REST framework routers), ``spring`` (Spring MVC controllers, tree-sitter),
-``goroutes`` (net/http, gorilla/mux, gin, echo, chi; tree-sitter), ``chain`` (following calls;
+``goroutes``/``goindex`` (Go routes of net/http, gorilla/mux, gin, echo, chi, and the Go call graph), ``chain`` (following calls;
 endpoint-level findings from the scope rules), ``match`` (selectors such as ``"GET /orders"``), ``build``
 (all of it over one static run), ``plans`` (estimated rows from the EXPLAIN stage), ``check`` (the
 endpoint-level findings as findings of ``check --endpoints``).

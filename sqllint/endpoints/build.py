@@ -134,11 +134,12 @@ def _java_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, not
 
 def _go_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, notes: list[MapNote]) -> list[Endpoint]:
     try:
-        from sqllint.endpoints.goroutes import GoIndex
+        from sqllint.endpoints.goindex import GoIndex
+        from sqllint.endpoints.goroutes import GoRoutes
     except ImportError:  # the Go support is optional at run time (tree-sitter)
         return []
     index = GoIndex.build(files, max_size, notes)
-    found = index.endpoints()  # registers handlers written in place as functions of the graph
+    found = GoRoutes(index).endpoints()  # registers handlers written in place as functions of the graph
     graphs.add(index.functions, index)
     return found
 

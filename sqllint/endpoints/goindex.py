@@ -1,0 +1,343 @@
+"""The Go call graph the endpoint chains follow (``goroutes`` finds the routes).
+
+Calls are resolved with the types the code states: parameters and receivers, ``x := &T{…}``,
+``x := NewT(…)`` (the function's first result), ``var x T``, struct fields, package-qualified calls into
+the module (``go.mod``). A method whose receiver type is unknown is followed when exactly one method of
+that name exists in the repository. Calls into the standard library are not followed quietly; calls
+into other modules end the branch with a stop that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqllint.endpoints.model import CallSite, Event, FunctionKey, MapNote
+from sqllint.extract.golang import _scope_name as go_scope_name
+from sqllint.extract.tsutil import column_of, field as child, line_of, named_children, parse, text_of
+from sqllint.files import SourceFile, read_source
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+# (package directory, type name) of a type of the repository; ("", "import/path.Name") of another module's
+TypeRef = tuple[str, str]
+
+
+@dataclass
+class GoFile:
+    path: str
+    directory: str
+    imports: dict[str, str]  # alias → import path
+
+
+@dataclass
+class GoFunc:
+    key: FunctionKey
+    node: Node
+    file: GoFile
+    params: dict[str, TypeRef]
+    results: list[TypeRef]
+
+
+@dataclass
+class GoIndex:
+    modules: dict[str, str] = field(default_factory=dict)  # module root directory → module path
+    funcs: dict[tuple[str, str], GoFunc] = field(default_factory=dict)  # (directory, name)
+    methods: dict[tuple[str, str, str], GoFunc] = field(default_factory=dict)  # (directory, type, name)
+    by_name: dict[str, list[GoFunc]] = field(default_factory=dict)  # method name → methods
+    fields: dict[TypeRef, dict[str, TypeRef]] = field(default_factory=dict)
+    graph: dict[FunctionKey, GoFunc] = field(default_factory=dict)  # every function, literals included
+    declared: list[GoFunc] = field(default_factory=list)  # functions and methods as declared, in file order
+    notes: list[MapNote] = field(default_factory=list)
+    _events: dict[FunctionKey, list[Event]] = field(default_factory=dict)
+
+    @property
+    def functions(self) -> set[FunctionKey]:
+        return set(self.graph)
+
+    @classmethod
+    def build(cls, files: list[SourceFile], max_size: int, notes: list[MapNote]) -> GoIndex:
+        index = cls(notes=notes)
+        for source in files:
+            read = read_source(source.absolute, max_size)
+            if read.data is None:
+                continue
+            tree = parse(read.data, "go")
+            if tree.root_node.has_error:
+                notes.append(MapNote(source.path, 1, "Go syntax error: what tree-sitter recovered is mapped"))
+            index._add_file(source, tree.root_node)
+        return index
+
+    # --- indexing -----------------------------------------------------------------------------------------
+    def _add_file(self, source: SourceFile, root: Node) -> None:
+        directory = str(source.absolute.parent)
+        module = module_of(source.absolute.parent)
+        if module is not None:
+            self.modules[module[0]] = module[1]
+        imports: dict[str, str] = {}
+        for spec in (n for n in walk(root) if n.type == "import_spec"):
+            path = text_of(child(spec, "path") or spec).strip('"`')
+            alias = child(spec, "name")
+            imports[text_of(alias) if alias is not None else path.rsplit("/", 1)[-1]] = path
+        file = GoFile(source.path, directory, imports)
+        for node in named_children(root):
+            if node.type == "type_declaration":
+                for spec in (s for s in named_children(node) if s.type == "type_spec"):
+                    self._add_struct(file, spec)
+        for node in named_children(root):
+            if node.type in ("function_declaration", "method_declaration"):
+                func = GoFunc(FunctionKey(source.path, go_scope_name(node)), node, file, self.params(file, node),
+                              self._results(file, node))
+                self.graph[func.key] = func
+                name = text_of(child(node, "name") or node)
+                receiver = self._receiver(file, node)
+                if receiver is None:
+                    self.funcs[(directory, name)] = func
+                else:
+                    func.params.update(receiver[1])
+                    self.methods[(directory, receiver[0], name)] = func
+                    self.by_name.setdefault(name, []).append(func)
+                self.declared.append(func)
+
+    def _add_struct(self, file: GoFile, spec: Node) -> None:
+        kind = child(spec, "type")
+        if kind is None or kind.type != "struct_type":
+            return
+        members: dict[str, TypeRef] = {}
+        for declaration in (n for n in walk(kind) if n.type == "field_declaration"):
+            ref = self.type_ref(file, child(declaration, "type"))
+            for name in declaration.children_by_field_name("name"):
+                members[text_of(name)] = ref
+            if not declaration.children_by_field_name("name") and ref[1]:
+                members[ref[1]] = ref  # an embedded field is named after its type
+        self.fields[(file.directory, text_of(child(spec, "name") or spec))] = members
+
+    def _receiver(self, file: GoFile, node: Node) -> tuple[str, dict[str, TypeRef]] | None:
+        receiver = child(node, "receiver")
+        if receiver is None:
+            return None
+        declarations = named_children(receiver)
+        if not declarations:
+            return None
+        ref = self.type_ref(file, child(declarations[0], "type"))
+        names = {text_of(n): ref for n in declarations[0].children_by_field_name("name")}
+        return ref[1], names
+
+    def params(self, file: GoFile, node: Node) -> dict[str, TypeRef]:
+        params = child(node, "parameters")
+        found: dict[str, TypeRef] = {}
+        for declaration in named_children(params) if params is not None else []:
+            ref = self.type_ref(file, child(declaration, "type"))
+            for name in declaration.children_by_field_name("name"):
+                found[text_of(name)] = ref
+        return found
+
+    def _results(self, file: GoFile, node: Node) -> list[TypeRef]:
+        result = child(node, "result")
+        if result is None:
+            return []
+        if result.type == "parameter_list":
+            return [self.type_ref(file, child(d, "type")) for d in named_children(result)]
+        return [self.type_ref(file, result)]
+
+    def type_ref(self, file: GoFile, node: Node | None) -> TypeRef:
+        """``*store.Store`` → (the store package's directory, "Store"); a type of another module → ("", …)."""
+        while node is not None and node.type in ("pointer_type", "parenthesized_type", "generic_type"):
+            inner = named_children(node)
+            node = child(node, "type") or (inner[0] if inner else None)
+        if node is None:
+            return ("", "")
+        if node.type == "type_identifier":
+            return (file.directory, text_of(node))
+        if node.type == "qualified_type":
+            package = child(node, "package")
+            name = text_of(child(node, "name") or node)
+            path = file.imports.get(text_of(package) if package is not None else "", "")
+            directory = self.package_dir(path)
+            return (directory, name) if directory is not None else ("", f"{path}.{name}")
+        return ("", "")
+
+    def package_dir(self, import_path: str) -> str | None:
+        for root, module in self.modules.items():
+            if import_path == module or import_path.startswith(module + "/"):
+                return str(Path(root, import_path[len(module):].lstrip("/")))
+        return None
+
+    def literal(self, func: GoFunc, node: Node) -> FunctionKey:
+        """A handler written in place: its own function of the graph (the queries in it belong to the
+        enclosing function for the extractor, so the chain follows only its calls)."""
+        key = FunctionKey(func.key.path, f"{func.key.qualname}.func@{line_of(node)}")
+        self.graph.setdefault(key, GoFunc(key, node, func.file, {**func.params, **self.params(func.file, node)}, []))
+        return key
+
+    # --- call graph -----------------------------------------------------------------------------------------
+    def events(self, key: FunctionKey) -> list[Event]:
+        if key not in self._events:
+            func = self.graph.get(key)
+            body = child(func.node, "body") if func is not None else None
+            self._events[key] = list(self._func_events(func, body)) if func is not None and body is not None else []
+        return self._events[key]
+
+    def _func_events(self, func: GoFunc, body: Node) -> Iterator[Event]:
+        locals_ = self.locals_of(func, body)
+        for call, depth, loop_line in ordered_calls(body):
+            site = CallSite(func.file.path, line_of(call), column_of(call), depth, loop_line)
+            callee = child(call, "function")
+            text = text_of(callee) if callee is not None else "?"
+            if callee is None:
+                continue
+            if callee.type == "identifier":
+                target = self.funcs.get((func.file.directory, text))
+                yield Event(site, text, target=target.key if target is not None else None)
+            elif callee.type == "selector_expression":
+                yield self._selector_event(func, callee, site, locals_)
+
+    def _selector_event(self, func: GoFunc, callee: Node, site: CallSite, locals_: dict[str, TypeRef]) -> Event:
+        text = text_of(callee)
+        operand = child(callee, "operand")
+        if operand is not None and operand.type == "identifier" and text_of(operand) in func.file.imports \
+                and text_of(operand) not in locals_:
+            path = func.file.imports[text_of(operand)]
+            directory = self.package_dir(path)
+            if directory is not None:
+                target = self.funcs.get((directory, text_of(child(callee, "field") or callee)))
+                return Event(site, text, target=target.key if target is not None else None)
+            return Event(site, text, stop=None if standard(path) else f"outside the repository ({path})")
+        kind = self._type_of(func, operand, locals_) if operand is not None else ("", "")
+        if kind[1] and not kind[0] and "." in kind[1]:
+            package = kind[1].rsplit(".", 1)[0]
+            return Event(site, text, stop=None if standard(package) else f"outside the repository ({package})")
+        target = self.selector_target(func, callee, locals_, kind)
+        return Event(site, text, target=target.key if target is not None else None)
+
+    def selector_target(self, func: GoFunc, callee: Node, locals_: dict[str, TypeRef],
+                         kind: TypeRef | None = None) -> GoFunc | None:
+        name = text_of(child(callee, "field") or callee)
+        operand = child(callee, "operand")
+        if operand is not None and operand.type == "identifier" and text_of(operand) in func.file.imports \
+                and text_of(operand) not in locals_:
+            directory = self.package_dir(func.file.imports[text_of(operand)])
+            return self.funcs.get((directory, name)) if directory is not None else None
+        if kind is None:
+            kind = self._type_of(func, operand, locals_) if operand is not None else ("", "")
+        if kind[0]:
+            found = self.methods.get((kind[0], kind[1], name))
+            if found is not None:
+                return found
+        candidates = self.by_name.get(name, [])  # an interface, or a type the code does not state
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _type_of(self, func: GoFunc, node: Node, locals_: dict[str, TypeRef]) -> TypeRef:
+        if node.type == "identifier":
+            return locals_.get(text_of(node), ("", ""))
+        if node.type == "selector_expression":
+            outer = self._type_of(func, child(node, "operand") or node, locals_)
+            return self.fields.get(outer, {}).get(text_of(child(node, "field") or node), ("", ""))
+        if node.type in ("unary_expression", "parenthesized_expression"):
+            inner = child(node, "operand") or (named_children(node)[0] if named_children(node) else None)
+            return self._type_of(func, inner, locals_) if inner is not None else ("", "")
+        if node.type == "composite_literal":
+            return self.type_ref(func.file, child(node, "type"))
+        if node.type == "call_expression":
+            callee = child(node, "function")
+            target = None
+            if callee is not None and callee.type == "identifier":
+                target = self.funcs.get((func.file.directory, text_of(callee)))
+            elif callee is not None and callee.type == "selector_expression":
+                target = self.selector_target(func, callee, locals_)
+            return target.results[0] if target is not None and target.results else ("", "")
+        return ("", "")
+
+    def locals_of(self, func: GoFunc, body: Node) -> dict[str, TypeRef]:
+        """Variables whose type the code states or makes obvious, in source order."""
+        locals_ = dict(func.params)
+        for node in walk(body):
+            if node.type in ("short_var_declaration", "assignment_statement"):
+                left, right = named_children(child(node, "left") or node), named_children(child(node, "right") or node)
+                if len(left) == len(right):
+                    for name, value in zip(left, right):
+                        ref = self._type_of(func, value, locals_)
+                        if ref[1] and name.type == "identifier":
+                            locals_[text_of(name)] = ref
+            elif node.type == "var_spec" and child(node, "type") is not None:
+                ref = self.type_ref(func.file, child(node, "type"))
+                for name in node.children_by_field_name("name"):
+                    locals_[text_of(name)] = ref
+            elif node.type == "func_literal":
+                locals_.update(self.params(func.file, node))
+        return locals_
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=256)
+def module_of(directory: Path) -> tuple[str, str] | None:
+    """(module root, module path) from the nearest go.mod at or above ``directory``."""
+    for folder in (directory, *directory.parents):
+        mod = folder / "go.mod"
+        if mod.is_file():
+            for line in mod.read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.startswith("module "):
+                    return str(folder), line.split()[1].strip('"')
+            return None
+    return None
+
+
+def standard(path: str) -> bool:
+    return "." not in path.split("/", 1)[0]
+
+
+def walk(node: Node, skip_literals: bool = False) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if skip_literals and current.type == "func_literal" and current is not node:
+            continue  # e.g. registrations inside a chi Route/Group literal: walked with their own prefix
+        stack.extend(reversed(current.children))
+
+
+def call_method(call: Node) -> str:
+    function = child(call, "function")
+    if function is not None and function.type == "selector_expression":
+        return text_of(child(function, "field") or function)
+    return ""
+
+
+def call_args(call: Node) -> list[Node]:
+    arguments = child(call, "arguments")
+    return [a for a in named_children(arguments) if a.type != "comment"] if arguments is not None else []
+
+
+def string_value(node: Node) -> str | None:
+    if node.type in ("interpreted_string_literal", "raw_string_literal"):
+        return text_of(node)[1:-1]
+    return None
+
+
+def ordered_calls(body: Node) -> Iterator[tuple[Node, int, int | None]]:
+    """Calls in evaluation order (operands and arguments first), with the ``for`` loops around each; the
+    range expression or init clause of a loop runs once."""
+    loops: list[int] = []
+
+    def visit(node: Node) -> Iterator[tuple[Node, int, int | None]]:
+        if node.type == "for_statement":
+            for part in node.children:
+                if part.type in ("range_clause", "for_clause"):
+                    yield from visit(part)
+            loops.append(line_of(node))
+            inner = child(node, "body")
+            if inner is not None:
+                yield from visit(inner)
+            loops.pop()
+            return
+        for part in node.children:
+            yield from visit(part)
+        if node.type == "call_expression":
+            yield node, len(loops), loops[-1] if loops else None
+
+    yield from visit(body)
