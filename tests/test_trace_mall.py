@@ -5,6 +5,8 @@ mergeable reads are found at the code that runs them. Counts come from the log f
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -13,7 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from sqllint.cli import main
 from sqllint.config import Config
 from sqllint.parse import fingerprint_sql
 from sqllint.records import ParsedQuery, Query, Variant
@@ -187,3 +191,24 @@ def test_re_recording_the_mall_sends_the_same_statements(tmp_path: Path) -> None
         return Counter({g.fingerprint: g.count for g in application(result)})
 
     assert counts(tmp_path / "general.log") == counts(LOGS / "general.log"), run.stdout
+
+
+# --- EXPLAIN of the top statements on the mall database ----------------------------------------------------
+
+def test_the_incident_is_explained_with_its_logged_values_at_the_service_that_runs_it(mall_db) -> None:  # type: ignore[no-untyped-def]
+    previous = os.getcwd()
+    os.chdir(REPO)
+    try:
+        result = CliRunner().invoke(main, ["trace", "fixtures/mall/logs/slow.log", "fixtures/mall", "--isolated",
+                                           "--format", "json", "--top", "1", "--dsn", mall_db.readonly_dsn],
+                                    catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+    assert result.exit_code == 1, result.stderr
+    document = json.loads(result.stdout)
+    [explained] = [g for g in document["groups"] if g["plan"] is not None]
+    assert explained["rank"] == 1 and "SELECT * FROM order_items" in explained["example"]
+    plan_findings = [f for f in document["findings"] if f["rule"].startswith("P")]
+    assert plan_findings
+    assert {(f["path"], f["line"]) for f in plan_findings} == {(SERVICE, line_of("orderMapper.searchOrders(query)"))}
+    assert all("explained with the values logged at slow.log line" in f["message"] for f in plan_findings)
