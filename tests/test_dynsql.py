@@ -424,3 +424,18 @@ def test_a_word_separator_is_spaced_as_mybatis_joins_it() -> None:
     [(_, union)] = variants("""<select id="u"><foreach collection="ids" item="i" separator="UNION ALL">
         select #{i} as id</foreach></select>""")
     assert union.count(" UNION ALL select") == 2
+
+
+def test_a_choose_over_values_of_one_parameter_without_otherwise_always_takes_an_arm() -> None:
+    # A statistics query picking its date range by a type code: no arm taken would read "from ( ) a".
+    found = variants("""<select id="s">select a.d from (
+        <choose><when test="type == 1">SELECT curdate() AS d</when>
+                <when test="type == 2">SELECT curdate() - INTERVAL 1 DAY AS d</when></choose>
+        ) a</select>""")
+    assert [" ".join(text.split()) for _, text in found] == [
+        "select a.d from ( SELECT curdate() AS d ) a", "select a.d from ( SELECT curdate() - INTERVAL 1 DAY AS d ) a"]
+    # Presence tests keep their "nothing chosen" variant: there it is the unfiltered query.
+    found = variants("""<select id="t">select id from t where 1 = 1
+        <choose><when test="a != null">and a = #{a}</when><when test="b != null">and b = #{b}</when></choose>
+        </select>""")
+    assert found[0] == ("when a, b are absent", "select id from t where 1 = 1")

@@ -321,7 +321,8 @@ def render(body: tuple[Node, ...], on: frozenset[str], parts: _Parts) -> str:
             if parts.is_true(node.test, on):
                 pieces.append(render(node.body, on, parts))
         elif isinstance(node, Choose):
-            chosen = next((b for t, b in node.whens if parts.is_true(t, on)), node.otherwise)
+            default = node.whens[0][1] if not node.otherwise and _is_switch(node) else node.otherwise
+            chosen = next((b for t, b in node.whens if parts.is_true(t, on)), default)
             pieces.append(render(chosen, on, parts))
         elif isinstance(node, Trim):
             trimmed = _trim(render(node.body, on, parts), node)
@@ -331,6 +332,19 @@ def render(body: tuple[Node, ...], on: frozenset[str], parts: _Parts) -> str:
         elif isinstance(node, Foreach):
             pieces.append(_repeat(render(node.body, on, parts).strip(), node))
     return " ".join(p for p in pieces if p.strip())
+
+
+_VALUE_TEST = re.compile(r"""^\s*([A-Za-z_][\w.]*)\s*(?:==|\beq\b)\s*(?:'[^']*'|"[^"]*"|-?\d+)\s*$""")
+
+
+def _is_switch(node: Choose) -> bool:
+    """``<choose>`` over values of one parameter (``type == 1``, ``type == 2``) and no ``<otherwise>``: a
+    switch on a code the caller always passes, so "no arm taken" is not a variant (its SQL would read
+    ``FROM ( ) a`` where an arm supplies a whole subquery); the first arm stands in for it."""
+    if len(node.whens) < 2:
+        return False
+    names = {m.group(1) if (m := _VALUE_TEST.match(test)) else None for test, _body in node.whens}
+    return len(names) == 1 and None not in names
 
 
 class ImpossibleVariant(Exception):
