@@ -285,3 +285,50 @@ def test_a_server_that_answers_garbage_is_unavailable_with_the_password_masked()
         assert password not in texts[-1] and quote(password, safe="") not in texts[-1], texts[-1]
     assert "you sent ***" in texts[0]  # the echo is masked, the rest of the server's message kept
     assert texts[1].startswith("error: ")  # struct.error, named
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("UPDATE orders SET status = 'cancelled' WHERE status = 'new' AND created_at < '2023-02-01'",
+     "SELECT * FROM orders WHERE status = 'new' AND created_at < '2023-02-01'"),
+    ("UPDATE LOW_PRIORITY orders AS o SET o.total_cents = (SELECT 1 FROM users WHERE id = 2) WHERE o.id = 3 "
+     "ORDER BY o.id LIMIT 5", "SELECT * FROM orders AS o WHERE o.id = 3 ORDER BY o.id LIMIT 5"),
+    ("DELETE QUICK FROM shipments WHERE carrier = 'post' LIMIT 10", "SELECT * FROM shipments WHERE carrier = 'post' LIMIT 10"),
+    ("DELETE FROM sessions", "SELECT * FROM sessions"),
+    ("UPDATE orders o JOIN users u ON u.id = o.user_id SET o.status = 'x' WHERE u.id = 1", None),
+    ("UPDATE orders, users SET orders.status = 'x'", None),
+    ("DELETE o FROM orders o JOIN users u ON u.id = o.user_id WHERE u.status = 'banned'", None),
+    ("DELETE FROM orders USING orders JOIN users WHERE orders.user_id = users.id", None),
+    ("DELETE FROM orders -- old\nWHERE id = 1", None),
+])
+def test_select_text_cuts_a_plain_write_into_its_select(sql: str, expected: str | None) -> None:
+    from sqllint.explain.safety import select_text
+
+    kind = "update" if sql.startswith("UPDATE") else "delete"
+    assert select_text(sql, kind) == expected
+
+
+def test_select_text_explains_like_the_rewritten_tree(shop_db) -> None:
+    """For every write it handles, the SELECT cut from the text has the plan of the SELECT ``as_select``
+    generates from the tree (what was sent before), on the live server."""
+    from sqllint.explain.plan import parse_json
+    from sqllint.explain.safety import select_text
+
+    writes = [w for w in WRITES.splitlines() if w.startswith(("UPDATE", "DELETE"))] + [
+        "UPDATE orders SET status = 'paid' WHERE user_id = 42 ORDER BY created_at DESC LIMIT 3",
+        "DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE status = 'cancelled')",
+        "UPDATE users AS u SET u.status = 'x' WHERE u.email LIKE 'a%' AND u.created_at > '2024-01-01'",
+    ]
+    cut = 0
+    with Session(parse_dsn(shop_db.dsn), ExplainSettings()) as session:
+        for write in writes:
+            statement = write.rstrip(";")
+            kind = "update" if statement.startswith("UPDATE") else "delete"
+            text = select_text(statement, kind)
+            if text is None:
+                continue
+            cut += 1
+            generated = as_select(sqlglot.parse_one(statement, read="mysql")).tree.sql(dialect="mysql")
+            plans = [parse_json(session.query(f"EXPLAIN FORMAT=JSON {sql}")[1][0][0]).summary()
+                     for sql in (text, generated)]
+            assert plans[0] == plans[1], (text, generated)
+    assert cut >= 5

@@ -88,9 +88,10 @@ class Plan:
     def summary(self) -> tuple[TableAccess, ...]:
         return tuple(TableAccess(r.table or "", r.access_type, r.key, r.rows, r.select_type) for r in self.rows)
 
-    def loops(self) -> dict[int | None, list[PlanRow]]:
-        """Rows grouped by select id: each group is one nested loop, outermost table first."""
-        return {key: list(rows) for key, rows in self._loops.items()}
+    def loops(self) -> dict[int | None, Sequence[PlanRow]]:
+        """Rows grouped by select id: each group is one nested loop, outermost table first (tuples: every
+        plan rule asks, so the groups are built once and shared)."""
+        return dict(self._loops)
 
     @functools.cached_property
     def _loops(self) -> dict[int | None, tuple[PlanRow, ...]]:  # every plan rule asks: group once

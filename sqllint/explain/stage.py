@@ -21,7 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from sqllint.engine import collapse
-from sqllint.explain.binding import Binding, bind
+from sqllint.explain.binding import Binding, as_is, bind
 from sqllint.explain.cache import CachedPlan, PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
@@ -29,7 +29,7 @@ from sqllint.explain.enrich import enrich, merge  # noqa: F401 - re-exported for
 from sqllint.explain.facts import MEMO_KEY, PlanFacts, plan_facts
 from sqllint.explain.mysqltree import parse_tree
 from sqllint.explain.plan import Plan, parse_json, parse_traditional
-from sqllint.explain.safety import UnsafeStatement, as_select
+from sqllint.explain.safety import UnsafeStatement, as_select, select_text
 from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
 from sqllint.explain.settings import ExplainSettings
 from sqllint.explain.subject import PlanSubject
@@ -106,9 +106,10 @@ class Explained:
     def subject(self) -> PlanSubject | None:
         """What the plan rules read (built on demand for plans answered from the cache)."""
         if self._subject is None and self.plan is not None and self.catalog is not None:
-            self._subject = PlanSubject(self.job.queries[0], self.plan, self.catalog, self.job.binding,
-                                        self.job.select, self.job.rewritten_from,
-                                        self.job.aliases or _aliases(self.job.select))
+            job = self.job
+            self._subject = PlanSubject(job.queries[0], self.plan, self.catalog, job.binding,
+                                        lambda: job.select, job.rewritten_from,
+                                        job.aliases or _aliases(job.select))
         return self._subject
 
 
@@ -269,8 +270,15 @@ class ExplainStage:
 
     def _work(self, session: Session, item: Explained, catalog: Catalog, flavor: str) -> None:
         """One job on a cache miss: bind, EXPLAIN, plan rules (each job owns its tree: thread-safe)."""
+        job = item.job
         try:
-            item.job.binding = bind(item.job.select, catalog, item.job.text, item.job.slots)
+            # Without placeholders the statement's text is sent as written (a write as the SELECT cut from
+            # its text), so neither the SELECT's tree nor SQL generation is needed unless a rule asks.
+            fast = None
+            if not job.slots:
+                fast = as_is(job.text if job.rewritten_from is None else
+                             select_text(job.queries[0].query.text, job.rewritten_from))
+            job.binding = fast or bind(job.select, catalog, job.text, job.slots)
             self._explain(session, item, flavor)
         except Exception as error:  # noqa: BLE001 - one statement sqllint cannot bind or read a plan for
             # must not end the run: it becomes a finding (E010) like a statement the server refused.
@@ -309,13 +317,18 @@ class ExplainStage:
             item.error = ExplainError(None, str(error), refused=True)
         return item
 
+    @functools.cached_property
+    def _rule_options(self) -> list[tuple[Rule, dict[str, Any]]]:
+        """Each plan rule with its options, resolved once per stage rather than once per statement."""
+        return [(rule, self.options.get(rule.code) or rule.defaults()) for rule in self.plan_rules]
+
     def _apply_rules(self, item: Explained) -> None:
         subject = item.subject
         assert subject is not None
-        for rule in self.plan_rules:
+        for rule, options in self._rule_options:
             assert rule.check is not None
             try:
-                for violation in rule.check(subject, self.options.get(rule.code, rule.defaults())):
+                for violation in rule.check(subject, options):
                     item.violations.append((rule, violation))
             except Exception as error:  # noqa: BLE001 - one bad rule must not end the run
                 item.violations.append((self.registry["E005"], _Crash(rule, error)))

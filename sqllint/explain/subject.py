@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,9 +23,16 @@ class PlanSubject:
     plan: Plan
     catalog: Catalog
     binding: Binding
-    select: exp.Expression = field(repr=False)  # the SELECT that was explained (a rewrite for DML)
+    # The SELECT that was explained (a rewrite for DML), or a function building it: most plans need no
+    # tree (only index advice reads it), and building a write's SELECT copies part of its tree.
+    select_source: exp.Expression | Callable[[], exp.Expression] = field(repr=False)
     rewritten_from: str | None = None  # "update"/"delete"/"insert" when ``select`` stands for it
     aliases: dict[str, str] = field(default_factory=dict)  # plan alias (lower-case) → base table name
+
+    @property
+    def select(self) -> exp.Expression:
+        source = self.select_source
+        return source() if callable(source) else source
 
     def table_of(self, row: PlanRow) -> str | None:
         """The base table a plan row reads (the server prints aliases)."""
