@@ -140,6 +140,7 @@ class SqlParser:
 
 
 _SQLGLOT_CLASS = re.compile(r"Required keyword: '\w+' missing for <class '[\w.]+'>")
+_SQLGLOT_TOKEN = re.compile(r"<Token token_type: [\w.]+, text: (.*?), line: \d+, col: \d+[^>]*>")
 
 
 def _readable(error: dict[str, object]) -> str:
@@ -149,6 +150,8 @@ def _readable(error: dict[str, object]) -> str:
     description = str(error.get("description") or "syntax error")
     description = _SQLGLOT_CLASS.sub("incomplete expression (two values side by side, or an operand missing)",
                                      description)
+    # "Expected table name but got <Token token_type: TokenType.R_PAREN, text: ), line: 6, …>" → "… got `)`"
+    description = _SQLGLOT_TOKEN.sub(lambda m: f"`{m.group(1)}`", description)
     before = " ".join(str(error.get("start_context") or "").split())
     highlight = " ".join(str(error.get("highlight") or "").split())
     after = " ".join(str(error.get("end_context") or "").split())
