@@ -15,6 +15,8 @@ _WRAPPERS = (exp.Func, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Cast)
 
 def _wrapped_column(side: exp.Expression | None) -> exp.Column | None:
     """The column inside a function/arithmetic expression, if the side is one (not a bare column)."""
+    while isinstance(side, exp.Paren):  # sqlglot reads TO_DAYS(c) as (DATEDIFF(c, '0000-01-01') + 1)
+        side = side.this
     if not isinstance(side, _WRAPPERS) or isinstance(side, exp.AggFunc):
         return None
     columns = list(side.find_all(exp.Column))
