@@ -264,6 +264,8 @@ _SUBQUERY_KEYS = {
     "materialized": "DERIVED",  # MariaDB: a derived table's (or, under <subqueryN>, a semi-join's) block
 }
 
+_NESTED = frozenset(_SUBQUERY_KEYS) | {"query_block"}  # keys of a table node that hold another block
+
 
 def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False) -> None:
     """Depth-first over a JSON plan; tables are appended in the order the server reads them."""
@@ -288,7 +290,9 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
     for key, value in node.items():
         if key == "table" and isinstance(value, dict):
             rows.append(_json_table(value, ctx))
-            nested = {k: v for k, v in value.items() if k in _SUBQUERY_KEYS or k == "query_block"}
+            if _NESTED.isdisjoint(value):  # most tables hold no subquery: skip building an empty walk
+                continue
+            nested = {k: v for k, v in value.items() if k in _NESTED}
             if str(value.get("table_name", "")).startswith("<subquery") and "materialized" in nested:
                 nested["materialization"] = nested.pop("materialized")
             _walk_block(nested, _Context(ctx.select_id, ctx.select_type, []), rows)

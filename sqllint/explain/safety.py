@@ -183,11 +183,11 @@ def select_text(text: str, kind: str | None) -> str | None:
     UPDATE, DELETE … USING, comments, a statement that does not tokenize): the tree is used then."""
     if kind not in ("update", "delete") or any(mark in text for mark in ("--", "/*", "#", ";")):
         return None
-    from sqlglot.dialects.mysql import MySQL
+    from sqlglot.dialects.dialect import Dialect
     from sqlglot.tokens import TokenType
 
     try:
-        tokens = MySQL().tokenize(text)
+        tokens = Dialect.get_or_raise("mysql").tokenize(text)  # sqlglot caches the dialect, not a tokenizer
     except Exception:  # noqa: BLE001 - the tree path handles whatever this cannot
         return None
     depth = 0
