@@ -149,6 +149,23 @@ func Routes(r *gin.Engine, orders *service.Orders) {
 	admin.POST("/users/:id/summary", auth(), summaryHandler(orders))
 	r.Any("/ping", ping)
 	r.Handle("PUT", "/v2/orders/:id", ping)
+	UsersRegister(v1.Group("/users"))
+	AccountRegister(admin)
+}
+
+// UsersRegister is how many gin apps split their routes: a function per resource taking the group.
+func UsersRegister(router *gin.RouterGroup) {
+	router.POST("/", ping)
+	router.GET("/:id", ping)
+}
+
+func AccountRegister(router *gin.RouterGroup) {
+	router.GET("/account", ping)
+}
+
+// TagsRegister is called by no one in the repository: its routes have no prefix.
+func TagsRegister(router *gin.RouterGroup) {
+	router.GET("/tags", ping)
 }
 
 func ping(c *gin.Context) {}
@@ -200,6 +217,13 @@ func ChiRoutes(r chi.Router) {
 	})
 	r.Method("PATCH", "/carts/{id}", http.HandlerFunc(cart))
 	r.Mount("/debug", http.DefaultServeMux)
+	r.Mount("/admin", adminRouter())
+}
+
+func adminRouter() chi.Router {
+	r := chi.NewRouter()
+	r.Get("/stats", cart)
+	return r
 }
 
 func cart(w http.ResponseWriter, r *http.Request) {}
@@ -253,10 +277,11 @@ def test_routes_of_every_router_with_their_prefixes(tmp_path: Path) -> None:
     assert set(found) == {
         ("GET", "/users/{id}/summary"), ("ANY", "/orders/status"), ("ANY", "/healthz"),  # net/http, Go 1.22
         ("GET", "/v1/orders/:id/status"), ("POST", "/v1/admin/users/:id/summary"), ("ANY", "/ping"),  # gin
-        ("PUT", "/v2/orders/:id"),
+        ("PUT", "/v2/orders/:id"), ("POST", "/v1/users/"), ("GET", "/v1/users/:id"), ("GET", "/v1/admin/account"),
+        ("GET", "/tags"),
         ("GET", "/api/items/:id"),  # echo
         ("GET", "/shop/carts/{id}"), ("DELETE", "/shop/admin/carts/{id}"), ("POST", "/checkout"),  # chi
-        ("PATCH", "/carts/{id}"), ("PUT", "/shop/carts/{id}"),
+        ("PATCH", "/carts/{id}"), ("PUT", "/shop/carts/{id}"), ("GET", "/admin/stats"),
         ("GET HEAD", "/m/orders/{id}"), ("POST", "/m/orders"),  # gorilla
     }
     frameworks = {route: chain.endpoint.framework for (_, route), chain in found.items()}

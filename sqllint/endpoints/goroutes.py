@@ -6,14 +6,16 @@
 before its middleware) and chi (``r.Get``, ``Method``, ``Route("/v1", func(r chi.Router) {…})``, ``Group``,
 ``With``). A registration counts when its file imports one of those packages and its path is a string
 literal starting with ``/``; a handler factory (``s.handleOrders()``) is followed as the handler, the
-closure it returns being in its body; ``Mount`` of a sub-router is a note. The calls are followed
-through ``goindex.GoIndex``.
+closure it returns being in its body. Prefixes flow into the functions a router or group is handed to
+(``users.Register(v1.Group("/users"))``, the way larger apps split their routes) and into a sub-router
+built by a function and mounted (chi ``r.Mount("/admin", adminRouter())``); another ``Mount`` is a note.
+The calls are followed through ``goindex.GoIndex``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqllint.endpoints.goindex import GoFile, GoFunc, GoIndex, TypeRef, call_args, call_method, string_value, walk
@@ -29,9 +31,15 @@ VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _GO122 = re.compile(r"^(?P<method>[A-Z]+)\s+(?P<path>\S*/\S*)$")
 
 
+ROUTER_CONSTRUCTORS = frozenset({"Default", "New", "NewRouter", "NewServeMux", "NewMux"})
+MOUNTED = "\0mounted"  # key of the prefixes map: where the routers a mounted function creates are mounted
+
+
 @dataclass
 class GoRoutes:
     index: GoIndex
+    _delegated: set[FunctionKey] = field(default_factory=set)  # called with a router by another registration
+    _stack: list[FunctionKey] = field(default_factory=list)
 
     @staticmethod
     def routers(file: GoFile) -> set[str]:
@@ -42,12 +50,69 @@ class GoRoutes:
         return [f for f in self.index.declared if self.routers(f.file)]
 
     def endpoints(self) -> list[Endpoint]:
-        found: list[Endpoint] = []
+        """Every function of a router file is a root, except those another one hands a router (or a
+        group) to: ``users.Register(v1.Group("/users"))`` registers their routes under ``/v1/users``."""
+        by_root: list[tuple[FunctionKey, list[Endpoint]]] = []
         for func in self._registering():
-            body = child(func.node, "body")
-            if body is not None:
-                found += self._routes(func, body, {}, self.index.locals_of(func, body))
-        return found
+            by_root.append((func.key, self._function_routes(func, self._router_params(func))))
+        return list(dict.fromkeys(e for key, found in by_root if key not in self._delegated for e in found))
+
+    def _function_routes(self, func: GoFunc, prefixes: dict[str, str]) -> list[Endpoint]:
+        body = child(func.node, "body")
+        if body is None or func.key in self._stack or len(self._stack) > 8:
+            return []
+        self._stack.append(func.key)
+        try:
+            return self._routes(func, body, dict(prefixes), self.index.locals_of(func, body))
+        finally:
+            self._stack.pop()
+
+    def _router_params(self, func: GoFunc) -> dict[str, str]:
+        """Parameters of a router type (``*gin.RouterGroup``, ``chi.Router``, ``*http.ServeMux`` …): no prefix
+        of their own when the function is a root."""
+        return {name: "" for name, (directory, kind) in func.params.items() if not directory and
+                any(kind.startswith(path + ".") or kind.startswith(path + "/") for path, _ in ROUTER_IMPORTS)}
+
+    def _delegation(self, func: GoFunc, call: Node, prefixes: dict[str, str],
+                    locals_: dict[str, TypeRef]) -> list[Endpoint]:
+        """A call of another registering function of the repository with a router or group argument."""
+        callee = child(call, "function")
+        if callee is None:
+            return []
+        target: GoFunc | None = None
+        if callee.type == "identifier":
+            target = self.index.funcs.get((func.file.directory, text_of(callee)))
+        elif callee.type == "selector_expression":
+            target = self.index.selector_target(func, callee, locals_)
+        if target is None or not self.routers(target.file):
+            return []
+        names = [text_of(n) for d in named_children(child(target.node, "parameters") or target.node)
+                 for n in d.children_by_field_name("name")]
+        given = {name: prefix for name, arg in zip(names, call_args(call))
+                 if (prefix := self._prefix_of(arg, prefixes)) is not None}
+        if not given:
+            return []
+        self._delegated.add(target.key)
+        return self._function_routes(target, {**self._router_params(target), **given})
+
+    def _mounted(self, func: GoFunc, router: Node, prefix: str, locals_: dict[str, TypeRef]) -> list[Endpoint] | None:
+        """chi ``r.Mount("/admin", adminRouter())``: the routes the function registers on the router it
+        creates, under the mount point (None when the sub-router is not built by such a call)."""
+        callee = child(router, "function") if router.type == "call_expression" else None
+        target: GoFunc | None = None
+        if callee is not None and callee.type == "identifier":
+            target = self.index.funcs.get((func.file.directory, text_of(callee)))
+        elif callee is not None and callee.type == "selector_expression":
+            target = self.index.selector_target(func, callee, locals_)
+        if target is None or not self.routers(target.file):
+            return None
+        self._delegated.add(target.key)
+        return self._function_routes(target, {**self._router_params(target), MOUNTED: prefix})
+
+    def _prefix_of(self, node: Node, prefixes: dict[str, str]) -> str | None:
+        if node.type == "identifier":
+            return prefixes.get(text_of(node))
+        return self._group_prefix(node, prefixes)
 
     def _routes(self, func: GoFunc, body: Node, prefixes: dict[str, str], locals_: dict[str, TypeRef]) -> list[Endpoint]:
         found: list[Endpoint] = []
@@ -56,10 +121,13 @@ class GoRoutes:
                 left, right = named_children(child(node, "left") or node), named_children(child(node, "right") or node)
                 for name, value in zip(left, right):
                     prefix = self._group_prefix(value, prefixes)
+                    if prefix is None and value.type == "call_expression" and call_method(value) in ROUTER_CONSTRUCTORS:
+                        prefix = prefixes.get(MOUNTED, "")  # r := gin.Default(), chi.NewRouter(), http.NewServeMux() …
                     if prefix is not None:
                         prefixes[text_of(name)] = prefix
             elif node.type == "call_expression":
-                found += self._registration(func, node, prefixes, locals_)
+                found += self._registration(func, node, prefixes, locals_) or \
+                    self._delegation(func, node, prefixes, locals_)
         return found
 
     @staticmethod
@@ -90,9 +158,14 @@ class GoRoutes:
                 inner[param] = prefix + (path or "")
             body = child(args[-1], "body")
             return self._routes(func, body, inner, {**locals_, **params}) if body is not None else []
-        if name == "Mount" and args and string_value(args[0]) is not None:
-            self.index.notes.append(MapNote(func.file.path, line_of(call), f"router mounted at {string_value(args[0])!r}: "
-                                      "its routes are not mapped"))
+        if name == "Mount" and len(args) == 2 and string_value(args[0]) is not None:
+            mounted = self._mounted(func, args[1], prefix + (string_value(args[0]) or ""), locals_)
+            if mounted is not None:
+                return mounted
+            note = MapNote(func.file.path, line_of(call), f"router mounted at {string_value(args[0])!r}: "
+                           "its routes are not mapped")
+            if note not in self.index.notes:
+                self.index.notes.append(note)
             return []
         methods: tuple[str, ...]
         gin_handle = name == "Handle" and len(args) >= 3 and "gin" in routers  # Handle("GET", "/x", h)
