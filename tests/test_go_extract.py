@@ -495,3 +495,20 @@ def test_a_name_exported_by_an_imported_package_is_not_a_request_value(tmp_path:
         ''', language="go", name="store")
     # stats is a parameter hiding the imported package: its field is a value like kind
     assert [(f.rule, f.line) for f in result.findings] == [("S003", 12), ("S003", 13)]
+
+
+def test_a_condition_slice_with_more_combinations_than_the_cap_says_so() -> None:
+    filters = "\n".join(f'''            if f.K{k} != "" {{
+                conds = append(conds, "c{k} = ?")
+            }}''' for k in range(7))
+    result = extract_source(textwrap.dedent(f'''\
+        package store
+
+        func Search(db *sql.DB, f Filter) {{
+            var conds []string
+{filters}
+            db.Query("SELECT id FROM t WHERE " + strings.Join(append(conds, "1 = 1"), " AND "))
+        }}
+        ''').encode(), "store.go", "go", ExtractOptions(max_variants=8))
+    assert len(result.queries) == 8
+    assert [p.code for p in result.problems] == ["E022"]

@@ -92,7 +92,8 @@ class Value:
                         pieces.extend(sep_alt.segments)
                     pieces.extend(item)
                 alts.append(Alt(_merge_segments(pieces), alt.on | sep_alt.on))
-        return Value(tuple(alts), _union_parts(self.parts, separator.parts), line=self.line or separator.line)
+        return Value(tuple(alts), _union_parts(self.parts, separator.parts), line=self.line or separator.line,
+                     capped=self.capped or separator.capped)  # a capped list joins into a capped text
 
     def elements(self) -> Value | None:
         """What a loop variable over this list holds: any item of any alternative (None when empty)."""
