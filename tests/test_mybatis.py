@@ -506,3 +506,20 @@ def test_framework_clauses_are_checked_as_they_run_when_empty(tmp_path: Path) ->
     assert ("E004", 4, "when name, dataScope are present (+1 more variant)") in found
     assert [rule for rule, line, _ in found if line == 8] == ["E004", "S011"]  # no S003 for ew.sqlSelect
     assert [(rule, variant) for rule, line, variant in found if line == 10] == [("E004", "")]  # a write: not guessed
+
+
+def test_generated_writes_by_example_are_not_writes_without_where(tmp_path: Path) -> None:
+    # MyBatis Generator's deleteByExample / updateByExampleSelective are called with an example: the
+    # "null example" and "every criteria group empty" variants are not how they run. A hand-written
+    # delete whose WHERE is optional is still reported; the generated selective column list is no injection.
+    data = (DOCTYPE + f"""<mapper namespace="n">{MBG_WHERE}
+      <delete id="deleteByExample">delete from t
+        <if test="_parameter != null"><include refid="Example_Where_Clause" /></if></delete>
+      <update id="updateByExampleSelective">update t <set><if test="record.name != null">name = #{{record.name}},</if></set>
+        <if test="_parameter != null"><include refid="Example_Where_Clause" /></if></update>
+      <delete id="purge">delete from t <if test="ids != null">where id in
+        <foreach collection="ids" item="id" open="(" separator="," close=")">#{{id}}</foreach></if></delete>
+      <select id="selectSelective">select <foreach collection="selective" item="column" separator=",">${{column.value}}</foreach>
+        from t where id = #{{id}}</select>
+    </mapper>""").encode()
+    assert [(f.rule, f.scope) for f in check_one(tmp_path, data)] == [("S004", "n.purge")]

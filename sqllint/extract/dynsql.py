@@ -245,6 +245,11 @@ class _Parts:
         self.ancestors[name].update(a for a in enclosing if a != name)
         return found
 
+    def per_item_choice(self, node: Choose) -> bool:
+        """Every arm tests a property of a loop item (MyBatis Generator's ``criterion.noValue`` …
+        ``criterion.listValue``): each item is one of the kinds, so some arm is always taken."""
+        return all(test in self.by_test and self.by_test[test][0] in self.per_item for test, _body in node.whens)
+
     def is_true(self, test: str, on: frozenset[str]) -> bool:
         if test in self.fixed:
             return self.fixed[test]
@@ -321,7 +326,8 @@ def render(body: tuple[Node, ...], on: frozenset[str], parts: _Parts) -> str:
             if parts.is_true(node.test, on):
                 pieces.append(render(node.body, on, parts))
         elif isinstance(node, Choose):
-            default = node.whens[0][1] if not node.otherwise and _is_switch(node) else node.otherwise
+            default = node.whens[0][1] if not node.otherwise and (_is_switch(node) or parts.per_item_choice(node)) \
+                else node.otherwise
             chosen = next((b for t, b in node.whens if parts.is_true(t, on)), default)
             pieces.append(render(chosen, on, parts))
         elif isinstance(node, Trim):

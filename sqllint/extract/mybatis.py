@@ -384,6 +384,26 @@ def optional_framework_clauses(body: tuple[Node, ...]) -> tuple[Node, ...]:
     return tuple(out)
 
 
+def _parameter_given(body: tuple[Node, ...]) -> tuple[Node, ...]:
+    """A write's ``<if test="_parameter != null">`` around its WHERE (MyBatis Generator's
+    ``deleteByExample``/``updateByExampleSelective``) is taken as true: the example object is what the
+    caller passes, and calling the generated method with null to empty the table is not how it is used.
+    So is a loop's test of each item that wraps the whole item (``criteria.valid``): an example whose
+    every criteria group is empty is the same null in disguise."""
+    out: list[Node] = []
+    for node in body:
+        if isinstance(node, If) and " ".join(node.test.split()) == "_parameter != null":
+            out.extend(_parameter_given(node.body))
+        elif (isinstance(node, Foreach) and node.item and len(node.body) == 1 and isinstance(node.body[0], If)
+              and node.body[0].test.strip().startswith(f"{node.item}.")):
+            out.append(dataclasses.replace(node, body=_parameter_given(node.body[0].body)))
+        elif isinstance(node, (If, Trim, Foreach)):
+            out.append(dataclasses.replace(node, body=_parameter_given(node.body)))
+        else:
+            out.append(node)
+    return tuple(out)
+
+
 def _duplicate(child: _Element, ident: str, namespace: str,
                first_seen: dict[tuple[str, str, str], int]) -> Problem | None:
     """E023 for a second ``<select|insert|update|delete>`` (or ``<sql>``) with an id already used in the
@@ -426,6 +446,8 @@ def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], c
         body = _apply_binds(body, statement.binds)
     if statement.kind == "select" and "${" in "".join(iter_text(body)):
         body = optional_framework_clauses(body)
+    elif statement.kind in ("update", "delete"):
+        body = _parameter_given(body)
     expansion = expand(body, cap)
     problems = []
     if expansion.capped and report_cap:

@@ -59,12 +59,16 @@ def _static_texts(body: tuple[Node, ...]) -> Iterator[str]:
 def generated_conditions(body: tuple[Node, ...]) -> frozenset[str]:
     """``${criterion.condition}`` of MyBatis Generator's ``Example_Where_Clause``: the loop over
     ``criteria.criteria`` splices conditions (``"id ="``, ``"name like"``) that only the generated
-    ``Criteria`` methods set, from constants; not caller input, so not an injection finding."""
+    ``Criteria`` methods set, from constants; not caller input, so not an injection finding. Likewise
+    the generated column list a ``selective`` loop splices (``${column.value}``)."""
     found: set[str] = set()
     for node in body:
         if isinstance(node, Foreach):
             if node.item and node.collection.rsplit(".", 1)[-1] == "criteria":
                 found.add(f"{node.item}.condition")
+            if node.item and node.collection.rsplit(".", 1)[-1] == "selective":
+                # itfsw's SelectSelectivePlugin: columns picked from the generated Column enum
+                found.update(f"{node.item}.{name}" for name in ("value", "escapedColumnName", "aliasedEscapedColumnName"))
             found |= generated_conditions(node.body)
         elif isinstance(node, (If, Trim)):
             found |= generated_conditions(node.body)
