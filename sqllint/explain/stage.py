@@ -190,7 +190,7 @@ class ExplainStage:
                 hit = hits.get(key)
                 if hit is not None:
                     item._plan_json, item.job.binding, item.cached = hit.plan_json, hit.binding, True
-                    item.violations = [(self.registry[code], Violation(message, suggestion))
+                    item.violations = [(self._rules[code], Violation(message, suggestion))
                                        for code, message, suggestion in hit.violations]
                 else:
                     todo.append((item, key))
@@ -318,6 +318,11 @@ class ExplainStage:
         return item
 
     @functools.cached_property
+    def _rules(self) -> dict[str, Rule]:
+        """Rules by code (the registry's lookup also matches names: a scan per call, per finding)."""
+        return {rule.code: rule for rule in self.registry.rules}
+
+    @functools.cached_property
     def _rule_options(self) -> list[tuple[Rule, dict[str, Any]]]:
         """Each plan rule with its options, resolved once per stage rather than once per statement."""
         return [(rule, self.options.get(rule.code) or rule.defaults()) for rule in self.plan_rules]
@@ -377,7 +382,7 @@ class ExplainStage:
                     else:
                         entries.append((rule.code, violation.message, violation.suggestion))
                 for code, message, suggestion in entries:
-                    if code not in self.enabled or _suppressed(query, code, self.registry):
+                    if code not in self.enabled or _suppressed(query, code, self._rules[code].name):
                         continue
                     # Variants of one statement with the same problem are one finding (the first
                     # variant's notes), as the static rules fold them.
@@ -386,7 +391,7 @@ class ExplainStage:
                         continue
                     if code != "E005":
                         message += notes
-                    rule = self.registry[code]
+                    rule = self._rules[code]
                     found[key] = Finding(
                         code, rule.name, self.severities.get(code, rule.severity), query.query.path,
                         query.query.line, query.query.column, message, sql=collapse(query.query.raw),
@@ -416,8 +421,7 @@ def _notes(item: Explained) -> str:
     return f" ({'; '.join(notes)})" if notes else ""
 
 
-def _suppressed(query: ParsedQuery, code: str, registry: Registry) -> bool:
-    name = registry[code].name
+def _suppressed(query: ParsedQuery, code: str, name: str) -> bool:
     if is_suppressed(query.query.suppressed, code, name):
         return True
     codes, _ = sql_suppressions(query.query.raw)
