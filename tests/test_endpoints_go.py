@@ -121,12 +121,24 @@ func main() {
 	mux.HandleFunc("GET /users/{id}/summary", a.summary)
 	mux.Handle("/orders/status", http.HandlerFunc(a.status))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+	mux.Handle("/statuses", &statusHandler{orders: a.orders})
+	mux.Handle("/statuses/v2", newStatusHandler(a.orders))
 	http.ListenAndServe(":8080", mux)
 }
 
 func (a *api) summary(w http.ResponseWriter, r *http.Request) {
 	out, _ := a.orders.Summary(r.Context(), 7)
 	json.NewEncoder(w).Encode(out)
+}
+
+type statusHandler struct {
+	orders *service.Orders
+}
+
+func newStatusHandler(o *service.Orders) *statusHandler { return &statusHandler{orders: o} }
+
+func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Write([]byte(h.orders.Status(r.Context(), 2)))
 }
 
 func (a *api) status(w http.ResponseWriter, r *http.Request) {
@@ -276,6 +288,7 @@ def test_routes_of_every_router_with_their_prefixes(tmp_path: Path) -> None:
     found = routes(project(tmp_path))
     assert set(found) == {
         ("GET", "/users/{id}/summary"), ("ANY", "/orders/status"), ("ANY", "/healthz"),  # net/http, Go 1.22
+        ("ANY", "/statuses"), ("ANY", "/statuses/v2"),
         ("GET", "/v1/orders/:id/status"), ("POST", "/v1/admin/users/:id/summary"), ("ANY", "/ping"),  # gin
         ("PUT", "/v2/orders/:id"), ("POST", "/v1/users/"), ("GET", "/v1/users/:id"), ("GET", "/v1/admin/account"),
         ("GET", "/tags"),
@@ -318,6 +331,10 @@ def test_handlers_written_in_place_and_wrapped_in_handlerfunc_are_followed(tmp_p
     found = routes(project(tmp_path))
     status = found[("ANY", "/orders/status")]
     assert [q.query.query.scope for q in status.queries] == ["(*Store).Status"]
+    for route in ("/statuses", "/statuses/v2"):  # an http.Handler value: its ServeHTTP serves
+        served = found[("ANY", route)]
+        assert served.endpoint.handler.qualname == "(*statusHandler).ServeHTTP"
+        assert [q.query.query.scope for q in served.queries] == ["(*Store).Status"]
     inline = found[("GET", "/v1/orders/:id/status")]
     assert inline.endpoint.handler.qualname.startswith("Routes.func@")
     assert [q.query.query.scope for q in inline.queries] == ["(*Store).Status"]

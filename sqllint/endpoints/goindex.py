@@ -207,7 +207,7 @@ class GoIndex:
                 target = self.funcs.get((directory, text_of(child(callee, "field") or callee)))
                 return Event(site, text, target=target.key if target is not None else None)
             return Event(site, text, stop=None if standard(path) else f"outside the repository ({path})")
-        kind = self._type_of(func, operand, locals_) if operand is not None else ("", "")
+        kind = self.type_of(func, operand, locals_) if operand is not None else ("", "")
         if kind[1] and not kind[0] and "." in kind[1]:
             package = kind[1].rsplit(".", 1)[0]
             return Event(site, text, stop=None if standard(package) else f"outside the repository ({package})")
@@ -223,7 +223,7 @@ class GoIndex:
             directory = self.package_dir(func.file.imports[text_of(operand)])
             return self.funcs.get((directory, name)) if directory is not None else None
         if kind is None:
-            kind = self._type_of(func, operand, locals_) if operand is not None else ("", "")
+            kind = self.type_of(func, operand, locals_) if operand is not None else ("", "")
         if kind[0]:
             found = self.methods.get((kind[0], kind[1], name))
             if found is not None:
@@ -231,15 +231,15 @@ class GoIndex:
         candidates = self.by_name.get(name, [])  # an interface, or a type the code does not state
         return candidates[0] if len(candidates) == 1 else None
 
-    def _type_of(self, func: GoFunc, node: Node, locals_: dict[str, TypeRef]) -> TypeRef:
+    def type_of(self, func: GoFunc, node: Node, locals_: dict[str, TypeRef]) -> TypeRef:
         if node.type == "identifier":
             return locals_.get(text_of(node), ("", ""))
         if node.type == "selector_expression":
-            outer = self._type_of(func, child(node, "operand") or node, locals_)
+            outer = self.type_of(func, child(node, "operand") or node, locals_)
             return self.fields.get(outer, {}).get(text_of(child(node, "field") or node), ("", ""))
         if node.type in ("unary_expression", "parenthesized_expression"):
             inner = child(node, "operand") or (named_children(node)[0] if named_children(node) else None)
-            return self._type_of(func, inner, locals_) if inner is not None else ("", "")
+            return self.type_of(func, inner, locals_) if inner is not None else ("", "")
         if node.type == "composite_literal":
             return self.type_ref(func.file, child(node, "type"))
         if node.type == "call_expression":
@@ -260,7 +260,7 @@ class GoIndex:
                 left, right = named_children(child(node, "left") or node), named_children(child(node, "right") or node)
                 if len(left) == len(right):
                     for name, value in zip(left, right):
-                        ref = self._type_of(func, value, locals_)
+                        ref = self.type_of(func, value, locals_)
                         if ref[1] and name.type == "identifier":
                             locals_[text_of(name)] = ref
             elif node.type == "var_spec" and child(node, "type") is not None:

@@ -200,6 +200,10 @@ class GoRoutes:
     def _handler(self, func: GoFunc, handler: Node, locals_: dict[str, TypeRef]) -> FunctionKey | None:
         while handler.type == "call_expression" and call_method(handler) == "HandlerFunc" and call_args(handler):
             handler = call_args(handler)[0]  # http.HandlerFunc(h)
+        kind = self.index.type_of(func, handler, locals_)  # an http.Handler of the repository: its ServeHTTP
+        serve = self.index.methods.get((kind[0], kind[1], "ServeHTTP")) if kind[0] else None
+        if serve is not None:
+            return serve.key
         if handler.type == "call_expression":  # s.handleOrders(): a factory whose returned closure serves
             handler = child(handler, "function") or handler
         if handler.type == "func_literal":
