@@ -272,7 +272,8 @@ def test_gate_passes_run_options_to_the_engine(project: Path, monkeypatch) -> No
     gate.gated_run(["."], load_config(registry, project), project,
                    gate.GateOptions(cache_dir=project / "c"), registry, explain=explain,
                    run_options={"keep_parsed": True})
-    assert seen["keep_parsed"] is True and seen["cache_dir"] is None  # no cache when explaining
+    # The result cache serves runs with EXPLAIN too: its entries then keep each file's statements.
+    assert seen["keep_parsed"] is True and seen["cache_dir"] == project / "c"
     assert len(hook_calls) == 1
 
 
