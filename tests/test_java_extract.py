@@ -545,3 +545,16 @@ def test_an_arm_sees_only_the_texts_its_test_allows() -> None:
     assert {line for line, _ in texts} == {13, 15}
     assert all("COUNT" not in text for line, text in texts if line == 13)
     assert all("COUNT" in text for line, text in texts if line == 15)
+
+
+def test_a_builder_built_in_one_chained_expression_is_followed() -> None:
+    result = extract("""
+        class Repo {
+            List<Row> page(Pageable pageable) {
+                StringBuilder sql = new StringBuilder("SELECT id FROM tx WHERE 1=1 ")
+                        .append("LIMIT ").append(10).append(" OFFSET ").append(offset);
+                return em.createNativeQuery(sql.toString()).getResultList();
+            }
+        }""")
+    [query] = result.queries
+    assert query.raw == "SELECT id FROM tx WHERE 1=1 LIMIT 10 OFFSET {offset}"

@@ -145,6 +145,10 @@ class JavaExpressions:
         if method == "formatted" and receiver is not None:
             template = self.eval(receiver, env)
             return printf(template, [self._arg(a, env) for a in args]) if template is not None else None
+        if method == "append" and receiver is not None and len(args) == 1 and receiver.type in (
+                "object_creation_expression", "method_invocation", "parenthesized_expression"):
+            base = self.eval(receiver, env)  # new StringBuilder("SELECT …").append(" LIMIT ").append(n)
+            return base + self.eval_or_hole(args[0], env) if base is not None else None
         if method == "concat" and receiver is not None and len(args) == 1:
             base = self.eval(receiver, env)
             return base + self.eval_or_hole(args[0], env) if base is not None else None
