@@ -332,3 +332,22 @@ def test_select_text_explains_like_the_rewritten_tree(shop_db) -> None:
                      for sql in (text, generated)]
             assert plans[0] == plans[1], (text, generated)
     assert cut >= 5
+
+
+_PIECES = ["INSERT", "insert", "UPDATE", "DELETE", "REPLACE", "INTO", "OUTFILE", "FOR", "SHARE", "LOCK", "IN",
+           "MODE", "NEXT", "VALUE", "LOAD", "DATA", "SLEEP", "load_file", "NEXTVAL", "CREATE", "TABLE", "SELECT",
+           "FROM", "t", "x_", "_", "1", "é", "(", ")", " ", "  ", "\n", ",", ".", "`", "=", "'"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_word_scan_never_clears_what_the_write_search_catches(seed: int) -> None:
+    """``_writes`` skips the slow search when no trigger word occurs; on any text it must answer as the
+    search does (random texts built from trigger words, their neighbours and separators)."""
+    import random
+
+    from sqllint.explain import safety
+
+    rng = random.Random(seed)
+    for _ in range(4000):
+        text = "".join(rng.choice(_PIECES) + rng.choice(["", " ", "(", "_", "1"]) for _ in range(rng.randint(1, 12)))
+        assert safety._writes(text) == (safety._WRITE_WORDS.search(text) is not None), text

@@ -46,6 +46,22 @@ _WRITE_WORDS = re.compile(
     r"MASTER_GTID_WAIT|WAIT_FOR_EXECUTED_GTID_SET|WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS|NEXTVAL|SETVAL)\s*\()",
     re.IGNORECASE,
 )
+# Every pattern above starts with one of these words: a statement without any of them (most EXPLAINs)
+# is cleared by one word scan instead of the ~30-way search at every word boundary (~12 us a statement).
+_TRIGGERS = frozenset({
+    "INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "GRANT", "REVOKE",
+    "LOAD", "INTO", "FOR", "LOCK", "NEXT", "SLEEP", "BENCHMARK", "GET_LOCK", "RELEASE_LOCK", "RELEASE_ALL_LOCKS",
+    "LOAD_FILE", "MASTER_POS_WAIT", "SOURCE_POS_WAIT", "MASTER_GTID_WAIT", "WAIT_FOR_EXECUTED_GTID_SET",
+    "WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS", "NEXTVAL", "SETVAL"})
+_WORD = re.compile(r"[A-Za-z_]+")  # a superset of the words \b sees: the scan never clears what the search would catch
+
+
+def _writes(bare: str) -> bool:
+    if _TRIGGERS.isdisjoint(map(str.upper, _WORD.findall(bare))):
+        return False
+    return _WRITE_WORDS.search(bare) is not None
+
+
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|`[^`]*`", re.DOTALL)
 
 
@@ -69,12 +85,12 @@ def statement_kind(sql: str, analyze: bool = False) -> str | None:
     if _SET.match(bare):
         return "session"
     if _SHOW.match(bare):  # SHOW only reads (variables, status, warnings)
-        return "session" if not _WRITE_WORDS.search(bare) else None
+        return "session" if not _writes(bare) else None
     if _EXPLAIN.match(bare):
-        return "explain" if not _WRITE_WORDS.search(bare) else None
+        return "explain" if not _writes(bare) else None
     if _ANALYZE.match(bare):
-        return "analyze" if analyze and not _WRITE_WORDS.search(bare) else None
-    if _INFO_SELECT.match(bare) and not _WRITE_WORDS.search(bare):
+        return "analyze" if analyze and not _writes(bare) else None
+    if _INFO_SELECT.match(bare) and not _writes(bare):
         tables = [t.replace("`", "").lower() for t in _TABLE_REF.findall(bare)]
         # Comma joins: every item of a FROM list, not only the first, must be in information_schema.
         for listed in _TABLE_LIST.findall(bare):
