@@ -13,14 +13,15 @@ _SARGABLE_OPS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.
 _WRAPPERS = (exp.Func, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Cast)
 
 
-def _wrapped_column(side: exp.Expression | None) -> exp.Column | None:
-    """The column inside a function/arithmetic expression, if the side is one (not a bare column)."""
+def _wrapped_columns(side: exp.Expression | None) -> list[exp.Column]:
+    """The columns inside a function/arithmetic expression, if the side is one (not a bare column).
+
+    Several columns count as much as one: ``CONCAT(first, last) = ?`` can use no index on either."""
     while isinstance(side, exp.Paren):  # sqlglot reads TO_DAYS(c) as (DATEDIFF(c, '0000-01-01') + 1)
         side = side.this
     if not isinstance(side, _WRAPPERS) or isinstance(side, exp.AggFunc):
-        return None
-    columns = list(side.find_all(exp.Column))
-    return columns[0] if len(columns) == 1 else None
+        return []
+    return list(side.find_all(exp.Column))
 
 
 # The server's own dictionaries: no index a query could use, whatever it wraps.
@@ -69,16 +70,19 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
             if predicate.find_ancestor(exp.Subquery) is not condition.find_ancestor(exp.Subquery):
                 continue  # belongs to a nested block; that block's own clause reports it
             left, right = predicate.this, predicate.args.get("expression")
-            column = _wrapped_column(left)
-            if column is None or (right is not None and list(right.find_all(exp.Column))
+            columns = _wrapped_columns(left)
+            if not columns or (right is not None and list(right.find_all(exp.Column))
                                   and isinstance(clause, exp.Where)):
                 continue
             text = excerpt(left)
             if text in seen or _reads_system_tables(predicate):
                 continue
             seen.add(text)
+            names = list(dict.fromkeys(c.sql(dialect="mysql") for c in columns))
+            wrapped = f"column {names[0]}: an index on it" if len(names) == 1 \
+                else f"columns {', '.join(names)}: an index on them"
             yield Violation(
-                f"`{text}` wraps column {column.sql(dialect='mysql')}: an index on it cannot be used here",
+                f"`{text}` wraps {wrapped} cannot be used here",
                 suggestion="compare the bare column (a range such as col >= ? AND col < ?), store the "
                 "normalised value, or index the expression (MySQL 8.0.13+ functional index)",
             )
