@@ -80,6 +80,7 @@ class Session:
         self.server: Server | None = None
         self.reconnects = 0
         self._conn: pymysql.connections.Connection | None = None
+        self._cursor: pymysql.cursors.Cursor | None = None  # one per connection, reused by every query
 
     # --- connecting ---------------------------------------------------------------------------------
     def open(self) -> Session:
@@ -148,6 +149,7 @@ class Session:
             except Exception:  # noqa: BLE001 - closing a broken connection must not mask the real error
                 pass
             self._conn = None
+            self._cursor = None
 
     def __enter__(self) -> Session:
         return self.open() if self._conn is None else self
@@ -167,10 +169,12 @@ class Session:
                     raise ExplainError(None, f"lost the connection and could not reconnect: {error}") from None
             assert self._conn is not None
             try:
-                with self._conn.cursor() as cursor:
-                    cursor.execute(sql, args)
-                    names = [d[0] for d in cursor.description or ()]
-                    return names, list(cursor.fetchall())
+                cursor = self._cursor
+                if cursor is None or cursor.connection is not self._conn:
+                    cursor = self._cursor = self._conn.cursor()
+                cursor.execute(sql, args)
+                names = [d[0] for d in cursor.description or ()]
+                return names, list(cursor.fetchall())
             except pymysql.err.OperationalError as error:
                 code = error.args[0] if error.args else None
                 timed_out = "timed out" in str(error)
