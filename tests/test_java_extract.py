@@ -558,3 +558,15 @@ def test_a_builder_built_in_one_chained_expression_is_followed() -> None:
         }""")
     [query] = result.queries
     assert query.raw == "SELECT id FROM tx WHERE 1=1 LIMIT 10 OFFSET {offset}"
+
+
+def test_a_native_query_count_query_is_checked_too() -> None:
+    result = extract("""
+        public interface QuestionRepository extends JpaRepository<Question, Long> {
+            @Query(value = "select * from question q where q.title like concat('%', :title, '%')",
+                   countQuery = "select count(*) from question q where q.title like concat('%', :title, '%')",
+                   nativeQuery = true)
+            Page<Question> search(Pageable pageable, @Param("title") String title);
+        }""")
+    assert [(q.line, q.call, q.raw.split()[1]) for q in result.queries] == [
+        (3, "@Query", "*"), (4, "@Query countQuery", "count(*)")]

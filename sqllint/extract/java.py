@@ -268,12 +268,16 @@ def _native_query(java: JavaFile, info: JavaClass, method: Node, annotation: Nod
     imported = java.imports.get("Query", "")
     if not imported.startswith(SQL_QUERY_ANNOTATIONS) and (native is None or text_of(native) != "true"):
         return
-    value = java.annotation_sql(info, annotation)
-    if value is None or not looks_like_sql(value, at_sink=True):
-        return
     scope = f"{info.name}.{text_of(child(method, 'name') or method)}"
-    line, end_line = line_of(annotation), annotation.end_point[0] + 1
-    site = Site(java.path, line, column_of(annotation), end_line, "java", scope, 0, None, "@Query",
-                next_sequence(scope), suppressed_at(suppressions, line, end_line))
-    result.queries.extend(queries_from_value(value, site))
+    # The paging count query is native SQL too (Page<T> results run it beside the main query).
+    for attribute in ("value", "countQuery"):
+        node = annotation if attribute == "value" else annotation_attribute(annotation, attribute)
+        value = java.annotation_sql(info, annotation, attribute) if node is not None else None
+        if value is None or not looks_like_sql(value, at_sink=True):
+            continue
+        line, end_line = line_of(node), node.end_point[0] + 1
+        call = "@Query" if attribute == "value" else f"@Query {attribute}"
+        site = Site(java.path, line, column_of(node), end_line, "java", scope, 0, None, call,
+                    next_sequence(scope), suppressed_at(suppressions, line, end_line))
+        result.queries.extend(queries_from_value(value, site))
 
