@@ -65,3 +65,17 @@ def duplicate_statement_id() -> None:
     with the same namespace. Statements with the same id and different ``databaseId`` values are
     MyBatis's way to ship per-database SQL and are not reported. Rename or delete one of the two.
     """
+
+
+@rule(code="E024", name="parameter-inside-literal", severity=Severity.ERROR, target="source")
+def parameter_inside_literal() -> None:
+    """A MyBatis ``#{…}`` parameter is written inside a quoted string literal.
+
+    ## Why is this bad?
+    MyBatis replaces ``#{name}`` with ``?`` wherever it stands, quotes or not. Inside a literal
+    (``LIKE '%#{name}%'``, ``CONCAT('%', '#{name}', '%')``) the JDBC driver sees a question-mark
+    character, not a parameter marker, so binding the value fails at run time ("Parameter index out of
+    range") and the search never works. Put the parameter outside the quotes:
+    ``LIKE CONCAT('%', #{name}, '%')``, or build the pattern with ``<bind>``. (``'%${name}%'`` does
+    work, but splices the value into the SQL text: S003.)
+    """

@@ -523,3 +523,17 @@ def test_generated_writes_by_example_are_not_writes_without_where(tmp_path: Path
         from t where id = #{{id}}</select>
     </mapper>""").encode()
     assert [(f.rule, f.scope) for f in check_one(tmp_path, data)] == [("S004", "n.purge")]
+
+
+def test_a_parameter_inside_a_quoted_literal_is_reported_where_it_is_written(tmp_path: Path) -> None:
+    # '#{name}' inside quotes is sent as a '?' character: binding fails at run time.
+    write(tmp_path, "GoodsMapper.xml", DOCTYPE + """<mapper namespace="n">
+      <select id="search">select id from goods
+        <where>
+          <if test="name != null">and name like CONCAT('%','#{name}','%')</if>
+          <if test="kw != null">and (intro like CONCAT('%',#{kw},'%') or note = 'a''#b' -- it's fine
+            )</if>
+        </where></select>
+    </mapper>""")
+    found = [(f.rule, f.line, f.column) for f in check(tmp_path) if f.rule.startswith("E")]
+    assert found == [("E024", 6, 7)]  # the text starts inside <if> on that line: column not known, the statement's given

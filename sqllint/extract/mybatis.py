@@ -404,6 +404,58 @@ def _parameter_given(body: tuple[Node, ...]) -> tuple[Node, ...]:
     return tuple(out)
 
 
+def _quoted_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each '…' literal in a SQL text ('' and \\' escapes; -- and /* */ comments skipped)."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "'":
+            j = i + 1
+            while j < n:
+                if text[j] == "\\":
+                    j += 2
+                elif text[j] == "'" and j + 1 < n and text[j + 1] == "'":
+                    j += 2
+                elif text[j] == "'":
+                    break
+                else:
+                    j += 1
+            yield i, min(j + 1, n)
+            i = j + 1
+        elif text.startswith("--", i) or c == "#" and not text.startswith("#{", i):
+            newline = text.find("\n", i)
+            i = n if newline < 0 else newline
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = n if close < 0 else close + 2
+        elif c == '"' or c == "`":
+            close = text.find(c, i + 1)
+            i = n if close < 0 else close + 1
+        else:
+            i += 1
+
+
+def quoted_parameters(statement: Statement, fragments: Mapping[str, Fragment]) -> Iterator[Problem]:
+    """E024 for ``'%#{name}%'`` / ``CONCAT('%', '#{name}', '%')``: MyBatis turns ``#{name}`` into ``?``
+    inside the quotes too, where the driver sees a character, not a parameter; binding the value then
+    fails ("Parameter index out of range") and the filter never works."""
+    if "E024" in statement.suppressed:
+        return
+    for node in own_texts(statement.body, fragments, statement.namespace, statement.path):
+        if "#{" not in node.text or "'" not in node.text:
+            continue
+        for start, end in _quoted_spans(node.text):
+            literal = node.text[start:end]
+            if "#{" not in literal:
+                continue
+            offset = node.text.count("\n", 0, start)
+            line = node.line + offset if node.line else statement.line
+            column = start - node.text.rfind("\n", 0, start) if offset and node.line else statement.column
+            yield Problem("E024", line, column, f"`{literal}` puts a #{{}} parameter inside a quoted literal in "
+                          f"{statement.qualified}: MyBatis sends '?' as text there, so binding the value fails at run "
+                          "time; pass it outside the quotes, e.g. CONCAT('%', #{…}, '%')")
+
+
 def _duplicate(child: _Element, ident: str, namespace: str,
                first_seen: dict[tuple[str, str, str], int]) -> Problem | None:
     """E023 for a second ``<select|insert|update|delete>`` (or ``<sql>``) with an id already used in the
@@ -449,7 +501,7 @@ def statement_queries(statement: Statement, fragments: Mapping[str, Fragment], c
     elif statement.kind in ("update", "delete"):
         body = _parameter_given(body)
     expansion = expand(body, cap)
-    problems = []
+    problems = list(quoted_parameters(statement, fragments)) if report_cap else []
     if expansion.capped and report_cap:
         problems.append(Problem("E022", statement.line, statement.column,
                                 f"{statement.qualified} has {len(expansion.parts)} optional parts; only the first "
