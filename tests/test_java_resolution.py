@@ -434,3 +434,40 @@ def test_a_call_on_an_interface_with_two_implementations_is_not_guessed(tmp_path
         }
         """, name="ReportService.java")
     assert found == []
+
+
+def test_mybatis_plus_base_mapper_methods_run_the_sql_the_framework_injects(tmp_path: Path) -> None:
+    # No XML and no annotation: selectById comes from BaseMapper, on the entity's @TableName and
+    # @TableId. Called in a loop it is N+1 like any mapper statement; one the XML maps itself wins.
+    (tmp_path / "order").mkdir()
+    (tmp_path / "order" / "ItemDO.java").write_text(textwrap.dedent("""\
+        package com.shop.order;
+
+        @TableName(value = "t_order_item", autoResultMap = true)
+        public class ItemDO {
+            @TableId(type = IdType.AUTO)
+            private Long itemId;
+        }
+        """))
+    (tmp_path / "order" / "ItemMapper.java").write_text(textwrap.dedent("""\
+        package com.shop.order;
+
+        public interface ItemMapper extends BaseMapper<ItemDO> {
+        }
+        """))
+    found = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.order.ItemMapper;
+
+        public class ItemService {
+            private ItemMapper itemMapper;
+
+            public void load(List<Long> ids) {
+                ids.forEach(id -> itemMapper.selectById(id));
+            }
+        }
+        """, name="ItemService.java")
+    [n_plus_one] = [f for f in found if f.rule == "M002"]
+    assert n_plus_one.line == 9 and "ItemMapper.selectById" in n_plus_one.message
+    assert n_plus_one.suggestion and "FROM t_order_item WHERE item_id IN" in n_plus_one.suggestion

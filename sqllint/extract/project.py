@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqllint.extract.javacallees import Run
 
 _JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete")
+_MP_MARKERS = (b"BaseMapper", b"@TableName")  # MyBatis-Plus mapper interfaces and entities
 _JAVA_CONSTANT_MARKERS = (b"static final String", b"final static String")  # SQL kept in constants
 # Files worth parsing for shared SQL constants must at least say a statement verb somewhere.
 _SQL_BYTES = re.compile(rb"\b(?:SELECT|INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -87,6 +88,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     go_constants: dict[str, Value] = {}
     digest = hashlib.blake2b(digest_size=16)
     java_sources: list[SourceFile] = []  # read again once every mapper statement is known
+    mp_mappers: dict[str, tuple[str, str, int]] = {}  # MyBatis-Plus mapper → (entity, path, line)
+    mp_entities: dict = {}  # entity FQN → javamp.Entity
     for source in files:
         if source.language not in ("xml", "java", "go"):
             continue
@@ -96,6 +99,16 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
         digest.update(f"{source.path}|{len(data)}|".encode() + hashlib.blake2b(data, digest_size=16).digest())
         if source.language == "java":
             java_sources.append(source)
+            if any(m in data for m in _MP_MARKERS):
+                from sqllint.extract.javamp import index_mp  # MyBatis-Plus mappers and entities
+
+                try:
+                    found = index_mp(data, source.path)
+                except Exception:  # noqa: BLE001 - the pre-pass must not end the run
+                    found = None
+                if found is not None:
+                    mp_mappers.update(found.mappers)
+                    mp_entities.update(found.entities)
         if source.language == "xml" and looks_like_mapper(data):
             mapper = parse_mapper(data, source.path)
             if mapper is None:
@@ -118,6 +131,13 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
             from sqllint.extract.golang import index_go
 
             go_constants.update(index_go(data, source.path))
+    if mp_mappers:
+        from sqllint.extract.javamp import Entity, mp_statements, snake
+
+        for mapper, (entity, path, line) in mp_mappers.items():
+            table = mp_entities.get(entity) or Entity(snake(entity.rsplit(".", 1)[-1]))
+            for statement in mp_statements(mapper, table, path, line):
+                statements.setdefault(statement.qualified, statement)  # XML or an annotation wins
     simple: dict[str, list[str]] = {}
     for namespace in sorted({s.namespace for s in statements.values() if s.namespace}):
         simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)

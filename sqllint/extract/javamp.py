@@ -1,0 +1,132 @@
+"""MyBatis-Plus mappers: the statements ``BaseMapper`` gives an interface that declares none of them.
+
+``interface OrderMapper extends BaseMapper<OrderDO>`` has ``selectById``, ``selectBatchIds``,
+``deleteById`` … without a line of SQL in the project; MyBatis-Plus builds them at start-up from the
+entity (``@TableName("t_order")``, the ``@TableId`` field, else ``id``). Services call them in loops like
+any mapper method (``for (Long id : ids) orderMapper.selectById(id)``: N+1), so the project index
+registers those statements for the interfaces it finds, unless XML or an annotation maps the same id
+(MyBatis-Plus skips injecting it then, and so does this). Only the key-based methods are modelled:
+what a wrapper (``selectList(queryWrapper)``) filters on is built at run time and not known here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqllint.extract.dynsql import Text
+from sqllint.extract.mybatis import Statement
+from sqllint.extract.tsutil import field as child, line_of, named_children, parse, text_of
+
+MP_MARKERS = (b"BaseMapper", b"@TableName", b"@TableId")
+# Base interfaces whose single type argument is the entity: MyBatis-Plus's own, MPJ's, and the
+# project-local extensions frameworks ship (RuoYi-Vue-Plus BaseMapperPlus, yudao BaseMapperX).
+_BASE = re.compile(r"^(?:MPJ)?BaseMapper(?:X|Plus)?$")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class Entity:
+    table: str
+    key: str = "id"
+
+
+@dataclass
+class MpIndex:
+    """What the pre-pass learnt from one file: mapper FQN → (entity FQN, line), entity FQN → table."""
+
+    mappers: dict[str, tuple[str, str, int]]  # mapper FQN → (entity FQN, path, line)
+    entities: dict[str, Entity]
+
+
+def snake(name: str) -> str:
+    """MyBatis-Plus's default table/column naming: ``OrderItem`` → ``order_item``."""
+    return _CAMEL.sub("_", name).lower()
+
+
+def index_mp(data: bytes, path: str) -> MpIndex:
+    root = parse(data, "java").root_node
+    package, imports = "", {}
+    found = MpIndex({}, {})
+    for node in named_children(root):
+        if node.type == "package_declaration" and named_children(node):
+            package = text_of(named_children(node)[-1])
+        elif node.type == "import_declaration":
+            names = [c for c in named_children(node) if c.type == "scoped_identifier"]
+            if names and not any(c.type == "asterisk" for c in node.children):
+                imports[text_of(names[0]).rsplit(".", 1)[-1]] = text_of(names[0])
+
+    def qualified(simple: str) -> str:
+        return imports.get(simple) or (f"{package}.{simple}" if package else simple)
+
+    for node in named_children(root):
+        name = child(node, "name")
+        if name is None:
+            continue
+        if node.type == "interface_declaration":
+            entity = _base_entity(node)
+            if entity:
+                found.mappers[qualified(text_of(name))] = (qualified(entity), path, line_of(node))
+        elif node.type == "class_declaration":
+            table = _annotation_value(node, "TableName")
+            if table is not None:
+                found.entities[qualified(text_of(name))] = Entity(table or snake(text_of(name)), _key_column(node))
+    return found
+
+
+def _base_entity(node: object) -> str | None:
+    """``extends BaseMapper<OrderDO>`` → ``OrderDO``."""
+    for part in named_children(node):  # type: ignore[arg-type]
+        if part.type != "extends_interfaces":
+            continue
+        for listed in named_children(part):
+            for item in named_children(listed) if listed.type == "type_list" else [listed]:
+                if item.type != "generic_type":
+                    continue
+                base, *rest = named_children(item)
+                arguments = [a for r in rest if r.type == "type_arguments" for a in named_children(r)]
+                if _BASE.match(text_of(base).rsplit(".", 1)[-1]) and len(arguments) == 1:
+                    return text_of(arguments[0]).rsplit(".", 1)[-1]
+    return None
+
+
+def _annotation_value(node: object, name: str) -> str | None:
+    """The string of ``@Name("x")`` / ``@Name(value = "x")`` on a declaration; "" when it has none."""
+    modifiers = next((c for c in node.children if c.type == "modifiers"), None)  # type: ignore[attr-defined]
+    for annotation in named_children(modifiers) if modifiers is not None else []:
+        if annotation.type not in ("annotation", "marker_annotation"):
+            continue
+        if text_of(child(annotation, "name") or annotation).rsplit(".", 1)[-1] != name:
+            continue
+        match = re.search(r'(?:^|[(,]\s*(?:value\s*=\s*)?)"([^"]+)"', text_of(annotation)[len(name) + 1:])
+        return match.group(1).strip("`") if match else ""
+    return None
+
+
+def _key_column(node: object) -> str:
+    """The ``@TableId`` field's column (its value, else the field name in snake case); ``id`` without one."""
+    body = child(node, "body")  # type: ignore[arg-type]
+    for member in named_children(body) if body is not None else []:
+        if member.type != "field_declaration":
+            continue
+        column = _annotation_value(member, "TableId")
+        if column is None:
+            continue
+        if column:
+            return column
+        declarator = child(member, "declarator")
+        field_name = child(declarator, "name") if declarator is not None else None
+        return snake(text_of(field_name)) if field_name is not None else "id"
+    return "id"
+
+
+def mp_statements(mapper: str, entity: Entity, path: str, line: int) -> list[Statement]:
+    """The key-based statements MyBatis-Plus injects, as the SQL it runs for them."""
+    table, key = entity.table, entity.key
+    sqls = {
+        "selectById": ("select", f"SELECT * FROM {table} WHERE {key} = #{{id}}"),
+        "selectBatchIds": ("select", f"SELECT * FROM {table} WHERE {key} IN (#{{ids[0]}}, #{{ids[1]}}, #{{ids[2]}})"),
+        "selectByIds": ("select", f"SELECT * FROM {table} WHERE {key} IN (#{{ids[0]}}, #{{ids[1]}}, #{{ids[2]}})"),
+        "deleteById": ("delete", f"DELETE FROM {table} WHERE {key} = #{{id}}"),
+    }
+    return [Statement(mapper, method, kind, (Text(sql),), path, line) for method, (kind, sql) in sqls.items()]
