@@ -52,6 +52,23 @@ INTERPOLATING_STYLES = frozenset(
 
 
 @dataclass(frozen=True)
+class BoundValue:
+    """What the code binds to a value slot, as far as the extractor can see it at the call site
+    (``cur.execute("… LIKE %s", (f"%{kw}%",))``)."""
+
+    shown: str  # the value as a reader would write it, unknown parts as ``{expr}``: ``%{kw}%``
+    prefix: str = ""  # the literal text the value is known to start with ("" when it starts unknown)
+    # False when it cannot change from one iteration of the enclosing loop to the next (it reads no
+    # name the loop assigns); True when it may, or when that is not known.
+    varies: bool = True
+
+    @property
+    def leading_wildcard(self) -> bool:
+        """A LIKE pattern that starts with ``%`` or ``_``: no index prefix to seek on."""
+        return self.prefix[:1] in ("%", "_")
+
+
+@dataclass(frozen=True)
 class Placeholder:
     """One value slot in a statement, in order of appearance."""
 
@@ -64,6 +81,8 @@ class Placeholder:
     # True when the slot sits where neither a value nor a name can (``FROM t {where_clause}``): a whole
     # clause the extractor cannot see, so the statement cannot be checked statically.
     fragment: bool = False
+    # The value bound to this slot (a ``?``/``%s``/``%(name)s`` slot), when the extractor saw it.
+    bound: BoundValue | None = None
 
     @property
     def interpolated(self) -> bool:

@@ -5,12 +5,14 @@ Subquery, derived-table, CTE and table counting rest on sqlglot's own scope modu
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 
 from sqllint.extract.placeholders import show_holes
-from sqllint.records import ParsedQuery, PlaceholderStyle
+from sqllint.records import BoundValue, ParsedQuery, PlaceholderStyle
 
 VALUE_NODES = (exp.Literal, exp.Placeholder, exp.Parameter, exp.Null)
 COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.In, exp.Between, exp.Is)
@@ -118,3 +120,36 @@ def in_query_style(sql: str, query: ParsedQuery) -> str:
         if token and token != "?":
             return sql.replace("?", token)
     return sql
+
+
+def bound_value(query: ParsedQuery, node: exp.Expression) -> BoundValue | None:
+    """What the code binds to the ``?`` ``node`` of the tree, when the extractor saw it."""
+    if not isinstance(node, exp.Placeholder):
+        return None
+    return query.memo("bound", lambda: _bound_by_node(query)).get(id(node))
+
+
+def _bound_by_node(query: ParsedQuery) -> dict[int, BoundValue]:
+    """The tree's ``?`` nodes matched with the extractor's value slots, in the order of the text.
+
+    The tree's own order is not the text's (sqlglot keeps LIMIT before WHERE in a SELECT's arguments),
+    so the slots are numbered in a copy and read back from the SQL it generates, which follows MySQL's
+    fixed clause order. Only ``LIMIT o, c`` comes back the other way round (``LIMIT c OFFSET o``), which
+    swaps those two slots with each other and no other. When the counts differ (a hole inside a quoted
+    literal is a slot without a ``?``) nothing is matched."""
+    slots = [p for p in query.query.placeholders if not p.identifier and not p.fragment]
+    if query.tree is None or not any(p.bound for p in slots):
+        return {}
+    nodes = list(query.tree.find_all(exp.Placeholder, bfs=False))
+    if len(nodes) != len(slots):
+        return {}
+    copy = query.tree.copy()
+    for index, twin in enumerate(copy.find_all(exp.Placeholder, bfs=False)):
+        twin.set("this", f"sqllint_slot_{index}")
+    order = [int(n) for n in _SLOT_NAME.findall(copy.sql(dialect="mysql"))]
+    if sorted(order) != list(range(len(nodes))):
+        return {}
+    return {id(nodes[index]): slot.bound for index, slot in zip(order, slots) if slot.bound is not None}
+
+
+_SLOT_NAME = re.compile(r"\bsqllint_slot_(\d+)\b")

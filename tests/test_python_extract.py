@@ -478,3 +478,53 @@ def test_a_sort_map_looked_up_by_request_value_is_an_allow_list(tmp_path: Path) 
     ]
     result = check_snippet(tmp_path, code, language="python", name="sorts")
     assert [(f.rule, f.line) for f in result.findings] == [("S003", 8)]  # a dict with a non-text value: unknown
+
+
+def bound(query: Query) -> list[tuple[str, str, bool] | None]:
+    return [(p.bound.shown, p.bound.prefix, p.bound.varies) if p.bound else None for p in query.placeholders]
+
+
+def test_values_bound_at_the_call_are_recorded_per_slot() -> None:
+    by_id, named, dict_call, unknown_length = extract("""
+        def f(cur, kw, status, ids):
+            cur.execute("SELECT id FROM t WHERE name LIKE %s AND status = %s", ("%%%s%%" % kw, status))
+            cur.execute("SELECT id FROM t WHERE name LIKE %(kw)s", {"kw": kw + "%"})
+            cur.execute("SELECT id FROM t WHERE name LIKE :kw", params=dict(kw="%" + kw))
+            cur.execute("SELECT id FROM t WHERE id IN (%s, %s, %s)", ids)
+    """)
+    assert bound(by_id) == [("%{kw}%", "%", True), ("{status}", "", True)]
+    assert bound(named) == [("{kw}%", "", True)]
+    assert bound(dict_call) == [("%{kw}", "%", True)]
+    assert bound(unknown_length) == [None, None, None]
+
+
+def test_a_filter_value_appended_beside_its_condition_binds_that_variant_slot() -> None:
+    queries = extract("""
+        def search(cur, status, kw, page):
+            where, params = ["deleted = 0"], []
+            if status:
+                where.append("status = %s")
+                params.append(status)
+            if kw:
+                where.append("title LIKE %s")
+                params.append(f"%{kw}%")
+            sql = "SELECT id FROM products WHERE " + " AND ".join(where) + " LIMIT %s"
+            cur.execute(sql, tuple(params) + (page,))
+    """)
+    by_label = {q.variant.label: [b[0] if b else None for b in bound(q)] for q in queries}
+    assert by_label == {
+        "when status, kw are absent": ["{page}"],
+        "when status is absent; kw is present": ["%{kw}%", "{page}"],
+        "when kw is absent; status is present": ["{status}", "{page}"],
+        "when status, kw are present": ["{status}", "%{kw}%", "{page}"],
+    }
+
+
+def test_a_bound_value_varies_in_a_loop_only_when_it_reads_what_the_loop_assigns() -> None:
+    [update] = extract("""
+        def mark_used(cur, items, user):
+            now = clock()
+            for r in items:
+                cur.execute("UPDATE t SET status = 'USED', by = %s, at = %s WHERE id = %s", (user.id, now, r["id"]))
+    """)
+    assert [b[2] for b in bound(update)] == [False, False, True]

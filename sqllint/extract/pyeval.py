@@ -281,6 +281,9 @@ class ExpressionEvaluator:
                 return None
         if name in WRAPPER_FUNCTIONS and node.args:
             return self._eval(node.args[0], env)
+        if name in ("tuple", "list") and isinstance(func, ast.Name) and len(node.args) == 1:
+            inner = self._eval(node.args[0], env)  # tuple(params): the list it copies
+            return inner if inner is not None and inner.is_list else None
         if name == "str" and node.args:
             inner = self._eval(node.args[0], env)
             return inner if inner is not None and not inner.is_list else None

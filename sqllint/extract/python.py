@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqllint.extract.placeholders import Hole, hole_marker, normalise, render_raw
+from sqllint.extract.pybound import bind_slots
 from sqllint.extract.pyvalues import Alt
 from sqllint.extract.pywalk import Emitted, PythonExtractor
 from sqllint.extract.splitter import split_statements
@@ -63,6 +64,8 @@ def _queries_for(item: Emitted, path: str, suppressions: dict[int, frozenset[str
         texts = [s.text for s in statements] if statements and len(statements) > 1 else [text]
         for statement_text in texts:
             normalised, placeholders = normalise(statement_text, holes)
+            if len(texts) == 1:  # the parameters bind one statement's slots, not a script's
+                placeholders = bind_slots(placeholders, item.arguments, alt, value.parts)
             yield Query(
                 path=path, line=line, column=column, end_line=end_line, language="python",
                 raw=render_raw(statement_text, holes).strip(), text=normalised.strip(),

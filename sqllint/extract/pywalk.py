@@ -26,6 +26,7 @@ from sqllint.extract.pyeval import (
     subscript_name,
     union_values,
 )
+from sqllint.extract.pybound import CallArguments, assigned_in, evaluate_arguments, params_node
 from sqllint.extract.pyvalues import Value, brace_format, branch, cap_alternatives
 
 _SINK_NAMES = frozenset(
@@ -70,6 +71,7 @@ class Emitted:
     sequence: int
     branch: tuple[tuple[int, int, int], ...] = ()  # see Query.branch
     transaction: int = 0  # commit/rollback calls passed before it in its scope
+    arguments: CallArguments | None = None  # the parameters the call binds to the statement's slots
 
 
 
@@ -86,6 +88,8 @@ class PythonExtractor(ExpressionEvaluator):
         # state of the function being walked
         self.scope = "<module>"
         self.loops: list[int] = []
+        # per enclosing loop, the names it assigns or mutates (None for a comprehension's)
+        self.loop_names: list[frozenset[str] | None] = []
         # (line, column, arm) of the if/match/ternary/except arms being walked, outermost first
         self.branches: list[tuple[int, int, int]] = []
         self.transaction = 0  # commit/rollback calls passed so far in the function being walked
@@ -130,15 +134,15 @@ class PythonExtractor(ExpressionEvaluator):
         if info.evaluating:
             return
         info.evaluating = True
-        saved = (self.scope, self.class_name, self.loops, self.branches, self.transaction)
+        saved = (self.scope, self.class_name, self.loops, self.loop_names, self.branches, self.transaction)
         self.scope = info.qualname
         parts = info.qualname.split(".")
         self.class_name = parts[-2] if len(parts) >= 2 and parts[-2] in self.class_envs else None
-        self.loops, self.branches, self.transaction = [], [], 0
+        self.loops, self.loop_names, self.branches, self.transaction = [], [], [], 0
         info.returns.clear()
         self._current_function = info
         self._walk_block(info.node.body, {}, top_level=False)
-        self.scope, self.class_name, self.loops, self.branches, self.transaction = saved
+        self.scope, self.class_name, self.loops, self.loop_names, self.branches, self.transaction = saved
         info.evaluating = False
 
     # --- statements -----------------------------------------------------------------------------
@@ -249,6 +253,17 @@ class PythonExtractor(ExpressionEvaluator):
             if top_level:
                 self.constant_sites[target.id] = (value, stmt, "<module>")
         elif isinstance(target, (ast.Tuple, ast.List)):
+            source = getattr(stmt, "value", None)
+            if isinstance(source, (ast.Tuple, ast.List)) and len(source.elts) == len(target.elts) \
+                    and not any(isinstance(e, ast.Starred) for e in [*source.elts, *target.elts]):
+                # where, params = ["deleted = 0"], []: each name its own value (all read before any is set)
+                values = [self._eval(e, env) for e in source.elts]
+                for element, node, item in zip(target.elts, source.elts, values):
+                    if isinstance(element, ast.Name) and isinstance(node, ast.Dict):
+                        self._assign_dict(element.id, node, env, stmt, top_level)
+                    else:
+                        self._assign(element, item, env, stmt, top_level)
+                return
             for element in target.elts:
                 if isinstance(element, ast.Name):
                     env.pop(element.id, None)
@@ -344,8 +359,10 @@ class PythonExtractor(ExpressionEvaluator):
                 env[stmt.target.id] = items  # for statement in SCHEMA: each statement in turn
         body_env = dict(env)
         self.loops.append(stmt.lineno)
+        self.loop_names.append(assigned_in(stmt))
         self._walk_block(stmt.body, body_env, top_level)
         self.loops.pop()
+        self.loop_names.pop()
         # After the loop: zero iterations or (at least) one; building SQL in a loop is an optional part.
         self._merge_envs(env, body_env, dict(env), label if len(label) <= 40 else label[:37] + "...")
         self._walk_block(stmt.orelse, env, top_level)
@@ -390,12 +407,14 @@ class PythonExtractor(ExpressionEvaluator):
                 self.transaction += 1  # conn.commit(), session.rollback()
             if depth_bonus:
                 self.loops.extend([loop_line] * depth_bonus)
+                self.loop_names.extend([None] * depth_bonus)
             self.branches.extend(arms)
             try:
                 self._maybe_sink(call, env)
             finally:
                 if depth_bonus:
                     del self.loops[-depth_bonus:]
+                    del self.loop_names[-depth_bonus:]
                 if arms:
                     del self.branches[-len(arms):]
 
@@ -419,13 +438,28 @@ class PythonExtractor(ExpressionEvaluator):
             info.called_at_sink = True
         callee = dotted(call.func)
         loop_line = self.loops[-1] if self.loops else None
-        self._emit(value, call, callee, self.scope, len(self.loops), loop_line)
+        self._emit(value, call, callee, self.scope, len(self.loops), loop_line, self._arguments(call, name, env))
 
-    def _emit(self, value: Value, node: ast.AST, call: str, scope: str, depth: int, loop_line: int | None) -> None:
+    def _arguments(self, call: ast.Call, name: str, env: Env) -> CallArguments | None:
+        node = params_node(call, name)
+        if node is None:
+            return None
+
+        def tracked(dict_name: str) -> dict[str, Value]:  # params["kw"] = …: entries by constant key
+            prefix = f"{dict_name}["
+            return {ast.literal_eval(key[len(prefix):-1]): value for key, value in env.items()
+                    if key.startswith(prefix) and key.endswith("']") and not value.is_list}
+
+        loop_names = self.loop_names[-1] if self.loop_names else None
+        return evaluate_arguments(node, lambda n: self._eval(n, env), tracked, loop_names)
+
+    def _emit(self, value: Value, node: ast.AST, call: str, scope: str, depth: int, loop_line: int | None,
+              arguments: CallArguments | None = None) -> None:
         index = self.sequence.get(scope, 0)
         self.sequence[scope] = index + 1
         branch = tuple(self.branches) if scope == self.scope else ()
-        self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index, branch, self.transaction))
+        self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index, branch, self.transaction,
+                                    arguments))
 
 
 
