@@ -136,18 +136,26 @@ def main() -> None:
                 return build_stage(config, registry, dsn, settings=settings, use_cache=cache)
 
             selects, raws, tabulars, plans, colds, warms = [], [], [], [], [], []
+            cpus: dict[str, list[float]] = {"select": [], "json": [], "tabular": [], "sqllint": []}
             explained = 0
             for attempt in range(args.repeat):
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 outcome = stage(cache=False).run(result.parsed)
                 plans.append(outcome.statements / (time.perf_counter() - start))
+                cpus["sqllint"].append((time.process_time() - cpu) / outcome.statements)
                 pool = Pool(dsn, settings, args.db_jobs).open()
                 pool.grow(args.db_jobs)
                 try:
+                    cpu = time.process_time()
                     selects.append(select_one_rate(pool, args.statements))
+                    cpus["select"].append((time.process_time() - cpu) / args.statements)
                     sent = [i.job.binding.sql for i in outcome.explained]
+                    cpu = time.process_time()
                     raws.append(raw_explain_rate(pool, sent))
+                    cpus["json"].append((time.process_time() - cpu) / len(sent))
+                    cpu = time.process_time()
                     tabulars.append(raw_explain_rate(pool, sent, "EXPLAIN"))
+                    cpus["tabular"].append((time.process_time() - cpu) / len(sent))
                 finally:
                     pool.close()
                 explained = outcome.statements
@@ -184,6 +192,10 @@ def main() -> None:
           "(same SQL; ten columns for the driver to decode)")
     print(f"sqllint plans (cache off) : {median(plans):9,.0f} /s  = {ratio(plans):.0%} of SELECT 1 "
           f"(target >= 50%), {median(p / r for p, r in zip(plans, raws)):.0%} of raw EXPLAIN FORMAT=JSON")
+    us = {name: median(values) * 1e6 for name, values in cpus.items()}
+    print(f"client CPU per statement  : SELECT 1 {us['select']:.0f} us, raw EXPLAIN FORMAT=JSON {us['json']:.0f} us, "
+          f"raw tabular {us['tabular']:.0f} us, sqllint {us['sqllint']:.0f} us (driver, kernel and sqllint's "
+          "own work; the client is one process, so this bounds plans/s however many connections)")
     print(f"cold (empty plan cache)   : {cold * 1000:9,.1f} ms")
     print(f"warm (plan cache filled)  : {warm * 1000:9,.1f} ms  = {median(c / w for c, w in zip(colds, warms)):.1f}x "
           "faster (target >= 10x)")
