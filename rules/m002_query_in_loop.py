@@ -7,7 +7,7 @@ from sqlglot import exp
 
 from sqllint.records import ParsedQuery, Scope, Severity
 from sqllint.registry import Violation, rule
-from sqllint.sqlfacts import conjuncts, in_query_style
+from sqllint.sqlfacts import bound_value, conjuncts, in_query_style
 
 
 def _in_list_rewrite(parsed: ParsedQuery) -> str | None:
@@ -47,9 +47,16 @@ def _loop_invariant(parsed: ParsedQuery) -> bool:
         and not parsed.query.placeholders
 
 
-def _sets_bound_values(update: exp.Update) -> bool:
-    """True when SET assigns values that come from the caller (differ from row to row)."""
-    return any(node.find(exp.Placeholder, exp.Parameter) for node in update.expressions)
+def _sets_per_row_values(parsed: ParsedQuery, update: exp.Update) -> bool:
+    """True when SET assigns bound values that may differ from one iteration to the next. A value the
+    code binds from outside the loop (``SET status = %s`` with the same ``new_status`` each time) is the
+    same for every row: then only the key varies, and one ``WHERE key IN (…)`` does it all."""
+    for assignment in update.expressions:
+        for node in assignment.find_all(exp.Placeholder, exp.Parameter):
+            bound = bound_value(parsed, node)
+            if bound is None or bound.varies:
+                return True
+    return False
 
 
 ROW_STATEMENTS = frozenset({"select", "insert", "replace", "update", "delete"})
@@ -63,7 +70,9 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
     Fetching the orders and then, for each order, its items costs N+1 round trips. Each is cheap in
     development with ten rows and adds up to seconds in production with thousands. Fetch all the rows
     at once with an ``IN`` list (or a join) before the loop and group them in memory; for writes, use
-    ``executemany`` or one multi-row statement.
+    ``executemany`` or one multi-row statement. An UPDATE or DELETE whose values are the same in every
+    iteration (only the key varies: ``SET status = %s`` bound to a value from outside the loop) is one
+    statement with ``WHERE key IN (…)`` after the loop.
 
     ## Example
     ```python bad
@@ -107,7 +116,7 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
                 query=parsed,
             )
             continue
-        if isinstance(parsed.tree, exp.Update) and _sets_bound_values(parsed.tree):
+        if isinstance(parsed.tree, exp.Update) and _sets_per_row_values(parsed, parsed.tree):
             yield Violation(  # per-row values: an IN-list would give every row the same value
                 f"{verb} runs once per iteration of {where}",
                 suggestion=f"send the updates with {batch}, or as one UPDATE … SET col = CASE id WHEN … END "
