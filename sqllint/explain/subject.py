@@ -28,6 +28,8 @@ class PlanSubject:
     select_source: exp.Expression | Callable[[], exp.Expression] = field(repr=False)
     rewritten_from: str | None = None  # "update"/"delete"/"insert" when ``select`` stands for it
     aliases: dict[str, str] = field(default_factory=dict)  # plan alias (lower-case) → base table name
+    # Index advice per plan row: P001 and P007 often ask about the same full scan.
+    _advice: dict[int, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def select(self) -> exp.Expression:
@@ -55,7 +57,10 @@ class PlanSubject:
     def index_advice(self, row: PlanRow) -> str | None:
         """``CREATE INDEX`` for the table ``row`` reads, from the predicates usable at its place in the
         loop; None when the table is unknown or no index would help."""
+        if id(row) in self._advice:
+            return self._advice[id(row)]
         table = self.catalog.table(self.table_of(row))
-        if table is None:
-            return None
-        return suggest_index(self.select, row.table or table.name, table, self.aliases, self.later_tables(row))
+        advice = None if table is None else suggest_index(self.select, row.table or table.name, table, self.aliases,
+                                                          self.later_tables(row))
+        self._advice[id(row)] = advice
+        return advice
