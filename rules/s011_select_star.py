@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,15 @@ from sqlglot.optimizer.scope import ScopeType
 from sqllint.records import ParsedQuery, Severity
 from sqllint.registry import Violation, rule
 from sqllint.sqlfacts import scopes, selects_star
+
+
+def _django_raw(call: str | None, language: str) -> bool:
+    """``Product.objects.raw(…)``, ``Model._default_manager.using("replica").raw(…)``: a Django manager's raw()."""
+    if language != "python" or not call or not call.endswith(".raw"):
+        return False
+    receiver = call[: -len(".raw")]
+    return any(part == "objects" or part.endswith(("manager", "Manager"))
+               for part in re.split(r"[.(]", receiver))
 
 
 @rule(code="S011", name="select-star", severity=Severity.INFO)
@@ -30,8 +40,17 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     ```sql good
     SELECT id, name, email FROM users WHERE id = 7
     ```
+
+    Django's ``Model.objects.raw()`` is not reported: it maps each row onto a model instance, needs the
+    primary key and defers the fields a query leaves out (loading each one with a query of its own when
+    it is read), so selecting every column is how it is meant to be called. ``cursor.execute`` still is.
+
+    ```python good
+    def products(keyword):
+        return Product.objects.raw("SELECT * FROM shop_product WHERE title = %s", [keyword])
+    ```
     """
-    if not query.find(exp.Star):
+    if not query.find(exp.Star) or _django_raw(query.query.call, query.query.language):
         return
     for scope in scopes(query):
         select = scope.expression
