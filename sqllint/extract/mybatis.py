@@ -472,11 +472,20 @@ def _duplicate(child: _Element, ident: str, namespace: str,
                    f"line {first}): MyBatis refuses to start (\"… already contains value for {qualified}\")")
 
 
+def _module(path: str) -> str:
+    """The build module a source file belongs to: what precedes ``src/main/`` (Maven/Gradle layout)."""
+    normalised = "/" + path.replace("\\", "/")
+    cut = normalised.rfind("/src/main/")
+    return normalised[:cut] if cut >= 0 else ""
+
+
 def duplicate_problem(statement: Statement, other: Statement | None) -> Problem | None:
     """E023 for a statement defined again in another file of its namespace (a second mapper XML, or an
     annotation on the mapper interface): one of the two must go."""
     if not statement.duplicates(other) or other is None or other.path == statement.path:
         return None
+    if _module(other.path) != _module(statement.path):
+        return None  # two modules (or a copied build output) of one repository: not one SqlSessionFactory
     return Problem("E023", statement.line, statement.column, f"statement `{statement.qualified}` is also defined in "
                    f"{other.path}:{other.line}: MyBatis refuses to start (\"Mapped Statements collection already "
                    f"contains value for {statement.qualified}\")")
