@@ -194,6 +194,7 @@ class FileChecker:
     def _parse_problem(self, result: FileResult, item: ParsedQuery) -> None:
         query, error = item.query, item.error
         assert error is not None
+        error_message = show_holes(error.message, query.placeholders)  # `{table}`, not the parser's stand-in
         has_holes = any(p.interpolated and not p.safe for p in query.placeholders)
         code = "E004" if has_holes and query.language != "sql" else "E001"
         if code not in self.settings.enabled or self._suppressed(query, code):
@@ -212,9 +213,9 @@ class FileChecker:
                 where += " of the SQL built for this variant, a line joining several elements' text"
         if code == "E004":
             holes = ", ".join(dict.fromkeys(f"`{p.name}`" for p in query.placeholders if p.interpolated and not p.safe))
-            message = f"SQL built from {holes} does not parse once they are stubbed out ({error.message})"
+            message = f"SQL built from {holes} does not parse once they are stubbed out ({error_message})"
         else:
-            message = f"SQL does not parse: {error.message} ({where})"
+            message = f"SQL does not parse: {error_message} ({where})"
         result.findings.append(self._finding(
             code, query.path, line, column, message, sql=collapse(query.raw), fingerprint=item.fingerprint,
             variant=query.variant.label if query.variant else None, scope=query.scope, end_line=query.end_line))

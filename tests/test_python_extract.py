@@ -528,3 +528,17 @@ def test_a_bound_value_varies_in_a_loop_only_when_it_reads_what_the_loop_assigns
                 cur.execute("UPDATE t SET status = 'USED', by = %s, at = %s WHERE id = %s", (user.id, now, r["id"]))
     """)
     assert [b[2] for b in bound(update)] == [False, False, True]
+
+
+def test_parse_errors_show_spliced_names_as_the_code_writes_them(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, """
+        def by_table(cur, table):
+            cur.execute(f"SELECT id FROM {table} WHERE WHERE id = 1")
+
+        def by_month(cur, n):
+            cur.execute(f"SELECT id FROM log_{n:d} WHERE WHERE id = 1")
+    """, "python")
+    messages = {f.rule: f.message for f in result.findings}
+    assert "at `SELECT id FROM {table} ⟨WHERE⟩ id = 1`" in messages["E004"]
+    assert "at `SELECT id FROM log_{n} ⟨WHERE⟩ id = 1`" in messages["E001"]
+    assert not any("sqllint_hole" in f.message for f in result.findings)

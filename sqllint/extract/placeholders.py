@@ -174,7 +174,8 @@ def normalise(text: str, holes: Sequence[Hole] = ()) -> tuple[str, tuple[Placeho
     return "".join(out), tuple(slots)
 
 
-_IDENTIFIER_STUB = re.compile(rf"\b{IDENTIFIER_HOLE_PREFIX}(\d+)\b")
+# No word boundary in front: a hole glued to a name reads ``log_sqllint_hole_1`` (``log_{n}``).
+_IDENTIFIER_STUB = re.compile(rf"{IDENTIFIER_HOLE_PREFIX}(\d+)\b")
 
 
 def show_holes(message: str, slots: Sequence[Placeholder]) -> str:
