@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 JDBC_MARKERS = (b"JdbcTemplate", b"JdbcClient", b"prepareStatement", b"createStatement", b"createNativeQuery",
                 b"createSQLQuery", b"executeQuery", b"executeUpdate", b"DSLContext")
 _OVERLOAD = re.compile(r"\(.*\)$")
+_TYPE_NAME = re.compile(rb"\b[A-Z]\w*")
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def link_interfaces(callees: dict[str, tuple[Run, ...]], implements: Mapping[str
 def callee_index(sources: list[SourceFile], project: ProjectIndex,
                  max_file_size: int) -> tuple[dict[str, tuple[Run, ...]], dict[str, tuple[str, ...]]]:
     """The project pre-pass: runs of every method of the Java classes that run SQL or call mappers."""
-    mapper_names = [name.encode() for name in project.by_simple_name]
+    mapper_names = frozenset(name.encode() for name in project.by_simple_name)
     callees: dict[str, tuple[Run, ...]] = {}
     implements: dict[str, list[str]] = {}
 
@@ -119,8 +120,9 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex,
 
     for source in sources:
         data = read_source(source.absolute, max_file_size).data
-        if data is None or not (any(m in data for m in JDBC_MARKERS) or any(n in data for n in mapper_names)):
-            continue
+        if data is None or not (any(m in data for m in JDBC_MARKERS)
+                                or not mapper_names.isdisjoint(_TYPE_NAME.findall(data))):
+            continue  # one pass over the file's capitalised words, not one search per mapper name
         try:
             found, interfaces = index_callees(data, source.path, resolve_mapper, project.statements.__contains__,
                                               project.constants)
