@@ -547,3 +547,21 @@ def test_namespace_copies_in_two_build_modules_are_not_duplicates(tmp_path: Path
     write(tmp_path, "admin/src/main/resources/mapper/OrderMapper.xml", mapper)
     write(tmp_path, "api/src/main/resources/mapper/OrderMapper.xml", mapper)
     assert [f for f in check(tmp_path) if f.rule == "E023"] == []
+
+
+def test_a_nested_select_of_a_result_map_runs_once_per_row(tmp_path: Path) -> None:
+    # <collection select="…"> runs the nested statement for every row of the outer one: N+1 in XML.
+    write(tmp_path, "OrderMapper.xml", DOCTYPE + """<mapper namespace="com.x.OrderMapper">
+      <resultMap id="base" type="Order"><id property="id" column="id"/></resultMap>
+      <resultMap id="withItems" type="Order" extends="base">
+        <collection property="items" column="id" select="com.x.ItemMapper.byOrder"/>
+      </resultMap>
+      <select id="page" resultMap="withItems">select id, sn from orders where status = #{status}</select>
+      <select id="one" resultMap="base">select id, sn from orders where id = #{id}</select>
+    </mapper>""")
+    write(tmp_path, "ItemMapper.xml", DOCTYPE + """<mapper namespace="com.x.ItemMapper">
+      <select id="byOrder">select id, sku from order_items where order_id = #{orderId}</select></mapper>""")
+    [finding] = [f for f in check(tmp_path) if f.rule == "M002"]
+    assert (finding.path, finding.line, finding.scope) == ("OrderMapper.xml", 6, "com.x.OrderMapper.page")
+    assert '<collection property="items" select> for each row of page' in finding.message
+    assert finding.suggestion and "order_items WHERE order_id IN" in finding.suggestion
