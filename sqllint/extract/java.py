@@ -10,7 +10,9 @@ What is found:
   file), concatenation, ``String.format``, and ``StringBuilder`` appends, conditional ones becoming
   variants (``javawalk``). SQL constants no call in the file uses are reported where they are defined.
 - Calls of mapper methods (``orderMapper.selectById(id)``) resolved through the project index to the
-  mapper statement: its queries at the call site, for the mergeable-queries and N+1 rules.
+  mapper statement (XML, annotation, or MyBatis-Plus's BaseMapper: ``javamp``): its queries at the
+  call site, for the mergeable-queries and N+1 rules. Likewise calls of another project class's method
+  that runs SQL (a JdbcTemplate DAO, a service calling a mapper: ``javacallees``).
 
 The enclosing ``Class.method`` is the scope. A file that does not parse completely is still mined
 for what tree-sitter recovered; the damage is reported (E002).
