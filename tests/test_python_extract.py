@@ -542,3 +542,61 @@ def test_parse_errors_show_spliced_names_as_the_code_writes_them(tmp_path: Path)
     assert "at `SELECT id FROM {table} ⟨WHERE⟩ id = 1`" in messages["E004"]
     assert "at `SELECT id FROM log_{n} ⟨WHERE⟩ id = 1`" in messages["E001"]
     assert not any("sqllint_hole" in f.message for f in result.findings)
+
+
+def test_execute_spreading_a_sql_and_params_tuple_built_in_the_function() -> None:
+    queries = extract("""
+        def set_plugin(cursor, user, host, plugin, hash_string):
+            if hash_string:
+                query_with_args = "ALTER USER %s@%s IDENTIFIED WITH %s AS %s", (user, host, plugin, hash_string)
+            else:
+                query_with_args = "ALTER USER %s@%s IDENTIFIED WITH %s", (user, host, plugin)
+            cursor.execute(*query_with_args)
+    """)
+    assert sorted(texts(queries)) == ["ALTER USER ?@? IDENTIFIED WITH ?", "ALTER USER ?@? IDENTIFIED WITH ? AS ?"]
+
+
+def test_conditions_returned_by_a_helper_as_a_dict_or_a_list_complete_the_statement() -> None:
+    queries = extract("""
+        def get_conditions(filters):
+            conditions = {"orders": "", "notes": ""}
+            if filters.get("from_date"):
+                conditions["orders"] += " AND so.transaction_date >= %(from_date)s"
+                conditions["notes"] += " AND dn.posting_date >= %(from_date)s"
+            return conditions
+
+        def get_filters(filters):
+            found = []
+            if filters.get("company"):
+                found.append("company = %(company)s")
+            return found
+
+        def report(db, filters):
+            conditions = get_conditions(filters)
+            db.sql(f"SELECT so.name FROM `tabSales Order` so WHERE so.docstatus = 1 {conditions.get('orders', '')}",
+                   filters)
+            where = " AND ".join(["docstatus = 1"] + get_filters(filters))
+            return db.sql(f"SELECT name FROM tabInvoice WHERE {where}", filters)
+    """)
+    assert sorted(q.text for q in queries if q.scope == "report") == [
+        "SELECT name FROM tabInvoice WHERE docstatus = 1",
+        "SELECT name FROM tabInvoice WHERE docstatus = 1 AND company = ?",
+        "SELECT so.name FROM `tabSales Order` so WHERE so.docstatus = 1",
+        "SELECT so.name FROM `tabSales Order` so WHERE so.docstatus = 1  AND so.transaction_date >= ?",
+    ]
+    assert not any(p.fragment for q in queries for p in q.placeholders)
+
+
+def test_repr_formatted_values_are_values_not_fragments() -> None:
+    create, select, known, percent = extract("""
+        def f(cur, user, host):
+            cur.execute("CREATE USER {0!r}@{1!r}".format(user, host))
+            cur.execute(f"SELECT User FROM mysql.user WHERE User = {user!r} AND Host = {host!r}")
+            cur.execute("SELECT User FROM mysql.user WHERE Host = {!r}".format("localhost"))
+            cur.execute("DROP USER %r@%r" % (user, host))
+    """)
+    assert create.text == "CREATE USER ?@?" and percent.text == "DROP USER ?@?"
+    for query in (create, select, percent):
+        assert [(p.name, p.fragment, p.identifier, p.interpolated) for p in query.placeholders] \
+            == [("user", False, False, True), ("host", False, False, True)]
+    assert known.text == "SELECT User FROM mysql.user WHERE Host = 'localhost'" and not known.placeholders

@@ -30,6 +30,9 @@ class Hole:
     source: str  # the host-language expression, for messages
     style: PlaceholderStyle = PlaceholderStyle.FSTRING_HOLE
     safe: bool = False  # int(...), {n:d}, a numeric constant: cannot carry SQL
+    # The host writes it as a quoted literal (Python's {x!r}, %r): a value wherever it stands, never a
+    # name or a clause (still interpolation: repr() does not escape for SQL).
+    literal: bool = False
 
 
 def hole_marker(index: int) -> str:
@@ -150,6 +153,10 @@ def normalise(text: str, holes: Sequence[Hole] = ()) -> tuple[str, tuple[Placeho
                 hole = holes[int(match.group("hole_index"))]
                 source, style, safe = hole.source, hole.style, hole.safe
             before = "".join(out[-4:])[-40:]
+            if kind == "hole" and holes[int(match.group("hole_index"))].literal:
+                slots.append(Placeholder(style, source, safe=safe))  # CREATE USER {0!r}@{1!r}
+                out.append("?")
+                continue
             if _SORT_DIRECTION_CONTEXT.search("".join(out[-6:])[-200:]):
                 # ORDER BY ${sort} ${order}: the second slot is ASC/DESC, a keyword from the caller
                 slots.append(Placeholder(style, source, safe=safe, identifier=True))

@@ -32,6 +32,9 @@ class FunctionInfo:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     qualname: str
     returns: list[tuple[Value, ast.AST, int]] = field(default_factory=list)
+    # What it returns when that is a dict tracked by constant keys (get_conditions() building
+    # conditions["orders"] += " AND …"): its entries, one mapping per return statement.
+    dict_returns: list[dict[str, Value]] = field(default_factory=list)
     called_at_sink: bool = False
     evaluating: bool = False
 
@@ -162,7 +165,10 @@ class ExpressionEvaluator:
                 elif isinstance(part, ast.FormattedValue):
                     spec = dotted(part.format_spec)[2:-1] if part.format_spec is not None else ""
                     inner = self._eval(part.value, env) if part.conversion == -1 else None
-                    pieces.append(inner if inner is not None and not inner.is_list else self._hole(part.value, spec))
+                    hole = self._hole(part.value, spec)
+                    if part.conversion == ord("r"):  # {x!r}: a quoted literal, a value wherever it stands
+                        hole = Hole(hole.source, hole.style, safe=hole.safe, literal=True)
+                    pieces.append(inner if inner is not None and not inner.is_list else hole)
             value = concat_pieces(pieces)
             return Value(value.alts, value.parts, line=node.lineno, capped=value.capped)
         if isinstance(node, ast.BinOp):

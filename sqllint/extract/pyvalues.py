@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from sqllint.extract.placeholders import Hole
+from sqllint.records import PlaceholderStyle
 
 Segment = str | Hole
 
@@ -99,6 +100,13 @@ class Value:
         """What a loop variable over this list holds: any item of any alternative (None when empty)."""
         alts = tuple(dict.fromkeys(Alt(item, alt.on) for alt in self.alts for item in (alt.items or ())))
         return Value(alts, self.parts, line=self.line, capped=self.capped) if alts else None
+
+    def first_items(self) -> Value | None:
+        """The first item of each alternative of a list (``sql`` of ``(sql, params)``); None if any is empty."""
+        if any(not alt.items for alt in self.alts):
+            return None
+        alts = tuple(dict.fromkeys(Alt(alt.items[0], alt.on) for alt in self.alts))  # type: ignore[index]
+        return Value(alts, self.parts, line=self.line, capped=self.capped)
 
     def texts(self) -> list[str]:
         """Literal text of each alternative (holes omitted): for classification only."""
@@ -191,6 +199,16 @@ def _numeric(arg: Value | Hole, conversion: str) -> Value | Hole:
     return arg
 
 
+def _repr(arg: Value | Hole, source: str) -> Value | Hole:
+    """``{x!r}`` / ``%r``: Python's repr, a quoted literal: a value wherever it stands."""
+    if isinstance(arg, Value) and not arg.parts and len(arg.alts) == 1 \
+            and all(isinstance(s, str) for s in arg.alts[0].segments):
+        return Value.text(repr("".join(arg.alts[0].segments)), arg.line)  # type: ignore[arg-type]
+    hole_source = arg.source if isinstance(arg, Hole) else source
+    return Hole(hole_source, arg.style if isinstance(arg, Hole) else PlaceholderStyle.FSTRING_HOLE,
+                safe=isinstance(arg, Hole) and arg.safe, literal=True)
+
+
 def percent_format(template: Value, positional: Sequence[Value | Hole], named: dict[str, Value | Hole]) -> Value:
     """``template % args``: each directive takes the next argument (or the named one)."""
 
@@ -217,7 +235,7 @@ def percent_format(template: Value, positional: Sequence[Value | Hole], named: d
                     next_arg += 1
                 else:
                     arg = Hole("?")
-                out.append(_numeric(arg, conversion))
+                out.append(_repr(arg, name or "?") if conversion == "r" else _numeric(arg, conversion))
             out.append(seg[pos:])
         return out
 
@@ -240,7 +258,7 @@ def brace_format(template: Value, positional: Sequence[Value | Hole], named: dic
             except ValueError:  # unbalanced braces: not a format string after all
                 out.append(seg)
                 continue
-            for literal, field_name, spec, _conversion in parsed:
+            for literal, field_name, spec, conversion in parsed:
                 out.append(literal)
                 if field_name is None:
                     continue
@@ -256,7 +274,7 @@ def brace_format(template: Value, positional: Sequence[Value | Hole], named: dic
                     arg = named.get(head, Hole(field_name))
                 if head != field_name and isinstance(arg, Value):
                     arg = Hole(field_name)  # an attribute or item of the argument: opaque
-                out.append(_numeric(arg, spec or ""))
+                out.append(_repr(arg, field_name) if conversion == "r" else _numeric(arg, spec or ""))
         return out
 
     return _format(template, expand)

@@ -105,7 +105,7 @@ class PythonExtractor(ExpressionEvaluator):
             if info.called_at_sink:
                 continue
             for value, node, depth in info.returns:
-                if looks_like_sql(value, at_sink=False):
+                if not value.is_list and looks_like_sql(value, at_sink=False):
                     self._emit(_as_template(value), node, "return", info.qualname, depth, None)
         for name, (value, node, scope) in self.constant_sites.items():
             if name not in self.consumed_constants and looks_like_sql(value, at_sink=False):
@@ -140,6 +140,7 @@ class PythonExtractor(ExpressionEvaluator):
         self.class_name = parts[-2] if len(parts) >= 2 and parts[-2] in self.class_envs else None
         self.loops, self.loop_names, self.branches, self.transaction = [], [], [], 0
         info.returns.clear()
+        info.dict_returns.clear()
         self._current_function = info
         self._walk_block(info.node.body, {}, top_level=False)
         self.scope, self.class_name, self.loops, self.loop_names, self.branches, self.transaction = saved
@@ -231,8 +232,11 @@ class PythonExtractor(ExpressionEvaluator):
                 self._scan_calls(stmt.value, env)
                 value = self._eval(stmt.value, env)
                 info = self._current_function
-                if value is not None and not value.is_list and info is not None and self.scope == info.qualname:
-                    info.returns.append((value, stmt, len(self.loops)))
+                if info is not None and self.scope == info.qualname:
+                    if value is not None:
+                        info.returns.append((value, stmt, len(self.loops)))
+                    elif isinstance(stmt.value, ast.Name) and (entries := self._dict_entries(stmt.value.id, env)):
+                        info.dict_returns.append(entries)
             return True
         if isinstance(stmt, (ast.Raise, ast.Continue, ast.Break)):
             return True
@@ -244,6 +248,11 @@ class PythonExtractor(ExpressionEvaluator):
     def _assign(self, target: ast.expr, value: Value | None, env: Env, stmt: ast.stmt, top_level: bool) -> None:
         if isinstance(target, ast.Name) and isinstance(getattr(stmt, "value", None), ast.Dict):
             self._assign_dict(target.id, stmt.value, env, stmt, top_level)  # type: ignore[union-attr]
+            return
+        source = getattr(stmt, "value", None)
+        if isinstance(target, ast.Name) and value is None and isinstance(source, ast.Call) \
+                and (info := self._local_function(source.func)) is not None and info.dict_returns:
+            self._assign_entries(target.id, info.dict_returns, env)  # conditions = get_conditions(filters)
             return
         if isinstance(target, ast.Name):
             if value is None:
@@ -297,6 +306,33 @@ class PythonExtractor(ExpressionEvaluator):
             env[any_entry(name)] = union  # type: ignore[assignment]
         else:
             env.pop(any_entry(name), None)
+
+    @staticmethod
+    def _dict_entries(name: str, env: Env) -> dict[str, Value]:
+        """The entries of the dict ``name`` tracked by constant key (``conditions['orders']``)."""
+        prefix = f"{name}["
+        return {ast.literal_eval(key[len(prefix):-1]): value for key, value in env.items()
+                if key.startswith(prefix) and key.endswith("']")}
+
+    def _assign_entries(self, name: str, returned: list[dict[str, Value]], env: Env) -> None:
+        """``name = helper()`` where the helper returns a tracked dict: the entries every return has."""
+        for key in [k for k in env if k.startswith(f"{name}[")]:
+            env.pop(key)
+        keys = set(returned[0]).intersection(*returned[1:])
+        for key in sorted(keys):
+            values = [entries[key] for entries in returned]
+            if len({v.is_list for v in values}) > 1:
+                continue
+            merged = values[0]
+            for other in values[1:]:
+                merged = union_values(merged, other, self.cap)
+            env[subscript_name(name, key)] = merged
+        texts = [env[subscript_name(name, k)] for k in sorted(keys) if subscript_name(name, k) in env]
+        if texts and not any(v.is_list for v in texts) and len(texts) == len(keys):
+            union = texts[0]
+            for other in texts[1:]:
+                union = union_values(union, other, self.cap)
+            env[any_entry(name)] = union
 
     def _walk_if(self, stmt: ast.If, env: Env, top_level: bool) -> bool:
         self._scan_calls(stmt.test, env)
@@ -392,7 +428,7 @@ class PythonExtractor(ExpressionEvaluator):
         self._walk_function(info)
         del self.emitted[saved_emitted:]  # its own sinks are reported when it is walked in its turn
         values = [v for v, _node, _depth in info.returns]
-        if not values:
+        if not values or len({v.is_list for v in values}) > 1:
             return None
         result = values[0]
         for other in values[1:]:
@@ -425,9 +461,13 @@ class PythonExtractor(ExpressionEvaluator):
         sql_node = call.args[0] if call.args else next(
             (k.value for k in call.keywords if k.arg in _SQL_KEYWORD_ARGS), None
         )
-        if sql_node is None or isinstance(sql_node, ast.Starred):
+        if sql_node is None:
             return
-        value = self._eval(sql_node, env)
+        if isinstance(sql_node, ast.Starred):  # execute(*query_with_args), query_with_args = (sql, params)
+            spread = self._eval(sql_node.value, env)
+            value = spread.first_items() if spread is not None and spread.is_list else None
+        else:
+            value = self._eval(sql_node, env)
         if value is not None and any(_TRANSACTION_SQL.match(text) for text in value.texts()):
             self.transaction += 1  # cur.execute("COMMIT")
             return
@@ -446,9 +486,7 @@ class PythonExtractor(ExpressionEvaluator):
             return None
 
         def tracked(dict_name: str) -> dict[str, Value]:  # params["kw"] = …: entries by constant key
-            prefix = f"{dict_name}["
-            return {ast.literal_eval(key[len(prefix):-1]): value for key, value in env.items()
-                    if key.startswith(prefix) and key.endswith("']") and not value.is_list}
+            return {k: v for k, v in self._dict_entries(dict_name, env).items() if not v.is_list}
 
         loop_names = self.loop_names[-1] if self.loop_names else None
         return evaluate_arguments(node, lambda n: self._eval(n, env), tracked, loop_names)
