@@ -12,13 +12,14 @@ without parsing it again; the tree is only rebuilt on a plan-cache miss.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+import enum
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from sqlglot import exp
 
 from sqllint.explain.safety import explain_kind
-from sqllint.records import ParsedQuery, Placeholder, PlaceholderStyle, Query, Variant
+from sqllint.records import ParsedQuery, Query
 
 MEMO_KEY = "plan_facts"
 
@@ -59,35 +60,51 @@ def plan_facts(tree: exp.Expression, nodes: Callable[..., list[exp.Expression]] 
 
 
 # --- a parsed statement as JSON (the result cache's record for the EXPLAIN stage) ----------------------
+# Generic over the record dataclasses and enums of ``sqllint.records`` (by name, from that module only:
+# nothing else can be instantiated from a cache file), so a field added to Query or Placeholder is kept
+# without touching this code.
 
-def _query_json(query: Query) -> dict[str, Any]:
-    data: dict[str, Any] = {f.name: getattr(query, f.name) for f in fields(Query)}
-    data["placeholders"] = [[p.style.value, p.name, p.safe, p.identifier, p.fragment] for p in query.placeholders]
-    variant = query.variant
-    data["variant"] = [list(variant.parts), sorted(variant.on), sorted(variant.hidden)] if variant else None
-    data["suppressed"] = sorted(query.suppressed)
-    data["branch"] = [list(b) for b in query.branch]
-    return data
+def _record_types() -> dict[str, type]:
+    from sqllint import records
 
-
-def _tuples(value: Any) -> Any:
-    """JSON arrays back to the tuples the frozen records hold (other fields: ``line_map`` and the like)."""
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+    return {name: value for name, value in vars(records).items() if isinstance(value, type)
+            and value.__module__ == records.__name__ and (is_dataclass(value) or issubclass(value, enum.Enum))}
 
 
-def _query_from_json(data: dict[str, Any]) -> Query:
-    names = {f.name for f in fields(Query)}
-    if not names >= set(data):  # written by another sqllint: the result cache's code digest prevents it
-        raise ValueError(f"unknown Query fields {sorted(set(data) - names)}")
-    values = {name: _tuples(value) for name, value in data.items()}
-    values["placeholders"] = tuple(Placeholder(PlaceholderStyle(style), name, safe, identifier, fragment)
-                                   for style, name, safe, identifier, fragment in data["placeholders"])
-    if data["variant"] is not None:
-        parts, on, hidden = data["variant"]
-        values["variant"] = Variant(tuple(parts), frozenset(on), frozenset(hidden))
-    values["suppressed"] = frozenset(data["suppressed"])
-    values["branch"] = tuple(tuple(b) for b in data["branch"])
-    return Query(**values)
+_TYPES = _record_types()
+
+
+def _encode(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {"@": type(value).__name__, **{f.name: _encode(getattr(value, f.name)) for f in fields(value)}}
+    if isinstance(value, enum.Enum):
+        return {"@enum": type(value).__name__, "value": value.value}
+    if isinstance(value, (set, frozenset)):
+        return {"@set": sorted((_encode(v) for v in value), key=repr)}
+    if isinstance(value, dict):
+        return {"@dict": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot store a {type(value).__name__} in the result cache")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_decode(v) for v in value)
+    if not isinstance(value, dict):
+        return value
+    if "@" in value:
+        kind = _TYPES[value["@"]]
+        return kind(**{k: _decode(v) for k, v in value.items() if k != "@"})
+    if "@enum" in value:
+        return _TYPES[value["@enum"]](value["value"])
+    if "@set" in value:
+        return frozenset(_decode(v) for v in value["@set"])
+    if "@dict" in value:
+        return {_decode(k): _decode(v) for k, v in value["@dict"]}
+    raise ValueError("not a stored record")
 
 
 def store(item: ParsedQuery) -> dict[str, Any]:
@@ -96,12 +113,15 @@ def store(item: ParsedQuery) -> dict[str, Any]:
     if item.tree is not None and item.error is None:
         facts = plan_facts(item.tree, item.find)
     facts = facts.to_json() if facts is not None else None
-    return {"query": _query_json(item.query), "fingerprint": item.fingerprint, "kind": item.kind, "facts": facts}
+    return {"query": _encode(item.query), "fingerprint": item.fingerprint, "kind": item.kind, "facts": facts}
 
 
 def restore(data: dict[str, Any]) -> ParsedQuery:
     """Inverse of ``store``: a statement with no tree (``tree`` is None) and its plan facts memoised."""
-    item = ParsedQuery(_query_from_json(data["query"]), None, data["fingerprint"], kind=data["kind"])
+    query = _decode(data["query"])
+    if not isinstance(query, Query):
+        raise ValueError("not a stored statement")
+    item = ParsedQuery(query, None, data["fingerprint"], kind=data["kind"])
     if data.get("facts") is not None:
         item._memo[MEMO_KEY] = PlanFacts.from_json(data["facts"])  # noqa: SLF001 - the memo is for this
     return item
