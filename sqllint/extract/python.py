@@ -8,8 +8,8 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sqllint.extract.bound import bind_slots
 from sqllint.extract.placeholders import Hole, hole_marker, normalise, render_raw
-from sqllint.extract.pybound import bind_slots
 from sqllint.extract.pyvalues import Alt
 from sqllint.extract.pywalk import Emitted, PythonExtractor
 from sqllint.extract.splitter import split_statements

@@ -26,7 +26,8 @@ from sqllint.extract.pyeval import (
     subscript_name,
     union_values,
 )
-from sqllint.extract.pybound import CallArguments, assigned_in, evaluate_arguments, params_node
+from sqllint.extract.bound import CallArguments
+from sqllint.extract.pybound import assigned_in, evaluate_arguments, params_node
 from sqllint.extract.pyvalues import Value, brace_format, branch, cap_alternatives
 
 _SINK_NAMES = frozenset(
