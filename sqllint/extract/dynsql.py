@@ -326,8 +326,7 @@ def render(body: tuple[Node, ...], on: frozenset[str], parts: _Parts) -> str:
             if parts.is_true(node.test, on):
                 pieces.append(render(node.body, on, parts))
         elif isinstance(node, Choose):
-            default = node.whens[0][1] if not node.otherwise and (_is_switch(node) or parts.per_item_choice(node)) \
-                else node.otherwise
+            default = node.whens[0][1] if not node.otherwise and parts.per_item_choice(node) else node.otherwise
             chosen = next((b for t, b in node.whens if parts.is_true(t, on)), default)
             pieces.append(render(chosen, on, parts))
         elif isinstance(node, Trim):
@@ -338,19 +337,6 @@ def render(body: tuple[Node, ...], on: frozenset[str], parts: _Parts) -> str:
         elif isinstance(node, Foreach):
             pieces.append(_repeat(render(node.body, on, parts).strip(), node))
     return " ".join(p for p in pieces if p.strip())
-
-
-_VALUE_TEST = re.compile(r"""^\s*([A-Za-z_][\w.]*)\s*(?:==|\beq\b)\s*(?:'[^']*'|"[^"]*"|-?\d+)\s*$""")
-
-
-def _is_switch(node: Choose) -> bool:
-    """``<choose>`` over values of one parameter (``type == 1``, ``type == 2``) and no ``<otherwise>``: a
-    switch on a code the caller always passes, so "no arm taken" is not a variant (its SQL would read
-    ``FROM ( ) a`` where an arm supplies a whole subquery); the first arm stands in for it."""
-    if len(node.whens) < 2:
-        return False
-    names = {m.group(1) if (m := _VALUE_TEST.match(test)) else None for test, _body in node.whens}
-    return len(names) == 1 and None not in names
 
 
 class ImpossibleVariant(Exception):
@@ -459,7 +445,10 @@ def expand(body: tuple[Node, ...], cap: int) -> Expansion:
 # A clause keyword left with nothing after it when every optional part of it is absent.
 _DANGLING_CLAUSE = re.compile(
     r"\b(?:SET|WHERE)\s*(?:\Z|\b(?:WHERE|ORDER|GROUP|LIMIT|HAVING|UNION)\b)"
-    r"|\A\s*UPDATE\s+[\w.`]+\s*\Z", re.IGNORECASE)  # or an UPDATE whose SET was all optional
+    r"|\A\s*UPDATE\s+[\w.`]+\s*\Z"  # or an UPDATE whose SET was all optional
+    # or a subquery / IN list a <choose> without <otherwise> fills ("from ( ) a": no arm was taken, as no
+    # caller of a switch on a type code does)
+    r"|\b(?:FROM|JOIN|IN)\s*\(\s*\)", re.IGNORECASE)
 
 
 def tidy(sql: str) -> str:
