@@ -439,3 +439,10 @@ def test_a_choose_over_values_of_one_parameter_without_otherwise_always_takes_an
         <choose><when test="a != null">and a = #{a}</when><when test="b != null">and b = #{b}</when></choose>
         </select>""")
     assert found[0] == ("when a, b are absent", "select id from t where 1 = 1")
+
+
+def test_a_value_choose_without_otherwise_keeps_its_nothing_chosen_variant_where_sql_stays_whole() -> None:
+    found = variants("""<select id="s">select id from t order by id
+        <choose><when test="dir == 'asc'">asc</when><when test="dir == 'desc'">desc</when></choose>
+        limit 10</select>""")
+    assert found[0][1] == "select id from t order by id\nlimit 10"
