@@ -226,7 +226,8 @@ class FileChecker:
         fragments = ", ".join(dict.fromkeys(f"`{p.name}`" for p in query.placeholders if p.fragment))
         result.findings.append(self._finding(
             "E004", query.path, query.line, query.column,
-            f"SQL is completed by {fragments}, which the extractor cannot see: the statement was not checked",
+            f"SQL is completed by {fragments}, which the extractor cannot see: "
+            f"{'the statement was' if query.variant is None else 'the variants with it were'} not checked",
             sql=collapse(query.raw), variant=query.variant.label if query.variant else None,
             scope=query.scope, end_line=query.end_line))
 
