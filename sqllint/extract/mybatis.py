@@ -218,12 +218,14 @@ def to_nodes(children: list[_Element | str], positions: bool = True) -> tuple[No
         elif tag == "choose":
             whens = tuple((c.attrs.get("test", "true"), to_nodes(c.children, positions))
                           for c in inner if isinstance(c, _Element) and c.tag == "when")
-            otherwise = next((to_nodes(c.children, positions) for c in inner if isinstance(c, _Element) and c.tag == "otherwise"), ())
+            otherwise = next((to_nodes(c.children, positions) for c in inner
+                              if isinstance(c, _Element) and c.tag == "otherwise"), ())
             out.append(Choose(whens, otherwise))
         elif tag == "where":
             out.append(Trim(to_nodes(inner, positions), prefix="WHERE", prefix_overrides=WHERE_OVERRIDES))
         elif tag == "set":
-            out.append(Trim(to_nodes(inner, positions), prefix="SET", prefix_overrides=SET_OVERRIDES, suffix_overrides=SET_OVERRIDES))
+            out.append(Trim(to_nodes(inner, positions), prefix="SET", prefix_overrides=SET_OVERRIDES,
+                            suffix_overrides=SET_OVERRIDES))
         elif tag == "trim":
             out.append(Trim(to_nodes(inner, positions), attrs.get("prefix", ""), attrs.get("suffix", ""),
                             _overrides(attrs.get("prefixOverrides")), _overrides(attrs.get("suffixOverrides"))))

@@ -57,7 +57,8 @@ def _nested(element: _Tree, namespace: str) -> Iterator[NestedSelect]:
             yield from _nested(child, namespace)  # nested result maps, <discriminator><case>
 
 
-def nested_selects(result_map: str, maps: Mapping[str, tuple[str, tuple[NestedSelect, ...]]]) -> tuple[NestedSelect, ...]:
+def nested_selects(result_map: str,
+                   maps: Mapping[str, tuple[str, tuple[NestedSelect, ...]]]) -> tuple[NestedSelect, ...]:
     """The nested selects of a statement's ``resultMap="a,b"`` (same-file maps, following ``extends``)."""
     found: list[NestedSelect] = []
     for name in (n.strip() for n in result_map.split(",") if n.strip()):

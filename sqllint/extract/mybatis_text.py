@@ -32,7 +32,8 @@ def _interpolations_as_holes(raw: str, trusted: frozenset[str] = frozenset()) ->
 
     def mark(match: re.Match[str]) -> str:
         name = match.group(1).split(",")[0].strip()
-        holes.append(Hole(name, PlaceholderStyle.MYBATIS_RAW, safe=name in trusted or _WRAPPER_SELECT.match(name) is not None))
+        safe = name in trusted or _WRAPPER_SELECT.match(name) is not None
+        holes.append(Hole(name, PlaceholderStyle.MYBATIS_RAW, safe=safe))
         return hole_marker(len(holes) - 1)
 
     return (_INTERPOLATION.sub(mark, raw), holes) if "${" in raw else (raw, holes)
@@ -68,7 +69,8 @@ def generated_conditions(body: tuple[Node, ...]) -> frozenset[str]:
                 found.add(f"{node.item}.condition")
             if node.item and node.collection.rsplit(".", 1)[-1] == "selective":
                 # itfsw's SelectSelectivePlugin: columns picked from the generated Column enum
-                found.update(f"{node.item}.{name}" for name in ("value", "escapedColumnName", "aliasedEscapedColumnName"))
+                found.update(f"{node.item}.{name}"
+                             for name in ("value", "escapedColumnName", "aliasedEscapedColumnName"))
             found |= generated_conditions(node.body)
         elif isinstance(node, (If, Trim)):
             found |= generated_conditions(node.body)
