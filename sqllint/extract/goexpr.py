@@ -74,7 +74,7 @@ class GoExpressions:
     def _eval_slice_literal(self, node: Node, env: Env) -> Value | None:
         """``[]string{"a = ?", cond}``: a list of SQL fragments (a map or struct literal is not)."""
         type_node, body = child(node, "type"), child(node, "body")
-        if type_node is None or body is None or text_of(type_node) != "[]string":
+        if type_node is None or body is None or not is_tracked_slice(text_of(type_node)):
             return None
         items = []
         for element in named_children(body):
@@ -86,7 +86,7 @@ class GoExpressions:
 
     def _eval_builtin(self, call: Node, name: str, args: list[Node], env: Env) -> Value | None:
         """``append(conds, "x = ?")`` and ``make([]string, 0, n)``: the slices conditions are gathered in."""
-        if name == "make" and args and text_of(args[0]) == "[]string":
+        if name == "make" and args and is_tracked_slice(text_of(args[0])):
             if len(args) >= 2 and text_of(args[1]) == "0":
                 return Value.list_of([])
             # make([]string, len(ids)): n strings the loop after it fills (`marks[i] = "?"`); three
@@ -237,6 +237,15 @@ def go_string(node: Node) -> str:
                 except ValueError:
                     pieces.append(sequence)
     return "".join(pieces)
+
+
+# Slices followed like lists: SQL pieces gathered for strings.Join, and the arguments gathered beside
+# them for db.Query(q, args...) (their values are bound to the statement's ? in order).
+_TRACKED_SLICES = frozenset({"[]string", "[]interface{}", "[]any"})
+
+
+def is_tracked_slice(type_text: str) -> bool:
+    return "".join(type_text.split()) in _TRACKED_SLICES
 
 
 def is_sqlx_in(node: Node) -> bool:

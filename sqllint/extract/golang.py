@@ -187,7 +187,7 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
         sequence[emission.scope] = index + 1
         site = Site(path, line, column_of(node), end_line, "go", emission.scope, emission.loop_depth,
                     emission.loop_line, emission.call, index, suppressed_at(suppressions, line, end_line),
-                    emission.branch)
+                    emission.branch, emission.arguments)
         queries: list[Query] = []
         if emission.value is not None:
             queries = list(queries_from_value(emission.value, site))

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqllint.extract.bound import CallArguments
 from sqllint.extract.goexpr import (
     BUILDER_TYPES,
     Env,
@@ -20,6 +21,7 @@ from sqllint.extract.goexpr import (
     arguments_of,
     condition_label,
     is_sqlx_in,
+    is_tracked_slice,
     short_label,
     statements_of,
 )
@@ -53,6 +55,7 @@ class GoEmission:
     value: Value | None = None  # the SQL, for a DB call
     helper: str | None = None  # the scope of a function of the same file called here
     branch: tuple[tuple[int, int, int], ...] = ()  # the if/switch/select arms it sits on (Query.branch)
+    arguments: CallArguments | None = None  # the values passed after the SQL (bound to its ? slots)
 
 
 @dataclass
@@ -199,8 +202,8 @@ class GoWalker(GoExpressions):
             value = self.eval(values[index], env) if index < len(values) and len(values) == len(names) else None
             if value is None and not values and declared in BUILDER_TYPES:
                 value = Value.text("")
-            if value is None and not values and declared == "[]string":
-                value = Value.list_of([])  # var conds []string: appended to below
+            if value is None and not values and is_tracked_slice(declared):
+                value = Value.list_of([])  # var conds []string, var args []any: appended to below
             if value is None:
                 env.pop(name, None)
             else:
@@ -386,9 +389,10 @@ class GoWalker(GoExpressions):
             return
         loop_line = self.loops[-1] if self.loops else None
         if function.type in ("identifier", "selector_expression") and text_of(function) in self.helpers:
-            value = self._sql_argument(node, env)
-            if value is not None:  # a helper of the file given the SQL: r.exec(ctx, "UPDATE …")
-                self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
+            found = self._sql_position(node, env)
+            if found is not None:  # a helper of the file given the SQL: r.exec(ctx, "UPDATE …")
+                self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function),
+                                                 found[1], arguments=self._arguments(node, found[0], env)))
             else:
                 self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function),
                                                  helper=self.helpers[text_of(function)]))
@@ -396,9 +400,10 @@ class GoWalker(GoExpressions):
         name = text_of(child(function, "field") or function) if function.type == "selector_expression" \
             else text_of(function) if function.type == "identifier" else ""
         if name not in SQL_CALLS:
-            value = self._sql_argument(node, env) if WRAPPER_NAME.search(name) else None
-            if value is not None:  # a project's own DB helper: store.QueryRows(ctx, db, "SELECT …")
-                self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
+            found = self._sql_position(node, env) if WRAPPER_NAME.search(name) else None
+            if found is not None:  # a project's own DB helper: store.QueryRows(ctx, db, "SELECT …")
+                self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function),
+                                                 found[1], arguments=self._arguments(node, found[0], env)))
             return
         if function.type != "selector_expression":
             return
@@ -408,15 +413,38 @@ class GoWalker(GoExpressions):
             if len(self.loops) > prepared.loop_depth:
                 prepared.loop_depth, prepared.loop_line = len(self.loops), self.loops[-1]
             return
-        value = self._sql_argument(node, env)
-        if value is not None:
-            self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function), value))
+        found = self._sql_position(node, env)
+        if found is not None:
+            self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, text_of(function),
+                                             found[1], arguments=self._arguments(node, found[0], env)))
 
     def _sql_argument(self, node: Node, env: Env) -> Value | None:
         """The first argument that holds SQL among the first five: ctx, sqlx's destination, and in a
         project's own wrapper a transaction and a metric label (a.QueryRowContext(ctx, tx, "count", q))."""
-        for arg in arguments_of(node)[:5]:
+        found = self._sql_position(node, env)
+        return found[1] if found is not None else None
+
+    def _sql_position(self, node: Node, env: Env) -> tuple[int, Value] | None:
+        """The SQL argument's index and value (see ``_sql_argument``)."""
+        for index, arg in enumerate(arguments_of(node)[:5]):
             value = self.eval(arg, env)
             if value is not None and looks_like_sql(value, at_sink=True):
-                return value
+                return index, value
         return None
+
+    def _arguments(self, node: Node, sql_index: int, env: Env) -> CallArguments | None:
+        """The values after the SQL (``db.Query(q, "%"+kw+"%", id)``, ``args...``), bound to its ``?`` in order."""
+        rest = arguments_of(node)[sql_index + 1:]
+        if not rest:
+            return None
+        values = Value.list_of([])
+        for arg in rest:
+            if arg.type == "variadic_argument":  # args...: the slice built with append
+                inner = named_children(arg)
+                spread = self.eval(inner[0], env) if inner else None
+                if spread is None or not spread.is_list:
+                    return None
+                values = values.extend(spread)
+            else:
+                values = values.append(self.eval_or_hole(arg, env))
+        return CallArguments(positional=cap_alternatives(values, self.cap))

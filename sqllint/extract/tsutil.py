@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
+from sqllint.extract.bound import CallArguments, bind_slots
 from sqllint.extract.placeholders import Hole, hole_marker, normalise, render_raw
 from sqllint.extract.pyvalues import Alt, Piece, Value, concat_pieces
 from sqllint.extract.splitter import split_statements
@@ -191,6 +192,7 @@ class Site:
     sequence: int
     suppressed: frozenset[str] = frozenset()
     branch: tuple[tuple[int, int, int], ...] = ()  # see Query.branch
+    arguments: CallArguments | None = None  # the values the call binds to the statement's slots
 
 
 def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
@@ -206,6 +208,8 @@ def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
         texts = [s.text for s in statements] if statements and len(statements) > 1 else [text]
         for statement_text in texts:
             normalised, placeholders = normalise(statement_text, holes)
+            if len(texts) == 1:  # the values bind one statement's slots, not a script's
+                placeholders = bind_slots(placeholders, site.arguments, alt, value.parts)
             yield Query(
                 path=site.path, line=site.line, column=site.column, end_line=site.end_line,
                 language=site.language, raw=render_raw(statement_text, holes).strip(),
