@@ -471,3 +471,49 @@ def test_mybatis_plus_base_mapper_methods_run_the_sql_the_framework_injects(tmp_
     [n_plus_one] = [f for f in found if f.rule == "M002"]
     assert n_plus_one.line == 9 and "ItemMapper.selectById" in n_plus_one.message
     assert n_plus_one.suggestion and "FROM t_order_item WHERE item_id IN" in n_plus_one.suggestion
+
+
+def test_spring_data_repository_calls_run_their_native_query_or_the_key_lookup(tmp_path: Path) -> None:
+    # A native @Query method and the derived findById (table from @Table, key from @Id/@Column) are
+    # statements like mapper methods: called in a loop, N+1 at the call.
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "Invoice.java").write_text(textwrap.dedent("""\
+        package com.shop.billing;
+
+        @Entity
+        @Table(name = "invoices")
+        public class Invoice {
+            @Id
+            @Column(name = "invoice_id")
+            private Long id;
+        }
+        """))
+    (tmp_path / "shop" / "InvoiceRepository.java").write_text(textwrap.dedent("""\
+        package com.shop.billing;
+
+        public interface InvoiceRepository extends JpaRepository<Invoice, Long> {
+            @Query(value = "SELECT invoice_id, total FROM invoices WHERE customer_id = :customerId", nativeQuery = true)
+            List<Invoice> openFor(@Param("customerId") Long customerId);
+        }
+        """))
+    found = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.billing.InvoiceRepository;
+
+        public class DunningService {
+            private final InvoiceRepository invoices;
+
+            public void remind(List<Long> customers, List<Long> ids) {
+                for (Long c : customers) {
+                    invoices.openFor(c);
+                }
+                for (Long id : ids) {
+                    invoices.findById(id);
+                }
+            }
+        }
+        """, name="DunningService.java")
+    assert [(f.rule, f.line) for f in found] == [("M002", 10), ("M002", 13)]
+    assert "invoices WHERE customer_id IN" in (found[0].suggestion or "")
+    assert "invoices WHERE invoice_id IN" in (found[1].suggestion or "")

@@ -111,6 +111,31 @@ def _statements(java: JavaFile, problems: list[Problem] | None,
     return statements
 
 
+def _native_statements(java: JavaFile) -> list[Statement]:
+    """Spring Data repository methods annotated with native SQL, as statements other files' calls run
+    (``orderRepository.findPaidByUser(id)`` in a loop is N+1 like a mapper call). Checked where they
+    are written (``_native_query``); here only for the project index."""
+    out: list[Statement] = []
+    for info, method, annotation, name in java.annotated():
+        if name != "Query" or not info.is_interface or not _is_native(java, annotation):
+            continue
+        value = java.annotation_sql(info, annotation)
+        if value is None or len(value.alts) != 1 or value.parts or not looks_like_sql(value, at_sink=True):
+            continue
+        text = value.texts()[0]
+        kind = text.split(None, 1)[0].lower() if text.strip() else ""
+        if kind in STATEMENT_ANNOTATIONS.values() and not any(not isinstance(s, str) for s in value.alts[0].segments):
+            out.append(Statement(java.namespace(info), text_of(child(method, "name") or method), kind, (Text(text),),
+                                 java.path, line_of(annotation), column_of(annotation)))
+    return out
+
+
+def _is_native(java: JavaFile, annotation: Node) -> bool:
+    native = annotation_attribute(annotation, "nativeQuery")
+    return java.imports.get("Query", "").startswith(SQL_QUERY_ANNOTATIONS) or (
+        native is not None and text_of(native) == "true")
+
+
 def annotated_statements(data: bytes, path: str) -> list[Statement]:
     """The MyBatis statements annotated on the mapper interfaces of one file (for the project index)."""
     return index_java(data, path)[0]
@@ -127,7 +152,7 @@ def index_java(data: bytes, path: str) -> tuple[list[Statement], dict[str, Value
             if value is not None and not value.is_list and _SQL_WORDS.search(" ".join(value.texts())):
                 qualified = f"{java.package}.{key}" if java.package else key
                 constants[qualified] = dataclasses.replace(value, origin=qualified)
-        return _statements(java, None, {}), constants
+        return _statements(java, None, {}) + _native_statements(java), constants
     except Exception:  # noqa: BLE001 - the pre-pass must not end the run; the file's own check reports it
         return [], {}
 
@@ -266,9 +291,7 @@ def _native_query(java: JavaFile, info: JavaClass, method: Node, annotation: Nod
                   next_sequence: Callable[[str], int], result: FileExtraction) -> None:
     """Spring Data ``@Query``: SQL for JDBC/R2DBC repositories and Micronaut Data, and for JPA with
     ``nativeQuery = true``; JPA's default is JPQL, which is not MySQL."""
-    native = annotation_attribute(annotation, "nativeQuery")
-    imported = java.imports.get("Query", "")
-    if not imported.startswith(SQL_QUERY_ANNOTATIONS) and (native is None or text_of(native) != "true"):
+    if not _is_native(java, annotation):
         return
     scope = f"{info.name}.{text_of(child(method, 'name') or method)}"
     # The paging count query is native SQL too (Page<T> results run it beside the main query).

@@ -7,6 +7,10 @@ any mapper method (``for (Long id : ids) orderMapper.selectById(id)``: N+1), so 
 registers those statements for the interfaces it finds, unless XML or an annotation maps the same id
 (MyBatis-Plus skips injecting it then, and so does this). Only the key-based methods are modelled:
 what a wrapper (``selectList(queryWrapper)``) filters on is built at run time and not known here.
+
+Spring Data repositories get the same for ``findById``/``existsById``/``findAllById``/``deleteById``
+(``interface OrderRepository extends JpaRepository<Order, Long>``; the table from ``@Table(name = …)`` on
+the ``@Entity``, else its name in snake case as Spring Boot's naming strategy does; the ``@Id`` column).
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from sqllint.extract.dynsql import Text
 from sqllint.extract.mybatis import Statement
 from sqllint.extract.tsutil import field as child, line_of, named_children, parse, text_of
 
-MP_MARKERS = (b"BaseMapper", b"@TableName", b"@TableId")
-# Base interfaces whose single type argument is the entity: MyBatis-Plus's own, MPJ's, and the
-# project-local extensions frameworks ship (RuoYi-Vue-Plus BaseMapperPlus, yudao BaseMapperX).
+# Base interfaces whose first type argument is the entity: MyBatis-Plus's own, MPJ's, and the
+# project-local extensions frameworks ship (RuoYi-Vue-Plus BaseMapperPlus, yudao BaseMapperX); Spring
+# Data's repositories (the second argument is the id type).
 _BASE = re.compile(r"^(?:MPJ)?BaseMapper(?:X|Plus)?$")
+_REPOSITORY = re.compile(r"^(?:Jpa|Crud|ListCrud|PagingAndSorting|ListPagingAndSorting)Repository$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -35,7 +40,7 @@ class Entity:
 class MpIndex:
     """What the pre-pass learnt from one file: mapper FQN → (entity FQN, line), entity FQN → table."""
 
-    mappers: dict[str, tuple[str, str, int]]  # mapper FQN → (entity FQN, path, line)
+    mappers: dict[str, tuple[str, str, int, str]]  # mapper FQN → (entity FQN, path, line, "mp" | "jpa")
     entities: dict[str, Entity]
 
 
@@ -64,18 +69,24 @@ def index_mp(data: bytes, path: str) -> MpIndex:
         if name is None:
             continue
         if node.type == "interface_declaration":
-            entity = _base_entity(node)
-            if entity:
-                found.mappers[qualified(text_of(name))] = (qualified(entity), path, line_of(node))
+            based = _base_entity(node)
+            if based:
+                entity, kind = based
+                found.mappers[qualified(text_of(name))] = (qualified(entity), path, line_of(node), kind)
         elif node.type == "class_declaration":
             table = _annotation_value(node, "TableName")
             if table is not None:
                 found.entities[qualified(text_of(name))] = Entity(table or snake(text_of(name)), _key_column(node))
+            elif _annotation_value(node, "Entity") is not None:  # JPA: @Table(name = …), else the naming strategy's
+                table = _annotation_value(node, "Table")
+                found.entities[qualified(text_of(name))] = Entity(table or snake(text_of(name)),
+                                                                  _key_column(node, "Id"))
     return found
 
 
-def _base_entity(node: object) -> str | None:
-    """``extends BaseMapper<OrderDO>`` → ``OrderDO``."""
+def _base_entity(node: object) -> tuple[str, str] | None:
+    """``extends BaseMapper<OrderDO>`` → (``OrderDO``, "mp"); ``extends JpaRepository<Order, Long>`` →
+    (``Order``, "jpa")."""
     for part in named_children(node):  # type: ignore[arg-type]
         if part.type != "extends_interfaces":
             continue
@@ -85,8 +96,11 @@ def _base_entity(node: object) -> str | None:
                     continue
                 base, *rest = named_children(item)
                 arguments = [a for r in rest if r.type == "type_arguments" for a in named_children(r)]
-                if _BASE.match(text_of(base).rsplit(".", 1)[-1]) and len(arguments) == 1:
-                    return text_of(arguments[0]).rsplit(".", 1)[-1]
+                simple = text_of(base).rsplit(".", 1)[-1]
+                if _BASE.match(simple) and len(arguments) == 1:
+                    return text_of(arguments[0]).rsplit(".", 1)[-1], "mp"
+                if _REPOSITORY.match(simple) and len(arguments) == 2:
+                    return text_of(arguments[0]).rsplit(".", 1)[-1], "jpa"
     return None
 
 
@@ -98,20 +112,23 @@ def _annotation_value(node: object, name: str) -> str | None:
             continue
         if text_of(child(annotation, "name") or annotation).rsplit(".", 1)[-1] != name:
             continue
-        match = re.search(r'(?:^|[(,]\s*(?:value\s*=\s*)?)"([^"]+)"', text_of(annotation)[len(name) + 1:])
+        match = re.search(r'(?:^|[(,]\s*(?:(?:value|name)\s*=\s*)?)"([^"]+)"', text_of(annotation)[len(name) + 1:])
         return match.group(1).strip("`") if match else ""
     return None
 
 
-def _key_column(node: object) -> str:
-    """The ``@TableId`` field's column (its value, else the field name in snake case); ``id`` without one."""
+def _key_column(node: object, marker: str = "TableId") -> str:
+    """The key field's column (``@TableId("…")`` / ``@Column(name = "…")`` beside ``@Id``, else the field
+    name in snake case); ``id`` without one."""
     body = child(node, "body")  # type: ignore[arg-type]
     for member in named_children(body) if body is not None else []:
         if member.type != "field_declaration":
             continue
-        column = _annotation_value(member, "TableId")
+        column = _annotation_value(member, marker)
         if column is None:
             continue
+        if marker == "Id":
+            column = _annotation_value(member, "Column") or ""
         if column:
             return column
         declarator = child(member, "declarator")
@@ -120,13 +137,16 @@ def _key_column(node: object) -> str:
     return "id"
 
 
-def mp_statements(mapper: str, entity: Entity, path: str, line: int) -> list[Statement]:
-    """The key-based statements MyBatis-Plus injects, as the SQL it runs for them."""
+def mp_statements(mapper: str, entity: Entity, path: str, line: int, kind: str = "mp") -> list[Statement]:
+    """The key-based statements MyBatis-Plus injects (or Spring Data JPA implements), as the SQL run."""
     table, key = entity.table, entity.key
-    sqls = {
-        "selectById": ("select", f"SELECT * FROM {table} WHERE {key} = #{{id}}"),
-        "selectBatchIds": ("select", f"SELECT * FROM {table} WHERE {key} IN (#{{ids[0]}}, #{{ids[1]}}, #{{ids[2]}})"),
-        "selectByIds": ("select", f"SELECT * FROM {table} WHERE {key} IN (#{{ids[0]}}, #{{ids[1]}}, #{{ids[2]}})"),
-        "deleteById": ("delete", f"DELETE FROM {table} WHERE {key} = #{{id}}"),
-    }
+    by_key = f"SELECT * FROM {table} WHERE {key} = #{{id}}"
+    by_keys = f"SELECT * FROM {table} WHERE {key} IN (#{{ids[0]}}, #{{ids[1]}}, #{{ids[2]}})"
+    delete = f"DELETE FROM {table} WHERE {key} = #{{id}}"
+    if kind == "jpa":
+        sqls = {"findById": ("select", by_key), "existsById": ("select", f"SELECT 1 FROM {table} WHERE {key} = #{{id}}"),
+                "findAllById": ("select", by_keys), "deleteById": ("delete", delete)}
+    else:
+        sqls = {"selectById": ("select", by_key), "selectBatchIds": ("select", by_keys),
+                "selectByIds": ("select", by_keys), "deleteById": ("delete", delete)}
     return [Statement(mapper, method, kind, (Text(sql),), path, line) for method, (kind, sql) in sqls.items()]

@@ -28,8 +28,9 @@ from sqllint.files import SourceFile, read_source
 if TYPE_CHECKING:
     from sqllint.extract.javacallees import Run
 
-_JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete")
-_MP_MARKERS = (b"BaseMapper", b"@TableName")  # MyBatis-Plus mapper interfaces and entities
+_JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete", b"@Query")  # @Query: Spring Data native SQL
+# MyBatis-Plus mappers and entities, Spring Data repositories and JPA entities (javamp)
+_MP_MARKERS = (b"BaseMapper", b"@TableName", b"Repository<", b"@Entity")
 _JAVA_CONSTANT_MARKERS = (b"static final String", b"final static String")  # SQL kept in constants
 # Files worth parsing for shared SQL constants must at least say a statement verb somewhere.
 _SQL_BYTES = re.compile(rb"\b(?:SELECT|INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -88,7 +89,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     go_constants: dict[str, Value] = {}
     digest = hashlib.blake2b(digest_size=16)
     java_sources: list[SourceFile] = []  # read again once every mapper statement is known
-    mp_mappers: dict[str, tuple[str, str, int]] = {}  # MyBatis-Plus mapper → (entity, path, line)
+    mp_mappers: dict[str, tuple[str, str, int, str]] = {}  # MyBatis-Plus mapper / repository → entity …
     mp_entities: dict = {}  # entity FQN → javamp.Entity
     for source in files:
         if source.language not in ("xml", "java", "go"):
@@ -134,9 +135,9 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     if mp_mappers:
         from sqllint.extract.javamp import Entity, mp_statements, snake
 
-        for mapper, (entity, path, line) in mp_mappers.items():
+        for mapper, (entity, path, line, kind) in mp_mappers.items():
             table = mp_entities.get(entity) or Entity(snake(entity.rsplit(".", 1)[-1]))
-            for statement in mp_statements(mapper, table, path, line):
+            for statement in mp_statements(mapper, table, path, line, kind):
                 statements.setdefault(statement.qualified, statement)  # XML or an annotation wins
     simple: dict[str, list[str]] = {}
     for namespace in sorted({s.namespace for s in statements.values() if s.namespace}):
