@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqllint.extract.bound import CallArguments
 from sqllint.extract.javaexpr import (
     ClassContext,
     Env,
@@ -56,6 +57,12 @@ WRAPPER_NAME = re.compile(r"sql|query|exec|select|fetch", re.IGNORECASE)
 # JPA / Hibernate calls taking JPQL/HQL, which is not MySQL (createNativeQuery is SQL, above)
 JPQL_CALLS = frozenset({"createQuery", "createNamedQuery", "createSelectionQuery", "createMutationQuery"})
 EXECUTE_PREPARED = frozenset({"executeQuery", "executeUpdate", "execute", "executeLargeUpdate"})
+# JdbcTemplate calls whose arguments after the SQL are the values of its ? (Object... args, or an
+# Object[]), beside a RowMapper / result type / extractor.
+BINDING_CALLS = frozenset("query queryForObject queryForList queryForMap queryForRowSet queryForStream queryForLong "
+                          "queryForInt update".split())
+# A RowMapper, ResultSetExtractor, RowCallbackHandler … passed beside the values: not a value.
+_CALLBACK_NAME = re.compile(r"(?:mapper|extractor|handler|callback|creator|setter)s?$", re.IGNORECASE)
 
 
 @dataclass
@@ -72,6 +79,19 @@ class Emission:
     helper: str | None = None  # a method of the same class called here (its queries run here too)
     callee: str | None = None  # "package.Class.method" of another project class's method that runs SQL
     branch: tuple[tuple[int, int, int], ...] = ()  # the if/switch/ternary/catch arms it sits on (Query.branch)
+    arguments: CallArguments | None = None  # values bound to the SQL's ? (JdbcTemplate's trailing args)
+    # A PreparedStatement's ps.setString(1, "%" + kw + "%") by parameter index (None once an index is
+    # set twice or by a computed index: the order is then unknown).
+    set_by_index: dict[int, Value] | None = field(default_factory=dict)
+
+    def call_arguments(self) -> CallArguments | None:
+        """What the call binds to the SQL's ``?``: its trailing arguments, or the setters called on the
+        statement it prepared (indices 1…n, each set once)."""
+        if self.arguments is not None or not self.set_by_index:
+            return self.arguments
+        if sorted(self.set_by_index) != list(range(1, len(self.set_by_index) + 1)):
+            return None
+        return CallArguments(positional=Value.list_of([self.set_by_index[i] for i in sorted(self.set_by_index)]))
 
 
 @dataclass
@@ -433,6 +453,10 @@ class MethodWalker(JavaExpressions):
         if callee is not None:  # orderDao.findByUser(id): the SQL that DAO method runs, run here
             self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), callee=callee))
             return
+        if method.startswith("set") and receiver is not None \
+                and (target := self.prepared.get(text_of(receiver))) is not None:
+            self._record_setter(target, arguments_of(node), env)  # ps.setString(1, "%" + kw + "%")
+            return
         if method not in SQL_SINKS and method not in SESSION_METHODS:
             value = self._sql_argument(node, env) if WRAPPER_NAME.search(method) and method not in JPQL_CALLS else None
             if value is not None:  # a project's own DB helper: dao.queryForPage("SELECT …", params)
@@ -455,7 +479,38 @@ class MethodWalker(JavaExpressions):
         value = self.eval(args[0], env)
         if value is None or not looks_like_sql(value, at_sink=True):
             return
-        self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), value=value))
+        arguments = self._trailing_arguments(args[1:], env) if method in BINDING_CALLS else None
+        self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), value=value,
+                                       arguments=arguments))
+
+    def _trailing_arguments(self, args: list[Node], env: Env) -> CallArguments | None:
+        """``query(sql, mapper, "%" + kw + "%", id)``, ``update(sql, new Object[]{a, b})``: the values."""
+        values = [a for a in args if not self._callback(a)]
+        if len(values) == 1 and values[0].type == "array_creation_expression":
+            initializer = child(values[0], "value")
+            if initializer is None:
+                return None
+            values = named_children(initializer)
+        if not values:
+            return None
+        return CallArguments(positional=Value.list_of([self.eval_or_hole(v, env) for v in values]))
+
+    @staticmethod
+    def _callback(node: Node) -> bool:
+        if node.type in ("lambda_expression", "method_reference", "class_literal"):
+            return True
+        if node.type == "object_creation_expression":
+            return bool(_CALLBACK_NAME.search(simple_type(child(node, "type"))))
+        return node.type in ("identifier", "field_access") and bool(_CALLBACK_NAME.search(text_of(node)))
+
+    def _record_setter(self, target: Emission, args: list[Node], env: Env) -> None:
+        if target.set_by_index is None or len(args) < 2:  # setFetchSize(100), setNull(i, type) …
+            return
+        index = args[0]
+        if index.type != "decimal_integer_literal" or int(text_of(index)) in target.set_by_index:
+            target.set_by_index = None  # setObject(i + 1, …) or set twice: the order is not known
+            return
+        target.set_by_index[int(text_of(index))] = self.eval_or_hole(args[1], env)
 
     def _sql_argument(self, node: Node, env: Env) -> Value | None:
         """The first of the first two arguments that holds SQL (verb and companion keyword), if any."""
