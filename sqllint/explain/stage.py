@@ -246,16 +246,19 @@ class ExplainStage:
                 grouped[key].append(item)
                 continue
             tree = item.tree
-            # A statement from the result cache has no tree but its facts: parsed again only on a miss.
-            facts: PlanFacts | None = item._memo.get(MEMO_KEY) if tree is None else None  # noqa: SLF001
+            # Facts are memoised with the statement; one from the result cache (or a worker process) has
+            # no tree but its facts, and is parsed again only on a plan-cache miss.
+            facts: PlanFacts | None = item._memo.get(MEMO_KEY)  # noqa: SLF001
             if facts is None:
-                if tree is None:  # trees do not cross worker processes; parse again here
+                if tree is None:  # a statement without facts from a worker process: parse again here
                     parser = parser or SqlParser()
                     tree = parser.parse_text(item.query.text)[0]
                     if tree is None:
                         continue
                 # The statement's node index, built once for the static rules, answers these without a walk.
                 facts = plan_facts(tree, item.find if tree is item.tree else None)
+                if tree is item.tree:
+                    item._memo[MEMO_KEY] = facts  # noqa: SLF001 - the memo is for facts derived from the tree
             if not facts.explainable:
                 continue
             built[key] = (tree, facts)
