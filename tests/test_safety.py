@@ -72,6 +72,8 @@ def classify(statement: str, analyze: bool) -> str | None:
     head = words[0].upper() if words else ""
     if head == "EXPLAIN":
         body = text[len("EXPLAIN"):].strip()
+        if body.upper().startswith("ANALYZE"):  # MySQL 8.0.18+'s EXPLAIN ANALYZE runs the statement
+            return "analyze" if analyze and _read_only_select(body[len("ANALYZE"):].strip()) else None
         if body.upper().startswith("FORMAT=JSON"):
             body = body[len("FORMAT=JSON"):].strip()
         return "explain" if _read_only_select(body) else None
