@@ -228,7 +228,7 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
         line, end_line = line_of(node), node.end_point[0] + 1
         site = Site(java.path, line, column_of(node), end_line, "java", emission.scope, emission.loop_depth,
                     emission.loop_line, emission.call, next_sequence(emission.scope),
-                    suppressed_at(suppressions, line, end_line), emission.branch)
+                    suppressed_at(suppressions, line, end_line), emission.branch, emission.call_arguments())
         queries: list[Query] = []
         if emission.value is not None:
             queries = list(queries_from_value(emission.value, site))
@@ -268,7 +268,13 @@ def _resolved(statement: Statement, site: Site, options: ExtractOptions, fragmen
                      resolved_from=statement.qualified, branch=site.branch)
     queries, _problems = statement_queries(statement, fragments, options.max_variants, template, report_cap=False)
     # Problems and clauses the extractor cannot see are reported where the statement is defined.
-    return [q for q in queries if not any(p.fragment for p in q.placeholders)]
+    queries = [q for q in queries if not any(p.fragment for p in q.placeholders)]
+    # A call passes its parameter object (`selectByExample(example)`): the variants where MyBatis
+    # Generator's `_parameter != null` is false are the definition's business, not this call's. Two calls
+    # with different examples would otherwise "read the table by the same key (no condition)".
+    given = [q for q in queries if q.variant is None or "_parameter" not in q.variant.parts
+             or "_parameter" in q.variant.on]
+    return given or queries
 
 
 def _callee_queries(key: str, project: ProjectIndex, site: Site, options: ExtractOptions,
