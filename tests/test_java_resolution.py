@@ -517,3 +517,33 @@ def test_spring_data_repository_calls_run_their_native_query_or_the_key_lookup(t
     assert [(f.rule, f.line) for f in found] == [("M002", 10), ("M002", 13)]
     assert "invoices WHERE customer_id IN" in (found[0].suggestion or "")
     assert "invoices WHERE invoice_id IN" in (found[1].suggestion or "")
+
+
+def test_two_generator_by_example_calls_are_not_one_query_read_twice(tmp_path: Path) -> None:
+    # Each call passes its own example: the "null example" variant (no WHERE at all) is not what the
+    # calls run, so they are not "the same read with no condition".
+    (tmp_path / "mapper").mkdir()
+    (tmp_path / "mapper" / "NoticeMapper.xml").write_text("""<mapper namespace="com.shop.mapper.NoticeMapper">
+      <select id="selectByExample">select id, title from notice
+        <if test="_parameter != null"><where><foreach collection="oredCriteria" item="criteria" separator="or">
+          <if test="criteria.valid"><trim prefix="(" prefixOverrides="and" suffix=")">
+            <foreach collection="criteria.criteria" item="criterion">
+              <choose><when test="criterion.singleValue">and ${criterion.condition} #{criterion.value}</when></choose>
+            </foreach></trim></if></foreach></where></if>
+      </select></mapper>""")
+    found = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.mapper.NoticeMapper;
+
+        public class NoticeService {
+            private NoticeMapper noticeMapper;
+
+            public Object page(NoticeExample byType, NoticeExample byStatus) {
+                Object a = noticeMapper.selectByExample(byType);
+                Object b = noticeMapper.selectByExample(byStatus);
+                return a;
+            }
+        }
+        """, name="NoticeService.java")
+    assert [f.rule for f in found] == []
