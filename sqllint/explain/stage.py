@@ -20,13 +20,13 @@ from typing import Any
 
 from sqlglot import exp
 
-from sqllint.engine import collapse
 from sqllint.explain.binding import Binding, as_is, bind
 from sqllint.explain.cache import CachedPlan, PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
 from sqllint.explain.enrich import enrich, merge  # noqa: F401 - re-exported for callers of the stage
 from sqllint.explain.facts import MEMO_KEY, PlanFacts, plan_facts
+from sqllint.explain.findings import Crash, plan_findings
 from sqllint.explain.mysqltree import parse_tree
 from sqllint.explain.plan import Plan, parse_json, parse_traditional
 from sqllint.explain.safety import UnsafeStatement, as_select, select_text
@@ -37,7 +37,6 @@ from sqllint.parse import SqlParser
 from sqllint.records import Finding, ParsedQuery, Severity
 from sqllint import __version__
 from sqllint.registry import Registry, Rule, Violation
-from sqllint.suppress import is_suppressed, sql_suppressions
 
 
 
@@ -209,7 +208,7 @@ class ExplainStage:
                 cache.put_many([(key, CachedPlan(item.plan.to_json(), item.job.binding, tuple(
                     (rule.code, violation.message, violation.suggestion) for rule, violation in item.violations)))
                     for item, key in todo if item.plan is not None and item.job.binding is not None
-                    and not any(isinstance(v, _Crash) for _, v in item.violations)])
+                    and not any(isinstance(v, Crash) for _, v in item.violations)])
                 outcome.cache_hits = cache.hits
                 if cache.problem:
                     outcome.warnings.append(f"plan cache {cache.path}: {cache.problem}; affected plans were "
@@ -339,7 +338,7 @@ class ExplainStage:
                 for violation in rule.check(subject, options):
                     item.violations.append((rule, violation))
             except Exception as error:  # noqa: BLE001 - one bad rule must not end the run
-                item.violations.append((self.registry["E005"], _Crash(rule, error)))
+                item.violations.append((self.registry["E005"], Crash(rule, error)))
 
     @functools.cached_property
     def rules_signature(self) -> str:
@@ -363,72 +362,7 @@ class ExplainStage:
 
     # --- findings -------------------------------------------------------------------------------------
     def _findings(self, results: list[Explained]) -> list[Finding]:
-        found: dict[tuple[Any, ...], Finding] = {}
-        for item in results:
-            notes = _notes(item)
-            for query in item.job.queries:
-                entries: list[tuple[str, str, str | None]] = []
-                if item.error is not None:
-                    code = "E011" if item.error.time_limit else "E010"
-                    if item.error.time_limit:
-                        text = (f"EXPLAIN hit the {self.settings.statement_timeout:g}s time limit on the staging "
-                                f"database and was stopped ({item.error.message})")
-                    elif item.error.refused:
-                        text = item.error.message
-                    else:
-                        text = (f"EXPLAIN failed on the staging database: {item.error.message}"
-                                + (f" (server error {item.error.code})" if item.error.code else ""))
-                    entries.append((code, text, None))
-                for rule, violation in item.violations:
-                    if isinstance(violation, _Crash):
-                        entries.append(("E005", str(violation), None))
-                    else:
-                        entries.append((rule.code, violation.message, violation.suggestion))
-                for code, message, suggestion in entries:
-                    if code not in self.enabled or _suppressed(query, code, self._rules[code].name):
-                        continue
-                    # Variants of one statement with the same problem are one finding (the first
-                    # variant's notes), as the static rules fold them.
-                    key = (code, query.query.site, message)
-                    if key in found:
-                        continue
-                    if code != "E005":
-                        message += notes
-                    rule = self._rules[code]
-                    found[key] = Finding(
-                        code, rule.name, self.severities.get(code, rule.severity), query.query.path,
-                        query.query.line, query.query.column, message, sql=collapse(query.query.raw),
-                        fingerprint=query.fingerprint,
-                        variant=query.query.variant.label if query.query.variant else None,
-                        suggestion=suggestion, scope=query.query.scope, end_line=query.query.end_line)
-        return list(found.values())
-
-
-@dataclass(frozen=True)
-class _Crash:
-    rule: Rule
-    error: Exception
-
-    def __str__(self) -> str:
-        return (f"rule {self.rule.code} ({self.rule.name}) failed on this plan: "
-                f"{type(self.error).__name__}: {self.error}")
-
-
-def _notes(item: Explained) -> str:
-    notes = []
-    if item.job.rewritten_from:
-        notes.append(f"explained as the equivalent SELECT over the same tables and conditions, since "
-                     f"{item.job.rewritten_from.upper()} is never sent to the server")
-    if item.job.binding is not None and item.job.binding.guessed:
-        notes.append("binding was a guess: " + "; ".join(item.job.binding.guesses))
-    return f" ({'; '.join(notes)})" if notes else ""
-
-
-def _suppressed(query: ParsedQuery, code: str, name: str) -> bool:
-    if is_suppressed(query.query.suppressed, code, name):
-        return True
-    codes, _ = sql_suppressions(query.query.raw)
-    return is_suppressed(codes, code, name)
+        return plan_findings(results, self.enabled, self._rules, self.severities, self.settings.statement_timeout)
 
 
 def _version(text: str) -> tuple[int, ...]:
