@@ -287,3 +287,20 @@ def test_mariadb_analyze_format_json_carries_measured_rows(shop_db) -> None:
     shipments, orders = plan.rows
     assert shipments.full_scan and shipments.actual_rows == total  # a full scan reads every row
     assert orders.access_type == "eq_ref" and orders.actual_rows == 1  # one row per primary-key lookup
+
+
+def test_mysql8_tree_skip_scans_and_zero_rows() -> None:
+    """Iterator names as MySQL's explain_access_path.cc prints them ("Index skip scan for grouping on",
+    "Covering index skip scan for deduplication on", "Zero rows (…)"), numbers in its 100e-6 notation;
+    written here, not recorded."""
+    from sqllint.explain.mysqltree import parse_tree
+
+    (skip,) = parse_tree("EXPLAIN: -> Covering index skip scan for deduplication on film_category using PRIMARY  "
+                         "(cost=0.65 rows=2) (actual time=0.0365..4.95 rows=1000 loops=1)").rows
+    assert (skip.table, skip.access_type, skip.key, skip.rows, skip.actual_rows) == (
+        "film_category", "range", "PRIMARY", 2, 1000.0) and skip.has_extra("Using index")
+    (grouping,) = parse_tree("-> Index skip scan for grouping on t using i  (cost=1.1 rows=4)").rows
+    assert (grouping.table, grouping.access_type, grouping.key) == ("t", "range", "i")
+    (zero,) = parse_tree("-> Zero rows (no matching row in const table)  (cost=0..0 rows=0) "
+                         "(actual time=100e-6..100e-6 rows=0 loops=1)").rows
+    assert zero.table is None and zero.extra == ("Zero rows (no matching row in const table)",)

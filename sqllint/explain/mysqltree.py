@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqllint.explain.plan import Plan, PlanRow
 
-_NUMBER = r"[\d.]+(?:e[+-]?\d+)?"
+_NUMBER = r"\d+(?:\.\d+)?(?:e[+-]?\d+)?"
 _ACTUAL = re.compile(rf"\s*\((?:actual time=({_NUMBER})\.\.({_NUMBER}) rows=({_NUMBER}) loops=(\d+)|(never executed))\)\s*$")
 _ESTIMATE = re.compile(rf"\s*\((?:cost=({_NUMBER})(?:\.\.({_NUMBER}))? )?rows=({_NUMBER})\)\s*$")
 _SELECT = re.compile(r"^Select #(\d+) \(([^)]*)\)")
@@ -29,7 +29,7 @@ _SELECT = re.compile(r"^Select #(\d+) \(([^)]*)\)")
 _ACCESS = [
     (re.compile(r"^Table scan on (\S+)"), "ALL"),
     (re.compile(r"^(?:Covering )?[Ii]ndex range scan on (\S+)(?: using (\S+))?"), "range"),
-    (re.compile(r"^(?:Covering )?[Ii]ndex (?:skip|group) scan on (\S+)(?: using (\S+))?"), "range"),
+    (re.compile(r"^(?:Covering )?[Ii]ndex skip scan (?:for \w+ )?on (\S+)(?: using (\S+))?"), "range"),
     (re.compile(r"^Group index skip scan on (\S+)(?: using (\S+))?"), "range"),
     (re.compile(r"^(?:Covering )?[Ii]ndex scan on (\S+) using (\S+)"), "index"),
     (re.compile(r"^Single-row (?:covering )?index lookup on (\S+) using (\S+)"), "eq_ref"),
