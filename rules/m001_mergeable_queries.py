@@ -12,11 +12,19 @@ from sqllint.sqlshape import SelectKey, SelectShape, select_key, select_shape, s
 
 
 def _representative(site: list[ParsedQuery]) -> tuple[ParsedQuery, SelectKey] | None:
-    for parsed in site:  # the first variant with a simple shape stands for the call site
+    """The first variant with a simple shape stands for the call site, when every variant reads by that
+    key: a site whose key depends on its optional filters (``selectMenuList(filter)``) reads by whatever
+    its caller passes, and two such calls are not the same read twice."""
+    found: tuple[ParsedQuery, SelectKey] | None = None
+    for parsed in site:
         key = select_key(parsed)
-        if key is not None:
-            return parsed, key
-    return None
+        if key is None:
+            continue
+        if found is None:
+            found = (parsed, key)
+        elif key != found[1]:
+            return None
+    return found
 
 
 def _written_tables(site: list[ParsedQuery]) -> set[str]:

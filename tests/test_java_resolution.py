@@ -547,3 +547,33 @@ def test_two_generator_by_example_calls_are_not_one_query_read_twice(tmp_path: P
         }
         """, name="NoticeService.java")
     assert [f.rule for f in found] == []
+
+
+def test_two_calls_of_a_filtered_search_are_not_one_read_twice(tmp_path: Path) -> None:
+    # Which filters a search statement applies depends on the object each call passes: the "every
+    # filter absent" variants of two calls are not the same read (M001 reads a site's key only when all
+    # its variants share it).
+    (tmp_path / "mapper").mkdir()
+    (tmp_path / "mapper" / "MenuMapper.xml").write_text("""<mapper namespace="com.shop.mapper.MenuMapper">
+      <select id="search">select id, name from menu
+        <where><if test="name != null">and name = #{name}</if><if test="visible != null">and visible = #{visible}</if></where>
+      </select>
+      <select id="byId">select id, name from menu where id = #{id}</select></mapper>""")
+    found = project(tmp_path, """\
+        package com.shop.service;
+
+        import com.shop.mapper.MenuMapper;
+
+        public class MenuService {
+            private MenuMapper menuMapper;
+
+            public Object both(Menu visibleOnly, Menu byName, long id) {
+                Object a = menuMapper.search(visibleOnly);
+                Object b = menuMapper.search(byName);
+                Object c = menuMapper.byId(id);
+                Object d = menuMapper.byId(id);
+                return a;
+            }
+        }
+        """, name="MenuService.java")
+    assert [(f.rule, f.line) for f in found] == [("M001", 12)]
