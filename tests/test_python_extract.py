@@ -600,3 +600,41 @@ def test_repr_formatted_values_are_values_not_fragments() -> None:
         assert [(p.name, p.fragment, p.identifier, p.interpolated) for p in query.placeholders] \
             == [("user", False, False, True), ("host", False, False, True)]
     assert known.text == "SELECT User FROM mysql.user WHERE Host = 'localhost'" and not known.placeholders
+
+
+def test_a_helper_returning_conditions_and_values_unpacked_at_the_caller() -> None:
+    queries = extract("""
+        def execute(filters):
+            conditions, values = get_conditions(filters)
+            return frappe.db.sql(f"select name from `tabSales Invoice` where 1=1 {conditions}", values)
+
+        def get_conditions(filters):
+            conditions, values = [], {}
+            if filters.get("customer"):
+                conditions.append("customer = %(customer)s")
+                values["customer"] = filters.get("customer")
+            return " and " + " and ".join(conditions) if conditions else "", values
+    """)
+    assert sorted(" ".join(q.text.split()) for q in queries) == [
+        "select name from `tabSales Invoice` where 1=1",
+        "select name from `tabSales Invoice` where 1=1 and customer = ?"]
+
+
+def test_self_attributes_set_in_the_method_are_followed_until_a_method_of_self_may_change_them() -> None:
+    queries = extract("""
+        class Report:
+            def run(self):
+                self.conditions = self.get_conditions()
+                return frappe.db.sql(f"select name from `tabItem` where 1=1 {self.conditions}")
+
+            def get_conditions(self):
+                return " and item_group = %(item_group)s" if self.filters.get("item_group") else ""
+
+            def rows(self, cur):
+                self.sql = "DELETE FROM tabItem"
+                self.add_filters()
+                cur.execute(self.sql)
+    """)
+    assert sorted(" ".join(q.text.split()) for q in queries if q.scope == "Report.run") == [
+        "select name from `tabItem` where 1=1", "select name from `tabItem` where 1=1 and item_group = ?"]
+    assert not [q for q in queries if q.scope == "Report.rows"]  # not the DELETE without its filters

@@ -96,6 +96,11 @@ def subscript_name(name: str, key: str) -> str:
     return f"{name}[{key!r}]"
 
 
+def self_attribute(name: str) -> str:
+    """The environment key of ``self.<name>`` assigned in the method being walked."""
+    return f"self.{name}"
+
+
 def any_entry(name: str) -> str:
     """The environment key of "some entry" of a dict whose entries are all text: ``ORDER_BY[sort]``."""
     return f"{name}[*]"
@@ -187,6 +192,9 @@ class ExpressionEvaluator:
             items = [self._or_hole(self._eval(e, env), e) for e in node.elts if not isinstance(e, ast.Starred)]
             return Value.list_of(items, getattr(node, "lineno", 0))
         if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id == "self" \
+                    and (assigned := env.get(self_attribute(node.attr))) is not None:
+                return assigned  # self.conditions set earlier in this method
             return self._eval_attribute(node)
         if isinstance(node, ast.Call):
             return self._eval_call(node, env)

@@ -23,12 +23,13 @@ from sqllint.extract.pyeval import (
     call_name,
     condition_label,
     dotted,
+    self_attribute,
     subscript_name,
     union_values,
 )
 from sqllint.extract.bound import CallArguments
 from sqllint.extract.pybound import assigned_in, evaluate_arguments, params_node
-from sqllint.extract.pyvalues import Value, brace_format, branch, cap_alternatives
+from sqllint.extract.pyvalues import Alt, Value, brace_format, branch, cap_alternatives
 
 _SINK_NAMES = frozenset(
     "execute executemany executescript exec_driver_sql mogrify read_sql read_sql_query raw query "
@@ -274,6 +275,14 @@ class PythonExtractor(ExpressionEvaluator):
                     else:
                         self._assign(element, item, env, stmt, top_level)
                 return
+            if value is not None and value.is_list and not any(isinstance(e, ast.Starred) for e in target.elts) \
+                    and all(a.items is not None and len(a.items) == len(target.elts) for a in value.alts):
+                # conditions, values = get_conditions(filters): each name the item at its position
+                for index, element in enumerate(target.elts):
+                    item = Value(tuple(dict.fromkeys(Alt(a.items[index], a.on) for a in value.alts)),  # type: ignore[index]
+                                 value.parts, line=value.line, capped=value.capped)
+                    self._assign(element, item, env, stmt, top_level)
+                return
             for element in target.elts:
                 if isinstance(element, ast.Name):
                     env.pop(element.id, None)
@@ -440,6 +449,9 @@ class PythonExtractor(ExpressionEvaluator):
     def _scan_calls(self, node: ast.expr, env: Env) -> None:
         """Find DB calls inside an expression (comprehensions count as loops)."""
         for call, depth_bonus, loop_line, arms in _calls_in(node):
+            if _may_change_self(call):  # self.add_filters() may rewrite self.sql: forget what self holds
+                for key in [k for k in env if k.startswith("self.")]:
+                    del env[key]
             if isinstance(call.func, ast.Attribute) and call.func.attr in _TRANSACTION_ENDS and not call.args:
                 self.transaction += 1  # conn.commit(), session.rollback()
             if depth_bonus:
@@ -503,9 +515,12 @@ class PythonExtractor(ExpressionEvaluator):
 
 
 def _target_key(target: ast.expr) -> str | None:
-    """The environment key an assignment target writes: a name, or a dict entry by constant key."""
+    """The environment key an assignment target writes: a name, a dict entry by constant key, or an
+    attribute of ``self`` (``self.conditions = self.get_conditions()``, read later in the same method)."""
     if isinstance(target, ast.Name):
         return target.id
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        return self_attribute(target.attr)
     if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
             and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
         return subscript_name(target.value.id, target.slice.value)
@@ -520,6 +535,13 @@ def _as_template(value: Value) -> Value:
     if any(_FORMAT_FIELD.search(text) for text in value.texts()):
         return brace_format(value, [], {})
     return value
+
+
+def _may_change_self(call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        return True
+    return any(isinstance(a, ast.Name) and a.id == "self" for a in [*call.args, *(k.value for k in call.keywords)])
 
 
 _TRANSACTION_ENDS = frozenset({"commit", "rollback"})
