@@ -108,8 +108,10 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
             continue
         parsed, key = found
         # Reads on different arms of one if/switch never both run; across a commit they see other data.
+        # A read run once per loop iteration and one run once are not one query (M002 covers the loop).
         first = next((p for p in seen.get(key, ()) if _same_transaction(p, parsed)
-                      and not p.query.exclusive_with(parsed.query)), None)
+                      and not p.query.exclusive_with(parsed.query)
+                      and p.query.loop_depth == parsed.query.loop_depth), None)
         if first is None:
             seen.setdefault(key, []).append(parsed)
             continue
