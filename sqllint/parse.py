@@ -122,7 +122,12 @@ class SqlParser:
             return None, ParseError(message, int(first.get("line") or 1), int(first.get("col") or 1)), digest
         except (SqlglotError, RecursionError, ValueError) as error:
             return None, ParseError(str(error).splitlines()[0] if str(error) else type(error).__name__, 1, 1), digest
-        return (expressions[0] if expressions else None), None, digest
+        tree = expressions[0] if expressions else None
+        if isinstance(tree, exp.Update):
+            refused = _string_assignment(tree, tokens)
+            if refused is not None:
+                return None, refused, digest
+        return tree, None, digest
 
     def parse_queries(self, queries: Iterable[Query]) -> Iterator[ParsedQuery]:
         """Parse each query; identical texts are parsed once (rules never mutate the shared tree)."""
@@ -161,6 +166,19 @@ def _readable(error: dict[str, object]) -> str:
         before = before[: -len(highlight)].rstrip()
     context = f"{'…' if len(before) > 40 else ''}{before[-40:]} ⟨{highlight}⟩ {after[:20]}".strip()
     return f"{description}, at `{context}`"
+
+
+def _string_assignment(tree: exp.Update, tokens: list) -> ParseError | None:
+    """``UPDATE t SET "stock" = ?``: in MySQL (without ANSI_QUOTES) a double-quoted name is a string,
+    and a string cannot be assigned to; the server answers with a syntax error, sqlglot does not."""
+    for assignment in tree.expressions:
+        target = assignment.this if isinstance(assignment, exp.EQ) else None
+        if isinstance(target, exp.Literal) and target.is_string:
+            token = next((t for t in tokens if t.text == target.this and t.token_type.name == "STRING"), None)
+            line, column = (token.line, token.col) if token is not None else (1, 1)
+            return ParseError(f"SET assigns to the string '{target.this}': MySQL reads double quotes as a string "
+                              "unless ANSI_QUOTES is on; quote the column with backticks", line, column)
+    return None
 
 
 def fingerprint_sql(text: str) -> str:
