@@ -96,6 +96,13 @@ def subscript_name(name: str, key: str) -> str:
     return f"{name}[{key!r}]"
 
 
+def dict_entries(name: str, env: Env) -> dict[str, Value]:
+    """The entries of the dict ``name`` tracked by constant key (``conditions['orders']``), by key."""
+    prefix = f"{name}["
+    return {ast.literal_eval(key[len(prefix):-1]): value for key, value in env.items()
+            if key.startswith(prefix) and key.endswith("']")}
+
+
 def self_attribute(name: str) -> str:
     """The environment key of ``self.<name>`` assigned in the method being walked."""
     return f"self.{name}"

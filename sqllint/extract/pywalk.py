@@ -11,73 +11,26 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 
+from sqllint.extract.pybound import assigned_in
 from sqllint.extract.pyeval import (
-    TRANSPARENT_CALLS,
     Env,
-    ExpressionEvaluator,
     FunctionInfo,
     any_entry,
-    call_name,
     condition_label,
+    dict_entries,
     dotted,
     self_attribute,
     subscript_name,
     union_values,
 )
-from sqllint.extract.bound import CallArguments
-from sqllint.extract.pybound import assigned_in, evaluate_arguments, params_node
+from sqllint.extract.pysinks import Emitted, SinkScanner, looks_like_sql
 from sqllint.extract.pyvalues import Alt, Value, brace_format, branch, cap_alternatives
 
-_SINK_NAMES = frozenset(
-    "execute executemany executescript exec_driver_sql mogrify read_sql read_sql_query raw query "
-    "fetch fetchrow fetchval fetch_all fetch_one fetch_val fetch_many select".split()
-)
-_SINK_PATTERN = re.compile(r"sql|query|^exec|^fetch|^select|^run_", re.IGNORECASE)
-# At a DB call, a verb with its companion keyword: "with spaces" passed to a tkinter select_set() is not SQL.
-# Tools put hint comments between the keywords (`drop /* gh-ost */ table`): _GAP is blanks or comments.
-_GAP = r"(?:\s|/\*.*?\*/)+"
-_SQL_KEYWORDS_AT_SINK = re.compile(
-    r"\s*(?:--[^\n]*\n|/\*.*?\*/|\(|\s)*(?:SELECT\b(?=.*\bFROM\b|\s+[\d'\"@*(`-]|\s+\w+\s*\()|INSERT\b.*\b(?:INTO|VALUES|SET)\b|UPDATE\b.*\bSET\b|"
-    r"DELETE\b.*\bFROM\b|REPLACE\b.*\b(?:INTO|VALUES)\b|WITH\b.*\bAS\s*\(|"
-    rf"(?:CREATE|ALTER|DROP|TRUNCATE){_GAP}(?:(?:TEMPORARY|UNIQUE|OR{_GAP}REPLACE){_GAP})?(?:TABLE|INDEX|VIEW|DATABASE|SCHEMA|"
-    rf"PROCEDURE|FUNCTION|TRIGGER|EVENT|USER)\b|RENAME{_GAP}TABLE\b|(?:GRANT|REVOKE){_GAP}\w|CALL\s+\w|SHOW{_GAP}\w|"
-    rf"SET{_GAP}(?:@|NAMES\b|SESSION\b|GLOBAL\b|\w+\s*=)|(?:LOCK|UNLOCK){_GAP}TABLES?\b)",
-    re.IGNORECASE | re.DOTALL,
-)
-# Away from a DB call a string must look more surely like SQL: a verb and its companion keyword.
-_SQL_CONSTANT = re.compile(
-    r"\s*(?:--[^\n]*\n|/\*.*?\*/|\(|\s)*(?:SELECT\b.*\bFROM\b|INSERT\b.*\bINTO\s+[\w`\"{%].*\S|UPDATE\b.*\bSET\b|"
-    r"DELETE\b.*\bFROM\b|REPLACE\b.*\bINTO\b|WITH\b.*\bSELECT\b)",
-    re.IGNORECASE | re.DOTALL,
-)
-_SQL_KEYWORD_ARGS = ("sql", "query", "statement", "stmt", "operation", "sql_query")
+__all__ = ["Emitted", "PythonExtractor", "looks_like_sql"]
 
 
-def looks_like_sql(value: Value, at_sink: bool) -> bool:
-    pattern = _SQL_KEYWORDS_AT_SINK if at_sink else _SQL_CONSTANT
-    return any(pattern.match(text) for text in value.texts())
-
-
-
-@dataclass
-class Emitted:
-    value: Value
-    node: ast.AST
-    scope: str
-    loop_depth: int
-    loop_line: int | None
-    call: str
-    sequence: int
-    branch: tuple[tuple[int, int, int], ...] = ()  # see Query.branch
-    transaction: int = 0  # commit/rollback calls passed before it in its scope
-    arguments: CallArguments | None = None  # the parameters the call binds to the statement's slots
-
-
-
-class PythonExtractor(ExpressionEvaluator):
+class PythonExtractor(SinkScanner):
     """Walks one module. Use ``extract_python`` instead of this class directly."""
 
     def __init__(self, tree: ast.Module, path: str, max_variants: int) -> None:
@@ -237,7 +190,7 @@ class PythonExtractor(ExpressionEvaluator):
                 if info is not None and self.scope == info.qualname:
                     if value is not None:
                         info.returns.append((value, stmt, len(self.loops)))
-                    elif isinstance(stmt.value, ast.Name) and (entries := self._dict_entries(stmt.value.id, env)):
+                    elif isinstance(stmt.value, ast.Name) and (entries := dict_entries(stmt.value.id, env)):
                         info.dict_returns.append(entries)
             return True
         if isinstance(stmt, (ast.Raise, ast.Continue, ast.Break)):
@@ -316,13 +269,6 @@ class PythonExtractor(ExpressionEvaluator):
             env[any_entry(name)] = union  # type: ignore[assignment]
         else:
             env.pop(any_entry(name), None)
-
-    @staticmethod
-    def _dict_entries(name: str, env: Env) -> dict[str, Value]:
-        """The entries of the dict ``name`` tracked by constant key (``conditions['orders']``)."""
-        prefix = f"{name}["
-        return {ast.literal_eval(key[len(prefix):-1]): value for key, value in env.items()
-                if key.startswith(prefix) and key.endswith("']")}
 
     def _assign_entries(self, name: str, returned: list[dict[str, Value]], env: Env) -> None:
         """``name = helper()`` where the helper returns a tracked dict: the entries every return has."""
@@ -445,74 +391,6 @@ class PythonExtractor(ExpressionEvaluator):
             result = union_values(result, other, self.cap)
         return result
 
-    # --- sinks ------------------------------------------------------------------------------------
-    def _scan_calls(self, node: ast.expr, env: Env) -> None:
-        """Find DB calls inside an expression (comprehensions count as loops)."""
-        for call, depth_bonus, loop_line, arms in _calls_in(node):
-            if _may_change_self(call):  # self.add_filters() may rewrite self.sql: forget what self holds
-                for key in [k for k in env if k.startswith("self.")]:
-                    del env[key]
-            if isinstance(call.func, ast.Attribute) and call.func.attr in _TRANSACTION_ENDS and not call.args:
-                self.transaction += 1  # conn.commit(), session.rollback()
-            if depth_bonus:
-                self.loops.extend([loop_line] * depth_bonus)
-                self.loop_names.extend([None] * depth_bonus)
-            self.branches.extend(arms)
-            try:
-                self._maybe_sink(call, env)
-            finally:
-                if depth_bonus:
-                    del self.loops[-depth_bonus:]
-                    del self.loop_names[-depth_bonus:]
-                if arms:
-                    del self.branches[-len(arms):]
-
-    def _maybe_sink(self, call: ast.Call, env: Env) -> None:
-        name = call_name(call.func)
-        if not name or name in TRANSPARENT_CALLS or not (name in _SINK_NAMES or _SINK_PATTERN.search(name)):
-            return  # text()/sql.SQL() only wrap SQL; it is reported where it runs or is returned
-        sql_node = call.args[0] if call.args else next(
-            (k.value for k in call.keywords if k.arg in _SQL_KEYWORD_ARGS), None
-        )
-        if sql_node is None:
-            return
-        if isinstance(sql_node, ast.Starred):  # execute(*query_with_args), query_with_args = (sql, params)
-            spread = self._eval(sql_node.value, env)
-            value = spread.first_items() if spread is not None and spread.is_list else None
-        else:
-            value = self._eval(sql_node, env)
-        if value is not None and any(_TRANSACTION_SQL.match(text) for text in value.texts()):
-            self.transaction += 1  # cur.execute("COMMIT")
-            return
-        if value is None or value.is_list or not looks_like_sql(value, at_sink=True):
-            return
-        info = self._local_function(sql_node.func) if isinstance(sql_node, ast.Call) else None
-        if info is not None:
-            info.called_at_sink = True
-        callee = dotted(call.func)
-        loop_line = self.loops[-1] if self.loops else None
-        self._emit(value, call, callee, self.scope, len(self.loops), loop_line, self._arguments(call, name, env))
-
-    def _arguments(self, call: ast.Call, name: str, env: Env) -> CallArguments | None:
-        node = params_node(call, name)
-        if node is None:
-            return None
-
-        def tracked(dict_name: str) -> dict[str, Value]:  # params["kw"] = …: entries by constant key
-            return {k: v for k, v in self._dict_entries(dict_name, env).items() if not v.is_list}
-
-        loop_names = self.loop_names[-1] if self.loop_names else None
-        return evaluate_arguments(node, lambda n: self._eval(n, env), tracked, loop_names)
-
-    def _emit(self, value: Value, node: ast.AST, call: str, scope: str, depth: int, loop_line: int | None,
-              arguments: CallArguments | None = None) -> None:
-        index = self.sequence.get(scope, 0)
-        self.sequence[scope] = index + 1
-        branch = tuple(self.branches) if scope == self.scope else ()
-        self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index, branch, self.transaction,
-                                    arguments))
-
-
 
 def _target_key(target: ast.expr) -> str | None:
     """The environment key an assignment target writes: a name, a dict entry by constant key, or an
@@ -535,48 +413,3 @@ def _as_template(value: Value) -> Value:
     if any(_FORMAT_FIELD.search(text) for text in value.texts()):
         return brace_format(value, [], {})
     return value
-
-
-def _may_change_self(call: ast.Call) -> bool:
-    func = call.func
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
-        return True
-    return any(isinstance(a, ast.Name) and a.id == "self" for a in [*call.args, *(k.value for k in call.keywords)])
-
-
-_TRANSACTION_ENDS = frozenset({"commit", "rollback"})
-_TRANSACTION_SQL = re.compile(r"\s*(?:COMMIT|ROLLBACK|BEGIN|START\s+TRANSACTION)\b(?!\s+TO\b)", re.IGNORECASE)
-Arms = tuple[tuple[int, int, int], ...]
-
-
-def _calls_in(node: ast.expr) -> Iterator[tuple[ast.Call, int, int, Arms]]:
-    """Calls inside an expression, innermost last, with how many comprehensions enclose them and the
-    ternary arms they sit on."""
-    stack: list[tuple[ast.AST, int, int, Arms]] = [(node, 0, 0, ())]
-    while stack:
-        current, depth, loop_line, arms = stack.pop()
-        if isinstance(current, (ast.Lambda,)):
-            continue
-        if isinstance(current, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            for generator in current.generators:
-                stack.append((generator.iter, depth, loop_line, arms))
-            inner = depth + 1
-            line = current.lineno
-            elements = [current.key, current.value] if isinstance(current, ast.DictComp) else [current.elt]
-            for element in elements:
-                stack.append((element, inner, line, arms))
-            for generator in current.generators:
-                for condition in generator.ifs:
-                    stack.append((condition, inner, line, arms))
-            continue
-        if isinstance(current, ast.IfExp):  # `a() if c else b()`: one arm runs
-            where = (current.lineno, current.col_offset + 1)
-            stack.append((current.orelse, depth, loop_line, (*arms, (*where, 1))))
-            stack.append((current.body, depth, loop_line, (*arms, (*where, 0))))
-            stack.append((current.test, depth, loop_line, arms))
-            continue
-        if isinstance(current, ast.Call):
-            yield current, depth, loop_line, arms
-        for child in ast.iter_child_nodes(current):
-            stack.append((child, depth, loop_line, arms))
-
