@@ -46,7 +46,8 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     An index stores the column's values, not ``DATE(created_at)`` or ``LOWER(email)`` or ``price * 1.2``.
     Wrapping the column makes the predicate non-sargable: MySQL evaluates it row by row after a full
     (index) scan. Rewrite it as a range or comparison on the bare column, store the normalised value,
-    or (MySQL 8.0.13+) add a functional index on exactly that expression.
+    or (MySQL 8.0.13+) add a functional index on exactly that expression. An expression over several
+    columns (``CONCAT(first_name, ' ', last_name) = ?``) can use an index on none of them.
 
     ## Example
     ```sql bad
