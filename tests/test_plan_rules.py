@@ -176,3 +176,36 @@ def test_time_limit_is_a_finding_and_the_run_continues(tmp_path: Path, shop_db) 
     (limit,) = [f for f in explained.result.findings if f.rule == "E011"]
     assert limit.line == 1 and "0.3s time limit" in limit.message
     assert any(f.rule == "P001" and f.line == 2 for f in explained.result.findings)
+
+
+def test_advice_for_an_or_is_one_index_per_branch(tmp_path: Path, shop_db, scratch_db) -> None:
+    """``user_id = ? OR status = ?``: a composite (user_id, status) serves neither branch. user_id has
+    its index, so the advice is the missing one on status, and with it the server merges both indexes."""
+    db = scratch_db(f"CREATE TABLE orders LIKE `{shop_db.name}`.orders; "
+                    f"INSERT INTO orders SELECT * FROM `{shop_db.name}`.orders; ANALYZE TABLE orders;")
+    sql = "SELECT id, total_cents FROM orders WHERE user_id = 7 OR status = 'cancelled';\n"
+    (finding,) = [f for f in explain_snippet(tmp_path, sql, db.dsn).result.findings if f.rule == "P001"]
+    assert finding.suggestion == "add an index: CREATE INDEX idx_orders_status ON orders (status)", \
+        finding.suggestion
+    db.query(finding.suggestion.split("add an index: ", 1)[1])
+    db.query("ANALYZE TABLE orders")
+    with db.connect() as conn, conn.cursor(pymysql.cursors.DictCursor) as cursor:
+        cursor.execute(f"EXPLAIN {sql}")
+        (row,) = cursor.fetchall()
+    assert row["type"] == "index_merge" and "idx_orders_status" in row["key"], row
+
+
+def test_advice_for_an_or_without_any_index_names_both(tmp_path: Path, shop_db, scratch_db) -> None:
+    db = scratch_db(f"CREATE TABLE orders LIKE `{shop_db.name}`.orders; "
+                    f"INSERT INTO orders SELECT * FROM `{shop_db.name}`.orders; ANALYZE TABLE orders;")
+    sql = "SELECT id FROM orders WHERE (status = 'new' AND currency = 'EUR') OR total_cents > 990000;\n"
+    (finding,) = [f for f in explain_snippet(tmp_path, sql, db.dsn).result.findings if f.rule == "P001"]
+    assert finding.suggestion == ("add an index: CREATE INDEX idx_orders_status_currency ON orders (status, currency); "
+                                  "CREATE INDEX idx_orders_total_cents ON orders (total_cents)"), finding.suggestion
+    # An OR inside an AND leaves the AND-ed column as the whole advice; NOT IN is no lookup key at all.
+    sql = "SELECT id FROM orders WHERE status = 'new' AND (currency = 'EUR' OR total_cents > 100);\n"
+    (finding,) = [f for f in explain_snippet(tmp_path, sql, db.dsn).result.findings if f.rule == "P001"]
+    assert finding.suggestion == "add an index: CREATE INDEX idx_orders_status ON orders (status)"
+    sql = "SELECT id FROM orders WHERE status NOT IN ('paid', 'new');\n"
+    scans = [f for f in explain_snippet(tmp_path, sql, db.dsn).result.findings if f.rule == "P001"]
+    assert scans and not any("CREATE INDEX" in (f.suggestion or "") for f in scans)

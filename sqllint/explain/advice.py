@@ -10,6 +10,10 @@ A predicate only helps an index on this table when its other side is known by th
 read: a constant, a parameter, or a column of a table read *before* it in the nested loop. A join
 condition to a table read later (``o.user_id = u.id`` while ``o`` drives the loop) cannot serve as a
 lookup key for ``o``, so the columns of such predicates are left out of the advice.
+
+Only AND-ed terms share one index: in ``user_id = ? OR status = ?`` a composite ``(user_id, status)``
+serves neither branch. Such a condition gets one index per branch that lacks one, which the server
+combines with an index_merge union.
 """
 
 from __future__ import annotations
@@ -54,41 +58,98 @@ def _known_before(values: list[exp.Expression], alias: str, table: Table, later:
     return True
 
 
-def predicate_columns(select: exp.Expression, alias: str, table: Table, aliases: dict[str, str],
-                      later: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
-    """(equality columns, range columns) of ``alias`` in WHERE and JOIN … ON conditions, in order, that an
-    index on ``alias`` could use given the tables read ``later`` in the nested loop (lower-case aliases)."""
+def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
+    """The AND-ed terms of ``condition`` (parentheses removed): only these can share one index."""
+    while isinstance(condition, exp.Paren):
+        condition = condition.this
+    if isinstance(condition, exp.And):
+        return [*_conjuncts(condition.this), *_conjuncts(condition.expression)]
+    return [condition]
+
+
+def _disjuncts(condition: exp.Expression) -> list[exp.Expression]:
+    while isinstance(condition, exp.Paren):
+        condition = condition.this
+    if isinstance(condition, exp.Or):
+        return [*_disjuncts(condition.this), *_disjuncts(condition.expression)]
+    return [condition]
+
+
+def _terms_columns(terms: list[exp.Expression], alias: str, table: Table, aliases: dict[str, str],
+                   later: frozenset[str]) -> tuple[list[str], list[str]]:
+    """(equality columns, range columns) of ``alias`` among the plain comparisons in ``terms``. An OR or
+    NOT term is not a lookup key for a composite index, so it is not looked inside."""
     equality: list[str] = []
     ranges: list[str] = []
-    conditions = [node.this for node in select.find_all(exp.Where)]
-    conditions += [join.args["on"] for join in select.find_all(exp.Join) if join.args.get("on") is not None]
-    for condition in conditions:
-        for node in condition.find_all(*_EQUALITY, *_RANGE):
-            for side in (node.this, node.args.get("expression")):
-                if isinstance(side, exp.Column) and _owner(side, alias, table, aliases):
-                    name = table.columns.get(side.name.lower())
-                    if name is None or not _known_before(_other_sides(node, side), alias, table, later):
-                        continue
-                    if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal) \
-                            and node.expression.this.startswith("%"):
-                        continue  # a leading wildcard cannot use any index
-                    target = equality if isinstance(node, _EQUALITY) else ranges
-                    if name.name not in target:
-                        target.append(name.name)
+    for node in terms:
+        if not isinstance(node, (*_EQUALITY, *_RANGE)):
+            continue
+        for side in (node.this, node.args.get("expression")):
+            if isinstance(side, exp.Column) and _owner(side, alias, table, aliases):
+                name = table.columns.get(side.name.lower())
+                if name is None or not _known_before(_other_sides(node, side), alias, table, later):
+                    continue
+                if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal) \
+                        and node.expression.this.startswith("%"):
+                    continue  # a leading wildcard cannot use any index
+                target = equality if isinstance(node, _EQUALITY) else ranges
+                if name.name not in target:
+                    target.append(name.name)
     return equality, [c for c in ranges if c not in equality]
 
 
-def suggest_index(select: exp.Expression, alias: str, table: Table, aliases: dict[str, str],
-                  later: frozenset[str] = frozenset()) -> str | None:
-    """``CREATE INDEX …`` for ``table`` as read under ``alias`` before the tables ``later`` (lower-case
-    aliases), or None when no index would help."""
-    equality, ranges = predicate_columns(select, alias, table, aliases, later)
-    columns = (equality + ranges[:1])[:MAX_COLUMNS]
-    if not columns:
-        return None
+def _conditions(select: exp.Expression) -> list[exp.Expression]:
+    conditions = [node.this for node in select.find_all(exp.Where)]
+    return conditions + [join.args["on"] for join in select.find_all(exp.Join) if join.args.get("on") is not None]
+
+
+def predicate_columns(select: exp.Expression, alias: str, table: Table, aliases: dict[str, str],
+                      later: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """(equality columns, range columns) of ``alias`` in the AND-ed terms of WHERE and JOIN … ON
+    conditions, in order, that one index on ``alias`` could use given the tables read ``later`` in the
+    nested loop (lower-case aliases)."""
+    terms = [term for condition in _conditions(select) for term in _conjuncts(condition)]
+    return _terms_columns(terms, alias, table, aliases, later)
+
+
+def _index_columns(equality: list[str], ranges: list[str]) -> list[str]:
+    return (equality + ranges[:1])[:MAX_COLUMNS]
+
+
+def _create(table: Table, columns: list[str]) -> str | None:
+    """The CREATE INDEX for ``columns``, or None when an existing index already starts with them."""
     lowered = [c.lower() for c in columns]
     for existing in table.indexes.values():
         if [c.lower() for c in existing[: len(lowered)]] == lowered:
             return None
     name = f"idx_{table.name}_{'_'.join(lowered)}"[:64]
     return f"CREATE INDEX {name} ON {table.name} ({', '.join(columns)})"
+
+
+def _union_advice(select: exp.Expression, alias: str, table: Table, aliases: dict[str, str],
+                  later: frozenset[str]) -> list[str]:
+    """For ``a = ? OR b = ?`` one composite index is useless; the server can read each branch by its own
+    index and merge the rows (index_merge union), so every branch needs an index of its own. Only when
+    each branch of an OR term has a usable predicate on this table; one list for the first such term."""
+    for condition in _conditions(select):
+        for term in _conjuncts(condition):
+            branches = _disjuncts(term)
+            if len(branches) < 2:
+                continue
+            columns = [_index_columns(*_terms_columns(_conjuncts(b), alias, table, aliases, later))
+                       for b in branches]
+            if all(columns):
+                statements = [_create(table, c) for c in columns]
+                return list(dict.fromkeys(s for s in statements if s))
+    return []
+
+
+def suggest_index(select: exp.Expression, alias: str, table: Table, aliases: dict[str, str],
+                  later: frozenset[str] = frozenset()) -> str | None:
+    """``CREATE INDEX …`` for ``table`` as read under ``alias`` before the tables ``later`` (lower-case
+    aliases), or None when no index would help. An OR of predicates gets one index per branch that lacks
+    one (several statements, ``; ``-separated)."""
+    columns = _index_columns(*predicate_columns(select, alias, table, aliases, later))
+    if columns:
+        return _create(table, columns)
+    return "; ".join(_union_advice(select, alias, table, aliases, later)) or None

@@ -316,9 +316,9 @@ def _advice(subject: object) -> list[str]:
         name = subject.table_of(row)
         if name is None or not (row.full_scan or row.access_type == "index"):
             continue
-        statement = subject.index_advice(row)
-        if statement and statement not in advice:
-            advice.append(statement)
+        for statement in (subject.index_advice(row) or "").split("; "):  # an OR: one index per branch
+            if statement and statement not in advice:
+                advice.append(statement)
     return advice
 
 
