@@ -12,7 +12,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 
 from sqllint.extract.placeholders import show_holes
-from sqllint.records import BoundValue, ParsedQuery, PlaceholderStyle
+from sqllint.records import BoundValue, ParsedQuery, Placeholder, PlaceholderStyle, Query
 
 VALUE_NODES = (exp.Literal, exp.Placeholder, exp.Parameter, exp.Null)
 COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.In, exp.Between, exp.Is)
@@ -130,26 +130,37 @@ def bound_value(query: ParsedQuery, node: exp.Expression) -> BoundValue | None:
 
 
 def _bound_by_node(query: ParsedQuery) -> dict[int, BoundValue]:
-    """The tree's ``?`` nodes matched with the extractor's value slots, in the order of the text.
-
-    The tree's own order is not the text's (sqlglot keeps LIMIT before WHERE in a SELECT's arguments),
-    so the slots are numbered in a copy and read back from the SQL it generates, which follows MySQL's
-    fixed clause order. Only ``LIMIT o, c`` comes back the other way round (``LIMIT c OFFSET o``), which
-    swaps those two slots with each other and no other. When the counts differ (a hole inside a quoted
-    literal is a slot without a ``?``) nothing is matched."""
-    slots = [p for p in query.query.placeholders if not p.identifier and not p.fragment]
+    """The tree's ``?`` nodes matched with the extractor's value slots (``value_slots``), in text order.
+    When the counts differ (a hole inside a quoted literal is a slot without a ``?``) nothing is matched."""
+    slots = value_slots(query.query)
     if query.tree is None or not any(p.bound for p in slots):
         return {}
-    nodes = list(query.tree.find_all(exp.Placeholder, bfs=False))
-    if len(nodes) != len(slots):
+    nodes = placeholders_in_text_order(query.tree)
+    if nodes is None or len(nodes) != len(slots):
         return {}
-    copy = query.tree.copy()
+    return {id(node): slot.bound for node, slot in zip(nodes, slots) if slot.bound is not None}
+
+
+def value_slots(query: Query) -> list[Placeholder]:
+    """The extractor's slots that stand as a ``?`` in the text (not spliced names or clauses)."""
+    return [p for p in query.placeholders if not p.identifier and not p.fragment]
+
+
+def placeholders_in_text_order(tree: exp.Expression) -> list[exp.Placeholder] | None:
+    """The tree's ``?`` nodes in the order of the statement's text.
+
+    The tree's own order is not the text's (sqlglot keeps LIMIT before WHERE in a SELECT's arguments),
+    so the nodes are numbered in a copy and read back from the SQL it generates, which follows MySQL's
+    fixed clause order. Only ``LIMIT o, c`` comes back the other way round (``LIMIT c OFFSET o``), which
+    swaps those two with each other and no other."""
+    nodes = list(tree.find_all(exp.Placeholder, bfs=False))
+    copy = tree.copy()
     for index, twin in enumerate(copy.find_all(exp.Placeholder, bfs=False)):
         twin.set("this", f"sqllint_slot_{index}")
     order = [int(n) for n in _SLOT_NAME.findall(copy.sql(dialect="mysql"))]
     if sorted(order) != list(range(len(nodes))):
-        return {}
-    return {id(nodes[index]): slot.bound for index, slot in zip(order, slots) if slot.bound is not None}
+        return None
+    return [nodes[index] for index in order]
 
 
 _SLOT_NAME = re.compile(r"\bsqllint_slot_(\d+)\b")

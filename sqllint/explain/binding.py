@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from sqllint.explain.catalog import Catalog, Column
+from sqllint.records import Query
+from sqllint.sqlfacts import placeholders_in_text_order, value_slots
 
 IN_LIST_SIZE = 3
 _INTS = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year"}
@@ -36,10 +38,12 @@ class Binding:
         return bool(self.guesses)
 
 
-def literals_for(column: Column | None, count: int = 1, pattern: bool = False) -> list[exp.Expression]:
-    """``count`` distinct literals of ``column``'s type (neutral strings when it is unknown)."""
+def literals_for(column: Column | None, count: int = 1, pattern: bool = False,
+                 leading_wildcard: bool = False) -> list[exp.Expression]:
+    """``count`` distinct literals of ``column``'s type (neutral strings when it is unknown); a LIKE
+    pattern is a prefix search, or a substring search when the code binds one (``f"%{kw}%"``)."""
     if pattern:
-        return [exp.Literal.string("a%")]
+        return [exp.Literal.string("%a%" if leading_wildcard else "a%")]
     kind = column.data_type if column else ""
     if kind in _INTS or kind == "bit":
         return [exp.Literal.number(i + 1) for i in range(count)]
@@ -102,23 +106,38 @@ def as_is(text: str | None) -> Binding | None:
     return Binding(sql, hashlib.blake2b(sql.encode(), digest_size=8).hexdigest())
 
 
-def bind(tree: exp.Expression, catalog: Catalog, text: str | None = None, slots: bool = True) -> Binding:
+def wildcard_slots(query: Query) -> tuple[int, tuple[int, ...]] | None:
+    """Which ``?`` of the statement the code binds a value starting with a wildcard (``"%" + kw + "%"``):
+    (number of ``?``, their positions in the text); None when there is none."""
+    slots = value_slots(query)
+    wild = tuple(i for i, slot in enumerate(slots) if slot.bound is not None and slot.bound.leading_wildcard)
+    return (len(slots), wild) if wild else None
+
+
+def bind(tree: exp.Expression, catalog: Catalog, text: str | None = None, slots: bool = True,
+         wildcards: tuple[int, tuple[int, ...]] | None = None) -> Binding:
     """The SQL to explain for ``tree`` with every placeholder replaced by a typed literal.
 
     ``text`` is the statement's own text when it may be sent as is (not rewritten, nothing stripped):
     without placeholders and comments it is used directly, saving a round of SQL generation. Otherwise
     the literals are put into ``tree`` in place, the SQL generated, and the placeholders put back (no
-    copy of the tree: copying dominated the cost of binding)."""
+    copy of the tree: copying dominated the cost of binding). ``wildcards`` (``wildcard_slots``) marks the
+    LIKE slots the code binds a leading wildcard to: they get ``'%a%'``, so the plan is the search's."""
     # ``slots=False``: the extractor found no placeholder in the text, so the tree walk can be skipped.
     placeholders = list(tree.find_all(exp.Placeholder, bfs=False)) if slots or text is None else []
     if not placeholders and (fast := as_is(text)) is not None:
         return fast
     aliases = _aliases(tree)
+    wild: set[int] = set()
+    if wildcards is not None:
+        ordered = placeholders_in_text_order(tree)
+        if ordered is not None and len(ordered) == wildcards[0]:
+            wild = {id(ordered[i]) for i in wildcards[1]}
     guesses: list[str] = []
     undo: list[tuple[exp.Expression, exp.Expression | list[exp.Expression]]] = []
     try:
         for index, node in enumerate(placeholders, start=1):
-            _bind_one(node, index, aliases, catalog, guesses, undo)
+            _bind_one(node, index, aliases, catalog, guesses, undo, id(node) in wild)
         sql = tree.sql(dialect="mysql", comments=False)  # a comment can hide nothing from the guard
     finally:
         for target, original in reversed(undo):
@@ -132,7 +151,7 @@ def bind(tree: exp.Expression, catalog: Catalog, text: str | None = None, slots:
 
 
 def _bind_one(node: exp.Expression, index: int, aliases: dict[str, str], catalog: Catalog, guesses: list[str],
-              undo: list[tuple[exp.Expression, exp.Expression | list[exp.Expression]]]) -> None:
+              undo: list[tuple[exp.Expression, exp.Expression | list[exp.Expression]]], wild: bool = False) -> None:
     parent = node.parent
     while isinstance(parent, exp.Paren):
         parent = parent.parent
@@ -185,7 +204,7 @@ def _bind_one(node: exp.Expression, index: int, aliases: dict[str, str], catalog
     elif parent is not None:  # an operand of arithmetic or a function: name the expression
         subject = parent.sql(dialect="mysql")
     pattern = isinstance(parent, (exp.Like, exp.ILike))
-    literals = literals_for(column, 2, pattern)
+    literals = literals_for(column, 2, pattern, leading_wildcard=wild)
     literal = literals[1] if _upper_bound(parent, node) else literals[0]
     node.replace(literal)
     undo.append((literal, node))

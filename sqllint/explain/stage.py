@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sqllint.explain.binding import Binding, as_is, bind
+from sqllint.explain.binding import Binding, as_is, bind, wildcard_slots
 from sqllint.explain.cache import CachedPlan, PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
@@ -53,6 +53,8 @@ class Job:
     binding: Binding | None = None  # set by the run: bound now, or read from the plan cache
     aliases: dict[str, str] = field(default_factory=dict)  # alias (lower-case) → base table name
     slots: bool = True  # whether the statement has placeholders to bind
+    # The LIKE slots the code binds a leading wildcard to (``binding.wildcard_slots``; original SELECTs only)
+    wildcards: tuple[int, tuple[int, ...]] | None = None
     _select: exp.Expression | None = field(default=None, repr=False)
 
     @property
@@ -240,7 +242,9 @@ class ExplainStage:
         for item in parsed:
             if item.error is not None or any(p.identifier or p.fragment for p in item.query.placeholders):
                 continue  # a table name only known at run time cannot be explained
-            key = f"{item.fingerprint}|{item.query.text}"
+            # A LIKE ? the code binds "%" + kw + "%" to is a substring search: its own binding, its own plan.
+            wildcards = wildcard_slots(item.query)
+            key = f"{item.fingerprint}|{item.query.text}" + (f"|wild{wildcards}" if wildcards else "")
             if key in grouped:
                 grouped[key].append(item)
                 continue
@@ -267,7 +271,8 @@ class ExplainStage:
             tree, facts = built[key]
             digest = hashlib.blake2b(f"{key}|{facts.rewritten_from}".encode(), digest_size=12).hexdigest()
             jobs.append(Job(digest, tree, facts.rewritten_from, facts.tables, tuple(items),
-                            items[0].query.text if facts.as_is else None, aliases=facts.aliases, slots=facts.slots))
+                            items[0].query.text if facts.as_is else None, aliases=facts.aliases, slots=facts.slots,
+                            wildcards=wildcard_slots(items[0].query) if facts.rewritten_from is None else None))
         return jobs
 
     def _work(self, session: Session, item: Explained, catalog: Catalog, flavor: str) -> None:
@@ -280,7 +285,7 @@ class ExplainStage:
             if not job.slots:
                 fast = as_is(job.text if job.rewritten_from is None else
                              select_text(job.queries[0].query.text, job.rewritten_from))
-            job.binding = fast or bind(job.select, catalog, job.text, job.slots)
+            job.binding = fast or bind(job.select, catalog, job.text, job.slots, job.wildcards)
             self._explain(session, item, flavor)
         except Exception as error:  # noqa: BLE001 - one statement sqllint cannot bind or read a plan for
             # must not end the run: it becomes a finding (E010) like a statement the server refused.
