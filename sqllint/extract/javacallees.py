@@ -31,6 +31,8 @@ JDBC_MARKERS = (b"JdbcTemplate", b"JdbcClient", b"prepareStatement", b"createSta
                 b"createSQLQuery", b"executeQuery", b"executeUpdate", b"DSLContext")
 _OVERLOAD = re.compile(r"\(.*\)$")
 _TYPE_NAME = re.compile(rb"\b[A-Z]\w*")
+_DECLARED = re.compile(rb"\b(?:class|interface|enum|record)\s+([A-Z]\w*)")
+_IMPLEMENTS = re.compile(rb"\bimplements\s+([^{]+)\{")
 
 
 @dataclass(frozen=True)
@@ -118,11 +120,24 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex,
     def resolve_mapper(java: JavaFile, simple: str) -> str | None:
         return project.resolve_type(simple, java.imports, java.package)
 
+    # Only classes another file mentions can be called from there: the walk (as costly as extracting
+    # the file) is spared for the rest. One pass over each file's capitalised words decides.
+    candidates: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []
+    mentioned: dict[bytes, int] = {}  # capitalised word → how many files mention it
     for source in sources:
         data = read_source(source.absolute, max_file_size).data
-        if data is None or not (any(m in data for m in JDBC_MARKERS)
-                                or not mapper_names.isdisjoint(_TYPE_NAME.findall(data))):
-            continue  # one pass over the file's capitalised words, not one search per mapper name
+        if data is None:
+            continue
+        words = frozenset(_TYPE_NAME.findall(data))
+        for word in words:
+            mentioned[word] = mentioned.get(word, 0) + 1
+        if any(m in data for m in JDBC_MARKERS) or not mapper_names.isdisjoint(words):
+            candidates.append((source, data, words))
+    for source, data, words in candidates:
+        declared = set(_DECLARED.findall(data)) | {
+            name for clause in _IMPLEMENTS.findall(data) for name in _TYPE_NAME.findall(clause)}
+        if not any(mentioned.get(name, 0) > (1 if name in words else 0) for name in declared):
+            continue  # nothing else in the project names this class (or the interface it implements)
         try:
             found, interfaces = index_callees(data, source.path, resolve_mapper, project.statements.__contains__,
                                               project.constants)
