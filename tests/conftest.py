@@ -35,6 +35,8 @@ import pymysql
 import pytest
 from pymysql.constants import CLIENT
 
+from tests.helpers import apt_install
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 PROVISION_VERSION = "3"  # bump to rebuild every shared test database
@@ -113,13 +115,7 @@ def _ensure_mariadb_installed() -> tuple[str, str]:
     server, install = _binary("mariadbd", "mysqld"), _binary("mariadb-install-db", "mysql_install_db")
     if server and install:
         return server, install
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise RuntimeError("no MariaDB server binary (mariadbd) and not root to install it: install "
-                           "mariadb-server or set SQLLINT_TEST_DSN=mysql://user:password@host:port/")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "mariadb-server"], check=True,
-                   env=env, stdout=subprocess.DEVNULL)
+    apt_install("mariadb-server", why="no MariaDB server binary (mariadbd), and SQLLINT_TEST_DSN is not set")
     server, install = _binary("mariadbd", "mysqld"), _binary("mariadb-install-db", "mysql_install_db")
     if not (server and install):
         raise RuntimeError("apt-get installed mariadb-server but mariadbd/mariadb-install-db are not on PATH")

@@ -21,3 +21,18 @@ def check_snippet(tmp_path: Path, code: str, language: str = "sql", config: Conf
 
 def codes(findings: list[Finding]) -> list[str]:
     return [f.rule for f in findings]
+
+
+def apt_install(*packages: str, why: str) -> None:
+    """Install Debian packages the suite needs (it provisions its own tools rather than skipping tests).
+    Raises RuntimeError naming the packages when not root or without apt-get."""
+    import os
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise RuntimeError(f"{why}: install {' '.join(packages)} (apt-get install, as root)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True, timeout=600)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages], check=True, env=env,
+                   capture_output=True, timeout=1200)

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from sqllint.cli import main
+from tests.helpers import apt_install
 
 SHOP = Path(__file__).resolve().parent.parent / "fixtures" / "shop"
 
@@ -22,12 +23,10 @@ def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found:
         return found
-    if os.geteuid() != 0:
-        pytest.fail("chromium is not installed and the tests are not running as root: apt-get install chromium")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True, timeout=600)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, capture_output=True,
-                   timeout=900)
+    try:
+        apt_install("chromium", why="the HTML report test renders the page in Debian's chromium")
+    except RuntimeError as error:
+        pytest.fail(str(error))
     found = shutil.which("chromium")
     assert found, "apt-get install chromium did not provide a chromium binary"
     return found
