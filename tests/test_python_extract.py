@@ -638,3 +638,37 @@ def test_self_attributes_set_in_the_method_are_followed_until_a_method_of_self_m
     assert sorted(" ".join(q.text.split()) for q in queries if q.scope == "Report.run") == [
         "select name from `tabItem` where 1=1", "select name from `tabItem` where 1=1 and item_group = ?"]
     assert not [q for q in queries if q.scope == "Report.rows"]  # not the DELETE without its filters
+
+
+def test_a_text_parameter_default_is_the_variant_called_without_it() -> None:
+    queries = extract("""
+        def notes_for_order(order, note_conditions=""):
+            query = f"SELECT dn.name FROM `tabDelivery Note` dn WHERE dn.order = %s {note_conditions} ORDER BY dn.name"
+            return frappe.db.sql(query, (order,))
+
+        def page(cur, where="", orderby="name"):
+            query = "SELECT * FROM servants"
+            if where != "":
+                query += " WHERE %s" % where
+            cur.execute(query + " ORDER BY " + orderby)
+    """)
+    notes = {q.variant.label: q for q in queries if q.scope == "notes_for_order"}
+    called_without = notes["when note_conditions is absent"]
+    assert " ".join(called_without.text.split()) == \
+        "SELECT dn.name FROM `tabDelivery Note` dn WHERE dn.order = ? ORDER BY dn.name"
+    assert [p.fragment for p in notes["when note_conditions is present"].placeholders] == [False, True]
+    # A parameter the function tests keeps no default variant (`WHERE ` + '' would be text nobody runs);
+    # one it only splices does.
+    page = sorted(q.text for q in queries if q.scope == "page")
+    assert page == ["SELECT * FROM servants ORDER BY name", "SELECT * FROM servants ORDER BY sqllint_hole_1",
+                    "SELECT * FROM servants WHERE ? ORDER BY name", "SELECT * FROM servants WHERE ? ORDER BY sqllint_hole_2"]
+
+
+def test_repr_of_a_value_with_a_default_quotes_the_default_and_names_the_parameter() -> None:
+    queries = extract("""
+        def user_exists(cur, user, host="localhost"):
+            cur.execute("SELECT User FROM mysql.user WHERE User = {0!r} AND Host = {1!r}".format(user, host))
+    """)
+    by_label = {q.variant.label: q for q in queries}
+    assert by_label["when host is absent"].text == "SELECT User FROM mysql.user WHERE User = ? AND Host = 'localhost'"
+    assert [p.name for p in by_label["when host is present"].placeholders] == ["user", "host"]

@@ -143,6 +143,26 @@ class ExpressionEvaluator:
         alts = tuple(a for a in value.alts if bool(a.items) == non_empty)
         return Value(alts, value.parts, is_list=True, line=value.line, capped=value.capped) if alts else None
 
+    def parameter_defaults(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Env:
+        """Parameters with a text default (``conditions=""``): the caller's text (unknown) or the default,
+        an optional part named after the parameter, so the statement as called without it is checked.
+
+        Not for a parameter the function tests (``if where != '': sql += " WHERE %s" % where``): an arm
+        of the test would glue the default to text written for the caller's value."""
+        arguments = node.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        pairs = [*zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults),
+                 *((a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None)]
+        tested = {n.id for test in _tests_in(node) for n in ast.walk(test) if isinstance(n, ast.Name)}
+        env: Env = {}
+        for argument, default in pairs:
+            if isinstance(default, ast.Constant) and isinstance(default.value, str) and argument.arg not in tested:
+                given = Value.hole(self._hole(ast.Name(argument.arg, ast.Load())))
+                merged = branch(given, Value.text(default.value, default.lineno), argument.arg, self.cap)
+                if merged is not None:
+                    env[argument.arg] = merged
+        return env
+
     # --- expressions ------------------------------------------------------------------------------
     def _lookup(self, name: str, env: Env) -> Value | None:
         if name in env:
@@ -331,3 +351,17 @@ class ExpressionEvaluator:
                 return self.functions.get(f"{self.class_name}.{func.attr}")
         return None
 
+
+def _tests_in(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    """The conditions the function decides on: if/while/ternary/comprehension tests, and/or operands."""
+    found: list[ast.expr] = []
+    for node in ast.walk(function):
+        if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            found.append(node.test)
+        elif isinstance(node, ast.comprehension):
+            found.extend(node.ifs)
+        elif isinstance(node, ast.BoolOp):
+            found.extend(node.values)
+        elif isinstance(node, ast.Match):
+            found.append(node.subject)
+    return found

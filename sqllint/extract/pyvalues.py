@@ -200,13 +200,21 @@ def _numeric(arg: Value | Hole, conversion: str) -> Value | Hole:
 
 
 def _repr(arg: Value | Hole, source: str) -> Value | Hole:
-    """``{x!r}`` / ``%r``: Python's repr, a quoted literal: a value wherever it stands."""
-    if isinstance(arg, Value) and not arg.parts and len(arg.alts) == 1 \
-            and all(isinstance(s, str) for s in arg.alts[0].segments):
-        return Value.text(repr("".join(arg.alts[0].segments)), arg.line)  # type: ignore[arg-type]
-    hole_source = arg.source if isinstance(arg, Hole) else source
-    return Hole(hole_source, arg.style if isinstance(arg, Hole) else PlaceholderStyle.FSTRING_HOLE,
-                safe=isinstance(arg, Hole) and arg.safe, literal=True)
+    """``{x!r}`` / ``%r``: Python's repr, a quoted literal: a value wherever it stands. A known text is
+    quoted; anything else is a hole marked as a literal (named after the one hole it is, or ``source``)."""
+    if isinstance(arg, Hole):
+        return Hole(arg.source, arg.style, safe=arg.safe, literal=True)
+    alts = []
+    for alt in arg.alts:
+        if all(isinstance(s, str) for s in alt.segments):
+            segments: tuple[Segment, ...] = (repr("".join(alt.segments)),)  # type: ignore[arg-type]
+        else:
+            only = alt.segments[0] if len(alt.segments) == 1 else None
+            name = only.source if isinstance(only, Hole) else source
+            segments = (Hole(name, PlaceholderStyle.FSTRING_HOLE, safe=isinstance(only, Hole) and only.safe,
+                             literal=True),)
+        alts.append(Alt(segments, alt.on))
+    return Value(tuple(dict.fromkeys(alts)), arg.parts, line=arg.line, capped=arg.capped)
 
 
 def percent_format(template: Value, positional: Sequence[Value | Hole], named: dict[str, Value | Hole]) -> Value:

@@ -97,7 +97,7 @@ class PythonExtractor(SinkScanner):
         info.returns.clear()
         info.dict_returns.clear()
         self._current_function = info
-        self._walk_block(info.node.body, {}, top_level=False)
+        self._walk_block(info.node.body, self.parameter_defaults(info.node), top_level=False)
         self.scope, self.class_name, self.loops, self.loop_names, self.branches, self.transaction = saved
         info.evaluating = False
 
