@@ -283,7 +283,8 @@ def _callee_queries(key: str, project: ProjectIndex, site: Site, options: Extrac
     method add to the caller's, the call reads ``orderDao.findByUser → jdbcTemplate.query``."""
     out: list[Query] = []
     for run in project.callees.get(key, ()):
-        inner = dataclasses.replace(site, loop_depth=site.loop_depth + run.loop_depth, call=f"{site.call} → {run.call}")
+        inner = dataclasses.replace(site, loop_depth=site.loop_depth + run.loop_depth, call=f"{site.call} → {run.call}",
+                                    arguments=None)  # the caller's arguments are the method's, not the SQL's
         if run.value is not None:
             queries = list(queries_from_value(run.value, inner))
         else:
