@@ -570,3 +570,15 @@ def test_a_native_query_count_query_is_checked_too() -> None:
         }""")
     assert [(q.line, q.call, q.raw.split()[1]) for q in result.queries] == [
         (3, "@Query", "*"), (4, "@Query countQuery", "count(*)")]
+
+
+def test_overloaded_annotated_mapper_methods_are_one_statement_id_twice() -> None:
+    result = extract("""
+        public interface UserMapper {
+            @Select("SELECT id FROM users WHERE id = #{id}")
+            User find(long id);
+
+            @Select("SELECT id FROM users WHERE email = #{email}")
+            User find(String email);
+        }""", "UserMapper.java")
+    assert [(p.code, p.line) for p in result.problems] == [("E023", 6)]

@@ -195,11 +195,16 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
 
     local_statements: dict[str, Statement] = {}
     for statement in _statements(java, result.problems, suppressions):
-        if project is not None and "E023" not in statement.suppressed:
+        first = local_statements.get(statement.qualified)
+        if first is not None and "E023" not in statement.suppressed:  # overloads of one mapper method
+            result.problems.append(Problem("E023", statement.line, statement.column, f"statement "
+                                           f"`{statement.qualified}` is also mapped on line {first.line}: overloaded "
+                                           "mapper methods share one statement id and MyBatis refuses to start"))
+        elif project is not None and "E023" not in statement.suppressed:
             duplicate = duplicate_problem(statement, project.statement(statement.namespace, statement.id))
             if duplicate is not None:
                 result.problems.append(duplicate)
-        local_statements[statement.qualified] = statement
+        local_statements.setdefault(statement.qualified, statement)
         local_namespaces[statement.namespace.rsplit(".", 1)[-1]] = statement.namespace
         site = Query(path=java.path, line=statement.line, column=statement.column, end_line=statement.end_line,
                      language="java", raw="", text="", scope=statement.qualified, call=f"@{statement.kind.title()}",
