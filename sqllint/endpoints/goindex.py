@@ -52,6 +52,8 @@ class GoIndex:
     fields: dict[TypeRef, dict[str, TypeRef]] = field(default_factory=dict)
     graph: dict[FunctionKey, GoFunc] = field(default_factory=dict)  # every function, literals included
     declared: list[GoFunc] = field(default_factory=list)  # functions and methods as declared, in file order
+    # package-level ``var name = new(T)`` / ``= &T{}`` / ``var name T``: (directory, name) → (file, spec)
+    globals: dict[tuple[str, str], tuple[GoFile, Node]] = field(default_factory=dict)
     notes: list[MapNote] = field(default_factory=list)
     _events: dict[FunctionKey, list[Event]] = field(default_factory=dict)
 
@@ -88,6 +90,10 @@ class GoIndex:
             if node.type == "type_declaration":
                 for spec in (s for s in named_children(node) if s.type == "type_spec"):
                     self._add_struct(file, spec)
+            elif node.type == "var_declaration":  # typed when first asked: the types may be in later files
+                for spec in (s for s in walk(node) if s.type == "var_spec"):
+                    for name in spec.children_by_field_name("name"):
+                        self.globals[(directory, text_of(name))] = (file, spec)
         for node in named_children(root):
             if node.type in ("function_declaration", "method_declaration"):
                 func = GoFunc(FunctionKey(source.path, go_scope_name(node)), node, file, self.params(file, node),
@@ -233,7 +239,8 @@ class GoIndex:
 
     def type_of(self, func: GoFunc, node: Node, locals_: dict[str, TypeRef]) -> TypeRef:
         if node.type == "identifier":
-            return locals_.get(text_of(node), ("", ""))
+            name = text_of(node)
+            return locals_[name] if name in locals_ else self.global_type(func.file.directory, name)
         if node.type == "selector_expression":
             outer = self.type_of(func, child(node, "operand") or node, locals_)
             return self.fields.get(outer, {}).get(text_of(child(node, "field") or node), ("", ""))
@@ -244,6 +251,10 @@ class GoIndex:
             return self.type_ref(func.file, child(node, "type"))
         if node.type == "call_expression":
             callee = child(node, "function")
+            args = call_args(node)
+            if callee is not None and text_of(callee) == "new" and len(args) == 1:  # new(T): a *T
+                return self.type_ref(func.file, args[0]) if args[0].type != "identifier" else \
+                    (func.file.directory, text_of(args[0]))
             target = None
             if callee is not None and callee.type == "identifier":
                 target = self.funcs.get((func.file.directory, text_of(callee)))
@@ -251,6 +262,28 @@ class GoIndex:
                 target = self.selector_target(func, callee, locals_)
             return target.results[0] if target is not None and target.results else ("", "")
         return ("", "")
+
+    def global_type(self, directory: str, name: str) -> TypeRef:
+        """The type of a package-level variable (``var articleModel = new(models.ArticleModel)``, the way
+        gin and echo apps often hold their models and services)."""
+        found = self.globals.get((directory, name))
+        if found is None:
+            return ("", "")
+        file, spec = found
+        del self.globals[(directory, name)]  # a guard against ``var a = b; var b = a``
+        try:
+            declared = child(spec, "type")
+            if declared is not None:
+                return self.type_ref(file, declared)
+            values = named_children(child(spec, "value") or spec)
+            names = spec.children_by_field_name("name")
+            at = next((i for i, n in enumerate(names) if text_of(n) == name), 0)
+            if len(values) != len(names) or child(spec, "value") is None:
+                return ("", "")
+            holder = GoFunc(FunctionKey(file.path, name), spec, file, {}, [])
+            return self.type_of(holder, values[at], {})
+        finally:
+            self.globals[(directory, name)] = found
 
     def locals_of(self, func: GoFunc, body: Node) -> dict[str, TypeRef]:
         """Variables whose type the code states or makes obvious, in source order."""
