@@ -108,3 +108,89 @@ def test_go_handlers_and_models_held_by_new_and_package_level_variables(tmp_path
     assert article.endpoint.handler.qualname == "ArticleController.One"
     assert user.endpoint.handler.qualname == "UserController.One"
     assert scopes(article) == ["ArticleModel.One"] and scopes(user) == ["UserModel.One"]
+
+
+LAYERED_REPO = '''package mysql
+
+import "database/sql"
+
+type ArticleRepository struct{ Conn *sql.DB }
+
+func NewArticleRepository(conn *sql.DB) *ArticleRepository { return &ArticleRepository{conn} }
+
+func (m *ArticleRepository) GetByID(id int64) (string, error) {
+	var title string
+	err := m.Conn.QueryRow("SELECT title FROM article WHERE id = ?", id).Scan(&title)
+	return title, err
+}
+'''
+
+LAYERED_SERVICE = '''package article
+
+type Repository interface {
+	GetByID(id int64) (string, error)
+}
+
+type Service struct {
+	repo Repository
+}
+
+func NewService(r Repository) *Service { return &Service{repo: r} }
+
+func (s *Service) GetByID(id int64) (string, error) { return s.repo.GetByID(id) }
+'''
+
+LAYERED_REST = '''package rest
+
+import "github.com/labstack/echo/v4"
+
+type ArticleService interface {
+	GetByID(id int64) (string, error)
+}
+
+type ArticleHandler struct {
+	Service ArticleService
+}
+
+func NewArticleHandler(e *echo.Echo, svc ArticleService) {
+	handler := &ArticleHandler{Service: svc}
+	e.GET("/articles/:id", handler.GetByID)
+}
+
+func (a *ArticleHandler) GetByID(c echo.Context) error {
+	title, _ := a.Service.GetByID(1)
+	return c.JSON(200, title)
+}
+'''
+
+LAYERED_MAIN = '''package main
+
+import (
+	"database/sql"
+
+	"github.com/labstack/echo/v4"
+
+	"example.com/arch/article"
+	"example.com/arch/rest"
+	mysqlRepo "example.com/arch/mysql"
+)
+
+func main() {
+	db, _ := sql.Open("mysql", "")
+	e := echo.New()
+	repo := mysqlRepo.NewArticleRepository(db)
+	svc := article.NewService(repo)
+	rest.NewArticleHandler(e, svc)
+}
+'''
+
+
+def test_go_calls_through_interface_fields_follow_what_the_constructors_are_given(tmp_path: Path) -> None:
+    """go-clean-arch style: handler → service → repository, each held behind an interface in a struct
+    field, with the same method name on every layer; main wires the concrete types."""
+    emap = build(tmp_path, {"go.mod": "module example.com/arch\n\ngo 1.20\n", "mysql/article.go": LAYERED_REPO,
+                            "article/service.go": LAYERED_SERVICE, "rest/article.go": LAYERED_REST,
+                            "main.go": LAYERED_MAIN})
+    chain = by_label(emap)["GET /articles/:id"]
+    assert [q.via() for q in chain.queries] == [
+        "(*ArticleHandler).GetByID → (*Service).GetByID → (*ArticleRepository).GetByID"]

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqllint.endpoints.gowiring import Wiring
 from sqllint.endpoints.model import CallSite, Event, FunctionKey, MapNote
 from sqllint.extract.golang import _scope_name as go_scope_name
 from sqllint.extract.tsutil import column_of, field as child, line_of, named_children, parse, text_of
@@ -56,6 +57,8 @@ class GoIndex:
     globals: dict[tuple[str, str], tuple[GoFile, Node]] = field(default_factory=dict)
     notes: list[MapNote] = field(default_factory=list)
     _events: dict[FunctionKey, list[Event]] = field(default_factory=dict)
+    _wiring: Wiring | None = None
+    _typed: set[TypeRef] = field(default_factory=set)  # types with at least one method
 
     @property
     def functions(self) -> set[FunctionKey]:
@@ -106,6 +109,7 @@ class GoIndex:
                 else:
                     func.params.update(receiver[1])
                     self.methods[(directory, receiver[0], name)] = func
+                    self._typed.add((directory, receiver[0]))
                     self.by_name.setdefault(name, []).append(func)
                 self.declared.append(func)
 
@@ -220,8 +224,11 @@ class GoIndex:
         target = self.selector_target(func, callee, locals_, kind)
         return Event(site, text, target=target.key if target is not None else None)
 
+    def has_methods(self, kind: TypeRef) -> bool:
+        return kind in self._typed
+
     def selector_target(self, func: GoFunc, callee: Node, locals_: dict[str, TypeRef],
-                         kind: TypeRef | None = None) -> GoFunc | None:
+                        kind: TypeRef | None = None, wired: bool = True) -> GoFunc | None:
         name = text_of(child(callee, "field") or callee)
         operand = child(callee, "operand")
         if operand is not None and operand.type == "identifier" and text_of(operand) in func.file.imports \
@@ -234,6 +241,14 @@ class GoIndex:
             found = self.methods.get((kind[0], kind[1], name))
             if found is not None:
                 return found
+        if wired and operand is not None and operand.type == "selector_expression":  # a.Service.Fetch
+            owner = self.type_of(func, child(operand, "operand") or operand, locals_)
+            if owner[0]:
+                self._wiring = self._wiring or Wiring(self)
+                held = self._wiring.field_types(owner, text_of(child(operand, "field") or operand))
+                targets = {m.key: m for t in held if (m := self.methods.get((t[0], t[1], name))) is not None}
+                if len(targets) == 1:
+                    return next(iter(targets.values()))
         candidates = self.by_name.get(name, [])  # an interface, or a type the code does not state
         return candidates[0] if len(candidates) == 1 else None
 
