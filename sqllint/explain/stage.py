@@ -8,7 +8,6 @@ that issued the statement. This module decides nothing about SQL quality itself:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import re
@@ -24,7 +23,6 @@ from sqllint.explain.binding import Binding, as_is, bind, wildcard_slots
 from sqllint.explain.cache import CachedPlan, PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
-from sqllint.explain.enrich import enrich, merge  # noqa: F401 - re-exported for callers of the stage
 from sqllint.explain.facts import MEMO_KEY, PlanFacts, plan_facts
 from sqllint.explain.findings import Crash, plan_findings
 from sqllint.explain.mysqltree import parse_tree

@@ -9,14 +9,15 @@ text becomes a ``Hole`` (interpolation unless it is a number), or None when it i
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from sqllint.extract.placeholders import Hole
 from sqllint.extract.pyeval import ESCAPING_CALL
 from sqllint.extract.pyvalues import Value, cap_alternatives
-from sqllint.extract.tsutil import field as child, flatten_binary, hole, line_of, named_children, printf, text_of
+from sqllint.extract.tsutil import (ConditionGrammar, Label, field as child, flatten_binary, hole, line_of, named_children,
+                                    printf, text_of)
+from sqllint.extract.tsutil import condition_label as shared_condition_label
 from sqllint.records import PlaceholderStyle
 
 if TYPE_CHECKING:
@@ -268,47 +269,26 @@ def arguments_of(call: Node) -> list[Node]:
     return named_children(arguments) if arguments is not None else []
 
 
-def short_label(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 40 else flat[:37] + "..."
+def _go_call(node: Node, label: Callable[[Node], Label]) -> Label | None:
+    """``len(conds) > 0``, ``strings.TrimSpace(kw) != ""``: the argument is what is tested."""
+    if node.type != "call_expression":
+        return None
+    args = arguments_of(node)
+    function = child(node, "function")
+    if len(args) == 1 and function is not None and (text_of(function) == "len" or text_of(function).startswith("strings.")):
+        return label(args[0])
+    return None
 
 
-def condition_label(node: Node) -> tuple[str, bool]:
+def condition_label(node: Node) -> Label:
     """A short name for an ``if`` condition and whether its true branch means "present"."""
-    kind = node.type
-    if kind == "parenthesized_expression":
-        inner = named_children(node)
-        return condition_label(inner[0]) if inner else (short_label(text_of(node)), True)
-    if kind == "unary_expression" and (op := child(node, "operator")) is not None and op.type == "!":
-        operand = child(node, "operand")
-        if operand is not None:
-            label, positive = condition_label(operand)
-            return label, not positive
-    if kind == "binary_expression" and (op := child(node, "operator")) is not None:
-        left, right = child(node, "left"), child(node, "right")
-        if op.type in ("&&", "||") and left is not None and right is not None:
-            (a, positive), (b, other) = condition_label(left), condition_label(right)
-            if a != b and re.search(rf"(?<![\w$.]){re.escape(text_of(left).split()[0])}\.", text_of(right)):
-                return b, other  # `q != null && q.keyword != null`: the guard on q only makes way for keyword
-            return (a if a == b else short_label(f"{a}/{b}")), positive
-        if op.type in ("!=", "==", ">", "<=") and left is not None and right is not None:
-            subject, other = (left, right) if _is_empty(right) else (right, left)
-            if _is_empty(other):
-                label, positive = condition_label(subject)
-                return label, positive == (op.type in ("!=", ">"))
-    if kind == "call_expression":
-        args = arguments_of(node)
-        function = child(node, "function")
-        if len(args) == 1 and function is not None and (text_of(function) == "len" or text_of(function).startswith("strings.")):
-            return condition_label(args[0])
-    if kind == "identifier":
-        return text_of(node), True
-    if kind == "selector_expression":
-        name = child(node, "field")
-        return (text_of(name) if name is not None else short_label(text_of(node))), True
-    return short_label(text_of(node)), True
+    return shared_condition_label(node, _GO_CONDITIONS)
 
 
 def _is_empty(node: Node) -> bool:
     return node.type == "nil" or (node.type == "int_literal" and text_of(node) == "0") or (
         node.type in ("interpreted_string_literal", "raw_string_literal") and go_string(node) == "")
+
+
+_GO_CONDITIONS = ConditionGrammar(wrappers=frozenset({"parenthesized_expression"}), member="selector_expression",
+                                  is_empty=_is_empty, call=_go_call)

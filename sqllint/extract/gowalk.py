@@ -22,13 +22,12 @@ from sqllint.extract.goexpr import (
     condition_label,
     is_sqlx_in,
     is_tracked_slice,
-    short_label,
     statements_of,
 )
 from sqllint.extract.pyeval import ExpressionEvaluator, union_values
 from sqllint.extract.pyvalues import Value, branch, cap_alternatives
 from sqllint.extract.pywalk import looks_like_sql
-from sqllint.extract.tsutil import field as child, line_of, named_children, printf, text_of
+from sqllint.extract.tsutil import field as child, line_of, named_children, printf, short_label, text_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -40,8 +40,6 @@ from sqllint.extract.tsutil import (
     expand_helper_calls,
     field as child,
     line_of,
-    named_children,
-    parse,
     queries_from_value,
     Site,
     suppressed_at,

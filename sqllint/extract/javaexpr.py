@@ -9,7 +9,6 @@ class of the file, or of other files through the project index), ``+`` concatena
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,7 +16,9 @@ from typing import TYPE_CHECKING
 from sqllint.extract.placeholders import Hole
 from sqllint.extract.pyeval import union_values
 from sqllint.extract.pyvalues import Value, brace_format, branch, cap_alternatives
-from sqllint.extract.tsutil import field as child, flatten_binary, hole, line_of, named_children, printf, text_of
+from sqllint.extract.tsutil import (ConditionGrammar, Label, field as child, flatten_binary, hole, line_of, named_children,
+                                    printf, text_of)
+from sqllint.extract.tsutil import condition_label as shared_condition_label
 from sqllint.records import PlaceholderStyle
 
 if TYPE_CHECKING:
@@ -295,59 +296,35 @@ def parameter_names(node: Node) -> list[str]:
     return names
 
 
-def short_label(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 40 else flat[:37] + "..."
+def _java_call(node: Node, label: Callable[[Node], Label]) -> Label | None:
+    """Presence tests written as calls: ``StringUtils.isNotBlank(kw)``, ``params.get("userId")``,
+    ``q.getKeyword()``, ``kw.trim()``, a record accessor ``query.keyword()``."""
+    if node.type != "method_invocation":
+        return None
+    method = text_of(child(node, "name") or node)
+    receiver, args = child(node, "object"), arguments_of(node)
+    if method in PRESENT_CALLS or method in ABSENT_CALLS:
+        subject = args[0] if len(args) == 1 else receiver if not args else None
+        if subject is not None:
+            name, positive = label(subject)
+            return name, positive == (method in PRESENT_CALLS)
+    if method in ("get", "containsKey") and len(args) == 1 and args[0].type == "string_literal":
+        return java_string(args[0]), True  # params.get("userId") != null
+    if not args and receiver is not None and method in ("size", "length", "trim", "strip"):
+        return label(receiver)
+    if not args and receiver is not None:
+        if method.startswith("get") and len(method) > 3 and method[3].isupper():
+            return method[3].lower() + method[4:], True
+        if method.startswith("is") and len(method) > 2 and method[2].isupper():
+            return method[2].lower() + method[3:], True
+        if method.isidentifier() and method[0].islower():
+            return method, True  # a record accessor: query.keyword()
+    return None
 
 
-def condition_label(node: Node) -> tuple[str, bool]:
+def condition_label(node: Node) -> Label:
     """A short name for an ``if`` test and whether its true branch means "present"."""
-    kind = node.type
-    if kind in ("parenthesized_expression", "condition"):
-        inner = named_children(node)
-        return condition_label(inner[0]) if inner else (short_label(text_of(node)), True)
-    if kind == "unary_expression" and (op := child(node, "operator")) is not None and op.type == "!":
-        operand = child(node, "operand")
-        if operand is not None:
-            label, positive = condition_label(operand)
-            return label, not positive
-    if kind == "binary_expression" and (op := child(node, "operator")) is not None:
-        left, right = child(node, "left"), child(node, "right")
-        if op.type in ("&&", "||") and left is not None and right is not None:
-            (a, positive), (b, other) = condition_label(left), condition_label(right)
-            if a != b and re.search(rf"(?<![\w$.]){re.escape(text_of(left).split()[0])}\.", text_of(right)):
-                return b, other  # `q != null && q.keyword != null`: the guard on q only makes way for keyword
-            return (a if a == b else short_label(f"{a}/{b}")), positive
-        if op.type in ("!=", "==", ">", "<=") and left is not None and right is not None:
-            subject, other = (left, right) if _is_empty_literal(right) else (right, left)
-            if _is_empty_literal(other):
-                label, positive = condition_label(subject)
-                return label, positive == (op.type in ("!=", ">"))
-    if kind == "method_invocation":
-        method = text_of(child(node, "name") or node)
-        receiver, args = child(node, "object"), arguments_of(node)
-        if method in PRESENT_CALLS or method in ABSENT_CALLS:
-            subject = args[0] if len(args) == 1 else receiver if not args else None
-            if subject is not None:
-                label, positive = condition_label(subject)
-                return label, positive == (method in PRESENT_CALLS)
-        if method in ("get", "containsKey") and len(args) == 1 and args[0].type == "string_literal":
-            return java_string(args[0]), True  # params.get("userId") != null
-        if not args and receiver is not None and method in ("size", "length", "trim", "strip"):
-            return condition_label(receiver)
-        if not args and receiver is not None:
-            if method.startswith("get") and len(method) > 3 and method[3].isupper():
-                return method[3].lower() + method[4:], True
-            if method.startswith("is") and len(method) > 2 and method[2].isupper():
-                return method[2].lower() + method[3:], True
-            if method.isidentifier() and method[0].islower():
-                return method, True  # a record accessor: query.keyword()
-    if kind == "identifier":
-        return text_of(node), True
-    if kind == "field_access":
-        name = child(node, "field")
-        return (text_of(name) if name is not None else short_label(text_of(node))), True
-    return short_label(text_of(node)), True
+    return shared_condition_label(node, _JAVA_CONDITIONS)
 
 
 def _only_marks(node: Node) -> bool:
@@ -372,3 +349,7 @@ def _is_empty_literal(node: Node) -> bool:
     if node.type == "null_literal" or (node.type == "decimal_integer_literal" and text_of(node) == "0"):
         return True
     return node.type == "string_literal" and text_of(node) == '""'
+
+
+_JAVA_CONDITIONS = ConditionGrammar(wrappers=frozenset({"parenthesized_expression", "condition"}), member="field_access",
+                                    is_empty=_is_empty_literal, call=_java_call)

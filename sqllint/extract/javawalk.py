@@ -26,13 +26,12 @@ from sqllint.extract.javaexpr import (
     condition_label,
     inferred_type,
     parameter_names,
-    short_label,
     simple_type,
 )
 from sqllint.extract.pyeval import union_values
 from sqllint.extract.pyvalues import Value, branch, cap_alternatives
 from sqllint.extract.pywalk import looks_like_sql
-from sqllint.extract.tsutil import field as child, line_of, named_children, text_of
+from sqllint.extract.tsutil import field as child, line_of, named_children, short_label, text_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -302,3 +302,61 @@ def flatten_binary(node: Node, operator: str, operand: Callable[[Node], Node | N
             if inner is not None:
                 out.append(inner)
     return out
+
+
+# --- naming an `if` condition (Java and Go share the shape of their expression trees) --------------------
+
+Label = tuple[str, bool]  # a short name for the condition, and whether its true branch means "present"
+
+
+def short_label(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 40 else flat[:37] + "..."
+
+
+@dataclass(frozen=True)
+class ConditionGrammar:
+    """What differs between the languages when a condition is named."""
+
+    wrappers: frozenset[str]  # node kinds that only wrap one expression: (x)
+    member: str  # the node kind of `a.b`, whose field "field" names the member
+    is_empty: Callable[[Node], bool]  # nil / null / 0 / ""
+    call: Callable[[Node, Callable[[Node], Label]], Label | None]  # the language's own presence tests
+
+
+def condition_label(node: Node, grammar: ConditionGrammar) -> Label:
+    """``(label, positive)`` for an ``if`` condition: ``q.keyword != null`` → ("keyword", True),
+    ``len(conds) == 0`` → ("conds", False); anything else is named by its (shortened) text."""
+    def label(inner: Node) -> Label:
+        return condition_label(inner, grammar)
+
+    kind = node.type
+    if kind in grammar.wrappers:
+        inner = named_children(node)
+        return label(inner[0]) if inner else (short_label(text_of(node)), True)
+    if kind == "unary_expression" and (op := field(node, "operator")) is not None and op.type == "!":
+        operand = field(node, "operand")
+        if operand is not None:
+            name, positive = label(operand)
+            return name, not positive
+    if kind == "binary_expression" and (op := field(node, "operator")) is not None:
+        left, right = field(node, "left"), field(node, "right")
+        if op.type in ("&&", "||") and left is not None and right is not None:
+            (a, positive), (b, other) = label(left), label(right)
+            if a != b and re.search(rf"(?<![\w$.]){re.escape(text_of(left).split()[0])}\.", text_of(right)):
+                return b, other  # `q != null && q.keyword != null`: the guard on q only makes way for keyword
+            return (a if a == b else short_label(f"{a}/{b}")), positive
+        if op.type in ("!=", "==", ">", "<=") and left is not None and right is not None:
+            subject, other = (left, right) if grammar.is_empty(right) else (right, left)
+            if grammar.is_empty(other):
+                name, positive = label(subject)
+                return name, positive == (op.type in ("!=", ">"))
+    named = grammar.call(node, label)
+    if named is not None:
+        return named
+    if kind == "identifier":
+        return text_of(node), True
+    if kind == grammar.member:
+        member = field(node, "field")
+        return (text_of(member) if member is not None else short_label(text_of(node))), True
+    return short_label(text_of(node)), True
