@@ -27,7 +27,7 @@ from sqllint.extract.goexpr import (
 from sqllint.extract.pyeval import ExpressionEvaluator, union_values
 from sqllint.extract.pyvalues import Value, branch, cap_alternatives
 from sqllint.extract.pywalk import looks_like_sql
-from sqllint.extract.tsutil import field as child, line_of, named_children, printf, short_label, text_of
+from sqllint.extract.tsutil import ArmWalking, field as child, line_of, named_children, printf, short_label, text_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -58,7 +58,7 @@ class GoEmission:
 
 
 @dataclass
-class GoWalker(GoExpressions):
+class GoWalker(GoExpressions, ArmWalking):
     """Walks one function body; constants are shared by the file."""
 
     constants: dict[str, Node]
@@ -76,32 +76,10 @@ class GoWalker(GoExpressions):
     packages: frozenset[str] = frozenset()  # names the file's imports are used by (fmt, fleet, sqlx)
 
     # --- statements -----------------------------------------------------------------------------------
-    def walk_block(self, node: Node, env: Env) -> bool:
-        depth = len(self.branches)  # an early return inside puts the rest of the block on an arm
-        try:
-            for statement in statements_of(node):
-                if self.walk_statement(statement, env):
-                    return True
-            return False
-        finally:
-            del self.branches[depth:]
+    block_kinds = frozenset({"block", "statement_list"})
 
-    def _walk_arm(self, construct: Node, arm: int, node: Node | None,
-                  env: Env) -> tuple[bool, list[tuple[int, int, int]]]:
-        """Walk one arm; return whether it always leaves, and the arms that code after it runs on when it
-        does not (``if err != nil { return }`` inside it: what follows runs only when err is nil)."""
-        if node is None:
-            return False, []
-        depth = len(self.branches)
-        self.branches.append((line_of(construct), construct.start_point[1] + 1, arm))
-        try:
-            statements = statements_of(node) if node.type in ("block", "statement_list") else [node]
-            for statement in statements:
-                if self.walk_statement(statement, env):
-                    return True, []
-            return False, self.branches[depth + 1:]
-        finally:
-            del self.branches[depth:]
+    def block_statements(self, node: Node) -> list[Node]:
+        return statements_of(node)
 
     def walk_statement(self, node: Node, env: Env) -> bool:
         kind = node.type

@@ -31,7 +31,7 @@ from sqllint.extract.javaexpr import (
 from sqllint.extract.pyeval import union_values
 from sqllint.extract.pyvalues import Value, branch, cap_alternatives
 from sqllint.extract.pywalk import looks_like_sql
-from sqllint.extract.tsutil import field as child, line_of, named_children, short_label, text_of
+from sqllint.extract.tsutil import ArmWalking, field as child, line_of, named_children, short_label, text_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -94,7 +94,7 @@ class Emission:
 
 
 @dataclass
-class MethodWalker(JavaExpressions):
+class MethodWalker(JavaExpressions, ArmWalking):
     context: ClassContext
     scope: str
     cap: int
@@ -107,34 +107,6 @@ class MethodWalker(JavaExpressions):
     branches: list[tuple[int, int, int]] = field(default_factory=list)  # (line, column, arm) being walked
 
     # --- statements -------------------------------------------------------------------------------
-    def walk_block(self, node: Node, env: Env) -> bool:
-        """Walk a block's statements; True when it always leaves (return, throw, break, continue)."""
-        depth = len(self.branches)  # an early return inside puts the rest of the block on an arm
-        try:
-            for statement in named_children(node):
-                if self.walk_statement(statement, env):
-                    return True
-            return False
-        finally:
-            del self.branches[depth:]
-
-    def _walk_arm(self, construct: Node, arm: int, node: Node | None,
-                  env: Env) -> tuple[bool, list[tuple[int, int, int]]]:
-        """Walk one arm; return whether it always leaves, and the arms that code after it runs on when it
-        does not (``if (a) return;`` inside it: what follows runs only when not ``a``)."""
-        if node is None:
-            return False, []
-        depth = len(self.branches)
-        self.branches.append((line_of(construct), construct.start_point[1] + 1, arm))
-        try:
-            statements = named_children(node) if node.type == "block" else [node]
-            for statement in statements:
-                if self.walk_statement(statement, env):
-                    return True, []
-            return False, self.branches[depth + 1:]
-        finally:
-            del self.branches[depth:]
-
     def walk_statement(self, node: Node, env: Env) -> bool:
         kind = node.type
         if kind == "block":

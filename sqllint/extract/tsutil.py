@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqllint.extract.bound import CallArguments, bind_slots
 from sqllint.extract.placeholders import Hole, hole_marker, normalise, render_raw
@@ -360,3 +360,51 @@ def condition_label(node: Node, grammar: ConditionGrammar) -> Label:
         member = field(node, "field")
         return (text_of(member) if member is not None else short_label(text_of(node))), True
     return short_label(text_of(node)), True
+
+
+# --- walking blocks and the arms of branches (Java and Go walkers) ---------------------------------------
+
+Arm = tuple[int, int, int]  # (line, column, arm number) of a branching construct being walked
+
+
+class ArmWalking:
+    """Mixin for a statement walker that records which arm of which branch each query is on.
+
+    ``branches`` is the stack of arms being walked; code after an early return inside an arm runs only on
+    the other arms, so a block that leaves keeps its arms off the stack for what follows."""
+
+    branches: list[Arm]
+    block_kinds: frozenset[str] = frozenset({"block"})
+
+    def walk_statement(self, node: Node, env: Any) -> bool:  # pragma: no cover - every walker defines it
+        raise NotImplementedError
+
+    def block_statements(self, node: Node) -> list[Node]:
+        return named_children(node)
+
+    def walk_block(self, node: Node, env: Any) -> bool:
+        """Walk a block's statements; True when it always leaves (return, throw, break, continue)."""
+        depth = len(self.branches)  # an early return inside puts the rest of the block on an arm
+        try:
+            for statement in self.block_statements(node):
+                if self.walk_statement(statement, env):
+                    return True
+            return False
+        finally:
+            del self.branches[depth:]
+
+    def _walk_arm(self, construct: Node, arm: int, node: Node | None, env: Any) -> tuple[bool, list[Arm]]:
+        """Walk one arm; return whether it always leaves, and the arms that code after it runs on when it
+        does not (``if err != nil { return }`` inside it: what follows runs only when err is nil)."""
+        if node is None:
+            return False, []
+        depth = len(self.branches)
+        self.branches.append((line_of(construct), construct.start_point[1] + 1, arm))
+        try:
+            statements = self.block_statements(node) if node.type in self.block_kinds else [node]
+            for statement in statements:
+                if self.walk_statement(statement, env):
+                    return True, []
+            return False, self.branches[depth + 1:]
+        finally:
+            del self.branches[depth:]
