@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sqllint.explain.plan import loop_rows
 from sqllint.explain.subject import PlanSubject
 from sqllint.records import Severity
 from sqllint.registry import Option, Violation, rule
@@ -32,9 +33,7 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
         sorted_row = next((r for r in rows if r.has_extra("Using filesort")), None)
         if sorted_row is None:
             continue
-        estimate = 1
-        for row in rows:
-            estimate *= max(1, row.rows or 1)
+        estimate = loop_rows(rows)
         if estimate < options["min-rows"]:
             continue
         where = f"`{sorted_row.table}`" if sorted_row.table else "the result"

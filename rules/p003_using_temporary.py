@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sqllint.explain.plan import loop_rows
 from sqllint.explain.subject import PlanSubject
 from sqllint.records import Severity
 from sqllint.registry import Option, Violation, rule
@@ -33,9 +34,7 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
         temp_row = next((r for r in rows if r.has_extra("Using temporary")), None)
         if temp_row is None:
             continue
-        estimate = 1
-        for row in rows:
-            estimate *= max(1, row.rows or 1)
+        estimate = loop_rows(rows)
         if estimate < options["min-rows"]:
             continue
         yield Violation(f"copies ~{estimate:,} rows into a temporary table (query block {key}, starting at "

@@ -104,7 +104,7 @@ class Plan:
         """Estimated rows examined: the product of ``rows`` along each nested loop, summed over query
         blocks; a dependent subquery's block is multiplied by the rows of the block that runs it."""
         groups = self._loops
-        products = {key: math.prod(max(1, r.rows or 1) for r in rows) for key, rows in groups.items()}
+        products = {key: loop_rows(rows) for key, rows in groups.items()}
         total = 0
         outer = products.get(min((k for k in groups if k is not None), default=None), 1)
         first = min(groups, key=lambda k: k or 0) if groups else None
@@ -265,6 +265,11 @@ _SUBQUERY_KEYS = {
 }
 
 _NESTED = frozenset(_SUBQUERY_KEYS) | {"query_block"}  # keys of a table node that hold another block
+
+
+def loop_rows(rows: Sequence[PlanRow]) -> int:
+    """Rows one nested loop produces by estimate: the product of its tables' ``rows`` (unknown counts as 1)."""
+    return math.prod(max(1, r.rows or 1) for r in rows)
 
 
 def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False) -> None:
