@@ -21,6 +21,7 @@ from sqllint.extract import ExtractOptions, FileExtraction, Problem
 from sqllint.extract.gowalk import GoEmission, GoWalker
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
+from sqllint.extract.emit import Site, queries_from_value
 from sqllint.extract.tsutil import (
     capped_problem,
     column_of,
@@ -30,8 +31,6 @@ from sqllint.extract.tsutil import (
     line_of,
     named_children,
     parse,
-    queries_from_value,
-    Site,
     suppressed_at,
     syntax_errors,
     syntax_problem_message,

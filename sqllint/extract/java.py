@@ -33,6 +33,7 @@ from sqllint.extract.mybatis import (Statement, XmlRefused, duplicate_problem, p
                                      to_nodes)
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
+from sqllint.extract.emit import Site, queries_from_value
 from sqllint.extract.tsutil import (
     capped_problem,
     column_of,
@@ -40,8 +41,6 @@ from sqllint.extract.tsutil import (
     expand_helper_calls,
     field as child,
     line_of,
-    queries_from_value,
-    Site,
     suppressed_at,
     syntax_errors,
     syntax_problem_message,

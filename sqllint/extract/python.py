@@ -8,12 +8,9 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqllint.extract.bound import bind_slots
-from sqllint.extract.placeholders import Hole, hole_marker, normalise, render_raw
-from sqllint.extract.pyvalues import Alt
+from sqllint.extract.emit import Site, queries_from_value
 from sqllint.extract.pywalk import Emitted, PythonExtractor
-from sqllint.extract.splitter import split_statements
-from sqllint.records import Query, Variant
+from sqllint.records import Query
 from sqllint.suppress import parse_suppressions
 
 
@@ -52,39 +49,11 @@ def _queries_for(item: Emitted, path: str, suppressions: dict[int, frozenset[str
     end_line = getattr(node, "end_lineno", line) or line
     suppressed = frozenset().union(*(suppressions.get(n, frozenset()) for n in range(line, end_line + 1)))
     suppressed |= suppressions.get(0, frozenset())  # whole-file
-    value = item.value
-    seen: set[str] = set()
-    for alt in sorted(value.alts, key=lambda a: len(a.on)):  # "every optional part absent" first
-        text, holes = _render(alt)
-        if text in seen:
-            continue
-        seen.add(text)
-        variant = Variant(value.parts, alt.on) if value.parts else None
-        statements = split_statements(text) if ";" in text else None
-        texts = [s.text for s in statements] if statements and len(statements) > 1 else [text]
-        for statement_text in texts:
-            normalised, placeholders = normalise(statement_text, holes)
-            if len(texts) == 1:  # the parameters bind one statement's slots, not a script's
-                placeholders = bind_slots(placeholders, item.arguments, alt, value.parts)
-            yield Query(
-                path=path, line=line, column=column, end_line=end_line, language="python",
-                raw=render_raw(statement_text, holes).strip(), text=normalised.strip(),
-                placeholders=placeholders, scope=item.scope, loop_depth=item.loop_depth,
-                loop_line=item.loop_line, variant=variant, call=item.call, sequence=item.sequence,
-                suppressed=suppressed, branch=item.branch, transaction=item.transaction,
-            )
-
-
-def _render(alt: Alt) -> tuple[str, list[Hole]]:
-    holes: list[Hole] = []
-    out: list[str] = []
-    for segment in alt.segments:
-        if isinstance(segment, Hole):
-            out.append(hole_marker(len(holes)))
-            holes.append(segment)
-        else:
-            out.append(segment)
-    return "".join(out), holes
+    site = Site(path=path, line=line, column=column, end_line=end_line, language="python", scope=item.scope,
+                loop_depth=item.loop_depth, loop_line=item.loop_line, call=item.call, sequence=item.sequence,
+                suppressed=suppressed, branch=item.branch, arguments=item.arguments,
+                transaction=item.transaction)
+    return queries_from_value(item.value, site)
 
 
 def _comment_suppressions(source: bytes) -> dict[int, frozenset[str]]:

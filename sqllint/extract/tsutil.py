@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqllint.extract.bound import CallArguments, bind_slots
-from sqllint.extract.placeholders import Hole, hole_marker, normalise, render_raw
-from sqllint.extract.pyvalues import Alt, Piece, Value, concat_pieces
-from sqllint.extract.splitter import split_statements
-from sqllint.records import PlaceholderStyle, Query, Variant
+from sqllint.extract.emit import Site
+from sqllint.extract.placeholders import Hole
+from sqllint.extract.pyvalues import Piece, Value, concat_pieces
+from sqllint.records import PlaceholderStyle, Query
 from sqllint.suppress import parse_suppressions
 
 if TYPE_CHECKING:
@@ -174,51 +173,6 @@ def hole(source: str, style: PlaceholderStyle = PlaceholderStyle.CONCAT_HOLE, sa
     return Value.hole(Hole(_excerpt(source, 60), style, safe))
 
 
-# --- values → queries --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Site:
-    """Where a value reaches a DB call: everything a Query needs besides the SQL."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    language: str
-    scope: str | None
-    loop_depth: int
-    loop_line: int | None
-    call: str
-    sequence: int
-    suppressed: frozenset[str] = frozenset()
-    branch: tuple[tuple[int, int, int], ...] = ()  # see Query.branch
-    arguments: CallArguments | None = None  # the values the call binds to the statement's slots
-
-
-def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
-    """One Query per distinct alternative ("every optional part absent" first), split on ``;``."""
-    seen: set[str] = set()
-    for alt in sorted(value.alts, key=lambda a: len(a.on)):
-        text, holes = _render(alt)
-        if text in seen:
-            continue
-        seen.add(text)
-        variant = Variant(value.parts, alt.on) if value.parts else None
-        statements = split_statements(text) if ";" in text else None
-        texts = [s.text for s in statements] if statements and len(statements) > 1 else [text]
-        for statement_text in texts:
-            normalised, placeholders = normalise(statement_text, holes)
-            if len(texts) == 1:  # the values bind one statement's slots, not a script's
-                placeholders = bind_slots(placeholders, site.arguments, alt, value.parts)
-            yield Query(
-                path=site.path, line=site.line, column=site.column, end_line=site.end_line,
-                language=site.language, raw=render_raw(statement_text, holes).strip(),
-                text=normalised.strip(), placeholders=placeholders, scope=site.scope,
-                loop_depth=site.loop_depth, loop_line=site.loop_line, variant=variant, call=site.call,
-                sequence=site.sequence, suppressed=site.suppressed, branch=site.branch,
-            )
-
-
 class HelperCall(Protocol):
     """An emission of a walker: a DB call, or a call of a helper function of the same file/class."""
 
@@ -270,18 +224,6 @@ def capped_problem(value: Value, site: Site, cap: int) -> Problem | None:
 
     return Problem("E022", site.line, site.column, f"the SQL run here in {site.scope} is built in more ways than "
                    f"max-variants allows ({cap}); only {len(value.alts)} variants were checked")
-
-
-def _render(alt: Alt) -> tuple[str, list[Hole]]:
-    holes: list[Hole] = []
-    out: list[str] = []
-    for segment in alt.segments:
-        if isinstance(segment, Hole):
-            out.append(hole_marker(len(holes)))
-            holes.append(segment)
-        else:
-            out.append(segment)
-    return "".join(out), holes
 
 
 def flatten_binary(node: Node, operator: str, operand: Callable[[Node], Node | None] = lambda n: n) -> list[Node]:
