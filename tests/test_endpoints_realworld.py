@@ -194,3 +194,105 @@ def test_go_calls_through_interface_fields_follow_what_the_constructors_are_give
     chain = by_label(emap)["GET /articles/:id"]
     assert [q.via() for q in chain.queries] == [
         "(*ArticleHandler).GetByID → (*Service).GetByID → (*ArticleRepository).GetByID"]
+
+
+# --- FastAPI ---------------------------------------------------------------------------------------------
+
+FASTAPI_CONFIG = '''API_PREFIX = "/api"
+'''
+
+FASTAPI_MAIN = '''from fastapi import FastAPI
+
+from app.config import API_PREFIX
+from app.routes import router as api_router
+from app.settings import settings
+
+
+def get_application() -> FastAPI:
+    application = FastAPI()
+    application.include_router(api_router, prefix=API_PREFIX)
+    application.include_router(api_router, prefix=settings.legacy_prefix)
+    return application
+
+
+app = get_application()
+'''
+
+FASTAPI_DEPENDENCIES = '''from fastapi import Depends, Path
+
+from app.repositories import ArticlesRepository, UsersRepository
+
+
+def get_db():
+    return None
+
+
+def get_repository(repo_type):
+    def _get_repo(db=Depends(get_db)):
+        return repo_type(db)
+
+    return _get_repo
+
+
+def get_current_user(users: UsersRepository = Depends(get_repository(UsersRepository))):
+    return users.get_user(1)
+
+
+def get_article_by_slug_from_path(
+    slug: str = Path(...),
+    articles_repo: ArticlesRepository = Depends(get_repository(ArticlesRepository)),
+):
+    return articles_repo.get_article_by_slug(slug)
+'''
+
+FASTAPI_REPOSITORIES = '''class UsersRepository:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def get_user(self, user_id):
+        return self.conn.execute("SELECT * FROM users WHERE id = %s", (user_id,))
+
+
+class ArticlesRepository:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def get_article_by_slug(self, slug):
+        return self.conn.execute("SELECT * FROM articles WHERE slug = %s", (slug,))
+
+    def delete_article(self, article_id):
+        self.conn.execute("DELETE FROM articles WHERE id = %s", (article_id,))
+'''
+
+FASTAPI_ROUTES = '''from fastapi import APIRouter, Depends
+
+from app.dependencies import get_article_by_slug_from_path, get_current_user, get_repository
+from app.repositories import ArticlesRepository
+
+router = APIRouter(prefix="/articles")
+
+
+@router.delete("/{slug}", dependencies=[Depends(get_current_user)])
+def delete_article_by_slug(
+    article=Depends(get_article_by_slug_from_path),
+    articles_repo: ArticlesRepository = Depends(get_repository(ArticlesRepository)),
+):
+    articles_repo.delete_article(article["id"])
+'''
+
+
+def test_fastapi_prefix_from_an_imported_constant_and_the_queries_of_dependencies(tmp_path: Path) -> None:
+    """fastapi-realworld-example-app: ``prefix=API_PREFIX`` imported from the config module; the user and
+    the article are loaded by dependencies (one of them a closure a factory returns) before the handler."""
+    emap = build(tmp_path, {"app/__init__.py": "", "app/config.py": FASTAPI_CONFIG, "app/main.py": FASTAPI_MAIN,
+                            "app/dependencies.py": FASTAPI_DEPENDENCIES, "app/repositories.py": FASTAPI_REPOSITORIES,
+                            "app/routes.py": FASTAPI_ROUTES})
+    found = by_label(emap)
+    assert "DELETE /api/articles/{slug}" in found
+    chain = found["DELETE /api/articles/{slug}"]
+    assert scopes(chain) == ["UsersRepository.get_user", "ArticlesRepository.get_article_by_slug",
+                             "ArticlesRepository.delete_article"]
+    assert chain.queries[0].via() == "get_current_user → UsersRepository.get_user"
+    # settings.legacy_prefix is known only at run time: listed without it, and said so
+    assert "DELETE /articles/{slug}" in found
+    assert any("settings.legacy_prefix is computed at run time" in n.message for n in emap.notes)

@@ -71,6 +71,22 @@ class PyModule:
     imports: dict[str, tuple[int, str, str | None]] = field(default_factory=dict)  # alias → (level, module, name)
     globals: dict[str, list[ast.expr]] = field(default_factory=dict)
     source: bytes = b""  # for cheap "does this module mention X" checks before walking its tree
+    index: PythonIndex | None = field(default=None, repr=False, compare=False)  # the index it belongs to
+
+    def imported_global(self, name: str, depth: int = 0) -> tuple[PyModule, ast.expr] | None:
+        """The one value a name imported from another module of the repository is bound to there
+        (``from app.core.config import API_PREFIX``, ``API_PREFIX = "/api"`` in that module)."""
+        if self.index is None or name not in self.imports:
+            return None
+        level, source, member = self.imports[name]
+        target = (self.index.relative_module(self, level, source) if level
+                  else self.index.module(source, near=self))
+        if target is None or member is None or target is self or depth > 4:
+            return None
+        values = target.globals.get(member, [])
+        if len(values) == 1:
+            return target, values[0]
+        return target.imported_global(member, depth + 1) if member in target.imports else None  # re-exported
 
 
 # --- what a name refers to ---------------------------------------------------------------------------
@@ -131,7 +147,7 @@ class PythonIndex:
         self.callable_names: set[str] = set()  # every def name: an unresolved call to one is worth a note
 
     def add(self, path: str, absolute: Path, tree: ast.Module, source: bytes = b"") -> PyModule:
-        module = PyModule(module_name(absolute), path, absolute, tree, source=source)
+        module = PyModule(module_name(absolute), path, absolute, tree, source=source, index=self)
         self.modules.append(module)
         self.by_file[absolute.resolve()] = module
         # Registered under every dotted suffix of its path too: namespace packages and src/ layouts

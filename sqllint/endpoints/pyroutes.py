@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqllint.endpoints.model import Endpoint, FunctionKey, MapNote
+from sqllint.endpoints.pydepends import Dependencies
 from sqllint.endpoints.pyindex import (
     ClassRef,
     ExternalRef,
@@ -57,6 +58,9 @@ def literal_str(node: ast.expr | None, ctx: Context, resolver: Resolver | None =
         values = ctx.module.globals.get(node.id, [])
         if len(values) == 1:
             return literal_str(values[0], Context(ctx.module))
+        imported = ctx.module.imported_global(node.id) if not values else None
+        if imported is not None:  # ``from app.core.config import API_PREFIX``
+            return literal_str(imported[1], Context(imported[0]))
     return None
 
 
@@ -108,6 +112,7 @@ class FlaskFastApiRoutes:
         self.resolver = resolver
         self.routers: dict[tuple[str, int, int], _Router] = {}
         self.notes: list[MapNote] = []
+        self.dependencies = Dependencies(resolver)
 
     def _router(self, node: ast.expr, ctx: Context) -> tuple[tuple[str, int, int], _Router] | None:
         ref = self.resolver.resolve(node, ctx)
@@ -125,7 +130,10 @@ class FlaskFastApiRoutes:
                 prefix = literal_str(keyword(ref.call, "path"), home) or (f"/{label}" if label else "")
             else:
                 prefix_key = "prefix" if name in RESTFUL_APIS or framework == "fastapi" else "url_prefix"
-                prefix = literal_str(keyword(ref.call, prefix_key), home) or ""
+                given = keyword(ref.call, prefix_key)
+                prefix = literal_str(given, home) or ""
+                if given is not None and literal_str(given, home) is None:
+                    self._dynamic_prefix(ref.module.path, ref.call.lineno, given)
             self.routers[key] = _Router(framework, name in FLASK_APPS | FASTAPI_APPS, prefix)
             if name in RESTFUL_APIS and ref.call.args:  # Api(blueprint): mounted where the blueprint is
                 parent = self._router(ref.call.args[0], home)
@@ -156,7 +164,7 @@ class FlaskFastApiRoutes:
             for prefix in self._prefixes(key, frozenset()):
                 route = join_route(prefix, endpoint.route, endpoint.framework)
                 endpoints.append(Endpoint(endpoint.methods, route, endpoint.handler, endpoint.path, endpoint.line,
-                                          endpoint.framework, endpoint.note, before))
+                                          endpoint.framework, endpoint.note, before + endpoint.hooks))
         return endpoints
 
     def _hooks(self) -> list[tuple[tuple[str, int, int], bool, FunctionKey]]:
@@ -208,7 +216,16 @@ class FlaskFastApiRoutes:
             return
         override_key = {"register_blueprint": "url_prefix", "include_router": "prefix", "add_namespace": "path"}
         override = keyword(call, override_key[call.func.attr])
-        child[1].parents.append((parent[0], literal_str(override, ctx) if override is not None else None))
+        value = literal_str(override, ctx) if override is not None else None
+        if override is not None and value is None:
+            self._dynamic_prefix(ctx.module.path, call.lineno, override)
+        child[1].parents.append((parent[0], value))
+
+    def _dynamic_prefix(self, path: str, line: int, node: ast.expr) -> None:
+        """A prefix known only at run time (``prefix=settings.api_prefix``): the routes are mapped
+        without it, and the map says so."""
+        self.notes.append(MapNote(path, line, f"prefix {ast.unparse(node)[:60]} is computed at run time: the routes "
+                                              "under it are listed without it"))
 
     def _decorated(self, function: PyFunction) -> Iterator[tuple[tuple[str, int, int], Endpoint]]:
         if function.cls is not None:
@@ -234,7 +251,9 @@ class FlaskFastApiRoutes:
             else:
                 methods = tuple(m.upper() for m in literal_strings(keyword(decorator, "methods"), ctx) or ("GET",))
             key = FunctionKey(function.module.path, function.qualname)
-            yield router[0], Endpoint(methods, rule, key, function.module.path, decorator.lineno, router[1].framework)
+            hooks = self.dependencies.of_route(function, decorator, ctx) if router[1].framework == "fastapi" else ()
+            yield router[0], Endpoint(methods, rule, key, function.module.path, decorator.lineno, router[1].framework,
+                                      hooks=hooks)
 
     def _add_rule(self, call: ast.Call, ctx: Context) -> Iterator[tuple[tuple[str, int, int], Endpoint]]:
         """``app.add_url_rule(rule, endpoint, view_func, methods=…)`` / ``app.add_api_route(path, endpoint)``."""
