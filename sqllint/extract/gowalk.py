@@ -228,20 +228,10 @@ class GoWalker(GoExpressions, ArmWalking):
                         false_reachable = False
                 else:
                     arm_env[name] = narrowed
-        consequence, alternative = child(node, "consequence"), child(node, "alternative")
-        true_leaves, true_tail = self._walk_arm(node, 0, consequence, true_env)
-        false_leaves, false_tail = self._walk_arm(node, 1, alternative, false_env)
-        true_leaves, false_leaves = true_leaves or not true_reachable, false_leaves or not false_reachable
-        if true_leaves and false_leaves:
-            return True
-        if true_leaves or false_leaves:
-            # `if err != nil { return … }`: the rest of the block runs only on the other arm, and only
-            # where that arm went on (`else if …{ return }`).
-            self.branches.append((line_of(node), node.start_point[1] + 1, 1 if true_leaves else 0))
-            self.branches.extend(false_tail if true_leaves else true_tail)
-            env.clear()
-            env.update(false_env if true_leaves else true_env)
-            return False
+        # `if err != nil { return … }`: the rest of the block runs only on the other arm.
+        leaves = self._walk_if_arms(node, true_env, false_env, env, (true_reachable, false_reachable))
+        if leaves is not None:
+            return leaves
         if list_test is not None:
             self._merge(env, true_env, false_env, None)
             return False

@@ -226,19 +226,10 @@ class MethodWalker(JavaExpressions, ArmWalking):
         # An arm runs only where its test holds: `if (isCount) sql = "SELECT COUNT…"` earlier, then
         # `if (!isCount) run(sql)` runs only the other text (not the count query with the page query's arm).
         true_env, false_env = _narrowed(env, label, positive), _narrowed(env, label, not positive)
-        consequence, alternative = child(node, "consequence"), child(node, "alternative")
-        true_leaves, true_tail = self._walk_arm(node, 0, consequence, true_env)
-        false_leaves, false_tail = self._walk_arm(node, 1, alternative, false_env)
-        if true_leaves and false_leaves:
-            return True
-        if true_leaves or false_leaves:
-            # `if (c) return …;`: the rest of the block runs only on the other arm (until the block ends),
-            # and only where that arm went on (`else if (d) return …;`: only when not d either).
-            self.branches.append((line_of(node), node.start_point[1] + 1, 1 if true_leaves else 0))
-            self.branches.extend(false_tail if true_leaves else true_tail)
-            env.clear()
-            env.update(false_env if true_leaves else true_env)
-            return False
+        # `if (c) return …;`: the rest of the block runs only on the other arm (until the block ends).
+        leaves = self._walk_if_arms(node, true_env, false_env, env)
+        if leaves is not None:
+            return leaves
         present, absent = (true_env, false_env) if positive else (false_env, true_env)
         self._merge(env, present, absent, label)
         return False

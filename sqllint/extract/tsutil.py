@@ -350,3 +350,23 @@ class ArmWalking:
             return False, self.branches[depth + 1:]
         finally:
             del self.branches[depth:]
+
+    def _walk_if_arms(self, node: Node, true_env: dict[str, Any], false_env: dict[str, Any], env: dict[str, Any],
+                      reachable: tuple[bool, bool] = (True, True)) -> bool | None:
+        """Walk the consequence and alternative of ``if`` statement ``node`` in their own environments.
+        True: every arm leaves. False: one arm leaves, so the rest of the block runs only on the other arm
+        (and only where that arm went on: ``else if (d) return``) and ``env`` now holds that arm's values.
+        None: both arms go on; the caller merges ``true_env`` and ``false_env`` into ``env``. An arm that
+        cannot be reached (``reachable``) counts as leaving."""
+        true_leaves, true_tail = self._walk_arm(node, 0, field(node, "consequence"), true_env)
+        false_leaves, false_tail = self._walk_arm(node, 1, field(node, "alternative"), false_env)
+        true_leaves, false_leaves = true_leaves or not reachable[0], false_leaves or not reachable[1]
+        if true_leaves and false_leaves:
+            return True
+        if not (true_leaves or false_leaves):
+            return None
+        self.branches.append((line_of(node), node.start_point[1] + 1, 1 if true_leaves else 0))
+        self.branches.extend(false_tail if true_leaves else true_tail)
+        env.clear()
+        env.update(false_env if true_leaves else true_env)
+        return False
