@@ -345,3 +345,42 @@ def test_orm_style_aliased_queries_get_valid_rewrites(tmp_path: Path) -> None:
     from sqllint.parse import SqlParser
 
     assert all(SqlParser().parse_text(s.split(": ", 1)[-1].replace("…", "104"))[1] is None for s in found.values())
+
+
+def test_performance_schema_source_on_a_server_answering_garbage_is_a_clear_error(tmp_path: Path) -> None:
+    """Something that is not a database on the port: an error packet echoing the password, then a cut
+    greeting (pymysql raises struct.error, not one of its own errors). Both are a TraceSourceError with the
+    password masked, never a traceback."""
+    import socket
+    import struct
+    import threading
+    from urllib.parse import quote
+
+    from sqllint.explain.dsn import parse_dsn
+    from sqllint.explain.settings import ExplainSettings
+    from sqllint.trace.model import Source, TraceSourceError
+    from sqllint.trace.perfschema import read_performance_schema
+
+    password = "S3cret:pw@"
+    error_packet = b"\xff" + struct.pack("<H", 1045) + b"#28000" + f"denied, you sent {password}".encode()
+    answers = [struct.pack("<I", len(error_packet))[:3] + b"\x00" + error_packet, b"\x01\x00\x00\x00\x0a"]
+    for answer in answers:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def serve(listener: socket.socket = listener, answer: bytes = answer) -> None:
+            conn, _ = listener.accept()
+            conn.sendall(answer)
+            conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        try:
+            dsn = parse_dsn(f"mysql://app:{quote(password, safe='')}@127.0.0.1:{listener.getsockname()[1]}/db")
+            with pytest.raises(TraceSourceError) as error:
+                read_performance_schema(dsn, ExplainSettings(connect_timeout=2),
+                                        Source(kind="performance_schema", name=dsn.masked()))
+        finally:
+            listener.close()
+        assert password not in str(error.value) and quote(password, safe="") not in str(error.value)
+        assert "cannot read performance_schema" in str(error.value)

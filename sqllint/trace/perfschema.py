@@ -14,6 +14,7 @@ Only fixed statements of this module are sent — ``SHOW VARIABLES``, ``SET SESS
 from __future__ import annotations
 
 import re
+import struct
 from typing import Any
 
 from sqllint.explain.dsn import Dsn
@@ -66,9 +67,9 @@ def _connect(dsn: Dsn, settings: ExplainSettings) -> Any:
         message = error.args[1] if len(error.args) >= 2 else str(error)
         raise TraceSourceError(f"cannot read performance_schema: database {dsn.masked()} is unreachable "
                                f"({dsn.redact(str(message))})") from None
-    except (OSError, ValueError) as error:
+    except Exception as error:  # any driver failure (OSError, a struct.error on a cut greeting, …), redacted
         raise TraceSourceError(f"cannot read performance_schema from {dsn.masked()}: "
-                               f"{dsn.redact(str(error))}") from None
+                               f"{dsn.redact(str(error)) or type(error).__name__}") from None
 
 
 def read_performance_schema(dsn: Dsn, settings: ExplainSettings,
@@ -121,6 +122,9 @@ def read_performance_schema(dsn: Dsn, settings: ExplainSettings,
         message = error.args[1] if len(error.args) >= 2 else str(error)
         raise TraceSourceError(f"cannot read performance_schema on {dsn.masked()}: "
                                f"{dsn.redact(str(message))}") from None
+    except (OSError, ValueError, struct.error) as error:  # a connection cut mid-read; never a traceback
+        raise TraceSourceError(f"cannot read performance_schema on {dsn.masked()}: "
+                               f"{dsn.redact(str(error)) or type(error).__name__}") from None
     finally:
         conn.close()
     if history_rows is None:
