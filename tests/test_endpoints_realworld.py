@@ -296,3 +296,98 @@ def test_fastapi_prefix_from_an_imported_constant_and_the_queries_of_dependencie
     # settings.legacy_prefix is known only at run time: listed without it, and said so
     assert "DELETE /articles/{slug}" in found
     assert any("settings.legacy_prefix is computed at run time" in n.message for n in emap.notes)
+
+
+# --- Spring (explain --endpoint) -----------------------------------------------------------------------
+
+POST_CONTROLLER = '''package com.example.web;
+
+import com.example.service.PostService;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.web.bind.annotation.*;
+
+@RestController
+@RequestMapping("/system/post")
+public class PostController {
+    @Autowired
+    private PostService postService;
+
+    @DeleteMapping("/{postIds}")
+    public int remove(@PathVariable Long[] postIds) {
+        return postService.deletePostByIds(postIds);
+    }
+}
+'''
+
+POST_SERVICE = '''package com.example.service;
+
+import com.example.mapper.PostMapper;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Service;
+
+@Service
+public class PostService {
+    @Autowired
+    private PostMapper postMapper;
+
+    public Post selectPostById(Long postId) {
+        return postMapper.selectPostById(postId);
+    }
+
+    public int deletePostByIds(Long[] postIds) {
+        for (Long postId : postIds) {
+            Post post = selectPostById(postId);
+        }
+        return postMapper.deletePostByIds(postIds);
+    }
+}
+'''
+
+POST_MAPPER = '''package com.example.mapper;
+
+public interface PostMapper {
+    Post selectPostById(Long postId);
+    int deletePostByIds(Long[] postIds);
+}
+'''
+
+POST_XML = '''<?xml version="1.0" encoding="UTF-8" ?>
+<!DOCTYPE mapper PUBLIC "-//mybatis.org//DTD Mapper 3.0//EN" "http://mybatis.org/dtd/mybatis-3-mapper.dtd">
+<mapper namespace="com.example.mapper.PostMapper">
+    <select id="selectPostById" resultType="map">select post_id, post_name from sys_post where post_id = #{postId}</select>
+    <delete id="deletePostByIds">delete from sys_post where post_id in
+        <foreach collection="array" item="postId" open="(" separator="," close=")">#{postId}</foreach>
+    </delete>
+</mapper>
+'''
+
+
+def test_explain_endpoint_shows_the_n_plus_one_of_a_loop_in_a_service(tmp_path: Path) -> None:
+    """RuoYi's deletePostByIds: the loop calls the service's own selectPostById, whose mapper call is the
+    query. The static run reports the N+1 at the call in the loop, which is no query site of the chain:
+    explain --endpoint must still show it (and fail on it), not 'no N+1 beyond the findings above'."""
+    from click.testing import CliRunner
+
+    from sqllint.cli import main
+
+    files = {"src/main/java/com/example/web/PostController.java": POST_CONTROLLER,
+             "src/main/java/com/example/service/PostService.java": POST_SERVICE,
+             "src/main/java/com/example/mapper/PostMapper.java": POST_MAPPER,
+             "src/main/resources/mapper/PostMapper.xml": POST_XML}
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    previous = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(main, ["explain", "--no-cache", "--isolated", "--endpoint",
+                                           "DELETE /system/post/{postIds}"], catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+    out = result.stdout
+    assert "1. src/main/java/com/example/service/PostService.java:13  via PostController.remove → " \
+           "PostService.deletePostByIds → PostService.selectPostById  [in a loop]" in out
+    tail = out.split("across the call chain")[1]
+    assert "M002 warning  src/main/java/com/example/service/PostService.java:18" in tail
+    assert result.exit_code == 1

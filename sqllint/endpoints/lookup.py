@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from sqllint.endpoints.chain import LOOP_RULES
 from sqllint.endpoints.model import DEFAULT_MAX_DEPTH, ChainQuery, EndpointChain
+from sqllint.records import Finding
 
 if TYPE_CHECKING:
+    from sqllint.endpoints.build import EndpointMap
     from sqllint.explain.lookup import QuerySite, Workspace
 
 
@@ -35,6 +38,7 @@ class EndpointSelector:
             raise TargetError(f"{self.selector!r} matches {len(chains)} endpoints; give the method and path:",
                               [f"{c.endpoint.label}  ({c.endpoint.path}:{c.endpoint.line})" for c in chains])
         self.chain = chain = chains[0]
+        chain.findings = _with_loop_findings(emap, chain)
         sites = [self._site(workspace, item) for item in chain.queries]
         if not sites:
             stops = [s.describe() for s in chain.stops]
@@ -55,6 +59,17 @@ class EndpointSelector:
         except TargetError:
             pass
         return QuerySite(query.path, query.line, query.column, query.end_line, query.scope, item.variants)
+
+
+def _with_loop_findings(emap: EndpointMap, chain: EndpointChain) -> list[Finding]:
+    """The chain's findings plus the static run's N+1 findings at a loop of the chain that is not one of
+    its query sites (``for id in ids: selectById(id)`` in a service, the query in the helper): the
+    walkthrough shows each query's own findings only, and the chain's rules leave out what the static
+    run already reported, so without these the N+1 would be in neither part of the output."""
+    sites = {item.query.query.site for item in chain.queries}
+    extra = [f for item in chain.queries for f in emap.query_findings(item)
+             if f.rule in LOOP_RULES and (f.path, f.line, f.column) not in sites]
+    return sorted(dict.fromkeys(chain.findings + extra), key=Finding.sort_key)
 
 
 def endpoint_text(chain: EndpointChain, rows: list[int | None] | None = None) -> str:
