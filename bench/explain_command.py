@@ -72,7 +72,7 @@ def main() -> None:
                 start = time.perf_counter()
                 with shop.connect() as conn, conn.cursor() as cursor:
                     for sql in dict.fromkeys(statements):  # sqllint sends one EXPLAIN per distinct statement
-                        cursor.execute(f"EXPLAIN {sql}")
+                        cursor.execute(f"EXPLAIN FORMAT=JSON {sql}")  # what sqllint sends
                         cursor.fetchall()
                 raw.append(time.perf_counter() - start)
     finally:
