@@ -391,3 +391,72 @@ def test_explain_endpoint_shows_the_n_plus_one_of_a_loop_in_a_service(tmp_path: 
     tail = out.split("across the call chain")[1]
     assert "M002 warning  src/main/java/com/example/service/PostService.java:18" in tail
     assert result.exit_code == 1
+
+
+# --- Django ---------------------------------------------------------------------------------------------
+
+DJANGO_ROOT_URLS = '''from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from django.views.decorators.csrf import csrf_exempt
+
+from api import views
+
+urlpatterns = [
+    path("api/", include("api.urls")),
+    path("dashboard/", login_required(views.Dashboard.as_view())),
+    path("hook/", csrf_exempt(views.hook)),
+    path("stats/", cache_page(60)(views.stats)),
+]
+'''
+
+DJANGO_API_URLS = '''from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("<int:id>/reset-password/", views.ResetPasswordView().as_view()),
+]
+'''
+
+DJANGO_VIEWS = '''from django.db import connection
+from django.views import View
+
+
+class ResetPasswordView(View):
+    def post(self, request, id):
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE accounts SET password = %s WHERE id = %s", ["x", id])
+
+
+class Dashboard(View):
+    def get(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM accounts WHERE active = %s", [1])
+            return cursor.fetchone()
+
+
+def hook(request):
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO hooks (body) VALUES (%s)", [request.body])
+
+
+def stats(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status, COUNT(*) FROM orders GROUP BY status")
+        return cursor.fetchall()
+'''
+
+
+def test_django_views_wrapped_in_decorators_and_as_view_on_an_instance(tmp_path: Path) -> None:
+    """fastcp's urls: ``views.ResetPasswordView().as_view()``; and the usual wrappers around a view of the
+    repository in a URLconf (login_required, csrf_exempt, cache_page(60)) — the views are the repository's."""
+    emap = build(tmp_path, {"site/__init__.py": "", "site/urls.py": DJANGO_ROOT_URLS, "api/__init__.py": "",
+                            "api/urls.py": DJANGO_API_URLS, "api/views.py": DJANGO_VIEWS})
+    found = by_label(emap)
+    assert found["POST /api/<int:id>/reset-password/"].endpoint.handler.qualname == "ResetPasswordView.post"
+    assert found["GET /dashboard/"].endpoint.handler.qualname == "Dashboard.get"
+    assert found["ANY /hook/"].endpoint.handler.qualname == "hook"
+    assert found["ANY /stats/"].endpoint.handler.qualname == "stats"
+    assert all(len(found[label].queries) == 1 for label in found), {k: len(c.queries) for k, c in found.items()}
+    assert not [n for n in emap.notes if "not evident" in n.message]

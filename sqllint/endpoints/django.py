@@ -14,7 +14,16 @@ from collections.abc import Iterator
 
 from sqllint.endpoints.drf import DrfRouters
 from sqllint.endpoints.model import Endpoint, FunctionKey, MapNote
-from sqllint.endpoints.pyindex import ClassRef, ExternalRef, FunctionRef, ModuleRef, PyFunction, PyModule, PythonIndex
+from sqllint.endpoints.pyindex import (
+    ClassRef,
+    ExternalRef,
+    FunctionRef,
+    InstanceRef,
+    ModuleRef,
+    PyFunction,
+    PyModule,
+    PythonIndex,
+)
 from sqllint.endpoints.pyresolve import Context, Resolver
 from sqllint.endpoints.pyroutes import HTTP_VERBS, argument, literal_str, literal_strings
 
@@ -145,10 +154,28 @@ class DjangoRoutes:
                 continue
             yield from self._views(view, ctx, "/" + full.lstrip("/"), pattern.lineno)
 
+    def _unwrapped(self, view: ast.expr, ctx: Context) -> ast.expr:
+        """The view inside ``login_required(View.as_view())``, ``csrf_exempt(view)``,
+        ``cache_page(60)(view)``: a wrapper from outside the repository around a view of the repository."""
+        while isinstance(view, ast.Call) and view.args and not _is_as_view(view):
+            wrapper = self.resolver.resolve(view.func, ctx) if not isinstance(view.func, ast.Call) else None
+            inner = view.args[0]
+            if not (isinstance(view.func, ast.Call) or isinstance(wrapper, ExternalRef)):
+                break
+            if not (_is_as_view(inner) or isinstance(self.resolver.resolve(inner, ctx), FunctionRef)
+                    or isinstance(inner, ast.Call)):
+                break
+            view = inner
+        return view
+
     def _views(self, view: ast.expr, ctx: Context, route: str, line: int) -> Iterator[Endpoint]:
         path = ctx.module.path
-        if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+        view = self._unwrapped(view, ctx)
+        if _is_as_view(view):
+            assert isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute)
             ref = self.resolver.resolve(view.func.value, ctx)
+            if isinstance(ref, InstanceRef):  # views.ResetPasswordView().as_view(): the same view
+                ref = ClassRef(ref.cls)
             if isinstance(ref, ExternalRef):
                 yield Endpoint(("ANY",), route, None, path, line, "django",
                                f"view {ref.name}: outside the repository")
@@ -179,6 +206,10 @@ class DjangoRoutes:
             yield Endpoint(("ANY",), route, None, path, line, "django", f"view {ref.name}: outside the repository")
         else:
             self.notes.append(MapNote(path, line, f"view of {route} is not evident: not followed"))
+
+
+def _is_as_view(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "as_view"
 
 
 def _callee_name(node: ast.expr) -> str | None:
