@@ -460,3 +460,61 @@ def test_django_views_wrapped_in_decorators_and_as_view_on_an_instance(tmp_path:
     assert found["ANY /stats/"].endpoint.handler.qualname == "stats"
     assert all(len(found[label].queries) == 1 for label in found), {k: len(c.queries) for k, c in found.items()}
     assert not [n for n in emap.notes if "not evident" in n.message]
+
+
+SNIPPET_MAIN = '''package main
+
+import (
+	"database/sql"
+	"net/http"
+
+	"github.com/justinas/alice"
+)
+
+type application struct {
+	db *sql.DB
+}
+
+func (app *application) requireAuthentication(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n int
+		app.db.QueryRow("SELECT COUNT(*) FROM sessions WHERE token = ?", r.Header.Get("X-Token")).Scan(&n)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (app *application) home(w http.ResponseWriter, r *http.Request) {
+	rows, _ := app.db.Query("SELECT id, title FROM snippets ORDER BY id DESC LIMIT 10")
+	defer rows.Close()
+}
+
+func (app *application) snippetCreatePost(w http.ResponseWriter, r *http.Request) {
+	app.db.Exec("INSERT INTO snippets (title) VALUES (?)", r.FormValue("title"))
+}
+
+func (app *application) routes() http.Handler {
+	mux := http.NewServeMux()
+	dynamic := alice.New(noSurf)
+	mux.Handle("GET /{$}", dynamic.ThenFunc(app.home))
+	mux.Handle("POST /snippet/create", app.requireAuthentication(http.HandlerFunc(app.snippetCreatePost)))
+	return mux
+}
+
+func noSurf(next http.Handler) http.Handler { return next }
+'''
+
+
+def test_go_handlers_wrapped_in_middleware(tmp_path: Path) -> None:
+    """snippetbox: ``dynamic.ThenFunc(app.home)`` (alice, outside the repository) serves app.home; a
+    middleware of the repository around the handler runs first, and its query counts for the endpoint."""
+    from sqllint.endpoints.match import select_endpoints
+
+    emap = build(tmp_path, {"go.mod": "module example.com/snippetbox\n\ngo 1.23\n", "cmd/web/main.go": SNIPPET_MAIN})
+    found = by_label(emap)
+    home, create = found["GET /{$}"], found["POST /snippet/create"]
+    assert home.endpoint.handler.qualname == "(*application).home"
+    assert scopes(home) == ["(*application).home"]
+    assert create.endpoint.handler.qualname == "(*application).snippetCreatePost"
+    assert [h.qualname for h in create.endpoint.hooks] == ["(*application).requireAuthentication"]
+    assert [q.query.query.raw.split()[0] for q in create.queries] == ["SELECT", "INSERT"]
+    assert select_endpoints(emap.chains, "GET /") == [home]  # {$}: exactly "/"

@@ -31,6 +31,8 @@ VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _GO122 = re.compile(r"^(?P<method>[A-Z]+)\s+(?P<path>\S*/\S*)$")
 
 
+# parameter types of a function that serves a request: net/http, gin, echo
+_REQUEST_TYPES = ("http.ResponseWriter", "http.Request", "gin.Context", "echo.Context")
 ROUTER_CONSTRUCTORS = frozenset({"Default", "New", "NewRouter", "NewServeMux", "NewMux"})
 MOUNTED = "\0mounted"  # key of the prefixes map: where the routers a mounted function creates are mounted
 
@@ -192,10 +194,47 @@ class GoRoutes:
         if not path.startswith("/"):
             return []
         framework = next((r for r in ("gin", "echo", "chi", "gorilla") if r in routers), "net/http")
+        handler, hooks = self._unwrap(func, handler, locals_)
         key = self._handler(func, handler, locals_)
         route = (prefix.rstrip("/") + path) if prefix else path
         note = None if key is not None else f"handler {text_of(handler)[:60]} is not a function of the repository"
-        return [Endpoint(methods, route, key, func.file.path, line_of(call), framework, note)]
+        return [Endpoint(methods, route, key, func.file.path, line_of(call), framework, note, hooks)]
+
+    def _unwrap(self, func: GoFunc, handler: Node, locals_: dict[str, TypeRef]) -> tuple[Node, tuple[FunctionKey, ...]]:
+        """The handler inside middleware: ``dynamic.ThenFunc(app.home)`` (alice), ``handlers.LoggingHandler(out,
+        h)``, ``app.requireAuthentication(app.home)``. A wrapper of the repository runs before the handler
+        (a hook of the endpoint: its queries count); one from elsewhere is looked through."""
+        hooks: list[FunctionKey] = []
+        while handler.type == "call_expression" and call_method(handler) != "HandlerFunc":
+            args = call_args(handler)
+            inner = next((a for a in reversed(args) if self._handler_like(func, a, locals_)), None)
+            if inner is None:
+                break  # s.handleOrders(): a factory, followed as the handler
+            wrapper = self._callee(func, handler, locals_)
+            if wrapper is not None:
+                hooks.append(wrapper.key)
+            handler = inner
+        return handler, tuple(dict.fromkeys(hooks))
+
+    def _callee(self, func: GoFunc, call: Node, locals_: dict[str, TypeRef]) -> GoFunc | None:
+        callee = child(call, "function")
+        if callee is not None and callee.type == "identifier":
+            return self.index.funcs.get((func.file.directory, text_of(callee)))
+        if callee is not None and callee.type == "selector_expression":
+            return self.index.selector_target(func, callee, locals_)
+        return None
+
+    def _handler_like(self, func: GoFunc, node: Node, locals_: dict[str, TypeRef]) -> bool:
+        """A function of the repository that serves a request (its parameters say so), a literal, or
+        another wrapped handler."""
+        if node.type in ("func_literal", "call_expression"):
+            return node.type == "func_literal" or any(self._handler_like(func, a, locals_) for a in call_args(node))
+        target = None
+        if node.type == "identifier":
+            target = self.index.funcs.get((func.file.directory, text_of(node)))
+        elif node.type == "selector_expression":
+            target = self.index.selector_target(func, node, locals_)
+        return target is not None and any(kind[1].endswith(_REQUEST_TYPES) for kind in target.params.values())
 
     def _handler(self, func: GoFunc, handler: Node, locals_: dict[str, TypeRef]) -> FunctionKey | None:
         while handler.type == "call_expression" and call_method(handler) == "HandlerFunc" and call_args(handler):

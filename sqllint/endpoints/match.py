@@ -27,7 +27,7 @@ def template_regex(route: str, framework: str) -> re.Pattern[str]:
     if framework in ("gin", "echo"):  # /orders/:id, /static/*filepath
         route = re.sub(r"\*(\w*)$", lambda m: "{" + (m.group(1) or "rest") + ":path}", re.sub(r":(\w+)", r"{\1}", route))
     elif framework == "net/http":  # Go 1.22: /files/{path...} matches the rest of the path
-        route = re.sub(r"\{(\w+)\.\.\.\}", r"{\1:path}", route)
+        route = re.sub(r"\{(\w+)\.\.\.\}", r"{\1:path}", route).replace("{$}", "")  # {$}: exactly this path
     out, last = [], 0
     for match in _PARAMETER.finditer(route):
         out.append(re.escape(route[last : match.start()]))
