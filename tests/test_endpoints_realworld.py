@@ -518,3 +518,34 @@ def test_go_handlers_wrapped_in_middleware(tmp_path: Path) -> None:
     assert [h.qualname for h in create.endpoint.hooks] == ["(*application).requireAuthentication"]
     assert [q.query.query.raw.split()[0] for q in create.queries] == ["SELECT", "INSERT"]
     assert select_endpoints(emap.chains, "GET /") == [home]  # {$}: exactly "/"
+
+
+def test_endpoints_on_a_staging_database_without_the_applications_tables(tmp_path: Path, scratch_db) -> None:  # type: ignore[no-untyped-def]
+    """A real application's schema is rarely on the staging server at first: every EXPLAIN fails with E010.
+    The map still lists every endpoint, says once why the estimates are missing, and the worst column keeps
+    showing the N+1 rather than the E010 of the same severity."""
+    from click.testing import CliRunner
+
+    from sqllint.cli import main
+
+    empty = scratch_db()
+    files = {"src/main/java/com/example/web/PostController.java": POST_CONTROLLER,
+             "src/main/java/com/example/service/PostService.java": POST_SERVICE,
+             "src/main/java/com/example/mapper/PostMapper.java": POST_MAPPER,
+             "src/main/resources/mapper/PostMapper.xml": POST_XML}
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    previous = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(main, ["endpoints", "--isolated", "--no-cache", "--dsn", empty.dsn],
+                                    catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if line.startswith("DELETE"))
+    assert "warning M002" in row and "E010" not in row
+    assert "2 of 2 query sites could not be explained on the staging database (E010)" in result.stdout
+    assert "doesn't exist" in result.stdout

@@ -108,8 +108,11 @@ class EndpointChain:
     estimated_rows: int | None = None  # with a DSN: the sum of each query's estimated rows examined
 
     def worst(self) -> Finding | None:
+        """The most severe finding; at equal severity a finding about the code beats one saying a query
+        could not be analysed (E…): with a staging schema that lacks the tables every query has an E010,
+        which would otherwise hide the N+1 in the worst column."""
         found = self.findings + self.query_findings
-        return max(found, key=lambda f: (f.severity, -f.line), default=None)
+        return max(found, key=lambda f: (f.severity, not f.rule.startswith("E"), -f.line), default=None)
 
     @property
     def worst_severity(self) -> Severity | None:

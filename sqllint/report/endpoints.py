@@ -38,6 +38,20 @@ def grouped_stops(stops: Sequence[Stop]) -> list[tuple[str, str, int, Stop]]:
     return [(callee, reason, len(items), items[0]) for (callee, reason), items in grouped.items()]
 
 
+def unexplained(endpoint_map: EndpointMap) -> tuple[int, int, str] | None:
+    """(query sites whose EXPLAIN failed, query sites, one failure's message) over every chain: a staging
+    schema without the application's tables fails them all, and the table should say so once."""
+    sites: dict[tuple[str, int, int], bool] = {}
+    example = ""
+    for chain in endpoint_map.chains:
+        for item in chain.queries:
+            failed = [f for f in endpoint_map.query_findings(item) if f.rule == "E010"]
+            sites[item.query.query.site] = sites.get(item.query.query.site, False) or bool(failed)
+            example = example or (failed[0].message if failed else "")
+    count = sum(sites.values())
+    return (count, len(sites), example) if count else None
+
+
 def render_text(endpoint_map: EndpointMap, database: str | None) -> str:
     from tabulate import tabulate
 
@@ -57,6 +71,11 @@ def render_text(endpoint_map: EndpointMap, database: str | None) -> str:
         lines.append("")
         lines.append(f"{len(chains)} endpoint{'s' if len(chains) != 1 else ''}, {total} quer{'ies' if total != 1 else 'y'}"
                      f" reached through their call chains; {database or NO_DSN}")
+        failed = unexplained(endpoint_map)
+        if failed:
+            count, sites, example = failed
+            lines.append(f"{count} of {sites} query sites could not be explained on the staging database (E010), "
+                         f"so their estimated rows are missing; for example: {example}")
         endpoint_level = [(chain, f) for chain in chains for f in chain.findings]
         if endpoint_level:
             lines += ["", "Across call chains (not visible in any single function):"]
