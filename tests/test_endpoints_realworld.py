@@ -4,6 +4,7 @@ Django and Spring projects that the fixtures did not have): each test is one pat
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from sqllint.config import Config
@@ -316,6 +317,11 @@ public class PostController {
     public int remove(@PathVariable Long[] postIds) {
         return postService.deletePostByIds(postIds);
     }
+
+    @PostMapping
+    public int add(@RequestBody Post post) {
+        return postService.insertPost(post);
+    }
 }
 '''
 
@@ -340,6 +346,10 @@ public class PostService {
         }
         return postMapper.deletePostByIds(postIds);
     }
+
+    public int insertPost(Post post) {
+        return postMapper.insertPost(post);
+    }
 }
 '''
 
@@ -348,6 +358,7 @@ POST_MAPPER = '''package com.example.mapper;
 public interface PostMapper {
     Post selectPostById(Long postId);
     int deletePostByIds(Long[] postIds);
+    int insertPost(Post post);
 }
 '''
 
@@ -358,6 +369,7 @@ POST_XML = '''<?xml version="1.0" encoding="UTF-8" ?>
     <delete id="deletePostByIds">delete from sys_post where post_id in
         <foreach collection="array" item="postId" open="(" separator="," close=")">#{postId}</foreach>
     </delete>
+    <insert id="insertPost">insert into sys_post (post_name) values (#{postName})</insert>
 </mapper>
 '''
 
@@ -520,15 +532,7 @@ def test_go_handlers_wrapped_in_middleware(tmp_path: Path) -> None:
     assert select_endpoints(emap.chains, "GET /") == [home]  # {$}: exactly "/"
 
 
-def test_endpoints_on_a_staging_database_without_the_applications_tables(tmp_path: Path, scratch_db) -> None:  # type: ignore[no-untyped-def]
-    """A real application's schema is rarely on the staging server at first: every EXPLAIN fails with E010.
-    The map still lists every endpoint, says once why the estimates are missing, and the worst column keeps
-    showing the N+1 rather than the E010 of the same severity."""
-    from click.testing import CliRunner
-
-    from sqllint.cli import main
-
-    empty = scratch_db()
+def post_project(tmp_path: Path) -> None:
     files = {"src/main/java/com/example/web/PostController.java": POST_CONTROLLER,
              "src/main/java/com/example/service/PostService.java": POST_SERVICE,
              "src/main/java/com/example/mapper/PostMapper.java": POST_MAPPER,
@@ -537,15 +541,45 @@ def test_endpoints_on_a_staging_database_without_the_applications_tables(tmp_pat
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+
+
+def run_cli(tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from sqllint.cli import main
+
     previous = os.getcwd()
     os.chdir(tmp_path)
     try:
-        result = CliRunner().invoke(main, ["endpoints", "--isolated", "--no-cache", "--dsn", empty.dsn],
-                                    catch_exceptions=False)
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
     finally:
         os.chdir(previous)
+
+
+def test_endpoints_on_a_staging_database_without_the_applications_tables(tmp_path: Path, scratch_db) -> None:  # type: ignore[no-untyped-def]
+    """A real application's schema is rarely on the staging server at first: every EXPLAIN fails with E010.
+    The map still lists every endpoint, says once why the estimates are missing, and the worst column keeps
+    showing the N+1 rather than the E010 of the same severity."""
+    post_project(tmp_path)
+    result = run_cli(tmp_path, "endpoints", "--isolated", "--no-cache", "--dsn", scratch_db().dsn)
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if line.startswith("DELETE"))
     assert "warning M002" in row and "E010" not in row
-    assert "2 of 2 query sites could not be explained on the staging database (E010)" in result.stdout
+    # the INSERT … VALUES has nothing to explain: it is no failure
+    assert "2 of 3 query sites could not be explained on the staging database (E010)" in result.stdout
     assert "doesn't exist" in result.stdout
+
+
+def test_html_report_says_why_a_query_has_no_plan(tmp_path: Path, scratch_db) -> None:  # type: ignore[no-untyped-def]
+    """The page's banner is a warning, not a success, when the database answered but could not explain
+    the queries; each query says why it has no plan (EXPLAIN's error, also for a mapper call explained
+    where the statement is defined; nothing to explain for INSERT … VALUES) instead of 'not explained'."""
+    post_project(tmp_path)
+    result = run_cli(tmp_path, "report", "--isolated", "--no-cache", "--html", "out.html", "--dsn", scratch_db().dsn)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out.html").read_text()
+    assert '<div class="banner" id="database">' in page and "2 of 3 query sites could not be explained" in page
+    reasons = re.findall(r'class="no-plan">([^<]*)', page)
+    assert reasons and not [r for r in reasons if "not explained" in r], reasons
+    assert sum("EXPLAIN failed: Table" in r and "sys_post" in r for r in reasons) == 2  # the SELECT and the DELETE
+    assert any("nothing to explain" in r for r in reasons)

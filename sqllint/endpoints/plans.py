@@ -18,8 +18,14 @@ class PlanIndex:
     def __init__(self, outcome: ExplainOutcome) -> None:
         self.by_site: dict[tuple[tuple[str, int, int], str | None], Explained] = {}
         self.by_fingerprint: dict[str, Explained] = {}
+        self.failed: dict[tuple[tuple[str, int, int], str | None], str] = {}  # EXPLAIN's error, by site and variant
+        self.failed_by_fingerprint: dict[str, str] = {}  # … and by statement (a mapper call's definition)
         for item in outcome.explained:
             if item.plan is None:
+                for parsed in item.job.queries if item.error is not None else ():
+                    label = parsed.query.variant.label if parsed.query.variant else None
+                    self.failed[(parsed.query.site, label)] = item.error.message  # type: ignore[union-attr]
+                    self.failed_by_fingerprint.setdefault(parsed.fingerprint, item.error.message)  # type: ignore[union-attr]
                 continue
             for parsed in item.job.queries:
                 label = parsed.query.variant.label if parsed.query.variant else None
@@ -35,6 +41,25 @@ class PlanIndex:
             label = parsed.query.variant.label if parsed.query.variant else None
             found.append(self.by_site.get((parsed.query.site, label)) or self.by_fingerprint.get(parsed.fingerprint))
         return found
+
+    def why_not(self, item: ChainQuery) -> list[str | None]:
+        """Per variant, why it has no plan (None where it has one): EXPLAIN's error, a statement that
+        reads no table (INSERT … VALUES), or not explained."""
+        from sqllint.explain.safety import explain_kind
+
+        reasons: list[str | None] = []
+        for parsed, entry in zip(item.variants, self.explained(item)):
+            label = parsed.query.variant.label if parsed.query.variant else None
+            if entry is not None and entry.plan is not None:
+                reasons.append(None)
+            elif (parsed.query.site, label) in self.failed or parsed.fingerprint in self.failed_by_fingerprint:
+                error = self.failed.get((parsed.query.site, label)) or self.failed_by_fingerprint[parsed.fingerprint]
+                reasons.append(f"EXPLAIN failed: {error}")
+            elif parsed.tree is not None and not explain_kind(parsed.tree)[0]:
+                reasons.append("nothing to explain: the statement reads no table (e.g. INSERT … VALUES)")
+            else:
+                reasons.append("the statement was not explained")
+        return reasons
 
     def plans(self, item: ChainQuery) -> list[Plan | None]:
         """One plan (or None) per variant of the query, in variant order."""

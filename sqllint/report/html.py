@@ -17,7 +17,7 @@ from sqllint import __version__
 from sqllint.endpoints.build import PlannedMap
 from sqllint.endpoints.model import ChainQuery, EndpointChain
 from sqllint.records import Finding
-from sqllint.report.endpoints import NO_DSN, grouped_stops, handler_text
+from sqllint.report.endpoints import NO_DSN, grouped_stops, handler_text, unexplained
 
 NO_PLAN = "no plan: plans need a database (--dsn URL or SQLLINT_DSN)"
 
@@ -59,7 +59,12 @@ class _Page:
             body.append("<h2>Not mapped</h2><ul>" + "".join(
                 f"<li><code>{escape(n.path)}:{n.line}</code> {escape(n.message)}</li>" for n in notes) + "</ul>")
         database = self.planned.database
-        banner = (f'<div class="banner ok" id="database">{escape(database)}</div>' if database else
+        failed = unexplained(self.planned.endpoint_map) if database else None
+        if database and failed:  # connected, but the staging schema lacks what the queries read
+            count, sites, example = failed
+            database = (f"{database}: {count} of {sites} query sites could not be explained (E010), e.g. "
+                        f"{example}")
+        banner = (f'<div class="banner{"" if failed else " ok"}" id="database">{escape(database)}</div>' if database else
                   f'<div class="banner" id="database">Showing the static picture; '
                   f"{escape(self.planned.status(NO_DSN))}.</div>")
         data = json.dumps(self.trees, separators=(",", ":")).replace("</", "<\\/")
@@ -136,11 +141,17 @@ class _Page:
                 parts.append('<div class="muted">variants: ' + "; ".join(escape(label) for label in labels) + "</div>")
             parts.append(f'<div class="no-plan">{escape(NO_PLAN)}</div></div>')
             return "\n".join(parts)
-        for parsed, entry in zip(item.variants, self.planned.plans.explained(item)):
+        reasons = self.planned.plans.why_not(item)
+        if len(item.variants) > 1 and all(reasons) and len(set(reasons)) == 1:  # one line, not one per variant
+            labels = [p.query.variant.label for p in item.variants if p.query.variant]
+            parts.append('<div class="muted">variants: ' + "; ".join(escape(label) for label in labels) + "</div>")
+            parts.append(f'<div class="no-plan">no plan for any variant: {escape(reasons[0] or "")}</div></div>')
+            return "\n".join(parts)
+        for parsed, entry, reason in zip(item.variants, self.planned.plans.explained(item), reasons):
             label = parsed.query.variant.label if parsed.query.variant else None
             heading = f'<div class="muted">{escape(label)}</div>' if label else ""
             if entry is None or entry.plan is None:
-                parts.append(f'{heading}<div class="no-plan">no plan: the statement was not explained</div>')
+                parts.append(f'{heading}<div class="no-plan">no plan: {escape(reason or "")}</div>')
                 continue
             key = self._tree(entry)
             rows = entry.plan.rows_examined()
