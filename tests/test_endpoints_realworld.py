@@ -583,3 +583,105 @@ def test_html_report_says_why_a_query_has_no_plan(tmp_path: Path, scratch_db) ->
     assert reasons and not [r for r in reasons if "not explained" in r], reasons
     assert sum("EXPLAIN failed: Table" in r and "sys_post" in r for r in reasons) == 2  # the SELECT and the DELETE
     assert any("nothing to explain" in r for r in reasons)
+
+
+SPRING_API = '''package com.ex.api;
+
+import org.springframework.web.bind.annotation.*;
+
+@RequestMapping("/api/orders")
+public interface OrderApi {
+    @GetMapping("/{id}")
+    Order get(@PathVariable("id") Long id);
+}
+'''
+
+SPRING_ORDER_CONTROLLER = '''package com.ex.web;
+
+import com.ex.api.OrderApi;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.*;
+
+@RestController
+public class OrderController implements OrderApi {
+    private JdbcTemplate jdbc;
+
+    @Override
+    public Order get(Long id) {
+        return jdbc.queryForObject("SELECT * FROM orders WHERE id = ?", Order.class, id);
+    }
+}
+'''
+
+SPRING_BASE = '''package com.ex.web;
+
+import org.springframework.web.bind.annotation.*;
+
+public abstract class BaseController {
+    @GetMapping("/count")
+    public int count() { return 0; }
+
+    @GetMapping("/export")
+    public String export() { return ""; }
+}
+'''
+
+SPRING_USER_CONTROLLER = '''package com.ex.web;
+
+import org.springframework.web.bind.annotation.*;
+
+@RestController
+@RequestMapping("/users")
+public class UserController extends BaseController {
+    @GetMapping("/{id}")
+    public String get(@PathVariable Long id) { return ""; }
+
+    @Override
+    @GetMapping("/export.csv")
+    public String export() { return "csv"; }
+}
+'''
+
+
+def test_spring_mappings_declared_on_an_interface_or_inherited_from_a_base_controller(tmp_path: Path) -> None:
+    """``class OrderController implements OrderApi`` (the OpenAPI generator's layout: the mapping and the
+    prefix on the interface, the code in the controller) and mappings a base controller gives every
+    subclass under the subclass's prefix, unless the subclass maps the method again."""
+    emap = build(tmp_path, {"src/main/java/com/ex/api/OrderApi.java": SPRING_API,
+                            "src/main/java/com/ex/web/OrderController.java": SPRING_ORDER_CONTROLLER,
+                            "src/main/java/com/ex/web/BaseController.java": SPRING_BASE,
+                            "src/main/java/com/ex/web/UserController.java": SPRING_USER_CONTROLLER})
+    found = by_label(emap)
+    assert set(found) == {"GET /api/orders/{id}", "GET /users/{id}", "GET /users/count", "GET /users/export.csv"}
+    order = found["GET /api/orders/{id}"]
+    assert order.endpoint.handler.qualname == "OrderController.get"
+    assert scopes(order) == ["OrderController.get"]
+    assert found["GET /users/count"].endpoint.handler.qualname == "BaseController.count"
+    assert found["GET /users/export.csv"].endpoint.handler.qualname == "UserController.export"
+
+
+def test_spring_call_of_an_interface_with_several_implementations_says_so(tmp_path: Path) -> None:
+    notifier = "package com.ex.service;\npublic interface Notifier { void send(String text); }\n"
+    mail = "package com.ex.service;\npublic class MailNotifier implements Notifier { public void send(String t) {} }\n"
+    sms = "package com.ex.service;\npublic class SmsNotifier implements Notifier { public void send(String t) {} }\n"
+    controller = '''package com.ex.web;
+
+import com.ex.service.Notifier;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.web.bind.annotation.*;
+
+@RestController
+public class NotifyController {
+    @Autowired
+    private Notifier notifier;
+
+    @PostMapping("/notify")
+    public void send() { notifier.send("hi"); }
+}
+'''
+    emap = build(tmp_path, {"src/main/java/com/ex/service/Notifier.java": notifier,
+                            "src/main/java/com/ex/service/MailNotifier.java": mail,
+                            "src/main/java/com/ex/service/SmsNotifier.java": sms,
+                            "src/main/java/com/ex/web/NotifyController.java": controller})
+    [stop] = by_label(emap)["POST /notify"].stops
+    assert stop.reason.startswith("2 implementations in the repository (MailNotifier, SmsNotifier)")

@@ -197,20 +197,45 @@ class SpringIndex:
                 annotations = dict(_annotations(info.node))
                 if not CONTROLLERS & set(annotations):
                     continue
-                mapping = annotations.get("RequestMapping")
-                constant = self._constant_reader(info)
-                prefixes = (_strings(_attribute(mapping, "value", "path"), constant) if mapping is not None
-                            else None) or [""]
                 # @ModelAttribute methods run before every handler of the controller
                 hooks = tuple(m.key for ms in info.methods.values() for m in ms
                               if "ModelAttribute" in dict(_annotations(m.node)))
-                for methods in info.methods.values():
-                    for method in methods:
-                        found += self._method_endpoints(info, method, prefixes, hooks)
+                for declaring, method in self._mapped(info, frozenset()):
+                    # the class's own @RequestMapping, else the one of the interface declaring the mapping
+                    owner = info if "RequestMapping" in annotations else declaring
+                    mapping = dict(_annotations(owner.node)).get("RequestMapping")
+                    prefixes = (_strings(_attribute(mapping, "value", "path"), self._constant_reader(owner))
+                                if mapping is not None else None) or [""]
+                    handler = self._override(info, method) or method
+                    found += self._method_endpoints(declaring, method, prefixes, hooks, handler.key)
         return found
 
+    def _mapped(self, info: JavaClass, seen: frozenset[str]) -> Iterator[tuple[JavaClass, JavaMethod]]:
+        """The methods with a mapping annotation: the class's own, then those it inherits from a base
+        controller or implements from an interface of the repository (``class OrderController implements
+        OrderApi``, the OpenAPI generator's layout) unless it maps them again itself."""
+        own = {(m.key.qualname.rsplit(".", 1)[-1].split("(")[0], len(m.params))
+               for ms in info.methods.values() for m in ms if _is_mapped(m)}
+        for methods in info.methods.values():
+            yield from ((info, m) for m in methods if _is_mapped(m))
+        for parent in dict.fromkeys(info.supertypes):
+            base = self._class(parent, info)
+            if base is None or base.simple in seen or base is info:
+                continue
+            for declaring, method in self._mapped(base, seen | {info.simple}):
+                name = method.key.qualname.rsplit(".", 1)[-1].split("(")[0]
+                if (name, len(method.params)) not in own:
+                    yield declaring, method
+
+    @staticmethod
+    def _override(info: JavaClass, method: JavaMethod) -> JavaMethod | None:
+        """The class's implementation of an inherited mapped method (same name and arity, with a body)."""
+        name = method.key.qualname.rsplit(".", 1)[-1].split("(")[0]
+        return next((m for m in info.methods.get(name, []) if len(m.params) == len(method.params)
+                     and child(m.node, "body") is not None), None)
+
     def _method_endpoints(self, info: JavaClass, method: JavaMethod, prefixes: list[str],
-                          hooks: tuple[FunctionKey, ...] = ()) -> Iterator[Endpoint]:
+                          hooks: tuple[FunctionKey, ...] = (), handler: FunctionKey | None = None) -> Iterator[Endpoint]:
         for name, annotation in _annotations(method.node):
             if name in VERB_MAPPINGS:
                 verbs: tuple[str, ...] = (VERB_MAPPINGS[name],)
@@ -228,8 +253,8 @@ class SpringIndex:
                 continue
             for prefix in prefixes:
                 for path in paths or [""]:
-                    yield Endpoint(verbs, _join(prefix, path), method.key, info.path, line_of(annotation), "spring",
-                                   hooks=hooks)
+                    yield Endpoint(verbs, _join(prefix, path), handler or method.key, info.path, line_of(annotation),
+                                   "spring", hooks=hooks)
 
     def _constant_reader(self, info: JavaClass, depth: int = 0) -> Callable[[Node], str | None]:
         """Reads ``NAME`` (this class) and ``Paths.NAME`` (a class of the repository) string constants."""
@@ -307,6 +332,11 @@ class SpringIndex:
         arguments = child(call, "arguments")
         count = len(named_children(arguments)) if arguments is not None else 0
         target = self._method(owner, name, count)
+        implementations = [c.name for cs in self.classes.values() for c in cs
+                            if owner.simple in c.supertypes and not c.is_interface] if target is None else []
+        if target is None and owner.is_interface and len(implementations) > 1:
+            return Event(site, f"{owner.name}.{name}", stop=f"{len(implementations)} implementations in the repository "
+                         f"({', '.join(sorted(implementations)[:3])}): which one runs is decided at run time")
         if target is None and owner.is_interface and owner is not method.owner:
             # Spring Data repositories, Feign clients, MyBatis mappers: the body is generated at run time.
             # (A mapper call whose SQL the extractor found is a query at this very site; the chain drops
@@ -343,6 +373,10 @@ class SpringIndex:
                 if found is not None:
                     return found
         return None
+
+
+def _is_mapped(method: JavaMethod) -> bool:
+    return any(name in VERB_MAPPINGS or name == "RequestMapping" for name, _ in _annotations(method.node))
 
 
 def _walk(node: Node) -> Iterator[Node]:
