@@ -685,3 +685,152 @@ public class NotifyController {
                             "src/main/java/com/ex/web/NotifyController.java": controller})
     [stop] = by_label(emap)["POST /notify"].stops
     assert stop.reason.startswith("2 implementations in the repository (MailNotifier, SmsNotifier)")
+
+
+SOCIAL_STORE = '''package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+type Storage struct {
+	Posts interface {
+		GetByID(context.Context, int64) (string, error)
+	}
+	Users interface {
+		GetByID(context.Context, int64) (string, error)
+	}
+}
+
+func NewStorage(db *sql.DB) Storage {
+	return Storage{Posts: &PostStore{db}, Users: &UserStore{db}}
+}
+
+type PostStore struct{ db *sql.DB }
+
+func (s *PostStore) GetByID(ctx context.Context, id int64) (string, error) {
+	var title string
+	err := s.db.QueryRowContext(ctx, "SELECT title FROM posts WHERE id = ?", id).Scan(&title)
+	return title, err
+}
+
+type UserStore struct{ db *sql.DB }
+
+func (s *UserStore) GetByID(ctx context.Context, id int64) (string, error) {
+	var name string
+	err := s.db.QueryRowContext(ctx, "SELECT name FROM users WHERE id = ?", id).Scan(&name)
+	return name, err
+}
+'''
+
+SOCIAL_MOCKS = '''package store
+
+import "context"
+
+func NewMockStore() Storage {
+	return Storage{Users: &MockUserStore{}}
+}
+
+type MockUserStore struct{}
+
+func (m *MockUserStore) GetByID(ctx context.Context, id int64) (string, error) { return "", nil }
+'''
+
+SOCIAL_API = '''package main
+
+import (
+	"net/http"
+
+	"example.com/social/internal/store"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+type application struct {
+	store store.Storage
+}
+
+func (app *application) authTokenMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		app.store.Users.GetByID(r.Context(), 1)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (app *application) BasicAuthMiddleware() func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler { return next }
+}
+
+func (app *application) getPostHandler(w http.ResponseWriter, r *http.Request) {
+	app.store.Posts.GetByID(r.Context(), 1)
+}
+
+func (app *application) healthCheckHandler(w http.ResponseWriter, r *http.Request) {}
+
+func (app *application) mount() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Logger)
+	r.Route("/v1", func(r chi.Router) {
+		r.With(app.BasicAuthMiddleware()).Get("/health", app.healthCheckHandler)
+		r.Route("/posts", func(r chi.Router) {
+			r.Use(app.authTokenMiddleware)
+			r.Get("/{postID}", app.getPostHandler)
+		})
+	})
+	return r
+}
+'''
+
+GIN_MW = '''package main
+
+import (
+	"database/sql"
+
+	"github.com/gin-gonic/gin"
+)
+
+var db *sql.DB
+
+func AuthRequired() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		db.QueryRow("SELECT id FROM sessions WHERE token = ?", c.GetHeader("X-Token"))
+	}
+}
+
+func Audit(c *gin.Context) {
+	db.Exec("INSERT INTO audit (path) VALUES (?)", c.Request.URL.Path)
+}
+
+func listOrders(c *gin.Context) {
+	db.Query("SELECT id FROM orders")
+}
+
+func main() {
+	r := gin.Default()
+	admin := r.Group("/admin", AuthRequired())
+	admin.Use(Audit)
+	admin.GET("/orders", listOrders)
+	r.GET("/public/orders", Audit, listOrders)
+	r.Run()
+}
+'''
+
+
+def test_go_router_middleware_runs_before_the_handler(tmp_path: Path) -> None:
+    """gopher-social (chi): ``r.Use(app.authTokenMiddleware)`` inside a Route reads the user on every
+    request of that route; ``r.With(mw).Get`` applies to one route. gin: ``Group(path, mw)``,
+    ``group.Use(mw)`` and middleware handed before the handler. The store's fields are interfaces wired
+    to the real stores; a mock store wired in mocks.go does not make the call ambiguous."""
+    emap = build(tmp_path, {"go.mod": "module example.com/social\n\ngo 1.22\n",
+                            "internal/store/storage.go": SOCIAL_STORE, "internal/store/mocks.go": SOCIAL_MOCKS,
+                            "cmd/api/api.go": SOCIAL_API, "cmd/gin/main.go": GIN_MW})
+    found = by_label(emap)
+    post = found["GET /v1/posts/{postID}"]
+    assert [h.qualname for h in post.endpoint.hooks] == ["(*application).authTokenMiddleware"]
+    assert [q.via() for q in post.queries] == ["(*application).authTokenMiddleware → (*UserStore).GetByID",
+                                               "(*application).getPostHandler → (*PostStore).GetByID"]
+    assert [h.qualname for h in found["GET /v1/health"].endpoint.hooks] == ["(*application).BasicAuthMiddleware"]
+    assert [h.qualname for h in found["GET /admin/orders"].endpoint.hooks] == ["AuthRequired", "Audit"]
+    assert scopes(found["GET /admin/orders"]) == ["AuthRequired", "Audit", "listOrders"]
+    assert [h.qualname for h in found["GET /public/orders"].endpoint.hooks] == ["Audit"]

@@ -247,8 +247,9 @@ class GoIndex:
                 self._wiring = self._wiring or Wiring(self)
                 held = self._wiring.field_types(owner, text_of(child(operand, "field") or operand))
                 targets = {m.key: m for t in held if (m := self.methods.get((t[0], t[1], name))) is not None}
-                if len(targets) == 1:
-                    return next(iter(targets.values()))
+                real = [m for m in targets.values() if not _test_double(m)]  # NewMockStore() wires a mock too
+                if len(targets) == 1 or len(real) == 1:
+                    return real[0] if len(real) == 1 else next(iter(targets.values()))
         candidates = self.by_name.get(name, [])  # an interface, or a type the code does not state
         return candidates[0] if len(candidates) == 1 else None
 
@@ -333,6 +334,14 @@ def module_of(directory: Path) -> tuple[str, str] | None:
                     return str(folder), line.split()[1].strip('"')
             return None
     return None
+
+
+def _test_double(func: GoFunc) -> bool:
+    """A mock, fake or stub kept beside the real code (mocks.go, mocks/, MockUserStore)."""
+    owner = func.key.qualname.lstrip("(*").split(")", 1)[0].split(".", 1)[0]
+    path = func.key.path.replace("\\", "/").lower()
+    return owner.startswith(("Mock", "Fake", "Stub", "mock", "fake", "stub")) or "/mock" in path \
+        or path.startswith("mock") or path.endswith(("_mock.go", "mocks.go", "mock.go"))
 
 
 def standard(path: str) -> bool:

@@ -35,6 +35,7 @@ _GO122 = re.compile(r"^(?P<method>[A-Z]+)\s+(?P<path>\S*/\S*)$")
 _REQUEST_TYPES = ("http.ResponseWriter", "http.Request", "gin.Context", "echo.Context")
 ROUTER_CONSTRUCTORS = frozenset({"Default", "New", "NewRouter", "NewServeMux", "NewMux"})
 MOUNTED = "\0mounted"  # key of the prefixes map: where the routers a mounted function creates are mounted
+MIDDLEWARE = "\0mw:"  # prefixes[MIDDLEWARE + router]: the repository middleware its routes run through
 
 
 @dataclass
@@ -42,6 +43,7 @@ class GoRoutes:
     index: GoIndex
     _delegated: set[FunctionKey] = field(default_factory=set)  # called with a router by another registration
     _stack: list[FunctionKey] = field(default_factory=list)
+    _keys: dict[str, FunctionKey] = field(default_factory=dict)  # str(key) → key, for the middleware entries
 
     @staticmethod
     def routers(file: GoFile) -> set[str]:
@@ -127,10 +129,54 @@ class GoRoutes:
                         prefix = prefixes.get(MOUNTED, "")  # r := gin.Default(), chi.NewRouter(), http.NewServeMux() …
                     if prefix is not None:
                         prefixes[text_of(name)] = prefix
+                        if value.type == "call_expression" and call_method(value) == "Group":  # gin: Group(path, mw…)
+                            group = self._middleware(prefixes, _receiver_name(value)) + \
+                                self._resolve_all(func, call_args(value)[1:], locals_)
+                            self._set_middleware(prefixes, text_of(name), group)
+            elif node.type == "call_expression" and call_method(node) == "Use" and node.parent is not None \
+                    and node.parent.type == "expression_statement":  # r.Use(app.authTokenMiddleware)
+                receiver = _receiver_name(node)
+                self._set_middleware(prefixes, receiver, self._middleware(prefixes, receiver)
+                                     + self._resolve_all(func, call_args(node), locals_))
             elif node.type == "call_expression":
                 found += self._registration(func, node, prefixes, locals_) or \
                     self._delegation(func, node, prefixes, locals_)
         return found
+
+    def _middleware(self, prefixes: dict[str, str], router: str) -> tuple[FunctionKey, ...]:
+        return tuple(self._keys[k] for k in prefixes.get(MIDDLEWARE + router, "").split("\n") if k)
+
+    def _set_middleware(self, prefixes: dict[str, str], router: str, keys: tuple[FunctionKey, ...]) -> None:
+        for key in keys:
+            self._keys[str(key)] = key
+        prefixes[MIDDLEWARE + router] = "\n".join(dict.fromkeys(str(k) for k in keys))
+
+    def _resolve_all(self, func: GoFunc, nodes: list[Node], locals_: dict[str, TypeRef]) -> tuple[FunctionKey, ...]:
+        """The middleware of the repository among ``nodes``: ``app.authTokenMiddleware``, ``AuthRequired()``,
+        ``app.BasicAuthMiddleware()`` (a factory: the middleware is the closure in its body)."""
+        found = []
+        for node in nodes:
+            target: GoFunc | None = None
+            if node.type == "call_expression":
+                target = self._callee(func, node, locals_)
+            elif node.type == "identifier":
+                target = self.index.funcs.get((func.file.directory, text_of(node)))
+            elif node.type == "selector_expression":
+                target = self.index.selector_target(func, node, locals_)
+            if target is not None:
+                found.append(target.key)
+        return tuple(found)
+
+    def _with(self, func: GoFunc, call: Node, locals_: dict[str, TypeRef]) -> tuple[FunctionKey, ...]:
+        """chi's ``r.With(mw).Get(…)``: the middleware given to the With calls on the way to the router."""
+        found: list[FunctionKey] = []
+        function = child(call, "function")
+        operand = child(function, "operand") if function is not None else None
+        while operand is not None and operand.type == "call_expression" and call_method(operand) in ("With", "Use"):
+            found[:0] = self._resolve_all(func, call_args(operand), locals_)
+            inner = child(operand, "function")
+            operand = child(inner, "operand") if inner is not None else None
+        return tuple(found)
 
     @staticmethod
     def _group_prefix(value: Node, prefixes: dict[str, str]) -> str | None:
@@ -158,6 +204,7 @@ class GoRoutes:
             params = self.index.params(func.file, args[-1])
             for param in params:
                 inner[param] = prefix + (path or "")
+                self._set_middleware(inner, param, self._middleware(prefixes, receiver))
             body = child(args[-1], "body")
             return self._routes(func, body, inner, {**locals_, **params}) if body is not None else []
         if name == "Mount" and len(args) == 2 and string_value(args[0]) is not None:
@@ -170,6 +217,7 @@ class GoRoutes:
                 self.index.notes.append(note)
             return []
         methods: tuple[str, ...]
+        around: list[Node] = []
         gin_handle = name == "Handle" and len(args) >= 3 and "gin" in routers  # Handle("GET", "/x", h)
         if name in ("HandleFunc", "Handle") and len(args) >= 2 and string_value(args[0]) is not None and not gin_handle:
             pattern = string_value(args[0]) or ""
@@ -185,6 +233,7 @@ class GoRoutes:
         elif (name in VERBS or name == "Any") and len(args) >= 2 and routers & {"gin", "echo"}:
             methods, path = ((name,) if name != "Any" else ("ANY",)), string_value(args[0]) or ""
             handler = args[1] if "echo" in routers else args[-1]  # echo: (path, handler, middleware…)
+            around = args[2:] if "echo" in routers else args[1:-1]  # gin: (path, middleware…, handler)
         elif name.upper() in VERBS and name[:1].isupper() and name[1:].islower() and len(args) >= 2 and "chi" in routers:
             methods, path, handler = (name.upper(),), string_value(args[0]) or "", args[-1]
         elif name in ("Method", "MethodFunc") and len(args) == 3 and "chi" in routers:
@@ -194,11 +243,14 @@ class GoRoutes:
         if not path.startswith("/"):
             return []
         framework = next((r for r in ("gin", "echo", "chi", "gorilla") if r in routers), "net/http")
-        handler, hooks = self._unwrap(func, handler, locals_)
+        handler, wrappers = self._unwrap(func, handler, locals_)
         key = self._handler(func, handler, locals_)
         route = (prefix.rstrip("/") + path) if prefix else path
         note = None if key is not None else f"handler {text_of(handler)[:60]} is not a function of the repository"
-        return [Endpoint(methods, route, key, func.file.path, line_of(call), framework, note, hooks)]
+        hooks = (self._middleware(prefixes, receiver) + self._with(func, call, locals_)
+                 + self._resolve_all(func, around, locals_) + wrappers)
+        return [Endpoint(methods, route, key, func.file.path, line_of(call), framework, note,
+                         tuple(dict.fromkeys(h for h in hooks if h != key)))]
 
     def _unwrap(self, func: GoFunc, handler: Node, locals_: dict[str, TypeRef]) -> tuple[Node, tuple[FunctionKey, ...]]:
         """The handler inside middleware: ``dynamic.ThenFunc(app.home)`` (alice), ``handlers.LoggingHandler(out,
