@@ -202,16 +202,17 @@ def test_go_calls_through_interface_fields_follow_what_the_constructors_are_give
 FASTAPI_CONFIG = '''API_PREFIX = "/api"
 '''
 
-FASTAPI_MAIN = '''from fastapi import FastAPI
+FASTAPI_MAIN = '''from fastapi import Depends, FastAPI
 
 from app.config import API_PREFIX
+from app.dependencies import audit
 from app.routes import router as api_router
 from app.settings import settings
 
 
 def get_application() -> FastAPI:
     application = FastAPI()
-    application.include_router(api_router, prefix=API_PREFIX)
+    application.include_router(api_router, prefix=API_PREFIX, dependencies=[Depends(audit)])
     application.include_router(api_router, prefix=settings.legacy_prefix)
     return application
 
@@ -226,6 +227,10 @@ from app.repositories import ArticlesRepository, UsersRepository
 
 def get_db():
     return None
+
+
+def audit(users: UsersRepository = Depends(get_repository(UsersRepository))):
+    users.log_access()
 
 
 def get_repository(repo_type):
@@ -253,6 +258,9 @@ FASTAPI_REPOSITORIES = '''class UsersRepository:
     def get_user(self, user_id):
         return self.conn.execute("SELECT * FROM users WHERE id = %s", (user_id,))
 
+    def log_access(self):
+        self.conn.execute("INSERT INTO access_log (at) VALUES (NOW())")
+
 
 class ArticlesRepository:
     def __init__(self, conn):
@@ -270,7 +278,7 @@ FASTAPI_ROUTES = '''from fastapi import APIRouter, Depends
 from app.dependencies import get_article_by_slug_from_path, get_current_user, get_repository
 from app.repositories import ArticlesRepository
 
-router = APIRouter(prefix="/articles")
+router = APIRouter(prefix="/articles", dependencies=[Depends(get_db)])
 
 
 @router.delete("/{slug}", dependencies=[Depends(get_current_user)])
@@ -291,11 +299,15 @@ def test_fastapi_prefix_from_an_imported_constant_and_the_queries_of_dependencie
     found = by_label(emap)
     assert "DELETE /api/articles/{slug}" in found
     chain = found["DELETE /api/articles/{slug}"]
-    assert scopes(chain) == ["UsersRepository.get_user", "ArticlesRepository.get_article_by_slug",
-                             "ArticlesRepository.delete_article"]
-    assert chain.queries[0].via() == "get_current_user → UsersRepository.get_user"
+    # include_router(…, dependencies=[Depends(audit)]) first, then the router's, the decorator's, the handler's
+    assert [h.qualname for h in chain.endpoint.hooks] == [
+        "get_db", "get_repository.<locals>._get_repo", "audit", "get_current_user", "get_article_by_slug_from_path"]
+    assert scopes(chain) == ["UsersRepository.log_access", "UsersRepository.get_user",
+                             "ArticlesRepository.get_article_by_slug", "ArticlesRepository.delete_article"]
+    assert chain.queries[1].via() == "get_current_user → UsersRepository.get_user"
     # settings.legacy_prefix is known only at run time: listed without it, and said so
-    assert "DELETE /articles/{slug}" in found
+    assert "DELETE /articles/{slug}" in found  # the mount without the audit dependency
+    assert "audit" not in [h.qualname for h in found["DELETE /articles/{slug}"].endpoint.hooks]
     assert any("settings.legacy_prefix is computed at run time" in n.message for n in emap.notes)
 
 

@@ -45,6 +45,13 @@ class Dependencies:
         own = FunctionKey(function.module.path, function.qualname)
         return tuple(k for k in dict.fromkeys(found) if k != own)
 
+    def of_list(self, node: ast.expr | None, ctx: Context) -> tuple[FunctionKey, ...]:
+        """``dependencies=[Depends(get_current_user)]`` of a router, an include_router or the application."""
+        found: list[FunctionKey] = []
+        for dependency in _depends_calls(node):
+            self._add(dependency, ctx, found, 0)
+        return tuple(found)
+
     def _parameters(self, function: PyFunction, found: list[FunctionKey], depth: int) -> None:
         args = function.node.args
         params = args.posonlyargs + args.args

@@ -44,7 +44,9 @@ class _Router:
     framework: str  # flask | fastapi
     is_app: bool
     prefix: str
-    parents: list[tuple[tuple[str, int, int], str | None]] = field(default_factory=list)
+    # (router it is mounted in, prefix given at the mount, FastAPI dependencies given at the mount)
+    parents: list[tuple[tuple[str, int, int], str | None, tuple[FunctionKey, ...]]] = field(default_factory=list)
+    dependencies: tuple[FunctionKey, ...] = ()  # FastAPI: APIRouter(dependencies=[…]), FastAPI(dependencies=[…])
 
 
 def literal_str(node: ast.expr | None, ctx: Context, resolver: Resolver | None = None) -> str | None:
@@ -135,10 +137,12 @@ class FlaskFastApiRoutes:
                 if given is not None and literal_str(given, home) is None:
                     self._dynamic_prefix(ref.module.path, ref.call.lineno, given)
             self.routers[key] = _Router(framework, name in FLASK_APPS | FASTAPI_APPS, prefix)
+            if framework == "fastapi":
+                self.routers[key].dependencies = self.dependencies.of_list(keyword(ref.call, "dependencies"), home)
             if name in RESTFUL_APIS and ref.call.args:  # Api(blueprint): mounted where the blueprint is
                 parent = self._router(ref.call.args[0], home)
                 if parent is not None:
-                    self.routers[key].parents.append((parent[0], None))
+                    self.routers[key].parents.append((parent[0], None, ()))
         return key, self.routers[key]
 
     def find(self) -> list[Endpoint]:
@@ -161,10 +165,11 @@ class FlaskFastApiRoutes:
             applying = [(not everywhere, h) for owner, everywhere, h in hooks
                         if owner in lineage or (everywhere and endpoint.framework == "flask")]
             before = tuple(dict.fromkeys(h for _, h in sorted(applying, key=lambda pair: pair[0])))
-            for prefix in self._prefixes(key, frozenset()):
+            for prefix, dependencies in self._prefixes(key, frozenset()):  # FastAPI: the outer routers' first
                 route = join_route(prefix, endpoint.route, endpoint.framework)
+                run_first = tuple(dict.fromkeys(before + dependencies + endpoint.hooks))
                 endpoints.append(Endpoint(endpoint.methods, route, endpoint.handler, endpoint.path, endpoint.line,
-                                          endpoint.framework, endpoint.note, before + endpoint.hooks))
+                                          endpoint.framework, endpoint.note, run_first))
         return endpoints
 
     def _hooks(self) -> list[tuple[tuple[str, int, int], bool, FunctionKey]]:
@@ -189,23 +194,27 @@ class FlaskFastApiRoutes:
         found = {key}
         if key in seen:
             return found
-        for parent, _override in self.routers[key].parents:
+        for parent, _override, _dependencies in self.routers[key].parents:
             found |= self._lineage(parent, seen | {key})
         return found
 
-    def _prefixes(self, key: tuple[str, int, int], seen: frozenset[tuple[str, int, int]]) -> list[str]:
+    def _prefixes(self, key: tuple[str, int, int], seen: frozenset[tuple[str, int, int]]
+                  ) -> list[tuple[str, tuple[FunctionKey, ...]]]:
+        """Each full prefix of the router's routes, with the FastAPI dependencies met on the way to it
+        (the application's and the outer routers' first)."""
         router = self.routers[key]
         if not router.parents or key in seen:
-            return [router.prefix]
-        found = []
-        for parent, override in router.parents:
-            for outer in self._prefixes(parent, seen | {key}):
+            return [(router.prefix, router.dependencies)]
+        found: dict[str, tuple[FunctionKey, ...]] = {}
+        for parent, override, given in router.parents:
+            for outer, dependencies in self._prefixes(parent, seen | {key}):
                 if router.framework == "flask":
                     own = override if override is not None else router.prefix
-                    found.append(join_route(outer, own, "flask") if own else outer)
+                    prefix = join_route(outer, own, "flask") if own else outer
                 else:
-                    found.append(outer + (override or "") + router.prefix)
-        return list(dict.fromkeys(found))
+                    prefix = outer + (override or "") + router.prefix
+                found.setdefault(prefix, dependencies + given + router.dependencies)
+        return list(found.items())
 
     def _registration(self, call: ast.Call, ctx: Context) -> None:
         assert isinstance(call.func, ast.Attribute)
@@ -219,7 +228,8 @@ class FlaskFastApiRoutes:
         value = literal_str(override, ctx) if override is not None else None
         if override is not None and value is None:
             self._dynamic_prefix(ctx.module.path, call.lineno, override)
-        child[1].parents.append((parent[0], value))
+        given = self.dependencies.of_list(keyword(call, "dependencies"), ctx) if call.func.attr == "include_router" else ()
+        child[1].parents.append((parent[0], value, given))
 
     def _dynamic_prefix(self, path: str, line: int, node: ast.expr) -> None:
         """A prefix known only at run time (``prefix=settings.api_prefix``): the routes are mapped
