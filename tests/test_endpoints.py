@@ -524,13 +524,15 @@ def test_django_rest_framework_routers(tmp_path: Path) -> None:
         ("GET", "/api/v1/orders/<number>/", "OrderViewSet.retrieve"),
         ("POST", "/api/v1/orders/<number>/cancel/", "OrderViewSet.cancel_order"),
         ("POST", "/api/v1/tags/", "TagViewSet.create"),
-        ("ANY", "/api/v1/plain/", None),
+        # ModelViewSet's own actions answer even though the class implements none of them
+        ("GET", "/api/v1/plain/", None), ("POST", "/api/v1/plain/", None), ("GET", "/api/v1/plain/<pk>/", None),
+        ("PUT", "/api/v1/plain/<pk>/", None), ("PATCH", "/api/v1/plain/<pk>/", None),
+        ("DELETE", "/api/v1/plain/<pk>/", None),
     }
     assert sql_of(one(emap, "POST /api/v1/orders/A-17/cancel/")) == [
         "UPDATE orders SET status = 'cancelled' WHERE number = %s"]
-    [plain] = emap.select("/api/v1/plain/")
-    assert plain.endpoint.note == ("PlainViewSet implements no action itself: rest_framework.viewsets.ModelViewSet "
-                                   "(outside the repository)")
+    [plain] = emap.select("GET /api/v1/plain/")
+    assert plain.endpoint.note == "list is ModelViewSet's (outside the repository)"
 
 
 def test_before_request_hooks_run_first_where_they_apply(tmp_path: Path) -> None:

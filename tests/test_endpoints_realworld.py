@@ -846,3 +846,57 @@ def test_go_router_middleware_runs_before_the_handler(tmp_path: Path) -> None:
     assert [h.qualname for h in found["GET /admin/orders"].endpoint.hooks] == ["AuthRequired", "Audit"]
     assert scopes(found["GET /admin/orders"]) == ["AuthRequired", "Audit", "listOrders"]
     assert [h.qualname for h in found["GET /public/orders"].endpoint.hooks] == ["Audit"]
+
+
+DRF_URLS = '''from django.urls import include, path
+from rest_framework import routers
+
+from . import views
+
+router = routers.DefaultRouter()
+router.register("databases", views.DatabaseViewSet)
+router.register("logs", views.LogViewSet)
+
+urlpatterns = [path("api/", include(router.urls))]
+'''
+
+DRF_VIEWS = '''from django.db import connection
+from rest_framework import mixins, viewsets
+
+from .models import Database, Log
+
+
+class DatabaseViewSet(viewsets.ModelViewSet):
+    queryset = Database.objects.all()
+
+    def get_queryset(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM databases WHERE owner_id = %s", [self.request.user.id])
+            ids = [row[0] for row in cursor.fetchall()]
+        return Database.objects.filter(pk__in=ids)
+
+    def destroy(self, request, *args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM databases WHERE id = %s", [kwargs["pk"]])
+
+
+class LogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Log.objects.all()
+'''
+
+
+def test_drf_viewset_actions_inherited_from_rest_framework(tmp_path: Path) -> None:
+    """fastcp's DatabaseViewSet(ModelViewSet) overrides destroy and a queryset method only: the other
+    actions still answer (DRF's list, create, retrieve, update …) and run the repository's get_queryset."""
+    emap = build(tmp_path, {"api/__init__.py": "", "api/urls.py": DRF_URLS, "api/views.py": DRF_VIEWS})
+    found = by_label(emap)
+    assert set(found) == {"GET /api/databases/", "POST /api/databases/", "GET /api/databases/<pk>/",
+                          "PUT /api/databases/<pk>/", "PATCH /api/databases/<pk>/", "DELETE /api/databases/<pk>/",
+                          "GET /api/logs/"}
+    listing = found["GET /api/databases/"]
+    assert listing.endpoint.handler.qualname == "DatabaseViewSet.get_queryset"
+    assert listing.endpoint.note == "list is ModelViewSet's, running get_queryset of the repository"
+    assert scopes(listing) == ["DatabaseViewSet.get_queryset"]
+    assert found["POST /api/databases/"].endpoint.handler is None  # DRF's create, nothing of the repository
+    assert found["DELETE /api/databases/<pk>/"].endpoint.handler.qualname == "DatabaseViewSet.destroy"
+    assert found["GET /api/logs/"].endpoint.note == "list is ListModelMixin's (outside the repository)"

@@ -20,6 +20,15 @@ from sqllint.endpoints.pyroutes import argument, contexts, keyword, literal_str,
 ACTIONS = (("list", "GET", False), ("create", "POST", False), ("retrieve", "GET", True), ("update", "PUT", True),
            ("partial_update", "PATCH", True), ("destroy", "DELETE", True))
 RouterKey = tuple[str, int, int]
+# actions rest_framework's classes provide, by the last part of their name
+LIBRARY_ACTIONS = {"ModelViewSet": {a for a, _, _ in ACTIONS}, "ReadOnlyModelViewSet": {"list", "retrieve"},
+                   "ListModelMixin": {"list"}, "CreateModelMixin": {"create"}, "RetrieveModelMixin": {"retrieve"},
+                   "UpdateModelMixin": {"update", "partial_update"}, "DestroyModelMixin": {"destroy"}}
+# the methods a library action calls, which a ViewSet of the repository overrides to do its own reading
+_LOOKUP = ("get_queryset", "filter_queryset", "get_object")
+ACTION_HOOKS = {"list": ("get_queryset", "filter_queryset"), "retrieve": _LOOKUP, "create": ("perform_create",),
+                "update": (*_LOOKUP, "perform_update"), "partial_update": (*_LOOKUP, "perform_update"),
+                "destroy": (*_LOOKUP, "perform_destroy")}
 
 
 class DrfRouters:
@@ -62,16 +71,37 @@ class DrfRouters:
                 yield Endpoint(("ANY",), base, None, ctx.module.path, line, "django",
                                f"{ref.cls.name} implements no action itself: {bases} (outside the repository)")
 
+    def _library_actions(self, cls: PyClass, seen: frozenset[int]) -> dict[str, str]:
+        """Action → the rest_framework class providing it, over the class and its bases of the repository."""
+        found: dict[str, str] = {}
+        if id(cls) in seen:
+            return found
+        for name in self.resolver.external_bases(cls):
+            for action in LIBRARY_ACTIONS.get(name.rsplit(".", 1)[-1], ()):
+                found.setdefault(action, name.rsplit(".", 1)[-1])
+        for base in self.resolver.bases(cls):
+            for action, name in self._library_actions(base, seen | {id(cls)}).items():
+                found.setdefault(action, name)
+        return found
+
     def _actions(self, cls: PyClass, base: str, path: str, line: int) -> Iterator[Endpoint]:
         lookup = "pk"
         for value, _method, is_annotation in cls.attributes.get("lookup_field", []):
             lookup = (None if is_annotation else literal_str(value, Context(cls.module))) or lookup
         detail_path = f"{base}<{lookup}>/"
+        provided = self._library_actions(cls, frozenset())
         for action, verb, detail in ACTIONS:
             method = self.resolver.method(cls, action)
             if method is not None:
                 yield Endpoint((verb,), detail_path if detail else base, FunctionKey(method.module.path, method.qualname),
                                path, line, "django")
+            elif action in provided:  # ModelViewSet.list …: DRF's code, calling the repository's overrides
+                hooks = [m for name in ACTION_HOOKS[action] if (m := self.resolver.method(cls, name)) is not None]
+                keys = [FunctionKey(m.module.path, m.qualname) for m in hooks]
+                note = (f"{action} is {provided[action]}'s" + (f", running {', '.join(m.node.name for m in hooks)} of "
+                                                               "the repository" if hooks else " (outside the repository)"))
+                yield Endpoint((verb,), detail_path if detail else base, keys[0] if keys else None, path, line,
+                               "django", note, tuple(keys[1:]))
         for name, method in cls.methods.items():
             for decorator in method.node.decorator_list:
                 if not (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", getattr(decorator.func, "attr", ""))
