@@ -900,3 +900,47 @@ def test_drf_viewset_actions_inherited_from_rest_framework(tmp_path: Path) -> No
     assert found["POST /api/databases/"].endpoint.handler is None  # DRF's create, nothing of the repository
     assert found["DELETE /api/databases/<pk>/"].endpoint.handler.qualname == "DatabaseViewSet.destroy"
     assert found["GET /api/logs/"].endpoint.note == "list is ListModelMixin's (outside the repository)"
+
+
+GENERIC_URLS = '''from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("reports/", views.ReportList.as_view()),
+    path("about/", views.About.as_view()),
+]
+'''
+
+GENERIC_VIEWS = '''from django.db import connection
+from django.views.generic import ListView, TemplateView
+
+
+class ReportList(ListView):
+    template_name = "reports.html"
+
+    def get_queryset(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, title FROM reports WHERE published = 1")
+            return cursor.fetchall()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM reports")
+            context["total"] = cursor.fetchone()[0]
+        return context
+
+
+class About(TemplateView):
+    template_name = "about.html"
+'''
+
+
+def test_django_generic_views_run_the_overrides_of_the_repository(tmp_path: Path) -> None:
+    emap = build(tmp_path, {"site/__init__.py": "", "site/urls.py": GENERIC_URLS, "site/views.py": GENERIC_VIEWS})
+    found = by_label(emap)
+    reports = found["GET /reports/"]
+    assert reports.endpoint.note == "ListView's get/post, running get_queryset, get_context_data of the repository"
+    assert scopes(reports) == ["ReportList.get_queryset", "ReportList.get_context_data"]
+    assert found["GET /about/"].endpoint.handler is None

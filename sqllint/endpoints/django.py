@@ -20,6 +20,7 @@ from sqllint.endpoints.pyindex import (
     FunctionRef,
     InstanceRef,
     ModuleRef,
+    PyClass,
     PyFunction,
     PyModule,
     PythonIndex,
@@ -154,6 +155,35 @@ class DjangoRoutes:
                 continue
             yield from self._views(view, ctx, "/" + full.lstrip("/"), pattern.lineno)
 
+    def _generic(self, cls: PyClass, route: str, path: str, line: int) -> Iterator[Endpoint]:
+        """A class that implements no HTTP method itself: a generic view of Django answers for it and calls
+        the class's overrides (get_queryset, get_context_data, form_valid …), whose queries count."""
+        generic = self._generic_base(cls, frozenset())
+        if generic is None:
+            bases = ", ".join(self.resolver.external_bases(cls)) or "its base classes"
+            yield Endpoint(("ANY",), route, None, path, line, "django",
+                           f"{cls.name} implements no HTTP method itself: {bases} (outside the repository)")
+            return
+        verbs, called = _GENERIC_VIEWS[generic]
+        hooks = [m for name in called if (m := self.resolver.method(cls, name)) is not None]
+        keys = [FunctionKey(m.module.path, m.qualname) for m in hooks]
+        note = f"{generic}'s get/post" + (f", running {', '.join(m.node.name for m in hooks)} of the repository"
+                                          if hooks else " (outside the repository)")
+        # the last override called is the handler; the ones before it run first, as hooks do
+        yield Endpoint(verbs, route, keys[-1] if keys else None, path, line, "django", note, tuple(keys[:-1]))
+
+    def _generic_base(self, cls: PyClass, seen: frozenset[int]) -> str | None:
+        if id(cls) in seen:
+            return None
+        for name in self.resolver.external_bases(cls):
+            if name.rsplit(".", 1)[-1] in _GENERIC_VIEWS:
+                return name.rsplit(".", 1)[-1]
+        for base in self.resolver.bases(cls):
+            found = self._generic_base(base, seen | {id(cls)})
+            if found is not None:
+                return found
+        return None
+
     def _unwrapped(self, view: ast.expr, ctx: Context) -> ast.expr:
         """The view inside ``login_required(View.as_view())``, ``csrf_exempt(view)``,
         ``cache_page(60)(view)``: a wrapper from outside the repository around a view of the repository."""
@@ -194,9 +224,7 @@ class DjangoRoutes:
                     yield Endpoint((verb.upper(),), route, FunctionKey(method.module.path, method.qualname), path,
                                    line, "django")
             if not found:
-                bases = ", ".join(self.resolver.external_bases(ref.cls)) or "its base classes"
-                yield Endpoint(("ANY",), route, None, path, line, "django",
-                               f"{ref.cls.name} implements no HTTP method itself: {bases} (outside the repository)")
+                yield from self._generic(ref.cls, route, path, line)
             return
         ref = self.resolver.resolve(view, ctx)
         if isinstance(ref, FunctionRef):
@@ -206,6 +234,18 @@ class DjangoRoutes:
             yield Endpoint(("ANY",), route, None, path, line, "django", f"view {ref.name}: outside the repository")
         else:
             self.notes.append(MapNote(path, line, f"view of {route} is not evident: not followed"))
+
+
+# Django's generic views: the HTTP methods they answer and the methods of a subclass they call, in order
+_GENERIC_VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "TemplateView": (("GET",), ("get_context_data",)),
+    "ListView": (("GET",), ("get_queryset", "get_context_data")),
+    "DetailView": (("GET",), ("get_queryset", "get_object", "get_context_data")),
+    "CreateView": (("GET", "POST"), ("get_context_data", "form_valid")),
+    "UpdateView": (("GET", "POST"), ("get_queryset", "get_object", "get_context_data", "form_valid")),
+    "DeleteView": (("GET", "POST"), ("get_queryset", "get_object", "get_context_data", "form_valid", "delete")),
+    "FormView": (("GET", "POST"), ("get_context_data", "form_valid")),
+}
 
 
 def _is_as_view(node: ast.expr) -> bool:

@@ -100,8 +100,9 @@ class DrfRouters:
                 keys = [FunctionKey(m.module.path, m.qualname) for m in hooks]
                 note = (f"{action} is {provided[action]}'s" + (f", running {', '.join(m.node.name for m in hooks)} of "
                                                                "the repository" if hooks else " (outside the repository)"))
-                yield Endpoint((verb,), detail_path if detail else base, keys[0] if keys else None, path, line,
-                               "django", note, tuple(keys[1:]))
+                # the last override called is the handler; the ones before it run first, as hooks do
+                yield Endpoint((verb,), detail_path if detail else base, keys[-1] if keys else None, path, line,
+                               "django", note, tuple(keys[:-1]))
         for name, method in cls.methods.items():
             for decorator in method.node.decorator_list:
                 if not (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", getattr(decorator.func, "attr", ""))
