@@ -58,6 +58,7 @@ class GoIndex:
     notes: list[MapNote] = field(default_factory=list)
     _events: dict[FunctionKey, list[Event]] = field(default_factory=dict)
     _wiring: Wiring | None = None
+    _locals: dict[tuple[FunctionKey, int, int], dict[str, TypeRef]] = field(default_factory=dict)
     _typed: set[TypeRef] = field(default_factory=set)  # types with at least one method
 
     @property
@@ -302,7 +303,14 @@ class GoIndex:
             self.globals[(directory, name)] = found
 
     def locals_of(self, func: GoFunc, body: Node) -> dict[str, TypeRef]:
-        """Variables whose type the code states or makes obvious, in source order."""
+        """Variables whose type the code states or makes obvious, in source order (once per function:
+        the wiring asks again for every constructor call it follows)."""
+        key = (func.key, body.start_byte, body.end_byte)
+        if key not in self._locals:
+            self._locals[key] = self._compute_locals(func, body)
+        return dict(self._locals[key])
+
+    def _compute_locals(self, func: GoFunc, body: Node) -> dict[str, TypeRef]:
         locals_ = dict(func.params)
         for node in walk(body):
             if node.type in ("short_var_declaration", "assignment_statement"):

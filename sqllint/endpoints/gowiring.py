@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
     from sqllint.endpoints.goindex import GoFunc, GoIndex, TypeRef
+    from sqllint.endpoints.model import FunctionKey
 
 MAX_HOPS = 3  # constructor → its caller → that caller's caller
 
@@ -30,6 +31,7 @@ class Wiring:
     _literals: dict[TypeRef, list[tuple[GoFunc, Node]]] | None = None  # struct type → where it is built
     _calls: dict[str, list[tuple[GoFunc, Node]]] = field(default_factory=dict)  # callee name → call sites
     _known: dict[tuple[TypeRef, str], set[TypeRef]] = field(default_factory=dict)
+    _reassigned: dict[FunctionKey, set[str]] = field(default_factory=dict)  # names a function assigns again
 
     def _scan(self) -> None:
         from sqllint.endpoints.goindex import walk
@@ -78,7 +80,9 @@ class Wiring:
             return set()
         names = _param_names(func.node)
         position = names.index(text_of(value)) if text_of(value) in names else -1
-        if position < 0 or text_of(value) in _assigned(body):
+        if func.key not in self._reassigned:
+            self._reassigned[func.key] = _assigned(body)
+        if position < 0 or text_of(value) in self._reassigned[func.key]:
             return set()
         found: set[TypeRef] = set()
         own = text_of(child(func.node, "name") or func.node)
