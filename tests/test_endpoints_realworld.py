@@ -944,3 +944,24 @@ def test_django_generic_views_run_the_overrides_of_the_repository(tmp_path: Path
     assert reports.endpoint.note == "ListView's get/post, running get_queryset, get_context_data of the repository"
     assert scopes(reports) == ["ReportList.get_queryset", "ReportList.get_context_data"]
     assert found["GET /about/"].endpoint.handler is None
+
+
+def test_flask_prefix_in_an_f_string_of_constants(tmp_path: Path) -> None:
+    settings = 'API_VERSION = "v2"\n'
+    app = '''from flask import Blueprint, Flask
+
+from web.settings import API_VERSION
+
+app = Flask(__name__)
+orders = Blueprint("orders", __name__)
+
+
+@orders.get("/orders")
+def list_orders():
+    return ""
+
+
+app.register_blueprint(orders, url_prefix=f"/api/{API_VERSION}")
+'''
+    found = by_label(build(tmp_path, {"web/__init__.py": "", "web/settings.py": settings, "web/app.py": app}))
+    assert set(found) == {"GET /api/v2/orders"}

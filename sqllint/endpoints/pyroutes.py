@@ -56,6 +56,10 @@ def literal_str(node: ast.expr | None, ctx: Context, resolver: Resolver | None =
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = literal_str(node.left, ctx), literal_str(node.right, ctx)
         return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.JoinedStr):  # f"/api/{API_VERSION}/orders" with constants
+        parts = [literal_str(v.value, ctx) if isinstance(v, ast.FormattedValue) and v.conversion == -1
+                 and v.format_spec is None else literal_str(v, ctx) for v in node.values]
+        return "".join(p for p in parts if p is not None) if None not in parts else None
     if isinstance(node, ast.Name) and (ctx.function is None or node.id not in _assigned(ctx.function)):
         values = ctx.module.globals.get(node.id, [])
         if len(values) == 1:
