@@ -965,3 +965,73 @@ app.register_blueprint(orders, url_prefix=f"/api/{API_VERSION}")
 '''
     found = by_label(build(tmp_path, {"web/__init__.py": "", "web/settings.py": settings, "web/app.py": app}))
     assert set(found) == {"GET /api/v2/orders"}
+
+
+IFACE_REPO = '''package repository
+
+import "database/sql"
+
+type UserRepository interface {
+	GetUser(id int64) (string, error)
+}
+
+type userRepository struct{ db *sql.DB }
+
+func NewUserRepository(db *sql.DB) UserRepository { return &userRepository{db: db} }
+
+func (r *userRepository) GetUser(id int64) (string, error) {
+	var name string
+	err := r.db.QueryRow("SELECT name FROM users WHERE id = ?", id).Scan(&name)
+	return name, err
+}
+'''
+
+IFACE_SERVICE = '''package service
+
+import "example.com/layers/repository"
+
+type UserService interface {
+	GetUser(id int64) (string, error)
+}
+
+type userService struct{ repo repository.UserRepository }
+
+func NewUserService(repo repository.UserRepository) UserService { return &userService{repo: repo} }
+
+func (s *userService) GetUser(id int64) (string, error) { return s.repo.GetUser(id) }
+'''
+
+IFACE_MAIN = '''package main
+
+import (
+	"database/sql"
+
+	"example.com/layers/repository"
+	"example.com/layers/service"
+	"github.com/gin-gonic/gin"
+)
+
+type UserHandler struct{ service service.UserService }
+
+func (h *UserHandler) GetUser(c *gin.Context) { h.service.GetUser(1) }
+
+func main() {
+	db, _ := sql.Open("mysql", "")
+	userRepo := repository.NewUserRepository(db)
+	userService := service.NewUserService(userRepo)
+	h := &UserHandler{service: userService}
+	r := gin.Default()
+	r.GET("/users/:id", h.GetUser)
+	r.Run()
+}
+'''
+
+
+def test_go_constructors_declared_to_return_an_interface(tmp_path: Path) -> None:
+    """The layout of many gin/echo services: ``func NewUserRepository(db) UserRepository { return
+    &userRepository{db} }``, the same method name on the handler, the service and the repository."""
+    emap = build(tmp_path, {"go.mod": "module example.com/layers\n\ngo 1.22\n", "repository/user.go": IFACE_REPO,
+                            "service/user.go": IFACE_SERVICE, "main.go": IFACE_MAIN})
+    chain = by_label(emap)["GET /users/:id"]
+    assert [q.via() for q in chain.queries] == [
+        "(*UserHandler).GetUser → (*userService).GetUser → (*userRepository).GetUser"]

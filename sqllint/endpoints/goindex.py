@@ -59,6 +59,7 @@ class GoIndex:
     _events: dict[FunctionKey, list[Event]] = field(default_factory=dict)
     _wiring: Wiring | None = None
     _locals: dict[tuple[FunctionKey, int, int], dict[str, TypeRef]] = field(default_factory=dict)
+    _returning: dict[FunctionKey, TypeRef | None] = field(default_factory=dict)
     _typed: set[TypeRef] = field(default_factory=set)  # types with at least one method
 
     @property
@@ -277,8 +278,31 @@ class GoIndex:
                 target = self.funcs.get((func.file.directory, text_of(callee)))
             elif callee is not None and callee.type == "selector_expression":
                 target = self.selector_target(func, callee, locals_)
-            return target.results[0] if target is not None and target.results else ("", "")
+            if target is None or not target.results:
+                return ("", "")
+            result = target.results[0]
+            if result[0] and not self.has_methods(result):  # func NewRepo(db) Repository { return &repo{db} }
+                return self._returned(target) or result
+            return result
         return ("", "")
+
+    def _returned(self, func: GoFunc) -> TypeRef | None:
+        """The one concrete type of the repository a constructor declared to return an interface returns
+        (``return &userRepository{db}``)."""
+        if func.key in self._returning:
+            return self._returning[func.key]
+        self._returning[func.key] = None  # a guard against constructors returning each other
+        body = child(func.node, "body")
+        found: set[TypeRef] = set()
+        for node in walk(body) if body is not None else []:
+            if node.type == "return_statement":
+                values = named_children(named_children(node)[0]) if named_children(node) else []
+                if values and values[0].type != "nil":
+                    kind = self.type_of(func, values[0], self.locals_of(func, body))  # type: ignore[arg-type]
+                    if kind[0] and self.has_methods(kind):
+                        found.add(kind)
+        self._returning[func.key] = found.pop() if len(found) == 1 else None
+        return self._returning[func.key]
 
     def global_type(self, directory: str, name: str) -> TypeRef:
         """The type of a package-level variable (``var articleModel = new(models.ArticleModel)``, the way
