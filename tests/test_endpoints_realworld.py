@@ -1035,3 +1035,42 @@ def test_go_constructors_declared_to_return_an_interface(tmp_path: Path) -> None
     chain = by_label(emap)["GET /users/:id"]
     assert [q.via() for q in chain.queries] == [
         "(*UserHandler).GetUser → (*userService).GetUser → (*userRepository).GetUser"]
+
+
+GORILLA_MW = '''package main
+
+import (
+	"database/sql"
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+var db *sql.DB
+
+func authMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		db.QueryRow("SELECT id FROM sessions WHERE token = ?", r.Header.Get("X-Token"))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func listOrders(w http.ResponseWriter, r *http.Request) {
+	db.Query("SELECT id FROM orders")
+}
+
+func main() {
+	r := mux.NewRouter()
+	r.Use(authMiddleware)
+	api := r.PathPrefix("/api").Subrouter()
+	api.HandleFunc("/orders", listOrders).Methods("GET")
+	http.ListenAndServe(":8080", r)
+}
+'''
+
+
+def test_gorilla_subrouter_runs_the_routers_middleware(tmp_path: Path) -> None:
+    emap = build(tmp_path, {"go.mod": "module example.com/gm\n\ngo 1.22\n", "main.go": GORILLA_MW})
+    chain = by_label(emap)["GET /api/orders"]
+    assert [h.qualname for h in chain.endpoint.hooks] == ["authMiddleware"]
+    assert scopes(chain) == ["authMiddleware", "listOrders"]

@@ -129,10 +129,14 @@ class GoRoutes:
                         prefix = prefixes.get(MOUNTED, "")  # r := gin.Default(), chi.NewRouter(), http.NewServeMux() …
                     if prefix is not None:
                         prefixes[text_of(name)] = prefix
-                        if value.type == "call_expression" and call_method(value) == "Group":  # gin: Group(path, mw…)
-                            group = self._middleware(prefixes, _receiver_name(value)) + \
-                                self._resolve_all(func, call_args(value)[1:], locals_)
-                            self._set_middleware(prefixes, text_of(name), group)
+                        if value.type == "call_expression" and call_method(value) in ("Group", "Subrouter"):
+                            # a group or sub-router runs its parent's middleware (gin: Group(path, mw…) adds more)
+                            group = value if call_method(value) == "Group" else \
+                                child(child(value, "function") or value, "operand") or value
+                            own = call_args(value)[1:] if call_method(value) == "Group" else []
+                            inherited = self._middleware(prefixes, _receiver_name(group))
+                            self._set_middleware(prefixes, text_of(name),
+                                                 inherited + self._resolve_all(func, own, locals_))
             elif node.type == "call_expression" and call_method(node) == "Use" and node.parent is not None \
                     and node.parent.type == "expression_statement":  # r.Use(app.authTokenMiddleware)
                 receiver = _receiver_name(node)
