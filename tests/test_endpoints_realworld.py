@@ -1074,3 +1074,17 @@ def test_gorilla_subrouter_runs_the_routers_middleware(tmp_path: Path) -> None:
     chain = by_label(emap)["GET /api/orders"]
     assert [h.qualname for h in chain.endpoint.hooks] == ["authMiddleware"]
     assert scopes(chain) == ["authMiddleware", "listOrders"]
+
+
+def test_what_runs_first_is_shown_in_json_explain_and_html(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "go.mod").write_text("module example.com/gm\n\ngo 1.22\n")
+    (tmp_path / "main.go").write_text(GORILLA_MW)
+    document = json.loads(run_cli(tmp_path, "endpoints", "--isolated", "--format", "json").stdout)
+    [endpoint] = document["endpoints"]
+    assert endpoint["runs_first"] == [{"path": "main.go", "function": "authMiddleware"}]
+    explained = run_cli(tmp_path, "explain", "--isolated", "--no-cache", "--endpoint", "GET /api/orders").stdout
+    assert explained.splitlines()[1] == "  runs first: authMiddleware"
+    assert run_cli(tmp_path, "report", "--isolated", "--html", "out.html").exit_code == 0
+    assert 'runs first: <code>authMiddleware</code>' in (tmp_path / "out.html").read_text()

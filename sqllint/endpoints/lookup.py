@@ -79,6 +79,8 @@ def endpoint_text(chain: EndpointChain, rows: list[int | None] | None = None) ->
     endpoint = chain.endpoint
     lines = [f"endpoint: {endpoint.label}  handler {handler_text(chain)} ({endpoint.path}:{endpoint.line}), "
              f"{len(chain.queries)} quer{'y' if len(chain.queries) == 1 else 'ies'} in call order:"]
+    if endpoint.hooks:  # before-request hooks, dependencies, middleware: their queries come first
+        lines.insert(1, "  runs first: " + ", ".join(h.qualname for h in endpoint.hooks))
     for number, item in enumerate(chain.queries, 1):
         query = item.query.query
         loop = "  [in a loop]" if item.loop_depth else ""

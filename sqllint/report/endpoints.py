@@ -103,6 +103,8 @@ def chain_dict(chain: EndpointChain, rows: list[int | None] | None = None) -> di
     return {
         "methods": list(endpoint.methods), "route": endpoint.route, "framework": endpoint.framework,
         "handler": {"path": handler.path, "function": handler.qualname} if handler else None,
+        # what runs before the handler: Flask before_request hooks, FastAPI dependencies, Go middleware …
+        "runs_first": [{"path": h.path, "function": h.qualname} for h in endpoint.hooks],
         "declared": {"path": endpoint.path, "line": endpoint.line}, "note": endpoint.note,
         "query_count": len(chain.queries), "queries": queries,
         "worst": {"rule": worst.rule, "severity": str(worst.severity)} if worst else None,

@@ -106,6 +106,9 @@ class _Page:
                  f"<code>{escape(where)}</code> · {len(chain.queries)} quer{'y' if len(chain.queries) == 1 else 'ies'}{rows}</div>"]
         if endpoint.note:
             parts.append(f"<p class=\"muted\">{escape(endpoint.note)}</p>")
+        if endpoint.hooks:  # before-request hooks, FastAPI dependencies, Go middleware
+            parts.append('<p class="muted">runs first: ' + ", ".join(f"<code>{escape(h.qualname)}</code>"
+                                                                      for h in endpoint.hooks) + "</p>")
         if chain.findings:
             parts.append("<h3>Across the call chain</h3>" + _finding_items(chain.findings))
         if chain.queries:
