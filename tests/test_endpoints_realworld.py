@@ -1088,3 +1088,66 @@ def test_what_runs_first_is_shown_in_json_explain_and_html(tmp_path: Path) -> No
     assert explained.splitlines()[1] == "  runs first: authMiddleware"
     assert run_cli(tmp_path, "report", "--isolated", "--html", "out.html").exit_code == 0
     assert 'runs first: <code>authMiddleware</code>' in (tmp_path / "out.html").read_text()
+
+
+MALL_CONTROLLER = '''package com.macro.mall.controller;
+
+import com.macro.mall.mapper.OmsOrderMapper;
+import com.macro.mall.model.OmsOrder;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.web.bind.annotation.*;
+
+@RestController
+@RequestMapping("/order")
+public class OmsOrderController {
+    @Autowired
+    private OmsOrderMapper orderMapper;
+    @Autowired
+    private ObjectMapper json;
+
+    @PostMapping("/update/note")
+    public String updateNote(@RequestParam("id") Long id, @RequestParam("note") String note) {
+        OmsOrder order = new OmsOrder();
+        order.setId(id);
+        order.setNote(note);
+        orderMapper.updateByPrimaryKeySelective(order);
+        return json.writeValueAsString(order);
+    }
+}
+'''
+
+
+def test_spring_stops_at_a_module_not_scanned_and_not_at_bean_accessors(tmp_path: Path) -> None:
+    """macrozheng/mall scanned module by module: mall-admin's service calls mapper and model classes of the
+    application's package that live in mall-mbg. Those stops say to scan that module, not 'outside the
+    repository'; a model's getters and setters are no stop at all."""
+    emap = build(tmp_path, {"mall-admin/src/main/java/com/macro/mall/controller/OmsOrderController.java":
+                            MALL_CONTROLLER})
+    stops = {s.callee: s.reason for s in by_label(emap)["POST /order/update/note"].stops}
+    assert set(stops) == {"com.macro.mall.mapper.OmsOrderMapper.updateByPrimaryKeySelective",
+                          "com.fasterxml.jackson.databind.ObjectMapper.writeValueAsString"}
+    assert stops["com.macro.mall.mapper.OmsOrderMapper.updateByPrimaryKeySelective"].startswith(
+        "not in the scanned files (a class of the application's package com.macro.mall")
+    assert stops["com.fasterxml.jackson.databind.ObjectMapper.writeValueAsString"] == "outside the repository"
+
+
+def test_python_stop_at_a_module_of_the_application_that_was_not_scanned(tmp_path: Path) -> None:
+    views = '''from flask import Flask
+
+from shop.billing import charge
+import requests
+
+app = Flask(__name__)
+
+
+@app.post("/pay")
+def pay():
+    charge(1)
+    requests.post("https://psp.example/pay")
+    return ""
+'''
+    emap = build(tmp_path, {"shop/__init__.py": "", "shop/views.py": views})  # shop/billing.py: not in the tree
+    stops = {s.callee: s.reason for s in by_label(emap)["POST /pay"].stops}
+    assert stops["shop.billing.charge"].startswith("not in the scanned files (a module of the application's package shop")
+    assert stops["requests.post"] == "outside the repository"

@@ -31,6 +31,8 @@ class PythonCallGraph:
         self.resolver = resolver
         self.functions = {FunctionKey(f.module.path, f.qualname): f for f in index.functions()}
         self._events: dict[FunctionKey, list[Event]] = {}
+        # top-level packages of the scanned code (package-derived names only: a src/ layout's "src" is none)
+        self._own_packages = {m.name.split(".", 1)[0] for m in index.modules if "." in m.name}
 
     def key(self, function: PyFunction) -> FunctionKey:
         return FunctionKey(function.module.path, function.qualname)
@@ -71,6 +73,9 @@ class PythonCallGraph:
         if isinstance(ref, ExternalRef):
             if ref.top in STDLIB or ref.top == "builtins":
                 return Event(site, text)
+            if ref.top in self._own_packages:  # app.models.x when only part of the application was scanned
+                return Event(site, ref.name, stop=f"not in the scanned files (a module of the application's "
+                                                  f"package {ref.top}: scan it too)")
             return Event(site, ref.name, stop="outside the repository")
         name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
         if ref is None and isinstance(call.func, ast.Attribute) and name in self.index.callable_names:

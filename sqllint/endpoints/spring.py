@@ -14,6 +14,8 @@ as the Java extractor counts them.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -33,6 +35,7 @@ CLASS_TYPES = frozenset({"class_declaration", "interface_declaration", "enum_dec
 METHOD_TYPES = frozenset({"method_declaration", "constructor_declaration"})
 LOOPS = frozenset({"for_statement", "enhanced_for_statement", "while_statement", "do_statement", "lambda_expression"})
 JAVA_PLATFORM = ("java.", "javax.", "jakarta.", "kotlin.")
+_ACCESSOR = re.compile(r"^(get|set|is)[A-Z]\w*$")  # a bean's getters and setters run no SQL: no stop for them
 
 
 @dataclass
@@ -324,8 +327,14 @@ class SpringIndex:
             owner = self._class(kind, method.owner)
             if owner is None:
                 qualified = method.owner.imports.get(kind)
-                if qualified and not qualified.startswith(JAVA_PLATFORM):
-                    return Event(site, f"{qualified}.{name}", stop="outside the repository")
+                arguments = child(call, "arguments")
+                arity = len(named_children(arguments)) if arguments is not None else 0
+                accessor = _ACCESSOR.match(name) is not None and arity == (1 if name.startswith("set") else 0)
+                if qualified and not qualified.startswith(JAVA_PLATFORM) and not accessor:
+                    own = ".".join(method.owner.package.split(".")[:3])
+                    reason = (f"not in the scanned files (a class of the application's package {own}: scan the module "
+                              "that defines it)" if own and qualified.startswith(own + ".") else "outside the repository")
+                    return Event(site, f"{qualified}.{name}", stop=reason)
                 return Event(site, text)
         else:
             return Event(site, text)
