@@ -1151,3 +1151,43 @@ def pay():
     stops = {s.callee: s.reason for s in by_label(emap)["POST /pay"].stops}
     assert stops["shop.billing.charge"].startswith("not in the scanned files (a module of the application's package shop")
     assert stops["requests.post"] == "outside the repository"
+
+
+AUTH_DEPENDENCIES = '''from fastapi import APIRouter, Depends
+
+
+class UsersRepository:
+    def __init__(self, conn=None):
+        self.conn = conn
+
+    def get_user_by_username(self, username):
+        return self.conn.execute("SELECT * FROM users WHERE username = %s", (username,))
+
+
+def _get_current_user(users_repo: UsersRepository = Depends(UsersRepository)):
+    return users_repo.get_user_by_username("token-owner")
+
+
+def _get_current_user_optional():
+    return None
+
+
+def get_current_user_authorizer(*, required: bool = True):
+    return _get_current_user if required else _get_current_user_optional
+
+
+router = APIRouter()
+
+
+@router.get("/user")
+def retrieve_current_user(user=Depends(get_current_user_authorizer())):
+    return user
+'''
+
+
+def test_fastapi_dependency_factory_returning_a_module_function(tmp_path: Path) -> None:
+    """fastapi-realworld-example-app's ``Depends(get_current_user_authorizer())``: the factory returns one of
+    two module functions; the required one reads the user on every request."""
+    chain = by_label(build(tmp_path, {"api/__init__.py": "", "api/users.py": AUTH_DEPENDENCIES}))["GET /user"]
+    assert "_get_current_user" in [h.qualname for h in chain.endpoint.hooks]
+    assert scopes(chain) == ["UsersRepository.get_user_by_username"]

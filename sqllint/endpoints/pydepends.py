@@ -77,7 +77,7 @@ class Dependencies:
         function: PyFunction | None = None
         if isinstance(node, ast.Call):  # a factory: get_repository(ArticlesRepository) returns the closure
             factory = self.resolver.resolve(node.func, ctx)
-            function = _returned_closure(factory.function) if isinstance(factory, FunctionRef) else None
+            function = self._returned(factory.function) if isinstance(factory, FunctionRef) else None
         else:
             ref = self.resolver.resolve(node, ctx)
             if isinstance(ref, FunctionRef):
@@ -92,16 +92,21 @@ class Dependencies:
         self._parameters(function, found, depth + 1)  # sub-dependencies are solved first
         found.append(key)
 
+    def _returned(self, factory: PyFunction) -> PyFunction | None:
+        """The function a dependency factory returns: its closure, or a module function
+        (``return _get_current_user if required else _get_current_user_optional``: the first branch)."""
+        ctx = Context(factory.module, factory)
+        for node in walk_shallow(factory.node.body):
+            if isinstance(node, ast.Return) and node.value is not None:
+                value = node.value.body if isinstance(node.value, ast.IfExp) else node.value
+                ref = self.resolver.resolve(value, ctx) if isinstance(value, (ast.Name, ast.Attribute)) else None
+                if isinstance(ref, FunctionRef):
+                    return ref.function
+        return None
+
 
 def _annotated_type(annotation: ast.expr) -> ast.expr:
     """``Annotated[Service, Depends()]`` → ``Service``."""
     if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple) and annotation.slice.elts:
         return annotation.slice.elts[0]
     return annotation
-
-
-def _returned_closure(factory: PyFunction) -> PyFunction | None:
-    for node in walk_shallow(factory.node.body):
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name):
-            return factory._nested.get(node.value.id)
-    return None
