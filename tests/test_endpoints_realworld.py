@@ -1182,6 +1182,11 @@ router = APIRouter()
 @router.get("/user")
 def retrieve_current_user(user=Depends(get_current_user_authorizer())):
     return user
+
+
+@router.get("/maybe-user")
+def maybe_user(user=Depends(get_current_user_authorizer(required=False))):
+    return user
 '''
 
 
@@ -1191,3 +1196,5 @@ def test_fastapi_dependency_factory_returning_a_module_function(tmp_path: Path) 
     chain = by_label(build(tmp_path, {"api/__init__.py": "", "api/users.py": AUTH_DEPENDENCIES}))["GET /user"]
     assert "_get_current_user" in [h.qualname for h in chain.endpoint.hooks]
     assert scopes(chain) == ["UsersRepository.get_user_by_username"]
+    optional = by_label(build(tmp_path, {}))["GET /maybe-user"]  # required=False: the other branch
+    assert [h.qualname for h in optional.endpoint.hooks] == ["_get_current_user_optional"]

@@ -77,7 +77,7 @@ class Dependencies:
         function: PyFunction | None = None
         if isinstance(node, ast.Call):  # a factory: get_repository(ArticlesRepository) returns the closure
             factory = self.resolver.resolve(node.func, ctx)
-            function = self._returned(factory.function) if isinstance(factory, FunctionRef) else None
+            function = self._returned(factory.function, node) if isinstance(factory, FunctionRef) else None
         else:
             ref = self.resolver.resolve(node, ctx)
             if isinstance(ref, FunctionRef):
@@ -92,17 +92,35 @@ class Dependencies:
         self._parameters(function, found, depth + 1)  # sub-dependencies are solved first
         found.append(key)
 
-    def _returned(self, factory: PyFunction) -> PyFunction | None:
+    def _returned(self, factory: PyFunction, call: ast.Call) -> PyFunction | None:
         """The function a dependency factory returns: its closure, or a module function
-        (``return _get_current_user if required else _get_current_user_optional``: the first branch)."""
+        (``return _get_current_user if required else _get_current_user_optional``: the branch the call's
+        literal arguments or the parameter's default choose, else the first)."""
         ctx = Context(factory.module, factory)
         for node in walk_shallow(factory.node.body):
             if isinstance(node, ast.Return) and node.value is not None:
-                value = node.value.body if isinstance(node.value, ast.IfExp) else node.value
+                value = node.value
+                if isinstance(value, ast.IfExp):
+                    chosen = _flag(value.test, factory, call)
+                    value = value.orelse if chosen is False else value.body
                 ref = self.resolver.resolve(value, ctx) if isinstance(value, (ast.Name, ast.Attribute)) else None
                 if isinstance(ref, FunctionRef):
                     return ref.function
         return None
+
+
+def _flag(test: ast.expr, factory: PyFunction, call: ast.Call) -> bool | None:
+    """The truth of ``required`` in the factory's ``… if required else …`` for this call, when literal."""
+    if not isinstance(test, ast.Name):
+        return None
+    args = factory.node.args
+    params = args.posonlyargs + args.args
+    values: dict[str, ast.expr] = dict(zip([a.arg for a in params][len(params) - len(args.defaults):], args.defaults))
+    values.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
+    values.update(zip([a.arg for a in params], call.args))
+    values.update((k.arg, k.value) for k in call.keywords if k.arg)
+    given = values.get(test.id)
+    return bool(given.value) if isinstance(given, ast.Constant) else None
 
 
 def _annotated_type(annotation: ast.expr) -> ast.expr:
