@@ -1198,3 +1198,35 @@ def test_fastapi_dependency_factory_returning_a_module_function(tmp_path: Path) 
     assert scopes(chain) == ["UsersRepository.get_user_by_username"]
     optional = by_label(build(tmp_path, {}))["GET /maybe-user"]  # required=False: the other branch
     assert [h.qualname for h in optional.endpoint.hooks] == ["_get_current_user_optional"]
+
+
+def test_middleware_queries_count_for_a_handler_from_outside_the_repository(tmp_path: Path) -> None:
+    """gin's r.Static / a handler of another module behind the application's auth middleware: the
+    middleware's session lookup still runs on every request of that route."""
+    main = '''package main
+
+import (
+	"database/sql"
+
+	"github.com/gin-gonic/gin"
+	"github.com/swaggo/gin-swagger"
+)
+
+var db *sql.DB
+
+func AuthRequired() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		db.QueryRow("SELECT id FROM sessions WHERE token = ?", c.GetHeader("X-Token"))
+	}
+}
+
+func main() {
+	r := gin.Default()
+	r.Use(AuthRequired())
+	r.GET("/swagger/*any", ginSwagger.WrapHandler(nil))
+	r.Run()
+}
+'''
+    chain = by_label(build(tmp_path, {"go.mod": "module example.com/ext\n\ngo 1.22\n", "main.go": main}))["GET /swagger/*any"]
+    assert chain.endpoint.handler is None
+    assert scopes(chain) == ["AuthRequired"]

@@ -82,7 +82,7 @@ def _merge(events: list[Event], sites: list[list[ParsedQuery]]) -> list[Event | 
 
 def walk(endpoint: Endpoint, graph: CallGraph, queries: QueryIndex, max_depth: int = DEFAULT_MAX_DEPTH) -> EndpointChain:
     chain = EndpointChain(endpoint)
-    if endpoint.handler is None:
+    if endpoint.handler is None and not endpoint.hooks:
         return chain
     steps = 0
     stopped: set[tuple[str, int, int, str]] = set()
@@ -126,10 +126,11 @@ def walk(endpoint: Endpoint, graph: CallGraph, queries: QueryIndex, max_depth: i
             visit(event.target, frames + (Frame(event.target, event.site),), outer_loops + loops,
                   event.site if loops else outer_anchor)
 
-    for hook in endpoint.hooks:  # before-request hooks run first, on every request
+    for hook in endpoint.hooks:  # before-request hooks run first, on every request (a handler from outside too)
         if hook != endpoint.handler:
             visit(hook, (Frame(hook, None),), 0, None)
-    visit(endpoint.handler, (Frame(endpoint.handler, None),), 0, None)
+    if endpoint.handler is not None:
+        visit(endpoint.handler, (Frame(endpoint.handler, None),), 0, None)
     return chain
 
 
