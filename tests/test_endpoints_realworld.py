@@ -1230,3 +1230,23 @@ func main() {
     chain = by_label(build(tmp_path, {"go.mod": "module example.com/ext\n\ngo 1.22\n", "main.go": main}))["GET /swagger/*any"]
     assert chain.endpoint.handler is None
     assert scopes(chain) == ["AuthRequired"]
+
+
+def test_spring_mapping_with_a_property_placeholder(tmp_path: Path) -> None:
+    controller = '''package com.ex.web;
+
+import org.springframework.web.bind.annotation.*;
+
+@RestController
+@RequestMapping("${api.base-path}/orders")
+public class OrderController {
+    @GetMapping("/{id}")
+    public String get(@PathVariable Long id) { return ""; }
+}
+'''
+    from sqllint.endpoints.match import select_endpoints
+
+    emap = build(tmp_path, {"src/main/java/com/ex/web/OrderController.java": controller})
+    assert [c.endpoint.label for c in select_endpoints(emap.chains, "GET /api/v1/orders/42")] == [
+        "GET /${api.base-path}/orders/{id}"]
+    assert any("uses ${api.base-path}" in n.message for n in emap.notes)

@@ -24,6 +24,8 @@ def template_regex(route: str, framework: str) -> re.Pattern[str]:
     if framework == "django" and any(c in route for c in "^$()[]\\?+*") and "<" not in route.replace("(?P<", ""):
         body = route.lstrip("/")  # re_path(): the route already is a regex
         return re.compile("^/?" + body.rstrip("/") + "/?$")
+    # Spring's ${api.prefix}: a property the map cannot read; it stands for one or more path segments
+    route = re.sub(r"\$\{[^{}]*\}", "{property:.+}", route)
     if framework in ("gin", "echo"):  # /orders/:id, /static/*filepath
         route = re.sub(r"\*(\w*)$", lambda m: "{" + (m.group(1) or "rest") + ":path}", re.sub(r":(\w+)", r"{\1}", route))
     elif framework == "net/http":  # Go 1.22: /files/{path...} matches the rest of the path

@@ -254,6 +254,13 @@ class SpringIndex:
                 self.notes.append(MapNote(info.path, line_of(annotation), f"the path of {method.key.qualname} is "
                                                                          "not a literal: not mapped"))
                 continue
+            placeholders = sorted({m for p in [*prefixes, *(paths or [])] for m in re.findall(r"\$\{[^{}]*\}", p)})
+            if placeholders:
+                note = MapNote(info.path, line_of(annotation), f"the path of {method.key.qualname} uses "
+                               f"{', '.join(placeholders)} (a property of the application's configuration): listed "
+                               "as written; a concrete URL matches it with any value there")
+                if note not in self.notes:
+                    self.notes.append(note)
             for prefix in prefixes:
                 for path in paths or [""]:
                     yield Endpoint(verbs, _join(prefix, path), handler or method.key, info.path, line_of(annotation),
