@@ -1250,3 +1250,41 @@ public class OrderController {
     assert [c.endpoint.label for c in select_endpoints(emap.chains, "GET /api/v1/orders/42")] == [
         "GET /${api.base-path}/orders/{id}"]
     assert any("uses ${api.base-path}" in n.message for n in emap.notes)
+
+
+RESTFUL_APP = '''from flask import Flask
+from flask_restful import Api, Resource
+
+app = Flask(__name__)
+api = Api(app, prefix="/api")
+
+
+class PsycopgResource(Resource):
+    def __init__(self, **kwargs):
+        self.conn = kwargs["psycopg2_connection"]
+
+    def get(self):
+        """Override in subclasses as needed."""
+        raise NotImplementedError("This method should be overridden by subclasses")
+
+    def post(self):
+        raise NotImplementedError
+
+
+class Agencies(PsycopgResource):
+    def get(self):
+        with self.conn.cursor() as cursor:
+            cursor.execute("SELECT id, name FROM agencies")
+            return cursor.fetchall()
+
+
+api.add_resource(Agencies, "/agencies", resource_class_kwargs={"psycopg2_connection": None})
+'''
+
+
+def test_flask_restful_base_resource_placeholders_are_no_endpoints(tmp_path: Path) -> None:
+    """A base Resource declaring every verb with ``raise NotImplementedError``: a subclass answers only the
+    verbs it overrides (POST /api/agencies would be invented otherwise)."""
+    found = by_label(build(tmp_path, {"web/__init__.py": "", "web/app.py": RESTFUL_APP}))
+    assert set(found) == {"GET /api/agencies"}
+    assert scopes(found["GET /api/agencies"]) == ["Agencies.get"]

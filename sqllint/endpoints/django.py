@@ -218,7 +218,7 @@ class DjangoRoutes:
                         if k is not None] if actions else [(verb, verb) for verb in HTTP_VERBS])
             found = False
             for verb, action in mapping:
-                method = self.resolver.method(ref.cls, action) if verb and action else None
+                method = self.resolver.handler_method(ref.cls, action) if verb and action else None
                 if method is not None:
                     found = True
                     yield Endpoint((verb.upper(),), route, FunctionKey(method.module.path, method.qualname), path,

@@ -103,6 +103,12 @@ class Resolver:
                 found.append(ref.cls)
         return found
 
+    def handler_method(self, cls: PyClass, name: str) -> PyFunction | None:
+        """``method``, but not a base class's placeholder (``def post(self): raise NotImplementedError``): a
+        resource base class declares every verb, and a subclass answers only those it overrides."""
+        found = self.method(cls, name)
+        return None if found is None or _placeholder(found) else found
+
     def external_bases(self, cls: PyClass) -> list[str]:
         names = []
         for base in cls.node.bases:
@@ -322,6 +328,15 @@ def _is_property(function: PyFunction) -> bool:
         if name in ("property", "cached_property"):
             return True
     return False
+
+
+def _placeholder(function: PyFunction) -> bool:
+    """A body that only raises NotImplementedError (after an optional docstring)."""
+    body = [n for n in function.node.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    exc = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
 
 
 def _is_super_call(node: ast.expr) -> bool:

@@ -303,7 +303,7 @@ class FlaskFastApiRoutes:
             ref = self.resolver.resolve(view.func.value, ctx)
             if isinstance(ref, ClassRef):  # a MethodView: one endpoint per HTTP method it implements
                 for verb in HTTP_VERBS:
-                    method = self.resolver.method(ref.cls, verb)
+                    method = self.resolver.handler_method(ref.cls, verb)
                     if method is not None and (declared is None or verb.upper() in declared):
                         yield (verb.upper(),), FunctionKey(method.module.path, method.qualname)
             return
@@ -346,6 +346,6 @@ class FlaskFastApiRoutes:
 
     def _class_methods(self, cls: PyClass) -> Iterator[tuple[tuple[str, ...], FunctionKey]]:
         for verb in HTTP_VERBS:
-            method = self.resolver.method(cls, verb)
+            method = self.resolver.handler_method(cls, verb)
             if method is not None:
                 yield (verb.upper(),), FunctionKey(method.module.path, method.qualname)
