@@ -1288,3 +1288,40 @@ def test_flask_restful_base_resource_placeholders_are_no_endpoints(tmp_path: Pat
     found = by_label(build(tmp_path, {"web/__init__.py": "", "web/app.py": RESTFUL_APP}))
     assert set(found) == {"GET /api/agencies"}
     assert scopes(found["GET /api/agencies"]) == ["Agencies.get"]
+
+
+FACTORY_WRAPPED = '''package main
+
+import (
+	"database/sql"
+	"net/http"
+)
+
+type server struct{ db *sql.DB }
+
+func (s *server) auth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.db.QueryRow("SELECT id FROM sessions WHERE token = ?", r.Header.Get("X-Token"))
+		next(w, r)
+	}
+}
+
+func (s *server) handleOrders() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.db.Query("SELECT id FROM orders")
+	}
+}
+
+func (s *server) routes() {
+	http.HandleFunc("/orders", s.auth(s.handleOrders()))
+}
+'''
+
+
+def test_go_middleware_around_a_handler_factory(tmp_path: Path) -> None:
+    """Mat Ryer's layout: ``s.auth(s.handleOrders())`` — the factory serves, the wrapper runs first."""
+    chain = by_label(build(tmp_path, {"go.mod": "module example.com/f\n\ngo 1.22\n", "main.go": FACTORY_WRAPPED}))[
+        "ANY /orders"]
+    assert chain.endpoint.handler.qualname == "(*server).handleOrders"
+    assert [h.qualname for h in chain.endpoint.hooks] == ["(*server).auth"]
+    assert scopes(chain) == ["(*server).auth", "(*server).handleOrders"]

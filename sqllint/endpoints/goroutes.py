@@ -283,8 +283,13 @@ class GoRoutes:
     def _handler_like(self, func: GoFunc, node: Node, locals_: dict[str, TypeRef]) -> bool:
         """A function of the repository that serves a request (its parameters say so), a literal, or
         another wrapped handler."""
-        if node.type in ("func_literal", "call_expression"):
-            return node.type == "func_literal" or any(self._handler_like(func, a, locals_) for a in call_args(node))
+        if node.type == "func_literal":
+            return True
+        if node.type == "call_expression":  # another wrapper, or a factory: s.handleOrders() returns the handler
+            factory = self._callee(func, node, locals_)
+            if factory is not None and any(r[1].endswith(("HandlerFunc", "Handler")) for r in factory.results):
+                return True
+            return any(self._handler_like(func, a, locals_) for a in call_args(node))
         target = None
         if node.type == "identifier":
             target = self.index.funcs.get((func.file.directory, text_of(node)))
