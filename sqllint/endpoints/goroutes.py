@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqllint.endpoints.goindex import GoFile, GoFunc, GoIndex, TypeRef, call_args, call_method, string_value, walk
+from sqllint.endpoints.goindex import GoFile, GoFunc, GoIndex, TypeRef
+from sqllint.endpoints.gosyntax import call_args, call_method, string_value, walk
 from sqllint.endpoints.model import Endpoint, FunctionKey, MapNote
 from sqllint.extract.tsutil import field as child, line_of, named_children, text_of
 

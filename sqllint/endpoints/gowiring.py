@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqllint.endpoints.gosyntax import walk
 from sqllint.extract.tsutil import field as child, named_children, text_of
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ class Wiring:
     _reassigned: dict[FunctionKey, set[str]] = field(default_factory=dict)  # names a function assigns again
 
     def _scan(self) -> None:
-        from sqllint.endpoints.goindex import walk
-
         self._literals = {}
         for func in self.index.declared:
             body = child(func.node, "body")
@@ -135,8 +134,6 @@ def _param_names(node: Node) -> list[str]:
 
 def _assigned(body: Node | None) -> set[str]:
     """Names assigned again in the body (the parameter may then hold something else)."""
-    from sqllint.endpoints.goindex import walk
-
     found: set[str] = set()
     for node in walk(body) if body is not None else []:
         if node.type == "assignment_statement":
