@@ -1325,3 +1325,30 @@ def test_go_middleware_around_a_handler_factory(tmp_path: Path) -> None:
     assert chain.endpoint.handler.qualname == "(*server).handleOrders"
     assert [h.qualname for h in chain.endpoint.hooks] == ["(*server).auth"]
     assert scopes(chain) == ["(*server).auth", "(*server).handleOrders"]
+
+
+def test_a_route_registered_twice_is_noted(tmp_path: Path) -> None:
+    """The MethodView routes module above registers GET '<string:vote_uuid>' for GetVotes and again for
+    GetDiscussion: the second never answers in Flask."""
+    app = '''from flask import Blueprint, Flask
+from flask.views import MethodView
+
+app = Flask(__name__)
+votes = Blueprint("votes", __name__, url_prefix="/votes")
+
+
+class GetVotes(MethodView):
+    def get(self, vote_uuid): ...
+
+
+class GetDiscussion(MethodView):
+    def get(self, vote_uuid): ...
+
+
+votes.add_url_rule("<string:vote_uuid>", view_func=GetVotes.as_view("get_vote"), methods=["GET"])
+votes.add_url_rule("<string:vote_uuid>", view_func=GetDiscussion.as_view("get_discussion"), methods=["GET"])
+app.register_blueprint(votes)
+'''
+    emap = build(tmp_path, {"web/__init__.py": "", "web/app.py": app})
+    [note] = [n for n in emap.notes if "registered again" in n.message]
+    assert note.line == 17 and "GET /votes/<string:vote_uuid> is registered again (first at web/app.py:16)" in note.message

@@ -144,6 +144,19 @@ def _go_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, notes
     return found
 
 
+def _registered_twice(endpoints: list[Endpoint]) -> list[MapNote]:
+    """The same method and path with different handlers (a copy-pasted route): only one of them answers."""
+    first: dict[tuple[str, str], Endpoint] = {}
+    found = []
+    for endpoint in sorted(endpoints, key=lambda e: (e.path, e.line)):
+        for method in endpoint.methods:
+            known = first.setdefault((method, endpoint.route), endpoint)
+            if known is not endpoint and known.handler != endpoint.handler:
+                found.append(MapNote(endpoint.path, endpoint.line, f"{method} {endpoint.route} is registered again "
+                                     f"(first at {known.path}:{known.line}): only one of the two answers"))
+    return found
+
+
 def build_map(paths: Iterable[str], config: Config, cwd: Path, *, jobs: int | None = None,
               max_depth: int = DEFAULT_MAX_DEPTH, registry: Registry | None = None,
               result: RunResult | None = None) -> EndpointMap:
@@ -167,6 +180,7 @@ def build_map(paths: Iterable[str], config: Config, cwd: Path, *, jobs: int | No
         endpoints += _go_endpoints(go, config.max_file_size, graphs, notes)
     endpoints = list(dict.fromkeys(endpoints))
     endpoints.sort(key=lambda e: (e.route, e.methods, e.path, e.line))
+    notes += _registered_twice(endpoints)
 
     queries = QueryIndex(with_trees(result.parsed))
     settings = Settings.from_config(config, registry)
