@@ -145,10 +145,14 @@ def _go_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, notes
 
 
 def _registered_twice(endpoints: list[Endpoint]) -> list[MapNote]:
-    """The same method and path with different handlers (a copy-pasted route): only one of them answers."""
+    """The same method and path with different handlers (a copy-pasted route): only one of them answers.
+    Python frameworks only: one application dispatches to the first match there, whereas a Go program may
+    serve several muxes and Spring tells mappings apart by params, headers and media types."""
     first: dict[tuple[str, str], Endpoint] = {}
     found = []
     for endpoint in sorted(endpoints, key=lambda e: (e.path, e.line)):
+        if endpoint.framework not in ("flask", "fastapi", "django"):
+            continue
         for method in endpoint.methods:
             known = first.setdefault((method, endpoint.route), endpoint)
             if known is not endpoint and known.handler != endpoint.handler:
