@@ -179,3 +179,18 @@ def test_a_mapper_call_shows_the_findings_of_its_statement(tmp_path: Path) -> No
     texts = lambda node: "".join(n["text"] for n in find_all(node, lambda n: n["tag"] == "#text"))  # noqa: E731
     assert "derived table `oi` is `SELECT * FROM order_items`" not in texts(outside)
     assert texts(document).count("derived table `oi` is `SELECT * FROM order_items`") == 1
+
+
+def test_a_dsn_that_cannot_be_used_is_named_masked_with_the_reason(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    before = Path.cwd()
+    os.chdir(SHOP)
+    try:  # nothing listens on port 1: the DSN was given, the database could not be used
+        result = CliRunner().invoke(
+            main, ["report", "--html", str(out), "--no-cache", "--dsn", "mysql://app:S3cr3t@127.0.0.1:1/shop"])
+    finally:
+        os.chdir(before)
+    assert result.exit_code == 0, result.output
+    [summary] = [line for line in result.stderr.splitlines() if line.startswith("wrote ")]
+    assert "no plans: database mysql://app:" in summary and "could not be used (" in summary
+    assert "no database" not in summary and "S3cr3t" not in result.stderr + out.read_text(encoding="utf-8")

@@ -37,6 +37,8 @@ def report(paths: tuple[str, ...], html_file: Path, title: str | None, dsn: str 
         click.echo(f"sqllint: error: cannot write {html_file}: {error.strerror or error}", err=True)
         sys.exit(EXIT_USAGE)
     chains = planned.endpoint_map.chains
-    click.echo(f"wrote {html_file} ({len(chains)} endpoints, {sum(len(c.queries) for c in chains)} queries"
-               f"{', plans from the database' if planned.plans is not None else ', no plans: no database'})", err=True)
+    # A DSN that could not be used says why (the warning's DSN is masked), as `check` does.
+    plans = "plans from the database" if planned.plans is not None else planned.status("no plans: no database")
+    click.echo(f"wrote {html_file} ({len(chains)} endpoints, {sum(len(c.queries) for c in chains)} queries, {plans})",
+               err=True)
     sys.exit(EXIT_CLEAN)
