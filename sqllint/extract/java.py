@@ -281,19 +281,34 @@ def _resolved(statement: Statement, site: Site, options: ExtractOptions, fragmen
 
 def _callee_queries(key: str, project: ProjectIndex, site: Site, options: ExtractOptions,
                     fragments: dict[str, Fragment]) -> list[Query]:
-    """What another class's method runs (``orderDao.findByUser(id)``), at the call site: loops inside the
-    method add to the caller's, the call reads ``orderDao.findByUser → jdbcTemplate.query``."""
+    """What another class's method runs (``orderDao.findByUser(id)``), at the call site; the call reads
+    ``orderDao.findByUser → jdbcTemplate.query``.
+
+    A loop inside the method is the method's own N+1, reported there: the caller runs the method once, so
+    at a call outside the caller's loops the reads of that loop are left out (neither N+1 here nor one read
+    to merge with another); its writes stay, unlooped, since a later read of their table sees them. At a
+    call inside a loop of the caller everything the method runs is run per iteration: N+1 here too."""
     out: list[Query] = []
     for run in project.callees.get(key, ()):
-        inner = dataclasses.replace(site, loop_depth=site.loop_depth + run.loop_depth, call=f"{site.call} → {run.call}",
+        in_own_loop = run.loop_depth > 0 and site.loop_depth == 0
+        depth = site.loop_depth + run.loop_depth if site.loop_depth else 0
+        inner = dataclasses.replace(site, loop_depth=depth, call=f"{site.call} → {run.call}",
                                     arguments=None)  # the caller's arguments are the method's, not the SQL's
         if run.value is not None:
             queries = list(queries_from_value(run.value, inner))
         else:
             statement = project.statements.get(run.statement or "")
             queries = _resolved(statement, inner, options, fragments) if statement is not None else []
+        if in_own_loop:
+            queries = [q for q in queries if not _reads(q)]
         out.extend(dataclasses.replace(q, resolved_from=key) if run.value is not None else q for q in queries)
     return out
+
+
+def _reads(query: Query) -> bool:
+    """A SELECT (or a WITH … SELECT): its statement verb, the first word of the text."""
+    words = query.text.lstrip("( \t\r\n").split(None, 1)
+    return bool(words) and words[0].upper() in ("SELECT", "WITH")
 
 
 def _native_query(java: JavaFile, info: JavaClass, method: Node, annotation: Node, suppressions: dict[int, frozenset[str]],
