@@ -182,3 +182,136 @@ def test_a_write_in_a_callee_loop_still_separates_the_callers_reads(tmp_path: Pa
         """)
     assert [f for f in found if f[1] == "web/PostController.java"] == []
     assert ("M002", "service/Purge.java", 10) in found
+
+
+# --- an interface two classes implement --------------------------------------------------------------
+
+ORDER_DAO = """\
+package app.dao;
+
+public interface OrderDao {
+    List<Order> findByUser(long userId);
+}
+"""
+
+JDBC_ORDER_DAO = """\
+package app.dao;
+
+@Repository{annotations}
+public class JdbcOrderDao implements OrderDao {
+    private final JdbcTemplate jdbc;
+
+    public List<Order> findByUser(long userId) {
+        return jdbc.query("SELECT id, total FROM orders WHERE user_id = ?", ROW, userId);
+    }
+}
+"""
+
+# The other implementation runs no SQL at all (a REST client): the pre-pass never walks it.
+REMOTE_ORDER_DAO = """\
+package app.dao;
+
+@Repository("remoteOrders")
+public class RemoteOrderDao implements OrderDao {
+    private final RestClient client;
+
+    public List<Order> findByUser(long userId) {
+        return client.get("/orders?user=" + userId);
+    }
+}
+"""
+
+
+def orders(root: Path, service_fields: str, jdbc_annotations: str = "") -> list[tuple[str, str, int]]:
+    service = f"""\
+package app.service;
+
+import app.dao.OrderDao;
+
+public class Report {{
+{textwrap.indent(textwrap.dedent(service_fields), "    ")}
+    public void touch(List<Long> users) {{
+        for (Long u : users) {{
+            orders.findByUser(u);
+        }}
+    }}
+}}
+"""
+    write(root, {"dao/OrderDao.java": ORDER_DAO, "dao/RemoteOrderDao.java": REMOTE_ORDER_DAO,
+                 "dao/JdbcOrderDao.java": JDBC_ORDER_DAO.replace("{annotations}", jdbc_annotations),
+                 "service/Report.java": service})
+    return [f for f in findings(root) if f[1] == "service/Report.java"]
+
+
+def test_without_a_hint_which_implementation_runs_is_not_guessed(tmp_path: Path) -> None:
+    # Before, the one implementation that runs SQL was taken for the only one.
+    assert orders(tmp_path, "private final OrderDao orders;") == []
+
+
+def test_the_primary_implementation_is_the_one_injected(tmp_path: Path) -> None:
+    assert orders(tmp_path, "private final OrderDao orders;", "\n@Primary") == [("M002", "service/Report.java", 9)]
+
+
+def test_a_qualifier_on_the_field_or_constructor_parameter_names_the_bean(tmp_path: Path) -> None:
+    assert orders(tmp_path, '@Autowired @Qualifier("jdbcOrderDao") private OrderDao orders;') == [
+        ("M002", "service/Report.java", 9)]
+    # The qualifier wins over @Primary; a bean named in @Repository("…") answers to that name.
+    assert orders(tmp_path, '@Qualifier("remoteOrders") private OrderDao orders;', "\n@Primary") == []
+    assert orders(tmp_path, '@Resource(name = "jdbcOrderDao") private OrderDao orders;') == [
+        ("M002", "service/Report.java", 9)]
+    constructor = """\
+        private final OrderDao orders;
+
+        public Report(@Qualifier("jdbcOrderDao") OrderDao orders) {
+            this.orders = orders;
+        }
+        """
+    assert orders(tmp_path, constructor) == [("M002", "service/Report.java", 14)]
+
+
+def test_a_field_named_after_the_bean_or_declared_with_the_class_is_wired_to_it(tmp_path: Path) -> None:
+    # Spring's last resort among several candidates: the bean whose name is the field's.
+    found = orders(tmp_path, "private final OrderDao orders;\nprivate final OrderDao jdbcOrderDao;")
+    assert found == []  # the loop calls `orders`: still no hint
+    write(tmp_path, {"service/ByName.java": """\
+        package app.service;
+
+        import app.dao.JdbcOrderDao;
+        import app.dao.OrderDao;
+
+        public class ByName {
+            private final OrderDao jdbcOrderDao;
+            private final OrderDao remoteOrders;
+            private final JdbcOrderDao concrete;
+
+            public void touch(List<Long> users) {
+                for (Long u : users) {
+                    jdbcOrderDao.findByUser(u);
+                    remoteOrders.findByUser(u);
+                    concrete.findByUser(u);
+                }
+            }
+        }
+        """})
+    assert [f for f in findings(tmp_path) if f[1] == "service/ByName.java" and f[0] == "M002"] == [
+        ("M002", "service/ByName.java", 13), ("M002", "service/ByName.java", 15)]
+
+
+def test_test_doubles_do_not_compete_with_the_application_bean(tmp_path: Path) -> None:
+    write(tmp_path, {"src/main/java/app/dao/OrderDao.java": ORDER_DAO,
+                     "src/main/java/app/dao/JdbcOrderDao.java": JDBC_ORDER_DAO.replace("{annotations}", ""),
+                     "src/test/java/app/dao/FakeOrderDao.java": REMOTE_ORDER_DAO.replace("RemoteOrderDao", "FakeOrderDao"),
+                     "src/main/java/app/service/Report.java": """\
+        package app.service;
+
+        import app.dao.OrderDao;
+
+        public class Report {
+            private final OrderDao orders;
+
+            public void touch(List<Long> users) {
+                users.forEach(u -> orders.findByUser(u));
+            }
+        }
+        """})
+    assert ("M002", "src/main/java/app/service/Report.java", 9) in findings(tmp_path)

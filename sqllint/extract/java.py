@@ -221,7 +221,8 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
         return local_namespaces.get(simple)
 
     if project is not None and project.callees:
-        java.resolve_callee = lambda simple, method: project.resolve_callee(simple, method, java.imports, java.package)
+        java.resolve_callee = lambda simple, method, wiring: project.resolve_callee(simple, method, java.imports,
+                                                                                    java.package, wiring)
     ordered: list[tuple[Emission, Site, list[Query]]] = []
     for emission in java.walk_methods(resolve_mapper):
         if emission.node.has_error:

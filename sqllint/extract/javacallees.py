@@ -4,7 +4,8 @@ A DAO method that runs ``jdbcTemplate.query("SELECT …")`` (or JDBC, ``createNa
 mapper method) runs that SQL wherever it is called. The project index walks such classes once
 (``index_callees``) and keeps, per ``package.Class.method``, the runs of its body: the SQL value or the
 mapper statement, with the loop depth inside the method. At a call site whose receiver is declared with
-that class (or an interface it alone implements), the Java extractor puts those queries, marked
+that class (or an interface it alone implements; of an interface several classes implement, the one
+Spring injects there when the code says which: ``choose_bean``), the Java extractor puts those queries, marked
 ``resolved_from``, so the N+1 and mergeable-queries rules read them in the caller's method, as they read
 mapper calls. One hop only: a call reaching SQL through two other classes is not followed.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
 
-from sqllint.extract.javafile import JavaFile
+from sqllint.extract.javafile import JavaClass, JavaFile, annotations_of, bean_qualifier, string_attribute
 from sqllint.extract.javawalk import Emission
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.tsutil import field as child, named_children, text_of
@@ -33,6 +34,19 @@ _OVERLOAD = re.compile(r"\(.*\)$")
 _TYPE_NAME = re.compile(rb"\b[A-Z]\w*")
 _DECLARED = re.compile(rb"\b(?:class|interface|enum|record)\s+([A-Z]\w*)")
 _IMPLEMENTS = re.compile(rb"\bimplements\s+([^{]+)\{")
+_TEST_SOURCES = "/src/test/"  # Maven/Gradle test sources
+
+
+STEREOTYPES = frozenset({"Service", "Component", "Repository", "Controller", "RestController"})
+
+
+@dataclass(frozen=True)
+class Bean:
+    """A class implementing an interface, as Spring's autowiring tells it from the others."""
+
+    owner: str  # class FQN
+    names: frozenset[str]  # its bean name (@Service("x"), else the decapitalised class name), its @Qualifier
+    primary: bool  # @Primary
 
 
 @dataclass(frozen=True)
@@ -47,8 +61,8 @@ class Run:
 
 def index_callees(data: bytes, path: str, resolve_mapper: Callable[[JavaFile, str], str | None],
                   has_statement: Callable[[str], bool], external: Mapping[str, Value] | None = None
-                  ) -> tuple[dict[str, tuple[Run, ...]], dict[str, str]]:
-    """(runs by ``package.Class.method``, implemented interface FQN → class FQN) for one file."""
+                  ) -> tuple[dict[str, tuple[Run, ...]], dict[str, list[Bean]]]:
+    """(runs by ``package.Class.method``, implemented interface FQN → the file's classes implementing it)."""
     java = JavaFile(data, path, external=external)
     emissions = java.walk_methods(lambda simple: resolve_mapper(java, simple))
     by_scope: dict[str, list[Emission]] = {}
@@ -76,14 +90,52 @@ def index_callees(data: bytes, path: str, resolve_mapper: Callable[[JavaFile, st
         collected = runs(scope, frozenset())
         if collected:
             found.setdefault(f"{prefix}{owner}.{method}", []).extend(collected)
-    implements: dict[str, str] = {}
+    return {k: tuple(v) for k, v in found.items()}, implementations(java)
+
+
+def implementations(java: JavaFile) -> dict[str, list[Bean]]:
+    """Interface FQN → the concrete classes of the file that implement it (candidates for its injection)."""
+    prefix = f"{java.package}." if java.package else ""
+    out: dict[str, list[Bean]] = {}
     for info in java.classes:
-        if info.is_interface or not any(k.startswith(f"{prefix}{info.name}.") for k in found):
+        if info.is_interface or _abstract(info):
             continue
+        bean = _bean(info, f"{prefix}{info.name}")
         for interface in _interfaces(info.node):
-            fqn = java.imports.get(interface) or f"{prefix}{interface}"
-            implements[fqn] = f"{prefix}{info.name}"
-    return {k: tuple(v) for k, v in found.items()}, implements
+            out.setdefault(java.imports.get(interface) or f"{prefix}{interface}", []).append(bean)
+    return out
+
+
+def _abstract(info: JavaClass) -> bool:
+    modifiers = next((c for c in info.node.children if c.type == "modifiers"), None)
+    return modifiers is not None and any(c.type == "abstract" for c in modifiers.children)
+
+
+def _bean(info: JavaClass, owner: str) -> Bean:
+    simple = info.name.rsplit(".", 1)[-1]
+    # java.beans.Introspector.decapitalize, which Spring's default bean names follow: "URLDao" stays
+    names = {simple if simple[1:2].isupper() else simple[:1].lower() + simple[1:]}
+    primary = False
+    for name, annotation in annotations_of(info.node):
+        if name in STEREOTYPES and (given := string_attribute(annotation, "value")):
+            names = {given}
+        primary = primary or name == "Primary"
+    qualifier = bean_qualifier(info.node)
+    return Bean(owner, frozenset(names | ({qualifier} if qualifier else set())), primary)
+
+
+def choose_bean(beans: tuple[Bean, ...], wiring: tuple[str, str | None] | None) -> str | None:
+    """The class Spring injects at a field of an interface several classes implement, as its autowiring
+    decides: the @Qualifier names a bean, else the one @Primary bean, else the bean named like the field.
+    None when the code does not say (a call on a parameter, no hint): which one runs is not guessed."""
+    name, qualifier = wiring if wiring is not None else (None, None)
+    pool = [b for b in beans if qualifier in b.names] if qualifier else list(beans)
+    primary = [b for b in pool if b.primary]
+    named = [b for b in pool if name in b.names]
+    for chosen in (pool, primary, named):
+        if len(chosen) == 1:
+            return chosen[0].owner
+    return None
 
 
 def _interfaces(node: object) -> list[str]:
@@ -99,23 +151,25 @@ def _interfaces(node: object) -> list[str]:
     return names
 
 
-def link_interfaces(callees: dict[str, tuple[Run, ...]], implements: Mapping[str, list[str]]) -> None:
-    """``OrderDao.findByUser`` runs what ``OrderDaoImpl.findByUser`` runs, when one class implements it."""
-    for interface, classes in implements.items():
-        if len(set(classes)) != 1:
-            continue  # several implementations: which one a caller gets is Spring's choice, not ours
-        owner = classes[0]
+def link_interfaces(callees: dict[str, tuple[Run, ...]], implements: Mapping[str, list[Bean]]) -> None:
+    """``OrderDao.findByUser`` runs what ``OrderDaoImpl.findByUser`` runs, when one class implements it.
+    (With several, ``choose_bean`` picks at each call what the code tells Spring to inject.)"""
+    for interface, beans in implements.items():
+        if len({b.owner for b in beans}) != 1:
+            continue
+        owner = beans[0].owner
         for key, value in list(callees.items()):
             if key.startswith(f"{owner}.") and "." not in key[len(owner) + 1:]:
                 callees.setdefault(f"{interface}.{key[len(owner) + 1:]}", value)
 
 
-def callee_index(sources: list[SourceFile], project: ProjectIndex,
-                 max_file_size: int) -> tuple[dict[str, tuple[Run, ...]], dict[str, tuple[str, ...]]]:
-    """The project pre-pass: runs of every method of the Java classes that run SQL or call mappers."""
+def callee_index(sources: list[SourceFile], project: ProjectIndex, max_file_size: int
+                 ) -> tuple[dict[str, tuple[Run, ...]], dict[str, tuple[str, ...]], dict[str, tuple[Bean, ...]]]:
+    """The project pre-pass: runs of every method of the Java classes that run SQL or call mappers, the
+    simple names of those classes, and the beans of each interface that several classes implement."""
     mapper_names = frozenset(name.encode() for name in project.by_simple_name)
     callees: dict[str, tuple[Run, ...]] = {}
-    implements: dict[str, list[str]] = {}
+    implements: dict[str, list[Bean]] = {}
 
     def resolve_mapper(java: JavaFile, simple: str) -> str | None:
         return project.resolve_type(simple, java.imports, java.package)
@@ -123,8 +177,11 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex,
     # Only classes another file mentions can be called from there: the walk (as costly as extracting
     # the file) is spared for the rest. One pass over each file's capitalised words decides.
     candidates: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []
+    others: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []  # may implement a walked class's interface
     mentioned: dict[bytes, int] = {}  # capitalised word → how many files mention it
     for source in sources:
+        if _TEST_SOURCES in f"/{source.path}":
+            continue  # test doubles are no beans of the application: they neither run its SQL nor compete
         data = read_source(source.absolute, max_file_size).data
         if data is None:
             continue
@@ -133,6 +190,9 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex,
             mentioned[word] = mentioned.get(word, 0) + 1
         if any(m in data for m in JDBC_MARKERS) or not mapper_names.isdisjoint(words):
             candidates.append((source, data, words))
+        elif b"implements" in data:
+            others.append((source, data, words))
+    walked: set[str] = set()
     for source, data, words in candidates:
         declared = set(_DECLARED.findall(data)) | {
             name for clause in _IMPLEMENTS.findall(data) for name in _TYPE_NAME.findall(clause)}
@@ -143,12 +203,27 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex,
                                               project.constants)
         except Exception:  # noqa: BLE001 - the pre-pass must not end the run; the file's own check reports it
             continue
+        walked.add(source.path)
         for key, runs in found.items():
             callees.setdefault(key, runs)
-        for interface, owner in interfaces.items():
-            implements.setdefault(interface, []).append(owner)
+        for interface, beans in interfaces.items():
+            implements.setdefault(interface, []).extend(beans)
+    # The interfaces whose calls can run SQL: any other class implementing one competes for its injection.
+    wanted = {i.rsplit(".", 1)[-1].encode() for i, beans in implements.items()
+              if any(k.startswith(f"{b.owner}.") for b in beans for k in callees)}
+    for source, data, words in [*others, *(c for c in candidates if c[0].path not in walked)]:
+        if wanted.isdisjoint(words):
+            continue
+        try:
+            interfaces = implementations(JavaFile(data, source.path))
+        except Exception:  # noqa: BLE001 - as above
+            continue
+        for interface, beans in interfaces.items():
+            implements.setdefault(interface, []).extend(beans)
     link_interfaces(callees, implements)
     types: dict[str, list[str]] = {}
     for owner in sorted({key.rpartition(".")[0] for key in callees}):
         types.setdefault(owner.rsplit(".", 1)[-1], []).append(owner)
-    return callees, {k: tuple(v) for k, v in types.items()}
+    several = {i: tuple(beans) for i, beans in implements.items() if len({b.owner for b in beans}) > 1
+               and any(k.startswith(f"{b.owner}.") for b in beans for k in callees)}
+    return callees, {k: tuple(v) for k, v in types.items()}, several

@@ -10,7 +10,7 @@ class of the file, or of other files through the project index), ``+`` concatena
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field as data_field
 from typing import TYPE_CHECKING
 
 from sqllint.extract.placeholders import Hole
@@ -44,8 +44,10 @@ class ClassContext:
     resolve_mapper: Callable[[str], str | None]  # simple type name → mapper namespace
     methods: frozenset[str] = frozenset()  # the class's own method names (helpers called without a receiver)
     method_result: Callable[[str], Value | None] = lambda _name: None  # what a helper of the class returns
-    # (declared type, method) → "package.Class.method" of another class's method that runs SQL
-    resolve_callee: Callable[[str, str], str | None] = lambda _type, _method: None
+    # (declared type, method, (field name, its @Qualifier) for a field receiver) → "package.Class.method"
+    # of another class's method that runs SQL
+    resolve_callee: Callable[[str, str, tuple[str, str | None] | None], str | None] = lambda _t, _m, _b: None
+    field_qualifiers: dict[str, str] = data_field(default_factory=dict)
 
 
 

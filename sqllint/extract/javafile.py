@@ -32,6 +32,9 @@ class JavaClass:
     is_interface: bool
     field_types: dict[str, str] = field(default_factory=dict)
     methods: frozenset[str] = frozenset()
+    # the bean a field asks Spring for by name: @Qualifier("x") / @Resource(name = "x") on the field, or on
+    # the constructor parameter assigned to it
+    field_qualifiers: dict[str, str] = field(default_factory=dict)
 
 
 class JavaFile:
@@ -49,7 +52,8 @@ class JavaFile:
         self.static_wildcards: list[str] = []  # classes imported with ``import static a.B.*``
         self.external = external or {}  # SQL constants of other files (project index), by Class FQN.NAME
         # (declared type, method) → a project method that runs SQL (javacallees), set by the extractor
-        self.resolve_callee: Callable[[str, str], str | None] = lambda _type, _method: None
+        self.resolve_callee: Callable[[str, str, tuple[str, str | None] | None], str | None] = \
+            lambda _type, _method, _bean: None
         self.classes: list[JavaClass] = []
         self._constant_nodes: dict[str, Node] = {}
         self._keys_by_name: dict[str, list[str]] = {}  # NAME → the Class.NAME keys declaring it
@@ -97,10 +101,15 @@ class JavaFile:
                     if field_name is None:
                         continue
                     info.field_types[text_of(field_name)] = declared
+                    qualifier = bean_qualifier(member)
+                    if qualifier is not None:
+                        info.field_qualifiers[text_of(field_name)] = qualifier
                     value = child(declarator, "value")
                     if value is not None and declared in ("String", "var", ""):
                         self._constant_nodes[f"{name}.{text_of(field_name)}"] = value
                         self._keys_by_name.setdefault(text_of(field_name), []).append(f"{name}.{text_of(field_name)}")
+            elif member.type == "constructor_declaration":
+                info.field_qualifiers.update(_constructor_qualifiers(member))
             elif member.type in CLASS_TYPES:
                 self._index_class(member, f"{name}.")
             elif member.type == "enum_body_declarations":
@@ -174,7 +183,8 @@ class JavaFile:
     def walker(self, info: JavaClass, scope: str, emissions: list[Emission],
                resolve_mapper: Callable[[str], str | None] = lambda _name: None) -> MethodWalker:
         context = ClassContext(info.name, info.field_types, self.lookup_constant, resolve_mapper, info.methods,
-                               lambda method: self.method_result(info, method, resolve_mapper), self.resolve_callee)
+                               lambda method: self.method_result(info, method, resolve_mapper), self.resolve_callee,
+                               info.field_qualifiers)
         return MethodWalker(context, scope, self.cap, emissions,
                             lambda body, outer: self._walk_anonymous(body, outer, info, emissions, resolve_mapper))
 
@@ -287,3 +297,56 @@ def annotation_attribute(annotation: Node, attribute: str) -> Node | None:
         elif attribute == "value":
             return value
     return None
+
+
+def annotations_of(node: Node) -> list[tuple[str, Node]]:
+    """(simple name, annotation) of the annotations among a declaration's modifiers."""
+    modifiers = next((c for c in node.children if c.type == "modifiers"), None)
+    found = []
+    for item in named_children(modifiers) if modifiers is not None else []:
+        if item.type in ("annotation", "marker_annotation"):
+            found.append((text_of(child(item, "name") or item).rsplit(".", 1)[-1], item))
+    return found
+
+
+def string_attribute(annotation: Node, attribute: str) -> str | None:
+    """A plain string literal given to an annotation attribute (``@Service("alipay")``), else None."""
+    value = annotation_attribute(annotation, attribute)
+    return text_of(value)[1:-1] if value is not None and value.type == "string_literal" else None
+
+
+def bean_qualifier(declaration: Node) -> str | None:
+    """The bean name an injection point asks for: ``@Qualifier("x")``, ``@Resource(name = "x")``."""
+    for name, annotation in annotations_of(declaration):
+        if name == "Qualifier":
+            return string_attribute(annotation, "value")
+        if name == "Resource":
+            return string_attribute(annotation, "name")
+    return None
+
+
+def _constructor_qualifiers(constructor: Node) -> dict[str, str]:
+    """``Service(@Qualifier("x") OrderDao dao) { this.dao = dao; }``: field → the qualifier of its parameter."""
+    parameters = child(constructor, "parameters")
+    asked = {}
+    for parameter in named_children(parameters) if parameters is not None else []:
+        qualifier = bean_qualifier(parameter)
+        name = child(parameter, "name")
+        if qualifier is not None and name is not None:
+            asked[text_of(name)] = qualifier
+    body = child(constructor, "body")
+    if not asked or body is None:
+        return {}
+    out = {}
+    for statement in named_children(body):
+        assignment = named_children(statement)[0] if statement.type == "expression_statement" \
+            and named_children(statement) else None
+        if assignment is None or assignment.type != "assignment_expression":
+            continue
+        left, right = child(assignment, "left"), child(assignment, "right")
+        if left is None or right is None or right.type != "identifier" or text_of(right) not in asked:
+            continue
+        target = child(left, "field") if left.type == "field_access" else left
+        if target is not None and target.type == "identifier":
+            out[text_of(target)] = asked[text_of(right)]
+    return out

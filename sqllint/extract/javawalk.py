@@ -411,7 +411,7 @@ class MethodWalker(JavaExpressions, ArmWalking):
                                            mapper=(namespace, method)))
             return
         declared = self._receiver_type(receiver) if receiver is not None else None
-        callee = self.context.resolve_callee(declared, method) if declared else None
+        callee = self.context.resolve_callee(declared, method, self._receiver_bean(receiver)) if declared else None
         if callee is not None:  # orderDao.findByUser(id): the SQL that DAO method runs, run here
             self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), callee=callee))
             return
@@ -494,6 +494,16 @@ class MethodWalker(JavaExpressions, ArmWalking):
     def _mapper_namespace(self, receiver: Node) -> str | None:
         declared = self._receiver_type(receiver)
         return self.context.resolve_mapper(declared) if declared else None
+
+    def _receiver_bean(self, receiver: Node | None) -> tuple[str, str | None] | None:
+        """(field name, its @Qualifier) when the receiver is an injected field: what Spring wires by."""
+        if receiver is None or receiver.type not in ("identifier", "field_access"):
+            return None
+        name = assigned_name(receiver)
+        if name is None or (receiver.type == "identifier" and name in self.types) \
+                or name not in self.context.field_types:
+            return None  # a local or a parameter
+        return name, self.context.field_qualifiers.get(name)
 
     def _receiver_type(self, receiver: Node) -> str | None:
         """The declared simple type of a local, parameter or field a method is called on."""

@@ -26,7 +26,7 @@ from sqllint.extract.pyvalues import Value
 from sqllint.files import SourceFile, read_source
 
 if TYPE_CHECKING:
-    from sqllint.extract.javacallees import Run
+    from sqllint.extract.javacallees import Bean, Run
 
 _JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete", b"@Query")  # @Query: Spring Data native SQL
 # MyBatis-Plus mappers and entities, Spring Data repositories and JPA entities (javamp)
@@ -53,6 +53,8 @@ class ProjectIndex:
     # by "package.Class.method" (and "package.Interface.method" for an interface one class implements)
     callees: Mapping[str, tuple[Run, ...]] = field(default_factory=dict)
     callee_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # simple name → those FQNs
+    # interface FQN → its implementations, where several are and one runs SQL: Spring's hints pick one
+    beans: Mapping[str, tuple[Bean, ...]] = field(default_factory=dict)
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
@@ -68,15 +70,22 @@ class ProjectIndex:
     def statement(self, namespace: str, method: str) -> Statement | None:
         return self.statements.get(f"{namespace}.{method}")
 
-    def resolve_callee(self, simple: str, method: str, imports: Mapping[str, str], package: str) -> str | None:
+    def resolve_callee(self, simple: str, method: str, imports: Mapping[str, str], package: str,
+                       wiring: tuple[str, str | None] | None = None) -> str | None:
         """``package.Class.method`` of a project method that runs SQL, called on a receiver declared
-        with type ``simple`` in a file with these imports; None when it is not one."""
+        with type ``simple`` in a file with these imports; None when it is not one. ``wiring`` (field
+        name, @Qualifier) of an injected field picks among an interface's implementations."""
+        same = f"{package}.{simple}" if package else simple
         if simple in imports:
             candidates = [imports[simple]]
         else:
-            same = f"{package}.{simple}" if package else simple
             known = self.callee_types.get(simple, ())
-            candidates = [same] if same in known else list(known) if len(known) == 1 else []
+            candidates = [same] if same in known or same in self.beans else list(known) if len(known) == 1 else []
+        if candidates and candidates[0] in self.beans:
+            from sqllint.extract.javacallees import choose_bean
+
+            chosen = choose_bean(self.beans[candidates[0]], wiring)
+            candidates = [chosen] if chosen is not None else []
         key = f"{candidates[0]}.{method}" if candidates else None
         return key if key is not None and key in self.callees else None
 
@@ -151,5 +160,5 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
 
     from sqllint.extract.javacallees import callee_index  # tree-sitter only when Java is present
 
-    callees, types = callee_index(java_sources, index, max_file_size)
-    return replace(index, callees=callees, callee_types=types) if callees else index
+    callees, types, beans = callee_index(java_sources, index, max_file_size)
+    return replace(index, callees=callees, callee_types=types, beans=beans) if callees else index
