@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from sqllint.extract.bound import CallArguments
 from sqllint.extract.pybound import evaluate_arguments, params_node
+from sqllint.extract.pyhelpers import (
+    SQL_KEYWORD_ARGS,
+    HelperSink,
+    MethodNames,
+    find_helpers,
+    named_like_sink,
+    resolve_helper,
+)
 from sqllint.extract.pyeval import (
-    TRANSPARENT_CALLS,
     Env,
     ExpressionEvaluator,
     call_name,
@@ -25,11 +32,6 @@ from sqllint.extract.pyeval import (
 )
 from sqllint.extract.pyvalues import Value
 
-_SINK_NAMES = frozenset(
-    "execute executemany executescript exec_driver_sql mogrify read_sql read_sql_query raw query "
-    "fetch fetchrow fetchval fetch_all fetch_one fetch_val fetch_many select".split()
-)
-_SINK_PATTERN = re.compile(r"sql|query|^exec|^fetch|^select|^run_", re.IGNORECASE)
 # At a DB call, a verb with its companion keyword: "with spaces" passed to a tkinter select_set() is not SQL.
 # Tools put hint comments between the keywords (`drop /* gh-ost */ table`): _GAP is blanks or comments.
 _GAP = r"(?:\s|/\*.*?\*/)+"
@@ -47,7 +49,6 @@ _SQL_CONSTANT = re.compile(
     r"DELETE\b.*\bFROM\b|REPLACE\b.*\bINTO\b|WITH\b.*\bSELECT\b)",
     re.IGNORECASE | re.DOTALL,
 )
-_SQL_KEYWORD_ARGS = ("sql", "query", "statement", "stmt", "operation", "sql_query")
 
 
 def looks_like_sql(value: Value, at_sink: bool) -> bool:
@@ -79,6 +80,9 @@ class SinkScanner(ExpressionEvaluator):
     loop_names: list[frozenset[str] | None]
     branches: list[tuple[int, int, int]]
     transaction: int
+    helpers: dict[str, HelperSink]  # the module's run(sql, params) functions, set by _find_helpers
+    known_helpers: Mapping[str, HelperSink]
+    _helper_methods: MethodNames
 
     # --- sinks ------------------------------------------------------------------------------------
     def _scan_calls(self, node: ast.expr, env: Env) -> None:
@@ -104,11 +108,14 @@ class SinkScanner(ExpressionEvaluator):
 
     def _maybe_sink(self, call: ast.Call, env: Env) -> None:
         name = call_name(call.func)
-        if not name or name in TRANSPARENT_CALLS or not (name in _SINK_NAMES or _SINK_PATTERN.search(name)):
+        helper = self._helper(call)  # the project's own run(sql, params): where it takes the SQL
+        if helper is None and not named_like_sink(name):
             return  # text()/sql.SQL() only wrap SQL; it is reported where it runs or is returned
-        sql_node = call.args[0] if call.args else next(
-            (k.value for k in call.keywords if k.arg in _SQL_KEYWORD_ARGS), None
-        )
+        if helper is not None:
+            sql_node = helper.sql_node(call)
+        else:
+            sql_node = call.args[0] if call.args else next(
+                (k.value for k in call.keywords if k.arg in SQL_KEYWORD_ARGS), None)
         if sql_node is None:
             return
         if isinstance(sql_node, ast.Starred):  # execute(*query_with_args), query_with_args = (sql, params)
@@ -126,10 +133,20 @@ class SinkScanner(ExpressionEvaluator):
             info.called_at_sink = True
         callee = dotted(call.func)
         loop_line = self.loops[-1] if self.loops else None
-        self._emit(value, call, callee, self.scope, len(self.loops), loop_line, self._arguments(call, name, env))
+        self._emit(value, call, callee, self.scope, len(self.loops), loop_line, self._arguments(call, name, env, helper))
 
-    def _arguments(self, call: ast.Call, name: str, env: Env) -> CallArguments | None:
-        node = params_node(call, name)
+    def _find_helpers(self) -> None:
+        """Which of the module's functions run a parameter as SQL (``pyhelpers``); call once indexed."""
+        self.helpers = find_helpers({q: i.node for q, i in self.functions.items()}, frozenset(self.class_envs),
+                                    self.known_helpers)
+        self._helper_methods = MethodNames(self.helpers, frozenset(self.class_envs))
+
+    def _helper(self, call: ast.Call) -> HelperSink | None:
+        """The project helper this call runs SQL through (its own ``run(sql, params)``), if it is one."""
+        return resolve_helper(call, self.class_name, self.helpers, self._helper_methods, self.known_helpers)
+
+    def _arguments(self, call: ast.Call, name: str, env: Env, helper: HelperSink | None = None) -> CallArguments | None:
+        node = helper.params_node(call) if helper is not None else params_node(call, name)
         if node is None:
             return None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 
 from sqllint.extract.pybound import assigned_in
 from sqllint.extract.pyeval import (
@@ -24,6 +25,7 @@ from sqllint.extract.pyeval import (
     subscript_name,
     union_values,
 )
+from sqllint.extract.pyhelpers import HelperSink
 from sqllint.extract.pysinks import Emitted, SinkScanner, looks_like_sql
 from sqllint.extract.pyvalues import Alt, Value, brace_format, branch, cap_alternatives
 
@@ -33,7 +35,8 @@ __all__ = ["Emitted", "PythonExtractor", "looks_like_sql"]
 class PythonExtractor(SinkScanner):
     """Walks one module. Use ``extract_python`` instead of this class directly."""
 
-    def __init__(self, tree: ast.Module, path: str, max_variants: int) -> None:
+    def __init__(self, tree: ast.Module, path: str, max_variants: int,
+                 known_helpers: Mapping[str, HelperSink] | None = None) -> None:
         super().__init__(max_variants)
         self.tree = tree
         self.path = path
@@ -49,10 +52,12 @@ class PythonExtractor(SinkScanner):
         self.branches: list[tuple[int, int, int]] = []
         self.transaction = 0  # commit/rollback calls passed so far in the function being walked
         self._current_function: FunctionInfo | None = None
+        self.known_helpers: Mapping[str, HelperSink] = known_helpers or {}  # other modules' run(sql) by name
 
     # --- driver ---------------------------------------------------------------------------------
     def run(self) -> list[Emitted]:
         self._index_functions(self.tree.body, prefix="", class_name=None)
+        self._find_helpers()
         self._walk_block(self.tree.body, self.module_env, top_level=True)
         for info in list(self.functions.values()):
             self._walk_function(info)
