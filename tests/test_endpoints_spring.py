@@ -270,3 +270,57 @@ def test_mapping_paths_from_constants(tmp_path: Path) -> None:
     assert {(",".join(c.endpoint.methods), c.endpoint.route) for c in emap.chains} == {
         ("GET", "/api/v2/items/{id}"), ("DELETE", "/api/v2/items/{id}"), ("DELETE", "/api/v2/items/by-sku/{sku}")}
     assert any("ItemController.dynamic" in n.message and "not a literal" in n.message for n in emap.notes)
+
+
+def test_a_service_interface_with_two_implementations_follows_the_bean_spring_injects(tmp_path: Path) -> None:
+    service = "package com.ex.service;\npublic interface Prices { long of(long id); }\n"
+    stored = """\
+        package com.ex.service;
+
+        @Service{annotations}
+        public class StoredPrices implements Prices {
+            private JdbcTemplate jdbc;
+
+            public long of(long id) {
+                return jdbc.queryForObject("SELECT price FROM items WHERE id = ?", Long.class, id);
+            }
+        }
+        """
+    quoted = """\
+        package com.ex.service;
+
+        @Service("quotes")
+        public class QuotedPrices implements Prices {
+            public long of(long id) { return 42; }
+        }
+        """
+    controller = """\
+        package com.ex.web;
+
+        import com.ex.service.Prices;
+
+        @RestController
+        public class PriceController {
+            {field}
+            private Prices prices;
+
+            @GetMapping("/prices/{id}")
+            public long price(@PathVariable long id) { return prices.of(id); }
+        }
+        """
+
+    def chain(field: str, annotations: str = ""):  # type: ignore[no-untyped-def]
+        emap = project(tmp_path, {"src/main/java/com/ex/service/Prices.java": service,
+                                  "src/main/java/com/ex/service/StoredPrices.java":
+                                      stored.replace("{annotations}", annotations),
+                                  "src/main/java/com/ex/service/QuotedPrices.java": quoted,
+                                  "src/main/java/com/ex/web/PriceController.java": controller.replace("{field}", field)})
+        [found] = emap.select("GET /prices/1")
+        return [q.via() for q in found.queries], [s.reason for s in found.stops]
+
+    via, stops = chain("@Autowired")
+    assert via == [] and stops == ["2 implementations in the repository (QuotedPrices, StoredPrices) and no @Qualifier, "
+                                   "@Primary or bean named like the field: which one runs is decided at run time"]
+    assert chain("@Autowired", "\n@Primary")[0] == ["PriceController.price → StoredPrices.of"]
+    assert chain('@Qualifier("storedPrices")')[0] == ["PriceController.price → StoredPrices.of"]
+    assert chain('@Qualifier("quotes")', "\n@Primary") == ([], [])  # the qualified bean runs no SQL

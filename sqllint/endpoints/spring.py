@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 from sqllint.endpoints.model import CallSite, Endpoint, Event, FunctionKey, MapNote
 from sqllint.endpoints.springannotations import annotation_strings as _strings, annotations_of as _annotations
 from sqllint.endpoints.springannotations import attribute_value as _attribute, join_path as _join
+from sqllint.extract.javacallees import bean_of, choose_bean
 from sqllint.extract.javaexpr import simple_type
+from sqllint.extract.javafile import bean_qualifier, constructor_qualifiers
 from sqllint.extract.tsutil import column_of, field as child, line_of, named_children, parse, text_of
 from sqllint.files import SourceFile, read_source
 
@@ -59,6 +61,7 @@ class JavaClass:
     is_interface: bool
     supertypes: list[str] = field(default_factory=list)  # simple names it extends / implements
     fields: dict[str, str] = field(default_factory=dict)  # field name → simple type
+    qualifiers: dict[str, str] = field(default_factory=dict)  # field name → the bean its @Qualifier names
     methods: dict[str, list[JavaMethod]] = field(default_factory=dict)
     constants: dict[str, Node] = field(default_factory=dict)  # String fields with an initialiser
 
@@ -123,13 +126,18 @@ class SpringIndex:
         for member in members:
             if member.type == "field_declaration":
                 kind = simple_type(child(member, "type"))
+                qualifier = bean_qualifier(member)
                 for declarator in member.children:
                     if declarator.type == "variable_declarator":
                         info.fields[text_of(child(declarator, "name") or declarator)] = kind
+                        if qualifier is not None:
+                            info.qualifiers[text_of(child(declarator, "name") or declarator)] = qualifier
                         value = child(declarator, "value")
                         if kind == "String" and value is not None:
                             info.constants[text_of(child(declarator, "name") or declarator)] = value
             elif member.type in METHOD_TYPES:
+                if member.type == "constructor_declaration":
+                    info.qualifiers.update(constructor_qualifiers(member))
                 method_name = text_of(child(member, "name") or member)
                 parameters = child(member, "parameters")
                 params = {text_of(child(p, "name") or p): simple_type(child(p, "type"))
@@ -271,6 +279,7 @@ class SpringIndex:
         name = text_of(child(call, "name") or call)
         receiver = child(call, "object")
         text = f"{text_of(receiver)}.{name}" if receiver is not None else name
+        wiring: tuple[str, str | None] | None = None
         if receiver is None or receiver.type == "this":
             owner: JavaClass | None = method.owner
         elif receiver.type == "identifier" or (receiver.type == "field_access" and
@@ -278,6 +287,8 @@ class SpringIndex:
                                                child(receiver, "object").type == "this"):  # type: ignore[union-attr]
             variable = text_of(child(receiver, "field") if receiver.type == "field_access" else receiver)
             kind = locals_.get(variable) if receiver.type == "identifier" else None
+            if kind is None and variable in method.owner.fields:  # an injected field: Spring wires it by these
+                wiring = (variable, method.owner.qualifiers.get(variable))
             kind = kind or method.owner.fields.get(variable)
             if kind is None and receiver.type == "identifier" and variable[:1].isupper():
                 kind = variable  # a static call: OrderUtil.format(…)
@@ -300,11 +311,18 @@ class SpringIndex:
         arguments = child(call, "arguments")
         count = len(named_children(arguments)) if arguments is not None else 0
         target = self._method(owner, name, count)
-        implementations = [c.name for cs in self.classes.values() for c in cs
-                            if owner.simple in c.supertypes and not c.is_interface] if target is None else []
+        implementations = [c for cs in self.classes.values() for c in cs if owner.simple in c.supertypes
+                           and not c.is_interface and "/src/test/" not in f"/{c.path}"] if target is None else []
         if target is None and owner.is_interface and len(implementations) > 1:
-            return Event(site, f"{owner.name}.{name}", stop=f"{len(implementations)} implementations in the repository "
-                         f"({', '.join(sorted(implementations)[:3])}): which one runs is decided at run time")
+            chosen = choose_bean(tuple(bean_of(c.node, c.simple, f"{c.package}.{c.name}") for c in implementations),
+                                 wiring)  # @Qualifier, @Primary, the field's name: what Spring injects
+            injected = next((c for c in implementations if f"{c.package}.{c.name}" == chosen), None)
+            target = self._method(injected, name, count) if injected is not None else None
+            if target is None:
+                names = sorted(c.name for c in implementations)
+                return Event(site, f"{owner.name}.{name}", stop=f"{len(implementations)} implementations in the "
+                             f"repository ({', '.join(names[:3])}) and no @Qualifier, @Primary or bean named like "
+                             "the field: which one runs is decided at run time")
         if target is None and owner.is_interface and owner is not method.owner:
             # Spring Data repositories, Feign clients, MyBatis mappers: the body is generated at run time.
             # (A mapper call whose SQL the extractor found is a query at this very site; the chain drops

@@ -25,6 +25,8 @@ from sqllint.extract.tsutil import field as child, named_children, text_of
 from sqllint.files import SourceFile, read_source
 
 if TYPE_CHECKING:
+    from tree_sitter import Node
+
     from sqllint.extract.project import ProjectIndex
 
 # What a file must mention to be worth walking in the pre-pass: a JDBC-style call, or a mapper type.
@@ -100,7 +102,7 @@ def implementations(java: JavaFile) -> dict[str, list[Bean]]:
     for info in java.classes:
         if info.is_interface or _abstract(info):
             continue
-        bean = _bean(info, f"{prefix}{info.name}")
+        bean = bean_of(info.node, info.name.rsplit(".", 1)[-1], f"{prefix}{info.name}")
         for interface in _interfaces(info.node):
             out.setdefault(java.imports.get(interface) or f"{prefix}{interface}", []).append(bean)
     return out
@@ -111,16 +113,16 @@ def _abstract(info: JavaClass) -> bool:
     return modifiers is not None and any(c.type == "abstract" for c in modifiers.children)
 
 
-def _bean(info: JavaClass, owner: str) -> Bean:
-    simple = info.name.rsplit(".", 1)[-1]
+def bean_of(node: Node, simple: str, owner: str) -> Bean:
+    """The class declared by ``node`` as a candidate for injection (``owner`` is its FQN)."""
     # java.beans.Introspector.decapitalize, which Spring's default bean names follow: "URLDao" stays
     names = {simple if simple[1:2].isupper() else simple[:1].lower() + simple[1:]}
     primary = False
-    for name, annotation in annotations_of(info.node):
+    for name, annotation in annotations_of(node):
         if name in STEREOTYPES and (given := string_attribute(annotation, "value")):
             names = {given}
         primary = primary or name == "Primary"
-    qualifier = bean_qualifier(info.node)
+    qualifier = bean_qualifier(node)
     return Bean(owner, frozenset(names | ({qualifier} if qualifier else set())), primary)
 
 

@@ -109,7 +109,7 @@ class JavaFile:
                         self._constant_nodes[f"{name}.{text_of(field_name)}"] = value
                         self._keys_by_name.setdefault(text_of(field_name), []).append(f"{name}.{text_of(field_name)}")
             elif member.type == "constructor_declaration":
-                info.field_qualifiers.update(_constructor_qualifiers(member))
+                info.field_qualifiers.update(constructor_qualifiers(member))
             elif member.type in CLASS_TYPES:
                 self._index_class(member, f"{name}.")
             elif member.type == "enum_body_declarations":
@@ -325,7 +325,7 @@ def bean_qualifier(declaration: Node) -> str | None:
     return None
 
 
-def _constructor_qualifiers(constructor: Node) -> dict[str, str]:
+def constructor_qualifiers(constructor: Node) -> dict[str, str]:
     """``Service(@Qualifier("x") OrderDao dao) { this.dao = dao; }``: field → the qualifier of its parameter."""
     parameters = child(constructor, "parameters")
     asked = {}
