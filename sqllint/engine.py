@@ -162,7 +162,8 @@ class FileChecker:
                     raw.append((rule, violation, violation.query or scope.queries[0]))
         result.findings.extend(self._fold_variants(raw, parsed))
         if self.settings.keep_parsed:
-            result.parsed = [item for item in parsed if item.tree is not None]
+            # Statements that do not parse stay: an endpoint's chain still runs them (shown with their E001).
+            result.parsed = [item for item in parsed if item.tree is not None or item.error is not None]
         return self._filter_file(result, source)
 
     def _run_rule(self, rule: Rule, subject: ParsedQuery | Scope, anchor: ParsedQuery,

@@ -19,7 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from sqllint.explain.safety import explain_kind
-from sqllint.records import ParsedQuery, Query
+from sqllint.records import ParseError, ParsedQuery, Query
 
 MEMO_KEY = "plan_facts"
 
@@ -113,7 +113,9 @@ def store(item: ParsedQuery) -> dict[str, Any]:
     if item.tree is not None and item.error is None:
         facts = plan_facts(item.tree, item.find)
     facts = facts.to_json() if facts is not None else None
-    return {"query": _encode(item.query), "fingerprint": item.fingerprint, "kind": item.kind, "facts": facts}
+    error = [item.error.message, item.error.line, item.error.column] if item.error is not None else None
+    return {"query": _encode(item.query), "fingerprint": item.fingerprint, "kind": item.kind, "facts": facts,
+            "error": error}  # a statement that does not parse is kept (an endpoint's chain runs it)
 
 
 def restore(data: dict[str, Any]) -> ParsedQuery:
@@ -121,7 +123,8 @@ def restore(data: dict[str, Any]) -> ParsedQuery:
     query = _decode(data["query"])
     if not isinstance(query, Query):
         raise ValueError("not a stored statement")
-    item = ParsedQuery(query, None, data["fingerprint"], kind=data["kind"])
+    error = data.get("error")
+    item = ParsedQuery(query, None, data["fingerprint"], ParseError(*error) if error else None, kind=data["kind"])
     if data.get("facts") is not None:
         item._memo[MEMO_KEY] = PlanFacts.from_json(data["facts"])  # noqa: SLF001 - the memo is for this
     return item
