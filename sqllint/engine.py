@@ -417,11 +417,23 @@ def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None
     exclude = tuple(config.exclude) + tuple(config.extend_exclude)
     found = discover(list(paths), cwd, config.root, exclude, SUFFIXES, config.respect_gitignore,
                      config.force_exclude)
+    project_files: list[SourceFile] = []
     if any(f.language in ("xml", "java", "go") for f in found.files):
         from sqllint.extract.project import build_index  # only MyBatis/Java/Go projects pay for the pre-pass
 
         project_files = found.files + _rest_of_project(found.files, paths, cwd, config, exclude)
-        settings = dataclasses.replace(settings, project=build_index(project_files, settings.max_file_size))
+        settings = dataclasses.replace(settings, project=build_index(project_files, settings.max_file_size,
+                                                                     callees=False))
+
+    def check_todo(todo: Sequence[SourceFile]) -> list[FileResult]:
+        """The Java callee pre-pass (as costly as extracting the DAOs) only when a Java file is checked."""
+        if settings.project is None or not any(f.language == "java" for f in todo):
+            return check_files(todo, settings, workers)
+        from sqllint.extract.project import with_callees
+
+        project = with_callees(settings.project, project_files, settings.max_file_size)
+        return check_files(todo, dataclasses.replace(settings, project=project), workers)
+
     findings: list[Finding] = []
     stats = Stats()
     parsed: list[ParsedQuery] = []
@@ -431,12 +443,11 @@ def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None
                      for note in found.notes]
     workers = jobs if jobs is not None else default_jobs()
     if cache_dir is None:
-        results = check_files(found.files, settings, workers)
+        results = check_todo(found.files)
     else:  # imported here: runs without a cache do not pay for it
         from sqllint.cache import ResultCache
 
-        results = ResultCache(cache_dir, settings).check(
-            found.files, lambda todo: check_files(todo, settings, workers), FileResult)
+        results = ResultCache(cache_dir, settings).check(found.files, check_todo, FileResult)
     for result in results:
         findings.extend(result.findings)
         parsed.extend(result.parsed)

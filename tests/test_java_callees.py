@@ -315,3 +315,30 @@ def test_test_doubles_do_not_compete_with_the_application_bean(tmp_path: Path) -
         }
         """})
     assert ("M002", "src/main/java/app/service/Report.java", 9) in findings(tmp_path)
+
+
+def test_a_run_with_every_java_file_cached_skips_the_callee_pre_pass(tmp_path: Path, monkeypatch) -> None:
+    # The pre-pass walks every DAO/service another class calls, as costly as checking them: a rerun of
+    # unchanged Java (a pre-commit run for a Python change) must not pay for it, and finds the same.
+    import sqllint.extract.javacallees as javacallees
+
+    calls: list[int] = []
+    real = javacallees.callee_index
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(javacallees, "callee_index", counted)
+    write(tmp_path, {"mapper/PostMapper.xml": POST_XML, "mapper/PostMapper.java": POST_MAPPER,
+                     "service/PostService.java": POST_SERVICE, "jobs/purge.py": "def purge():\n    pass\n"})
+
+    def check() -> list[Finding]:
+        return run(["."], Config(root=tmp_path), tmp_path, jobs=1, cache_dir=tmp_path / ".cache").findings
+
+    first = check()
+    assert len(calls) == 1 and {f.rule for f in first} >= {"M001", "M002"}
+    (tmp_path / "jobs" / "purge.py").write_text("def purge():\n    return 1\n")
+    assert check() == first and len(calls) == 1
+    (tmp_path / "service" / "PostService.java").write_text(textwrap.dedent(POST_SERVICE) + "\n// edited\n")
+    assert check() == first and len(calls) == 2

@@ -90,7 +90,9 @@ class ProjectIndex:
         return key if key is not None and key in self.callees else None
 
 
-def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex:
+def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool = True) -> ProjectIndex:
+    """The index of ``files``; without ``callees`` the Java callee pre-pass is left to ``with_callees``
+    (a run whose Java files are all cached never needs it)."""
     mappers: dict[str, MapperFile] = {}
     fragments: dict[str, Fragment] = {}
     statements: dict[str, Statement] = {}
@@ -154,6 +156,12 @@ def build_index(files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex
     index = ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
                          frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
                          go_constants)
+    return with_callees(index, java_sources, max_file_size) if callees else index
+
+
+def with_callees(index: ProjectIndex, files: Iterable[SourceFile], max_file_size: int) -> ProjectIndex:
+    """``index`` with what the project's Java methods run (``javacallees``), for calls from other classes."""
+    java_sources = [f for f in files if f.language == "java"]
     if not java_sources:
         return index
     from dataclasses import replace
