@@ -342,3 +342,41 @@ def test_a_run_with_every_java_file_cached_skips_the_callee_pre_pass(tmp_path: P
     assert check() == first and len(calls) == 1
     (tmp_path / "service" / "PostService.java").write_text(textwrap.dedent(POST_SERVICE) + "\n// edited\n")
     assert check() == first and len(calls) == 2
+
+
+def test_an_abstract_implementation_stands_for_its_subclasses(tmp_path: Path) -> None:
+    # A template method: the abstract class implements the interface and runs the SQL; its subclasses
+    # (the beans) only add what differs. Whichever is injected, the call runs the abstract class's query.
+    write(tmp_path, {"dao/OrderDao.java": ORDER_DAO, "dao/BaseOrderDao.java": """\
+        package app.dao;
+
+        public abstract class BaseOrderDao implements OrderDao {
+            protected JdbcTemplate jdbc;
+
+            public List<Order> findByUser(long userId) {
+                return jdbc.query("SELECT id, total FROM orders WHERE user_id = ?", ROW, userId);
+            }
+
+            protected abstract String region();
+        }
+        """, "dao/EuOrderDao.java": """\
+        package app.dao;
+
+        @Repository
+        public class EuOrderDao extends BaseOrderDao {
+            protected String region() { return "eu"; }
+        }
+        """, "service/Report.java": """\
+        package app.service;
+
+        import app.dao.OrderDao;
+
+        public class Report {
+            private final OrderDao orders;
+
+            public void touch(List<Long> users) {
+                users.forEach(u -> orders.findByUser(u));
+            }
+        }
+        """})
+    assert ("M002", "service/Report.java", 9) in findings(tmp_path)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
 
-from sqllint.extract.javafile import JavaClass, JavaFile, annotations_of, bean_qualifier, string_attribute
+from sqllint.extract.javafile import JavaFile, annotations_of, bean_qualifier, string_attribute
 from sqllint.extract.javawalk import Emission
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.tsutil import field as child, named_children, text_of
@@ -96,21 +96,17 @@ def index_callees(data: bytes, path: str, resolve_mapper: Callable[[JavaFile, st
 
 
 def implementations(java: JavaFile) -> dict[str, list[Bean]]:
-    """Interface FQN → the concrete classes of the file that implement it (candidates for its injection)."""
+    """Interface FQN → the classes of the file that implement it (candidates for its injection). An
+    abstract one stands for its subclasses, which inherit what its methods run (a template method)."""
     prefix = f"{java.package}." if java.package else ""
     out: dict[str, list[Bean]] = {}
     for info in java.classes:
-        if info.is_interface or _abstract(info):
+        if info.is_interface:
             continue
         bean = bean_of(info.node, info.name.rsplit(".", 1)[-1], f"{prefix}{info.name}")
         for interface in _interfaces(info.node):
             out.setdefault(java.imports.get(interface) or f"{prefix}{interface}", []).append(bean)
     return out
-
-
-def _abstract(info: JavaClass) -> bool:
-    modifiers = next((c for c in info.node.children if c.type == "modifiers"), None)
-    return modifiers is not None and any(c.type == "abstract" for c in modifiers.children)
 
 
 def bean_of(node: Node, simple: str, owner: str) -> Bean:
