@@ -317,12 +317,12 @@ class SpringIndex:
             chosen = choose_bean(tuple(bean_of(c.node, c.simple, f"{c.package}.{c.name}") for c in implementations),
                                  wiring)  # @Qualifier, @Primary, the field's name: what Spring injects
             injected = next((c for c in implementations if f"{c.package}.{c.name}" == chosen), None)
-            target = self._method(injected, name, count) if injected is not None else None
-            if target is None:
-                names = sorted(c.name for c in implementations)
+            if injected is None:
+                names = ", ".join(sorted(c.name for c in implementations)[:3])
                 return Event(site, f"{owner.name}.{name}", stop=f"{len(implementations)} implementations in the "
-                             f"repository ({', '.join(names[:3])}) and no @Qualifier, @Primary or bean named like "
-                             "the field: which one runs is decided at run time")
+                             f"repository ({names}) and no @Qualifier, @Primary or bean named like the field: which "
+                             "one runs is decided at run time")
+            target = self._method(injected, name, count)
         if target is None and owner.is_interface and owner is not method.owner:
             # Spring Data repositories, Feign clients, MyBatis mappers: the body is generated at run time.
             # (A mapper call whose SQL the extractor found is a query at this very site; the chain drops
