@@ -37,8 +37,6 @@ _TYPE_NAME = re.compile(rb"\b[A-Z]\w*")
 _DECLARED = re.compile(rb"\b(?:class|interface|enum|record)\s+([A-Z]\w*)")
 _IMPLEMENTS = re.compile(rb"\bimplements\s+([^{]+)\{")
 _TEST_SOURCES = "/src/test/"  # Maven/Gradle test sources
-
-
 STEREOTYPES = frozenset({"Service", "Component", "Repository", "Controller", "RestController"})
 
 
@@ -124,8 +122,9 @@ def bean_of(node: Node, simple: str, owner: str) -> Bean:
 
 def choose_bean(beans: tuple[Bean, ...], wiring: tuple[str, str | None] | None) -> str | None:
     """The class Spring injects at a field of an interface several classes implement, as its autowiring
-    decides: the @Qualifier names a bean, else the one @Primary bean, else the bean named like the field.
-    None when the code does not say (a call on a parameter, no hint): which one runs is not guessed."""
+    decides: the @Qualifier names a bean, else the one @Primary bean, else the bean named like the field
+    (``wiring`` is None for a parameter or a local: only @Primary can tell then). None when the code does
+    not say: which one runs is not guessed."""
     name, qualifier = wiring if wiring is not None else (None, None)
     pool = [b for b in beans if qualifier in b.names] if qualifier else list(beans)
     primary = [b for b in pool if b.primary]
