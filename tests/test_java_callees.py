@@ -380,3 +380,45 @@ def test_an_abstract_implementation_stands_for_its_subclasses(tmp_path: Path) ->
         }
         """})
     assert ("M002", "service/Report.java", 9) in findings(tmp_path)
+
+
+def test_the_pre_pass_walks_only_methods_some_file_calls_and_their_helpers(tmp_path: Path) -> None:
+    from sqllint.extract import SUFFIXES
+    from sqllint.extract.project import build_index
+    from sqllint.files import discover
+
+    write(tmp_path, {"dao/OrderDao.java": """\
+        package app.dao;
+
+        @Repository
+        public class OrderDao {
+            private JdbcTemplate jdbc;
+
+            public Order byId(long id) {
+                return fetch(id);
+            }
+
+            public int purge() {
+                return jdbc.update("DELETE FROM orders WHERE status = 'void'");
+            }
+
+            private Order fetch(long id) {
+                return jdbc.queryForObject("SELECT id, status FROM orders WHERE id = ?", ROW, id);
+            }
+        }
+        """, "service/Report.java": """\
+        package app.service;
+
+        import app.dao.OrderDao;
+
+        public class Report {
+            private OrderDao orders;
+
+            public Order one(long id) { return orders.byId(id); }
+        }
+        """})
+    sources = discover(["."], tmp_path, tmp_path, (), SUFFIXES).files
+    index = build_index(sources, 1 << 20)
+    # purge() is called nowhere: not walked. byId() reaches its SQL through the helper fetch().
+    assert sorted(index.callees) == ["app.dao.OrderDao.byId", "app.dao.OrderDao.fetch"]
+    assert [run.call for run in index.callees["app.dao.OrderDao.byId"]] == ["fetch → jdbc.queryForObject"]

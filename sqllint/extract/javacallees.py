@@ -37,6 +37,7 @@ _TYPE_NAME = re.compile(rb"\b[A-Z]\w*")
 _DECLARED = re.compile(rb"\b(?:class|interface|enum|record)\s+([A-Z]\w*)")
 _IMPLEMENTS = re.compile(rb"\bimplements\s+([^{]+)\{")
 _TEST_SOURCES = "/src/test/"  # Maven/Gradle test sources
+_CALLED = re.compile(rb"\.\s*(\w+)\s*\(")  # `.name(`: a method no file calls so is not worth walking
 STEREOTYPES = frozenset({"Service", "Component", "Repository", "Controller", "RestController"})
 
 
@@ -60,11 +61,13 @@ class Run:
 
 
 def index_callees(data: bytes, path: str, resolve_mapper: Callable[[JavaFile, str], str | None],
-                  has_statement: Callable[[str], bool], external: Mapping[str, Value] | None = None
+                  has_statement: Callable[[str], bool], external: Mapping[str, Value] | None = None,
+                  called: Callable[[str], bool] | None = None
                   ) -> tuple[dict[str, tuple[Run, ...]], dict[str, list[Bean]]]:
-    """(runs by ``package.Class.method``, implemented interface FQN → the file's classes implementing it)."""
+    """(runs by ``package.Class.method``, implemented interface FQN → the file's classes implementing it);
+    with ``called``, only of the methods whose name it accepts (the others are not walked)."""
     java = JavaFile(data, path, external=external)
-    emissions = java.walk_methods(lambda simple: resolve_mapper(java, simple))
+    emissions = java.walk_methods(lambda simple: resolve_mapper(java, simple), called)
     by_scope: dict[str, list[Emission]] = {}
     for emission in emissions:
         by_scope.setdefault(emission.scope, []).append(emission)
@@ -176,15 +179,17 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex, max_file_size
     candidates: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []
     others: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []  # may implement a walked class's interface
     mentioned: dict[bytes, int] = {}  # capitalised word → how many files mention it
+    called: set[str] = set()  # names of methods called on a receiver somewhere: `orderDao.findByUser(`
     for source in sources:
-        if _TEST_SOURCES in f"/{source.path}":
-            continue  # test doubles are no beans of the application: they neither run its SQL nor compete
         data = read_source(source.absolute, max_file_size).data
         if data is None:
             continue
         words = frozenset(_TYPE_NAME.findall(data))
         for word in words:
             mentioned[word] = mentioned.get(word, 0) + 1
+        called.update(name.decode() for name in _CALLED.findall(data))
+        if _TEST_SOURCES in f"/{source.path}":
+            continue  # test doubles are no beans of the application: they neither run its SQL nor compete
         if any(m in data for m in JDBC_MARKERS) or not mapper_names.isdisjoint(words):
             candidates.append((source, data, words))
         elif b"implements" in data:
@@ -197,7 +202,7 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex, max_file_size
             continue  # nothing else in the project names this class (or the interface it implements)
         try:
             found, interfaces = index_callees(data, source.path, resolve_mapper, project.statements.__contains__,
-                                              project.constants)
+                                              project.constants, called.__contains__)
         except Exception:  # noqa: BLE001 - the pre-pass must not end the run; the file's own check reports it
             continue
         walked.add(source.path)

@@ -188,20 +188,34 @@ class JavaFile:
         return MethodWalker(context, scope, self.cap, emissions,
                             lambda body, outer: self._walk_anonymous(body, outer, info, emissions, resolve_mapper))
 
-    def walk_methods(self, resolve_mapper: Callable[[str], str | None]) -> list[Emission]:
+    def walk_methods(self, resolve_mapper: Callable[[str], str | None],
+                     only: Callable[[str], bool] | None = None) -> list[Emission]:
+        """What every method runs; with ``only``, just the methods whose name it accepts and the helpers
+        of their class they call (the project pre-pass needs no method that no other file calls)."""
         emissions: list[Emission] = []
         self._main_emissions = emissions
+        methods: list[tuple[JavaClass, Node, list[str]]] = []  # (class, method, its class's method names)
         for info in self.classes:
             body = child(info.node, "body")
             members = named_children(body) if body is not None else []
             names = [text_of(child(m, "name") or m) for m in members if m.type in METHOD_TYPES]
             for member in members:
                 if member.type in METHOD_TYPES:
-                    self._walk_method(member, info, names, info.name, emissions, resolve_mapper)
+                    methods.append((info, member, names))
                 elif member.type == "enum_body_declarations":
-                    for inner in named_children(member):
-                        if inner.type in METHOD_TYPES:
-                            self._walk_method(inner, info, names, info.name, emissions, resolve_mapper)
+                    methods += [(info, inner, names) for inner in named_children(member) if inner.type in METHOD_TYPES]
+        keys = [f"{info.name}.{text_of(child(m, 'name') or m)}" for info, m, _names in methods]
+        wanted = set(range(len(methods))) if only is None else \
+            {i for i, key in enumerate(keys) if only(key.rpartition(".")[2])}
+        walked: set[int] = set()
+        while wanted - walked:
+            start = len(emissions)
+            for i in sorted(wanted - walked):
+                walked.add(i)
+                info, member, names = methods[i]
+                self._walk_method(member, info, names, info.name, emissions, resolve_mapper)
+            helpers = {e.helper for e in emissions[start:] if e.helper is not None}
+            wanted |= {i for i, key in enumerate(keys) if key in helpers}
         return emissions
 
     def method_result(self, info: JavaClass, method: str, resolve_mapper: Callable[[str], str | None]) -> Value | None:
