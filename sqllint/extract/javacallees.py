@@ -138,6 +138,11 @@ def choose_bean(beans: tuple[Bean, ...], wiring: tuple[str, str | None] | None) 
     return None
 
 
+def _implemented(data: bytes) -> frozenset[bytes]:
+    """The capitalised names in a file's ``implements`` clauses (a filter: the parse decides)."""
+    return frozenset(name for clause in _IMPLEMENTS.findall(data) for name in _TYPE_NAME.findall(clause))
+
+
 def _interfaces(node: object) -> list[str]:
     """Simple names of the interfaces a class declares it implements."""
     clause = child(node, "interfaces")  # type: ignore[arg-type]
@@ -177,7 +182,7 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex, max_file_size
     # Only classes another file mentions can be called from there: the walk (as costly as extracting
     # the file) is spared for the rest. One pass over each file's capitalised words decides.
     candidates: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []
-    others: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []  # may implement a walked class's interface
+    others: list[tuple[SourceFile, frozenset[bytes]]] = []  # (file, the names it implements): read again if needed
     mentioned: dict[bytes, int] = {}  # capitalised word → how many files mention it
     called: set[str] = set()  # names of methods called on a receiver somewhere: `orderDao.findByUser(`
     for source in sources:
@@ -193,11 +198,10 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex, max_file_size
         if any(m in data for m in JDBC_MARKERS) or not mapper_names.isdisjoint(words):
             candidates.append((source, data, words))
         elif b"implements" in data:
-            others.append((source, data, words))
+            others.append((source, _implemented(data)))
     walked: set[str] = set()
     for source, data, words in candidates:
-        declared = set(_DECLARED.findall(data)) | {
-            name for clause in _IMPLEMENTS.findall(data) for name in _TYPE_NAME.findall(clause)}
+        declared = set(_DECLARED.findall(data)) | _implemented(data)
         if not any(mentioned.get(name, 0) > (1 if name in words else 0) for name in declared):
             continue  # nothing else in the project names this class (or the interface it implements)
         try:
@@ -213,8 +217,9 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex, max_file_size
     # The interfaces whose calls can run SQL: any other class implementing one competes for its injection.
     wanted = {i.rsplit(".", 1)[-1].encode() for i, beans in implements.items()
               if any(k.startswith(f"{b.owner}.") for b in beans for k in callees)}
-    for source, data, words in [*others, *(c for c in candidates if c[0].path not in walked)]:
-        if wanted.isdisjoint(words):
+    for source, names in [*others, *((c[0], _implemented(c[1])) for c in candidates if c[0].path not in walked)]:
+        data = read_source(source.absolute, max_file_size).data if not wanted.isdisjoint(names) else None
+        if data is None:
             continue
         try:
             interfaces = implementations(JavaFile(data, source.path))
