@@ -138,3 +138,105 @@ def test_a_leading_wildcard_bound_through_a_helper_is_reported(tmp_path: Path) -
     """, language="python")
     [finding] = [f for f in result.findings if f.rule == "S005"]
     assert finding.line == 7
+
+
+SERVANTS = """
+    def _servant_query(cursor, where='', orderby='name', start=0, limit=0):
+        query = "SELECT id, name FROM servant_list"
+        if where != '': query += " WHERE %s" % where
+        if orderby != '': query += " ORDER BY %s" % orderby
+        if start > 0 and limit > 0: query += " LIMIT %s, %s" % (start, limit)
+        if start > 0 and limit < 1: query += " LIMIT 0, %s" % (limit)
+        if start < 1 and limit > 0: query += " LIMIT %s" % (limit)
+        cursor.execute(query)
+        return cursor.fetchall()
+
+    def all_servants(cursor):
+        return _servant_query(cursor=cursor)
+
+    def first_page(cursor):
+        return _servant_query(cursor, orderby='', limit=10)
+
+    def by_deity(cursor, deity_id):
+        return _servant_query(where="deity = %d" % deity_id, cursor=cursor)
+"""
+
+
+def test_sql_built_from_parameters_is_read_at_each_call_with_its_arguments() -> None:
+    queries = extract(SERVANTS)
+    by_scope: dict[str, set[str]] = {}
+    for query in queries:
+        by_scope.setdefault(query.scope or "", set()).add(query.text)
+    # the tests on parameters bound to constants take one arm at each call: no LIMIT … LIMIT combinations
+    assert by_scope["all_servants"] == {"SELECT id, name FROM servant_list ORDER BY name"}
+    assert by_scope["first_page"] == {"SELECT id, name FROM servant_list LIMIT ?"}
+    assert by_scope["by_deity"] >= {"SELECT id, name FROM servant_list WHERE deity = ? ORDER BY name"}
+    assert [(q.line, q.call) for q in queries if q.scope == "first_page"] == [(16, "_servant_query")]
+    # every use of the private function is one of those calls: its own reading (holes) is gone
+    assert "_servant_query" not in by_scope
+
+
+def test_the_private_builder_no_longer_reports_its_parameters(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, SERVANTS, language="python")
+    assert not [f for f in result.findings if f.rule in ("E004", "S003", "S014")], result.findings
+
+
+def test_a_public_builder_keeps_its_own_reading_and_gains_its_callers() -> None:
+    queries = extract("""
+        def count(cur, table, where="1=1"):
+            cur.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}")
+            return cur.fetchone()[0]
+
+        def active_users(cur):
+            return count(cur, "users", "active = 1")
+
+        def orders_of(cur, request):
+            return count(cur, request.args["table"])
+    """)
+    at = {(q.scope, q.text) for q in queries}
+    assert ("active_users", "SELECT COUNT(*) FROM users WHERE active = 1") in at
+    # another module may call it: its own reading stays; a caller passing an unknown changes nothing
+    assert {q.scope for q in queries} == {"count", "active_users"}
+
+
+def test_a_function_running_fixed_sql_is_not_copied_to_its_callers() -> None:
+    queries = extract("""
+        def get_order(cur, order_id):
+            cur.execute("SELECT id, status FROM orders WHERE id = %s", (order_id,))
+            return cur.fetchone()
+
+        def show(cur, order_id):
+            return get_order(cur, order_id)
+    """)
+    assert [(q.scope, q.line) for q in queries] == [("get_order", 3)]
+
+
+def test_a_private_builder_passed_on_as_a_callback_keeps_its_reading() -> None:
+    queries = extract("""
+        def _by(cur, column):
+            cur.execute(f"SELECT id FROM users WHERE {column} = 1")
+
+        def admins(cur):
+            return _by(cur, "is_admin")
+
+        HANDLERS = {"by": _by}
+    """)
+    # HANDLERS may call it with anything: its reading with the hole for `column` stays beside the call's
+    assert [(q.scope, q.text) for q in queries] == [("_by", "SELECT id FROM users WHERE sqllint_hole_1 = 1"),
+                                                    ("admins", "SELECT id FROM users WHERE is_admin = 1")]
+
+
+def test_a_builder_called_in_a_loop_is_an_n_plus_1_at_the_call(tmp_path: Path) -> None:
+    result = check_snippet(tmp_path, """
+        def items_for(cur, order_id, extra=""):
+            cur.execute(f"SELECT sku, qty FROM order_items WHERE order_id = %s {extra}", (order_id,))
+            return cur.fetchall()
+
+        def report(cur, orders):
+            rows = []
+            for order in orders:
+                rows += items_for(cur, order.id, "AND qty > 0")
+            return rows
+    """, language="python")
+    [finding] = [f for f in result.findings if f.rule == "M002"]
+    assert (finding.line, finding.scope) == (9, "report")

@@ -352,6 +352,19 @@ class ExpressionEvaluator:
         return None
 
 
+def target_key(target: ast.expr) -> str | None:
+    """The environment key an assignment target writes: a name, a dict entry by constant key, or an
+    attribute of ``self`` (``self.conditions = self.get_conditions()``, read later in the same method)."""
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        return self_attribute(target.attr)
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+            and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
+        return subscript_name(target.value.id, target.slice.value)
+    return None
+
+
 def _tests_in(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
     """The conditions the function decides on: if/while/ternary/comprehension tests, and/or operands."""
     found: list[ast.expr] = []

@@ -71,66 +71,55 @@ class HelperSink:
 Resolver = Callable[[ast.Call, str | None], HelperSink | None]
 
 
-def find_helpers(functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], class_names: frozenset[str],
-                 known: Mapping[str, HelperSink] = {}) -> dict[str, HelperSink]:
-    """The functions (by qualname) that run a parameter as SQL, transitively: repeated until no new
-    helper appears, so a wrapper of a wrapper is one. ``known`` holds helpers of other modules by name."""
-    found: dict[str, HelperSink] = {}
-    by_method = MethodNames(found, class_names)
+class HelperFinder:
+    """Which of a module's functions (by qualname) run a parameter as SQL, read on first need: a module
+    that calls none of its own functions pays nothing. A wrapper of a wrapper is one (its call of the
+    inner helper is resolved in turn; a cycle reads as no helper). ``known``: other modules' by name."""
 
-    def resolve(call: ast.Call, class_name: str | None) -> HelperSink | None:
-        return resolve_helper(call, class_name, found, by_method, known)
+    def __init__(self, functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], class_names: frozenset[str],
+                 known: Mapping[str, HelperSink] | None = None) -> None:
+        self.functions, self.class_names, self.known = functions, class_names, known or {}
+        self._found: dict[str, HelperSink | None] = {}
+        self._methods: dict[str, list[str]] = {}  # method name → qualnames of the module's class methods
+        for qualname in functions:
+            parts = qualname.split(".")
+            if len(parts) == 2 and parts[0] in class_names:
+                self._methods.setdefault(parts[1], []).append(qualname)
 
-    # Only a function passing one of its parameters, as is, to some call can be a helper; what its body
-    # calls and assigns is read once, not once per round.
-    candidates: dict[str, tuple[ast.FunctionDef | ast.AsyncFunctionDef, str | None, list[ast.Call], set[str]]] = {}
-    for qualname, node in functions.items():
-        parts = qualname.split(".")
-        class_name = parts[-2] if len(parts) >= 2 and parts[-2] in class_names else None
-        names = {a.arg for a in [*node.args.posonlyargs, *node.args.args]}
-        calls = [c for c in _own_calls(node) if any(_parameter(a) in names for a in [*c.args, *(k.value for k in c.keywords)])]
-        if calls:
-            candidates[qualname] = (node, class_name, calls, _reassigned(node))
-    changed = True
-    while changed:
-        changed = False
-        for qualname, (node, class_name, calls, reassigned) in candidates.items():
-            if qualname in found:
-                continue
-            bound_method = class_name is not None and not _is_static(node)
-            helper = _helper_of(node, bound_method, class_name, calls, reassigned, resolve)
-            if helper is not None:
-                found[qualname] = helper
-                changed = True
-    return found
+    def signature(self, qualname: str) -> HelperSink | None:
+        if qualname not in self._found:
+            self._found[qualname] = None  # while it is read: a call back into it is no helper
+            node = self.functions[qualname]
+            parts = qualname.split(".")
+            class_name = parts[-2] if len(parts) >= 2 and parts[-2] in self.class_names else None
+            names = {a.arg for a in [*node.args.posonlyargs, *node.args.args]}
+            calls = [c for c in own_calls(node)
+                     if any(_parameter(a) in names for a in [*c.args, *(k.value for k in c.keywords)])]
+            if calls:
+                bound_method = class_name is not None and not _is_static(node)
+                self._found[qualname] = _helper_of(node, bound_method, class_name, calls, reassigned_names(node),
+                                                   self.resolve)
+        return self._found[qualname]
 
-
-class MethodNames:
-    """Helper methods by bare name (``self.db.run``: the receiver's class is not known): the one
-    signature every helper method of that name shares, if they do."""
-
-    def __init__(self, found: Mapping[str, HelperSink], class_names: frozenset[str]) -> None:
-        self.found, self.class_names = found, class_names
-
-    def get(self, name: str) -> HelperSink | None:
-        signatures = {h for q, h in self.found.items()
-                      if q.rsplit(".", 1)[-1] == name and len(q.split(".")) == 2 and q.split(".")[0] in self.class_names}
-        return signatures.pop() if len(signatures) == 1 else None
-
-
-def resolve_helper(call: ast.Call, class_name: str | None, found: Mapping[str, HelperSink], by_method: MethodNames,
-                   known: Mapping[str, HelperSink]) -> HelperSink | None:
-    func = call.func
-    if isinstance(func, ast.Name):
-        return found.get(func.id) or known.get(func.id)
-    if isinstance(func, ast.Attribute):
-        owner = func.value
-        if isinstance(owner, ast.Name) and owner.id in ("self", "cls") and class_name is not None:
-            own = found.get(f"{class_name}.{func.attr}")
-            if own is not None:
-                return own
-        return by_method.get(func.attr) or known.get(func.attr)
-    return None
+    def resolve(self, call: ast.Call, class_name: str | None) -> HelperSink | None:
+        """The helper a call runs its SQL through, if it is one."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return self.signature(func.id) if func.id in self.functions else self.known.get(func.id)
+        if not isinstance(func, ast.Attribute):
+            return None
+        if isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") and class_name is not None:
+            own = f"{class_name}.{func.attr}"
+            if own in self.functions and (helper := self.signature(own)) is not None:
+                return helper
+        # self.db.run(sql): the receiver's class is unknown; the one signature the module's methods of
+        # that name share, if they do
+        methods = self._methods.get(func.attr)
+        if methods:
+            signatures = {self.signature(q) for q in methods}
+            if len(signatures) == 1 and None not in signatures:
+                return signatures.pop()
+        return self.known.get(func.attr)
 
 
 def _helper_of(node: ast.FunctionDef | ast.AsyncFunctionDef, bound_method: bool, class_name: str | None,
@@ -186,7 +175,7 @@ def _parameter(node: ast.expr | None) -> str | None:
     return None
 
 
-def _reassigned(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+def reassigned_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     """Names the function assigns to other than as a copy of themselves (``sql = sql.strip()`` is a copy)."""
     names: set[str] = set()
     for child in _own_nodes(node):
@@ -213,7 +202,7 @@ def _own_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST
         stack.extend(ast.iter_child_nodes(current))
 
 
-def _own_calls(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
+def own_calls(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
     calls = [n for n in _own_nodes(node) if isinstance(n, ast.Call)]
     return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
 

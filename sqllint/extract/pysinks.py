@@ -15,14 +15,7 @@ from dataclasses import dataclass
 
 from sqllint.extract.bound import CallArguments
 from sqllint.extract.pybound import evaluate_arguments, params_node
-from sqllint.extract.pyhelpers import (
-    SQL_KEYWORD_ARGS,
-    HelperSink,
-    MethodNames,
-    find_helpers,
-    named_like_sink,
-    resolve_helper,
-)
+from sqllint.extract.pyhelpers import SQL_KEYWORD_ARGS, HelperFinder, HelperSink, named_like_sink
 from sqllint.extract.pyeval import (
     Env,
     ExpressionEvaluator,
@@ -80,9 +73,8 @@ class SinkScanner(ExpressionEvaluator):
     loop_names: list[frozenset[str] | None]
     branches: list[tuple[int, int, int]]
     transaction: int
-    helpers: dict[str, HelperSink]  # the module's run(sql, params) functions, set by _find_helpers
+    helpers: HelperFinder  # the module's run(sql, params) functions, set by _find_helpers
     known_helpers: Mapping[str, HelperSink]
-    _helper_methods: MethodNames
 
     # --- sinks ------------------------------------------------------------------------------------
     def _scan_calls(self, node: ast.expr, env: Env) -> None:
@@ -98,7 +90,10 @@ class SinkScanner(ExpressionEvaluator):
                 self.loop_names.extend([None] * depth_bonus)
             self.branches.extend(arms)
             try:
+                before = len(self.emitted)
                 self._maybe_sink(call, env)
+                if len(self.emitted) == before:
+                    self._maybe_specialize(call, env)
             finally:
                 if depth_bonus:
                     del self.loops[-depth_bonus:]
@@ -137,13 +132,12 @@ class SinkScanner(ExpressionEvaluator):
 
     def _find_helpers(self) -> None:
         """Which of the module's functions run a parameter as SQL (``pyhelpers``); call once indexed."""
-        self.helpers = find_helpers({q: i.node for q, i in self.functions.items()}, frozenset(self.class_envs),
+        self.helpers = HelperFinder({q: i.node for q, i in self.functions.items()}, frozenset(self.class_envs),
                                     self.known_helpers)
-        self._helper_methods = MethodNames(self.helpers, frozenset(self.class_envs))
 
     def _helper(self, call: ast.Call) -> HelperSink | None:
         """The project helper this call runs SQL through (its own ``run(sql, params)``), if it is one."""
-        return resolve_helper(call, self.class_name, self.helpers, self._helper_methods, self.known_helpers)
+        return self.helpers.resolve(call, self.class_name)
 
     def _arguments(self, call: ast.Call, name: str, env: Env, helper: HelperSink | None = None) -> CallArguments | None:
         node = helper.params_node(call) if helper is not None else params_node(call, name)

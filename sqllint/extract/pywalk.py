@@ -3,8 +3,10 @@
 Each function is walked once in statement order with an environment of abstract string values
 (``pyvalues``). ``if`` branches become optional parts, so ``sql += " AND name LIKE %s"`` under
 ``if kw:`` yields the variants "kw absent" and "kw present". A query is emitted where a SQL-looking
-value reaches a DB call (``execute``, ``read_sql``, ``raw``, …) or is returned from a function nobody in
-the file calls; SQL constants never used in their file are emitted where they are defined.
+value reaches a DB call (``execute``, ``read_sql``, ``raw``, …), or the module's own function that runs it
+(``run(sql, params)``: ``pyhelpers``; SQL a function builds from its parameters: ``pyspecial``), or is
+returned from a function nobody in the file calls; SQL constants never used in their file are emitted
+where they are defined.
 """
 
 from __future__ import annotations
@@ -21,18 +23,19 @@ from sqllint.extract.pyeval import (
     condition_label,
     dict_entries,
     dotted,
-    self_attribute,
     subscript_name,
+    target_key,
     union_values,
 )
 from sqllint.extract.pyhelpers import HelperSink
-from sqllint.extract.pysinks import Emitted, SinkScanner, looks_like_sql
+from sqllint.extract.pysinks import Emitted, looks_like_sql
+from sqllint.extract.pyspecial import Specializer
 from sqllint.extract.pyvalues import Alt, Value, brace_format, branch, cap_alternatives
 
 __all__ = ["Emitted", "PythonExtractor", "looks_like_sql"]
 
 
-class PythonExtractor(SinkScanner):
+class PythonExtractor(Specializer):
     """Walks one module. Use ``extract_python`` instead of this class directly."""
 
     def __init__(self, tree: ast.Module, path: str, max_variants: int,
@@ -58,6 +61,7 @@ class PythonExtractor(SinkScanner):
     def run(self) -> list[Emitted]:
         self._index_functions(self.tree.body, prefix="", class_name=None)
         self._find_helpers()
+        self._init_specializer(self.tree)
         self._walk_block(self.tree.body, self.module_env, top_level=True)
         for info in list(self.functions.values()):
             self._walk_function(info)
@@ -70,6 +74,7 @@ class PythonExtractor(SinkScanner):
         for name, (value, node, scope) in self.constant_sites.items():
             if name not in self.consumed_constants and looks_like_sql(value, at_sink=False):
                 self._emit(_as_template(value), node, "constant", scope, 0, None)
+        self._drop_seen_readings()
         return self.emitted
 
     def _index_functions(self, body: list[ast.stmt], prefix: str, class_name: str | None) -> None:
@@ -90,11 +95,15 @@ class PythonExtractor(SinkScanner):
                             self.constant_sites[f"{node.name}.{name}"] = (value, stmt, node.name)
                 self._index_functions(node.body, f"{prefix}{node.name}.", node.name)
 
-    def _walk_function(self, info: FunctionInfo) -> None:
+    def _walk_function(self, info: FunctionInfo, bindings: Env | None = None,
+                       constants: dict[str, object] | None = None) -> None:
+        """Walk a function on its own, or with its parameters bound as one call passes them."""
         if info.evaluating:
             return
         info.evaluating = True
-        saved = (self.scope, self.class_name, self.loops, self.loop_names, self.branches, self.transaction)
+        saved = (self.scope, self.class_name, self.loops, self.loop_names, self.branches, self.transaction,
+                 self.constants)
+        self.constants = constants or {}
         self.scope = info.qualname
         parts = info.qualname.split(".")
         self.class_name = parts[-2] if len(parts) >= 2 and parts[-2] in self.class_envs else None
@@ -102,8 +111,9 @@ class PythonExtractor(SinkScanner):
         info.returns.clear()
         info.dict_returns.clear()
         self._current_function = info
-        self._walk_block(info.node.body, self.parameter_defaults(info.node), top_level=False)
-        self.scope, self.class_name, self.loops, self.loop_names, self.branches, self.transaction = saved
+        self._walk_block(info.node.body, {**self.parameter_defaults(info.node), **(bindings or {})}, top_level=False)
+        self.scope, self.class_name, self.loops, self.loop_names, self.branches, self.transaction, \
+            self.constants = saved
         info.evaluating = False
 
     # --- statements -----------------------------------------------------------------------------
@@ -147,7 +157,7 @@ class PythonExtractor(SinkScanner):
             return False
         if isinstance(stmt, ast.AugAssign):
             self._scan_calls(stmt.value, env)
-            key = _target_key(stmt.target)  # sql += …, or conditions["orders"] += … on a tracked dict
+            key = target_key(stmt.target)  # sql += …, or conditions["orders"] += … on a tracked dict
             if isinstance(stmt.target, ast.Subscript) and isinstance(stmt.target.value, ast.Name):
                 env.pop(any_entry(stmt.target.value.id), None)
             if key is not None and isinstance(stmt.op, ast.Add):
@@ -244,7 +254,7 @@ class PythonExtractor(SinkScanner):
             for element in target.elts:
                 if isinstance(element, ast.Name):
                     env.pop(element.id, None)
-        elif (key := _target_key(target)) is not None:  # conditions["orders"] = " AND …"
+        elif (key := target_key(target)) is not None:  # conditions["orders"] = " AND …"
             if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 env.pop(any_entry(target.value.id), None)  # entries changed: the union no longer holds
             if value is None or value.is_list:
@@ -297,6 +307,8 @@ class PythonExtractor(SinkScanner):
 
     def _walk_if(self, stmt: ast.If, env: Env, top_level: bool) -> bool:
         self._scan_calls(stmt.test, env)
+        if (decided := self._decide(stmt.test)) is not None:  # `if where != '':` with where bound to ''
+            return self._walk_block(stmt.body if decided else stmt.orelse, env, top_level)
         label, positive = condition_label(stmt.test)
         list_test = self._list_emptiness_test(stmt.test, env)
         true_env, false_env = dict(env), dict(env)
@@ -395,19 +407,6 @@ class PythonExtractor(SinkScanner):
         for other in values[1:]:
             result = union_values(result, other, self.cap)
         return result
-
-
-def _target_key(target: ast.expr) -> str | None:
-    """The environment key an assignment target writes: a name, a dict entry by constant key, or an
-    attribute of ``self`` (``self.conditions = self.get_conditions()``, read later in the same method)."""
-    if isinstance(target, ast.Name):
-        return target.id
-    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-        return self_attribute(target.attr)
-    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
-            and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
-        return subscript_name(target.value.id, target.slice.value)
-    return None
 
 
 _FORMAT_FIELD = re.compile(r"\{[A-Za-z_0-9.]*\}")
