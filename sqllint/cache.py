@@ -124,12 +124,16 @@ class ResultCache:
         for source, content in zip(files, hashes):
             if source.language in _PROJECT_LANGUAGES:
                 project.update(f"{source.path}|{content}\n".encode())
+        # A Python file's SQL depends on the other modules' run(sql, params) helpers (pyhelpers), not on their text
+        helpers = getattr(self.project_index, "python_helpers", None) or {}
+        python = hashlib.blake2b(repr(sorted(helpers.items())).encode(), digest_size=16).hexdigest() if helpers else ""
         keys: list[str | None] = []
         for source, content in zip(files, hashes):
             if content is None:
                 keys.append(None)
                 continue
-            extra = project.hexdigest() if source.language in _PROJECT_LANGUAGES else ""
+            extra = project.hexdigest() if source.language in _PROJECT_LANGUAGES else \
+                python if source.language == "python" else ""
             keys.append(hashlib.blake2b(f"{source.path}|{source.language}|{content}|{extra}".encode(),
                                         digest_size=16).hexdigest())
         results: list[R | None] = []

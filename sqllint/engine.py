@@ -418,8 +418,8 @@ def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None
     found = discover(list(paths), cwd, config.root, exclude, SUFFIXES, config.respect_gitignore,
                      config.force_exclude)
     project_files: list[SourceFile] = []
-    if any(f.language in ("xml", "java", "go") for f in found.files):
-        from sqllint.extract.project import build_index  # only MyBatis/Java/Go projects pay for the pre-pass
+    if any(f.language in ("xml", "java", "go", "python") for f in found.files):
+        from sqllint.extract.project import build_index  # MyBatis/Java/Go, and Python's run(sql) helpers
 
         project_files = found.files + _rest_of_project(found.files, paths, cwd, config, exclude)
         settings = dataclasses.replace(settings, project=build_index(project_files, settings.max_file_size,

@@ -240,3 +240,78 @@ def test_a_builder_called_in_a_loop_is_an_n_plus_1_at_the_call(tmp_path: Path) -
     """, language="python")
     [finding] = [f for f in result.findings if f.rule == "M002"]
     assert (finding.line, finding.scope) == (9, "report")
+
+
+def write_project(tmp_path: Path, files: dict[str, str]) -> None:
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code), encoding="utf-8")
+
+
+DB_MODULE = """
+    from contextlib import closing
+
+    def run(sql, params=()):
+        with closing(get_connection().cursor()) as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    class Database:
+        def query(self, sql, *args):
+            cur = self.conn.cursor()
+            cur.execute(sql, args)
+            return cur.fetchall()
+"""
+
+
+def test_a_helper_of_another_module_is_a_sink_where_it_is_imported_and_called(tmp_path: Path) -> None:
+    from sqllint.config import Config
+    from sqllint.engine import run as check
+
+    write_project(tmp_path, {"app/db.py": DB_MODULE, "app/views.py": """
+        from app.db import run
+
+        def search(db, kw):
+            users = run("SELECT id FROM users WHERE email LIKE %s", (f"%{kw}%",))
+            orders = db.query("SELECT id FROM orders WHERE note LIKE %s", f"%{kw}%")
+            return users, orders
+    """, "app/other.py": """
+        def run(task):  # not the helper: this module does not import it
+            return task.start("SELECT id FROM users")
+    """})
+    result = check(["."], Config(root=tmp_path), tmp_path, jobs=1)
+    leading = sorted((f.path, f.line) for f in result.findings if f.rule == "S005")
+    assert leading == [("app/views.py", 5), ("app/views.py", 6)]
+    assert not [f for f in result.findings if f.path == "app/other.py"]
+
+
+def test_a_changed_helper_module_is_read_again_by_a_cached_caller(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from sqllint.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {"db.py": "def run(sql):\n    return 1\n", "views.py": """
+        from db import run
+
+        def page():
+            return run("SELECT id FROM users WHERE email LIKE '%a'")
+    """})
+    before = CliRunner().invoke(main, ["check", "--format", "json", "--isolated", "."], catch_exceptions=False)
+    assert '"S005"' not in before.output  # run() does not execute anything yet
+    write_project(tmp_path, {"db.py": "def run(sql):\n    return CONN.execute(sql)\n"})
+    after = CliRunner().invoke(main, ["check", "--format", "json", "--isolated", "."], catch_exceptions=False)
+    assert '"S005"' in after.output  # views.py is unchanged, but its cached result is not reused
+
+
+def test_a_driver_call_sharing_a_helper_method_name_still_runs_its_first_argument() -> None:
+    queries = extract("""
+        class Engine:
+            def query(self, db_name, sql):
+                return self.connect(db_name).cursor().execute(sql)
+
+        def report(conn):
+            return conn.query("SELECT id FROM orders")  # the driver's query(sql), not Engine.query
+    """)
+    assert [(q.scope, q.text) for q in queries] == [("report", "SELECT id FROM orders")]

@@ -8,12 +8,14 @@ plain frozen dataclass of dicts so that worker processes receive it pickled.
 
 Only files that can hold mapper statements or shared SQL are read here: XML containing ``<mapper``,
 Java containing a MyBatis statement annotation or a ``static final String`` (a DAO in one file running
-``OrderSql.BY_ID`` from another), Go declaring package-level constants (shared by a package's files). Parsed mapper files are kept so the XML extractor does not
+``OrderSql.BY_ID`` from another), Go declaring package-level constants (shared by a package's files), Python passing a parameter into a DB call (a
+``run(sql, params)`` helper other modules import: ``pyhelpers``). Parsed mapper files are kept so the XML extractor does not
 parse them twice.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from sqllint.extract.dynsql import Fragment
 from sqllint.extract.mybatis import MapperFile, Statement, looks_like_mapper, parse_mapper
+from sqllint.extract.pyhelpers import HelperSink, may_define_helper, project_helpers
 from sqllint.extract.pyvalues import Value
 from sqllint.files import SourceFile, read_source
 
@@ -53,6 +56,8 @@ class ProjectIndex:
     # by "package.Class.method" (and "package.Interface.method" for an interface one class implements)
     callees: Mapping[str, tuple[Run, ...]] = field(default_factory=dict)
     callee_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # simple name → those FQNs
+    # Python functions that run a parameter as SQL (a project's run(sql, params)), by name, for other modules
+    python_helpers: Mapping[str, HelperSink] = field(default_factory=dict)
     # interface FQN → its implementations, where several are and one runs SQL: Spring's hints pick one
     beans: Mapping[str, tuple[Bean, ...]] = field(default_factory=dict)
 
@@ -102,11 +107,16 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     java_sources: list[SourceFile] = []  # read again once every mapper statement is known
     mp_mappers: dict[str, tuple[str, str, int, str]] = {}  # MyBatis-Plus mapper / repository → entity …
     mp_entities: dict = {}  # entity FQN → javamp.Entity
+    python_modules: list[ast.Module] = []  # files that may define a run(sql, params) helper (pyhelpers)
     for source in files:
-        if source.language not in ("xml", "java", "go"):
+        if source.language not in ("xml", "java", "go", "python"):
             continue
         data = read_source(source.absolute, max_file_size).data
         if data is None:
+            continue
+        if source.language == "python":
+            if may_define_helper(data) and (module := _parse_python(data)) is not None:
+                python_modules.append(module)  # the cache keys Python files by python_helpers itself
             continue
         digest.update(f"{source.path}|{len(data)}|".encode() + hashlib.blake2b(data, digest_size=16).digest())
         if source.language == "java":
@@ -155,7 +165,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
         simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)
     index = ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
                          frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
-                         go_constants)
+                         go_constants, python_helpers=project_helpers(python_modules) if python_modules else {})
     return with_callees(index, java_sources, max_file_size) if callees else index
 
 
@@ -170,3 +180,10 @@ def with_callees(index: ProjectIndex, files: Iterable[SourceFile], max_file_size
 
     callees, types, beans = callee_index(java_sources, index, max_file_size)
     return replace(index, callees=callees, callee_types=types, beans=beans) if callees else index
+
+
+def _parse_python(data: bytes) -> ast.Module | None:
+    try:
+        return ast.parse(data)
+    except (SyntaxError, ValueError):  # reported when the file itself is checked
+        return None

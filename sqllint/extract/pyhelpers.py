@@ -77,8 +77,9 @@ class HelperFinder:
     inner helper is resolved in turn; a cycle reads as no helper). ``known``: other modules' by name."""
 
     def __init__(self, functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], class_names: frozenset[str],
-                 known: Mapping[str, HelperSink] | None = None) -> None:
+                 known: Mapping[str, HelperSink] | None = None, imported: frozenset[str] = frozenset()) -> None:
         self.functions, self.class_names, self.known = functions, class_names, known or {}
+        self.imported = imported  # `from app.db import run`: a bare run(…) is the project's helper
         self._found: dict[str, HelperSink | None] = {}
         self._methods: dict[str, list[str]] = {}  # method name → qualnames of the module's class methods
         for qualname in functions:
@@ -105,7 +106,9 @@ class HelperFinder:
         """The helper a call runs its SQL through, if it is one."""
         func = call.func
         if isinstance(func, ast.Name):
-            return self.signature(func.id) if func.id in self.functions else self.known.get(func.id)
+            if func.id in self.functions:
+                return self.signature(func.id)
+            return self.known.get(func.id) if func.id in self.imported else None
         if not isinstance(func, ast.Attribute):
             return None
         if isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") and class_name is not None:
@@ -209,3 +212,53 @@ def own_calls(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
 
 def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
+
+
+# --- across the project's modules ------------------------------------------------------------------
+# A file can define a helper only if a def's parameter is passed, bare, into a call named like a DB call
+# or a wrapper of one; files without such a call are not parsed by the pre-pass.
+_DEF_PARAMETERS = re.compile(rb"def\s+\w+\s*\(([^)]*)\)")
+_PARAMETER_NAME = re.compile(rb"(?:^|,)\s*\**(\w+)")
+_NOT_SQL = frozenset({b"self", b"cls", b"cur", b"cursor", b"conn", b"connection", b"db", b"session"})
+# Just before a parameter passed on: a call named like a DB call or a wrapper (cur.execute(text(sql), …)
+_CALL_BEFORE = re.compile(rb"(?:exec|run|query|fetch|sql|raw|select|mogrify)\w*\s*\(\s*(?:[\w.]+\(\s*)?"
+                          rb"(?:[\w.]+\s*,\s*)?$", re.IGNORECASE)
+
+
+def may_define_helper(data: bytes) -> bool:
+    names = {n for group in _DEF_PARAMETERS.findall(data) for n in _PARAMETER_NAME.findall(group)} - _NOT_SQL
+    if not names:
+        return False
+    passed = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(names)[:300]) + rb")\s*[,)]")
+    return any(_CALL_BEFORE.search(data, max(0, m.start() - 80), m.start()) for m in passed.finditer(data))
+
+
+def project_helpers(modules: list[ast.Module]) -> dict[str, HelperSink]:
+    """The helpers of the project's modules by bare name (``run``, ``Database.run`` as ``run``), for calls
+    in other modules; a name two helpers share with different signatures is left out. A wrapper in one
+    module of a helper in another is found on the second round."""
+    helpers: dict[str, HelperSink] = {}
+    for _round in range(2):
+        signatures: dict[str, set[HelperSink]] = {}
+        for module in modules:
+            functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+            classes: set[str] = set()
+            for node in module.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    functions[node.name] = node
+                elif isinstance(node, ast.ClassDef):
+                    classes.add(node.name)
+                    functions.update({f"{node.name}.{item.name}": item for item in node.body
+                                      if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))})
+            finder = HelperFinder(functions, frozenset(classes), helpers, imported_names(module))
+            for qualname in functions:
+                if (found := finder.signature(qualname)) is not None:
+                    signatures.setdefault(qualname.rsplit(".", 1)[-1], set()).add(found)
+        helpers = {name: found.pop() for name, found in signatures.items() if len(found) == 1}
+    return helpers
+
+
+def imported_names(module: ast.Module) -> frozenset[str]:
+    """Names a module imports with ``from … import name`` (a call ``run(…)`` of another module's helper)."""
+    return frozenset(alias.asname or alias.name for node in ast.walk(module) if isinstance(node, ast.ImportFrom)
+                     for alias in node.names)

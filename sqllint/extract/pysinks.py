@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqllint.extract.bound import CallArguments
 from sqllint.extract.pybound import evaluate_arguments, params_node
-from sqllint.extract.pyhelpers import SQL_KEYWORD_ARGS, HelperFinder, HelperSink, named_like_sink
+from sqllint.extract.pyhelpers import SQL_KEYWORD_ARGS, HelperFinder, HelperSink, imported_names, named_like_sink
 from sqllint.extract.pyeval import (
     Env,
     ExpressionEvaluator,
@@ -104,15 +104,18 @@ class SinkScanner(ExpressionEvaluator):
     def _maybe_sink(self, call: ast.Call, env: Env) -> None:
         name = call_name(call.func)
         helper = self._helper(call)  # the project's own run(sql, params): where it takes the SQL
-        if helper is None and not named_like_sink(name):
-            return  # text()/sql.SQL() only wrap SQL; it is reported where it runs or is returned
-        if helper is not None:
-            sql_node = helper.sql_node(call)
-        else:
-            sql_node = call.args[0] if call.args else next(
-                (k.value for k in call.keywords if k.arg in SQL_KEYWORD_ARGS), None)
-        if sql_node is None:
+        if helper is not None and self._sink_at(call, name, helper.sql_node(call), helper, env):
             return
+        if named_like_sink(name):  # (also a conn.query("SELECT …") the project's query(db, sql) is not)
+            self._sink_at(call, name, call.args[0] if call.args else next(
+                (k.value for k in call.keywords if k.arg in SQL_KEYWORD_ARGS), None), None, env)
+        # text()/sql.SQL() only wrap SQL; it is reported where it runs or is returned
+
+    def _sink_at(self, call: ast.Call, name: str, sql_node: ast.expr | None, helper: HelperSink | None,
+                 env: Env) -> bool:
+        """Emit the statement ``sql_node`` holds if it looks like SQL; whether it did (or was a COMMIT)."""
+        if sql_node is None:
+            return False
         if isinstance(sql_node, ast.Starred):  # execute(*query_with_args), query_with_args = (sql, params)
             spread = self._eval(sql_node.value, env)
             value = spread.first_items() if spread is not None and spread.is_list else None
@@ -120,20 +123,21 @@ class SinkScanner(ExpressionEvaluator):
             value = self._eval(sql_node, env)
         if value is not None and any(_TRANSACTION_SQL.match(text) for text in value.texts()):
             self.transaction += 1  # cur.execute("COMMIT")
-            return
+            return True
         if value is None or value.is_list or not looks_like_sql(value, at_sink=True):
-            return
+            return False
         info = self._local_function(sql_node.func) if isinstance(sql_node, ast.Call) else None
         if info is not None:
             info.called_at_sink = True
         callee = dotted(call.func)
         loop_line = self.loops[-1] if self.loops else None
         self._emit(value, call, callee, self.scope, len(self.loops), loop_line, self._arguments(call, name, env, helper))
+        return True
 
-    def _find_helpers(self) -> None:
+    def _find_helpers(self, module: ast.Module) -> None:
         """Which of the module's functions run a parameter as SQL (``pyhelpers``); call once indexed."""
         self.helpers = HelperFinder({q: i.node for q, i in self.functions.items()}, frozenset(self.class_envs),
-                                    self.known_helpers)
+                                    self.known_helpers, imported_names(module) if self.known_helpers else frozenset())
 
     def _helper(self, call: ast.Call) -> HelperSink | None:
         """The project helper this call runs SQL through (its own ``run(sql, params)``), if it is one."""

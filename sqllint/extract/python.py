@@ -5,10 +5,11 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from sqllint.extract.emit import Site, queries_from_value
+from sqllint.extract.pyhelpers import HelperSink
 from sqllint.extract.pywalk import Emitted, PythonExtractor
 from sqllint.records import Query
 from sqllint.suppress import parse_suppressions
@@ -23,7 +24,9 @@ class PythonExtraction:
     capped: tuple[tuple[int, int, str, int], ...] = ()
 
 
-def extract_python(source: bytes, path: str, max_variants: int = 32) -> PythonExtraction:
+def extract_python(source: bytes, path: str, max_variants: int = 32,
+                   known_helpers: Mapping[str, HelperSink] | None = None) -> PythonExtraction:
+    """The SQL a module runs; ``known_helpers``: other modules' ``run(sql, params)`` helpers by name."""
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError) as error:  # ValueError: source contains NUL bytes
@@ -31,7 +34,7 @@ def extract_python(source: bytes, path: str, max_variants: int = 32) -> PythonEx
         column = getattr(error, "offset", None) or 1
         message = getattr(error, "msg", None) or str(error)
         return PythonExtraction([], (message, line, column))
-    emitted = PythonExtractor(tree, path, max_variants).run()
+    emitted = PythonExtractor(tree, path, max_variants, known_helpers).run()
     suppressions = _comment_suppressions(source) if b"sqllint:" in source else {}
     queries: list[Query] = []
     capped = []

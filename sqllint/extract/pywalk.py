@@ -60,7 +60,7 @@ class PythonExtractor(Specializer):
     # --- driver ---------------------------------------------------------------------------------
     def run(self) -> list[Emitted]:
         self._index_functions(self.tree.body, prefix="", class_name=None)
-        self._find_helpers()
+        self._find_helpers(self.tree)
         self._init_specializer(self.tree)
         self._walk_block(self.tree.body, self.module_env, top_level=True)
         for info in list(self.functions.values()):
