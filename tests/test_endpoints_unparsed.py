@@ -68,3 +68,17 @@ def test_the_cache_keeps_why_a_statement_has_no_tree(tmp_path: Path) -> None:
     broken = emap.select("GET /reports/<int:year>")[0].queries[1].query
     again = restore(json.loads(json.dumps(store(broken))))
     assert again.error == broken.error and again.tree is None  # not taken for a statement to parse and explain
+
+
+def test_the_report_says_why_it_has_no_plan(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    write(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    dsn = os.environ.get("SQLLINT_TEST_DSN", "mysql://root@127.0.0.1:3306/").rstrip("/") + "/mysql"
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", "--html", str(out), "--no-cache", "--dsn", dsn],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "no plan: the statement does not parse" in page  # not "was not explained"

@@ -55,6 +55,8 @@ class PlanIndex:
             elif (parsed.query.site, label) in self.failed or parsed.fingerprint in self.failed_by_fingerprint:
                 error = self.failed.get((parsed.query.site, label)) or self.failed_by_fingerprint[parsed.fingerprint]
                 reasons.append(f"EXPLAIN failed: {error}")
+            elif parsed.error is not None:  # kept in the chain with its E001, never sent to EXPLAIN
+                reasons.append("the statement does not parse")
             elif parsed.tree is not None and not explain_kind(parsed.tree)[0]:
                 reasons.append("nothing to explain: the statement reads no table (e.g. INSERT … VALUES)")
             else:
