@@ -31,6 +31,17 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
 _UNKNOWN = object()
 
 
+class _Text:
+    """A parameter bound to text that is never empty (``where="deity = %d" % deity_id``): whatever its
+    value, ``if where:`` and ``where != ''`` hold."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+_TEXT = _Text()
+
+
 class Specializer(SinkScanner):
     """Walks a local function again at each call whose arguments shape the SQL it runs."""
 
@@ -141,6 +152,9 @@ class Specializer(SinkScanner):
                     bindings[name] = value
             if node is not None and isinstance(node, ast.Constant) and name in stable:
                 constants[name] = node.value
+            elif name in stable and (bound := bindings.get(name)) is not None and not bound.is_list \
+                    and all(any(isinstance(p, str) and p for p in alt.segments) for alt in bound.alts):
+                constants[name] = _TEXT
         return bindings, constants, known
 
     def _plain_sites(self, info: FunctionInfo) -> dict[tuple[int, int], frozenset[str] | None]:
@@ -195,6 +209,11 @@ class Specializer(SinkScanner):
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
             left, right = self._constant(node.left), self._constant(node.comparators[0])
             if left is _UNKNOWN or right is _UNKNOWN:
+                return _UNKNOWN
+            if _TEXT in (left, right):  # only against '' or None: it is neither
+                other = right if left is _TEXT else left
+                if other in ("", None) and type(node.ops[0]) in (ast.Eq, ast.NotEq, ast.Is, ast.IsNot):
+                    return type(node.ops[0]) in (ast.NotEq, ast.IsNot)
                 return _UNKNOWN
             try:
                 return _COMPARE[type(node.ops[0])](left, right)
