@@ -81,8 +81,8 @@ class Specializer(SinkScanner):
     # --- at a call ------------------------------------------------------------------------------
     def _maybe_specialize(self, call: ast.Call, env: Env) -> None:
         info = self._local_function(call.func)
-        if info is None or info.evaluating or self._depth >= _MAX_DEPTH or self.helpers.signature(info.qualname) is not None \
-                or self._runner(info) is None:
+        if info is None or info.evaluating or self._depth >= _MAX_DEPTH or self._runner(info) is None \
+                or self.helpers.signature(info.qualname) is not None:  # run(sql): a sink at the call already
             return
         bound = self._bind(info, call, env)
         if bound is None:
