@@ -8,6 +8,7 @@ variant where it appears (the one with most optional parts absent), or is None w
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import multiprocessing
 import os
@@ -66,6 +67,22 @@ class Settings:
             root=str(config.root),
         )
 
+    def ignored_codes(self, absolute: Path, shown: str) -> set[str]:
+        """Codes ``per-file-ignores`` turns off for the file at ``absolute``: globs are relative to the
+        project root; a file outside it is matched by its path as shown."""
+        if not self.per_file_ignores:
+            return set()
+        try:
+            relative = absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            relative = shown
+        return {code for glob, codes in self.per_file_ignores if _glob(glob).match_file(relative) for code in codes}
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(pattern: str) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
+
 
 @dataclass
 class FileResult:
@@ -115,8 +132,6 @@ class FileChecker:
         enabled = [r for r in self.registry.rules if r.code in settings.enabled]
         self.query_rules = [r for r in enabled if r.target == "query"]
         self.scope_rules = [r for r in enabled if r.target == "scope"]
-        self.per_file = [(pathspec.GitIgnoreSpec.from_lines([glob]), set(codes))
-                         for glob, codes in settings.per_file_ignores]
 
     def check(self, source: SourceFile) -> FileResult:
         read = read_source(source.absolute, self.settings.max_file_size)
@@ -273,13 +288,7 @@ class FileChecker:
         return findings
 
     def _filter_file(self, result: FileResult, source: SourceFile) -> FileResult:
-        if not self.per_file:
-            return result
-        try:
-            relative = source.absolute.relative_to(self.settings.root).as_posix()
-        except ValueError:
-            relative = source.path
-        ignored = set().union(*(codes for spec, codes in self.per_file if spec.match_file(relative)))
+        ignored = self.settings.ignored_codes(source.absolute, source.path)
         if ignored:
             result.findings = [f for f in result.findings if f.rule not in ignored]
         return result

@@ -441,3 +441,12 @@ def test_path_line_column_as_reports_print_it(tmp_path: Path) -> None:
     assert [(q["line"], q["column"]) for q in json.loads(out)["queries"]] == [(1, 1)]
     code, _, err = invoke(["q.sql:1:0"], tmp_path)
     assert code == 2 and "start at 1" in err
+
+
+def test_per_file_ignores_apply_to_static_and_plan_findings(shop: Path, shop_db) -> None:
+    (shop / "sqllint.toml").write_text('[per-file-ignores]\n"shop/orders.py" = ["S001", "full-table-scan"]\n',
+                                       encoding="utf-8")
+    code, out, _ = invoke(["shop/orders.py:list_orders", "--dsn", shop_db.dsn, "--format", "json", "--no-cache"], shop)
+    rules = {f["rule"] for v in json.loads(out)["queries"][0]["variants"] for f in v["findings"]}
+    assert "S002" in rules and "P002" in rules  # the rest are still reported
+    assert not rules & {"S001", "P001"}, rules

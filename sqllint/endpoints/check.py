@@ -13,10 +13,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pathspec
 
 from sqllint.config import Config
-from sqllint.engine import RunResult
+from sqllint.engine import RunResult, Settings
 from sqllint.records import Finding
 from sqllint.registry import Registry
 
@@ -45,17 +44,8 @@ def chain_findings(chains: Sequence[Any]) -> list[Finding]:
 
 def _per_file_filter(config: Config, registry: Registry, cwd: Path) -> Callable[[Finding], bool]:
     """``per-file-ignores`` for findings made outside the engine (which applies them to its own)."""
-    specs = [(pathspec.GitIgnoreSpec.from_lines([glob]),
-              {r.code for selector in codes for r in registry.matching(selector)})
-             for glob, codes in config.per_file_ignores.items()]
-
-    def keep(finding: Finding) -> bool:
-        try:
-            relative = (cwd / finding.path).resolve().relative_to(config.root.resolve()).as_posix()
-        except ValueError:
-            relative = finding.path
-        return not any(finding.rule in codes and spec.match_file(relative) for spec, codes in specs)
-    return keep
+    settings = Settings.from_config(config, registry)
+    return lambda finding: finding.rule not in settings.ignored_codes((cwd / finding.path).absolute(), finding.path)
 
 
 def endpoints_hook(paths: Sequence[str], config: Config, cwd: Path, registry: Registry,

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
 from sqlglot import exp
 
 from sqllint.config import Config
@@ -117,7 +116,7 @@ def gather(target: str, sites: Sequence[QuerySite], workspace: Workspace, config
 def _static(facts: list[SiteFacts], by_query: dict[int, VariantFacts], workspace: Workspace, config: Config,
             settings: Settings, registry: Registry) -> None:
     enabled = [r for r in registry.rules if r.code in settings.enabled]
-    ignored = _per_file_ignored(config, settings, {s.site.path for s in facts}, workspace.cwd)
+    ignored = _per_file_ignored(settings, {s.site.path for s in facts}, workspace.cwd)
     for site in facts:
         for item in site.variants:
             parsed = item.query
@@ -175,21 +174,9 @@ def _scope_violations(rule: Rule, scope: Scope, settings: Settings
                  None, None)]
 
 
-def _per_file_ignored(config: Config, settings: Settings, paths: set[str], cwd: Path) -> dict[str, set[str]]:
-    """Codes ``per-file-ignores`` turns off for each path (globs are relative to the config's root)."""
-    result: dict[str, set[str]] = {}
-    for path in paths:
-        absolute = (cwd / path).absolute()
-        try:
-            relative = absolute.relative_to(config.root.absolute()).as_posix()
-        except ValueError:
-            relative = path
-        codes: set[str] = set()
-        for glob, listed in settings.per_file_ignores:
-            if pathspec.GitIgnoreSpec.from_lines([glob]).match_file(relative):
-                codes |= set(listed)
-        result[path] = codes
-    return result
+def _per_file_ignored(settings: Settings, paths: set[str], cwd: Path) -> dict[str, set[str]]:
+    """Codes ``per-file-ignores`` turns off for each path."""
+    return {path: settings.ignored_codes((cwd / path).absolute(), path) for path in paths}
 
 
 def _add(item: VariantFacts, registry: Registry, settings: Settings, ignored: dict[str, set[str]], code: str,
@@ -221,7 +208,7 @@ def _plans(facts: list[SiteFacts], by_query: dict[int, VariantFacts], config: Co
     stage = build_stage(config, registry, dsn, settings=dataclasses.replace(explain_settings, jobs=connections),
                         analyze=analyze, use_cache=use_cache)
     settings = Settings.from_config(config, registry)
-    ignored = _per_file_ignored(config, settings, {s.site.path for s in facts}, cwd)
+    ignored = _per_file_ignored(settings, {s.site.path for s in facts}, cwd)
     outcome = stage.run(explainable)
     database.connected, database.server = outcome.connected, outcome.server
     if not outcome.connected:
