@@ -15,6 +15,7 @@ run code. A corrupt or unreadable cache is ignored (and rewritten), never an err
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -33,8 +34,10 @@ MAX_ENTRIES = 50_000  # beyond this, only the entries of the current run are kep
 _PROJECT_LANGUAGES = frozenset({"xml", "java", "go"})
 _NOT_SETTINGS = frozenset({"project", "keep_parsed"})  # per-run data, not configuration
 R = TypeVar("R")
+T = TypeVar("T")
 
 
+@functools.lru_cache(maxsize=1)
 def _code_digest() -> str:
     """sqllint's own code as it is on disk (a checkout being edited invalidates the cache)."""
     import sqlglot
@@ -177,21 +180,61 @@ class ResultCache:
         entries = self.entries
         if len(entries) > MAX_ENTRIES:
             entries = {key: value for key, value in entries.items() if key in self.used}
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            gitignore = self.directory / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# Created by sqllint: the cache is local to this machine.\n*\n", encoding="utf-8")
-            handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.directory, prefix=".results.",
-                                                 suffix=".tmp", delete=False)
-        except OSError:
-            return  # a read-only checkout still gets its findings, just not a cache
-        try:
-            with handle:
-                json.dump({"version": CACHE_VERSION, "files": entries}, handle, separators=(",", ":"))
-            os.replace(handle.name, self.path)  # atomic: a concurrent run reads the old or the new document
-        except OSError:
-            Path(handle.name).unlink(missing_ok=True)
+        write_json_atomically(self.directory, self.path, {"version": CACHE_VERSION, "files": entries})
+
+
+def write_json_atomically(directory: Path, path: Path, document: Any) -> None:
+    """Write ``document`` to ``path`` through a temporary file and a rename, so a concurrent run reads the
+    old or the new document, never half of one; a read-only checkout just gets no cache."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        gitignore = directory / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("# Created by sqllint: the cache is local to this machine.\n*\n", encoding="utf-8")
+        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, prefix=f".{path.stem}.",
+                                             suffix=".tmp", delete=False)
+    except OSError:
+        return
+    try:
+        with handle:
+            json.dump(document, handle, separators=(",", ":"))
+        os.replace(handle.name, path)
+    except OSError:
+        Path(handle.name).unlink(missing_ok=True)
+
+
+class ContentMemo:
+    """File content hash → a small JSON value a project pre-pass computed from that content, kept between
+    runs so a warm run does not scan every file again (the code digest is part of the file name: a new
+    sqllint version starts afresh)."""
+
+    def __init__(self, directory: Path | None, name: str) -> None:
+        self.directory = directory
+        self.path = directory / f"{name}-{_code_digest()[:16]}.json" if directory is not None else None
+        self.values: dict[str, Any] = {}
+        self.used: set[str] = set()
+        self.changed = False
+        if self.path is not None:
+            try:
+                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+                self.values = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                pass
+
+    def get(self, data: bytes, compute: Callable[[bytes], T]) -> T:
+        key = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self.used.add(key)
+        if key in self.values:
+            return self.values[key]
+        value = self.values[key] = compute(data)
+        self.changed = True
+        return value
+
+    def save(self) -> None:
+        if self.path is None or self.directory is None or not self.changed:
+            return
+        values = self.values if len(self.values) <= MAX_ENTRIES else {k: self.values[k] for k in self.used}
+        write_json_atomically(self.directory, self.path, values)
 
 
 def _restore(records: list[dict[str, Any]]) -> list[Any]:

@@ -431,8 +431,15 @@ def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None
         from sqllint.extract.project import build_index  # MyBatis/Java/Go, and Python's run(sql) helpers
 
         project_files = found.files + _rest_of_project(found.files, paths, cwd, config, exclude)
+        memo = None
+        if cache_dir is not None:
+            from sqllint.cache import ContentMemo
+
+            memo = ContentMemo(cache_dir, "pyhelpers")
         settings = dataclasses.replace(settings, project=build_index(project_files, settings.max_file_size,
-                                                                     callees=False))
+                                                                     callees=False, memo=memo))
+        if memo is not None:
+            memo.save()
 
     def check_todo(todo: Sequence[SourceFile]) -> list[FileResult]:
         """The Java callee pre-pass (as costly as extracting the DAOs) only when a Java file is checked."""

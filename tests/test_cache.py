@@ -127,3 +127,31 @@ def test_an_unwritable_cache_directory_only_costs_the_cache(tmp_path: Path) -> N
     config = Config(root=project)
     expected = run(["."], config, project, jobs=1).findings
     assert run(["."], config, project, jobs=1, cache_dir=blocker / "cache").findings == expected
+
+
+def test_warm_run_does_not_scan_python_files_again_for_helpers(tmp_path: Path, monkeypatch) -> None:
+    """The project pre-pass asks of every Python file whether it may define a run(sql, params) helper; a
+    warm run answers from the memo by content, and a changed file is scanned again."""
+    project = _project(tmp_path)
+    (project / "app" / "db.py").write_text("def run(conn, sql, args=()):\n    return conn.execute(sql, args)\n",
+                                           encoding="utf-8")
+    cache = project / ".sqllint_cache"
+    config = Config(root=project)
+    import sqllint.extract.project as index
+
+    scanned: list[bytes] = []
+    real = index.may_define_helper
+
+    def counting(data: bytes) -> bool:
+        scanned.append(data)
+        return real(data)
+
+    monkeypatch.setattr(index, "may_define_helper", counting)
+    cold = run(["."], config, project, jobs=1, cache_dir=cache)
+    assert len(scanned) == 2 and list(cache.glob("pyhelpers-*.json"))
+    scanned.clear()
+    assert run(["."], config, project, jobs=1, cache_dir=cache).findings == cold.findings
+    assert scanned == []
+    (project / "app" / "dao.py").write_text(DAO + "\n# edited\n", encoding="utf-8")
+    run(["."], config, project, jobs=1, cache_dir=cache)
+    assert len(scanned) == 1 and scanned[0].endswith(b"# edited\n")

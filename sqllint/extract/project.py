@@ -29,6 +29,7 @@ from sqllint.extract.pyvalues import Value
 from sqllint.files import SourceFile, read_source
 
 if TYPE_CHECKING:
+    from sqllint.cache import ContentMemo
     from sqllint.extract.javacallees import Bean, Run
 
 _JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete", b"@Query")  # @Query: Spring Data native SQL
@@ -95,9 +96,11 @@ class ProjectIndex:
         return key if key is not None and key in self.callees else None
 
 
-def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool = True) -> ProjectIndex:
+def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool = True,
+                memo: ContentMemo | None = None) -> ProjectIndex:
     """The index of ``files``; without ``callees`` the Java callee pre-pass is left to ``with_callees``
-    (a run whose Java files are all cached never needs it)."""
+    (a run whose Java files are all cached never needs it). ``memo`` remembers, by content, which Python
+    files may define a helper, so a warm run does not scan them all again."""
     mappers: dict[str, MapperFile] = {}
     fragments: dict[str, Fragment] = {}
     statements: dict[str, Statement] = {}
@@ -115,7 +118,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
         if data is None:
             continue
         if source.language == "python":
-            if may_define_helper(data) and (module := _parse_python(data)) is not None:
+            maybe = memo.get(data, may_define_helper) if memo is not None else may_define_helper(data)
+            if maybe and (module := _parse_python(data)) is not None:
                 python_modules.append(module)  # the cache keys Python files by python_helpers itself
             continue
         digest.update(f"{source.path}|{len(data)}|".encode() + hashlib.blake2b(data, digest_size=16).digest())
