@@ -9,7 +9,9 @@ also cover every XML/Java file in the run.
 
 Layout: ``<cache-dir>/results-<settings digest>.json``, one JSON document per settings, written
 atomically; JSON rather than pickle, so that a cache directory committed or shared by mistake cannot
-run code. A corrupt or unreadable cache is ignored (and rewritten), never an error.
+run code. A corrupt or unreadable cache is ignored (and rewritten), never an error. Every upgrade (or
+edit of a checkout) and every new set of options starts a new document, so documents no run has read
+for ``STALE_AFTER_DAYS`` are deleted, and of each kind only the ``KEEP_DOCUMENTS`` last used are kept.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +34,8 @@ from sqllint.records import Finding, Severity
 CACHE_VERSION = 1
 DEFAULT_CACHE_DIR = ".sqllint_cache"
 MAX_ENTRIES = 50_000  # beyond this, only the entries of the current run are kept
+STALE_AFTER_DAYS = 14  # a document no run has read for this long belongs to an old version or option set
+KEEP_DOCUMENTS = 8  # per kind (results-, pyhelpers-): enough for the option sets one project alternates
 _PROJECT_LANGUAGES = frozenset({"xml", "java", "go"})
 _NOT_SETTINGS = frozenset({"project", "keep_parsed"})  # per-run data, not configuration
 R = TypeVar("R")
@@ -106,6 +111,7 @@ class ResultCache:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+        _mark_used(self.path)
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(data.get("files"), dict):
             return {}
         return data["files"]
@@ -201,6 +207,35 @@ def write_json_atomically(directory: Path, path: Path, document: Any) -> None:
         os.replace(handle.name, path)
     except OSError:
         Path(handle.name).unlink(missing_ok=True)
+        return
+    prune_stale(directory, path.stem.split("-", 1)[0])
+
+
+def _mark_used(path: Path) -> None:
+    """A warm run reads its document without writing it: its mtime is what ``prune_stale`` goes by."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def prune_stale(directory: Path, kind: str, now: float | None = None) -> list[Path]:
+    """Delete ``<kind>-*.json`` documents of old sqllint versions or option sets (see the module doc);
+    returns what was deleted. Runs after a write, so a warm run pays nothing."""
+    documents = []
+    for path in directory.glob(f"{kind}-*.json"):
+        try:
+            documents.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    documents.sort(reverse=True)
+    cutoff = (time.time() if now is None else now) - STALE_AFTER_DAYS * 86_400
+    # The newest document is the one just written (or read): never its own victim.
+    stale = [path for rank, (mtime, path) in enumerate(documents)
+             if rank > 0 and (rank >= KEEP_DOCUMENTS or mtime < cutoff)]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 class ContentMemo:
@@ -218,6 +253,7 @@ class ContentMemo:
             try:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
                 self.values = loaded if isinstance(loaded, dict) else {}
+                _mark_used(self.path)
             except (OSError, ValueError):
                 pass
 

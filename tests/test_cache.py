@@ -155,3 +155,56 @@ def test_warm_run_does_not_scan_python_files_again_for_helpers(tmp_path: Path, m
     (project / "app" / "dao.py").write_text(DAO + "\n# edited\n", encoding="utf-8")
     run(["."], config, project, jobs=1, cache_dir=cache)
     assert len(scanned) == 1 and scanned[0].endswith(b"# edited\n")
+
+
+def test_documents_of_old_versions_and_option_sets_are_pruned_when_a_run_writes(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from sqllint.cache import KEEP_DOCUMENTS, STALE_AFTER_DAYS
+
+    project = _project(tmp_path)
+    cache = project / ".sqllint_cache"
+    cache.mkdir()
+    now = time.time()
+    old = cache / "results-0ld0ld0ld0ld0ld0ld0ld0ld.json"  # a document an earlier sqllint left
+    old.write_text("{}", encoding="utf-8")
+    os.utime(old, (now - (STALE_AFTER_DAYS + 1) * 86_400,) * 2)
+    recent = [cache / f"results-recent{i:02d}.json" for i in range(KEEP_DOCUMENTS + 2)]
+    for age, path in enumerate(recent):  # used within the last hours, newest first
+        path.write_text("{}", encoding="utf-8")
+        os.utime(path, (now - 3600 - age * 60,) * 2)
+    old_helpers = cache / "pyhelpers-0ld0ld0ld0ld0ld0.json"  # the Python helper memo of an earlier version
+    unrelated = cache / "notes-0ld.json"
+    for path in (old_helpers, unrelated):
+        path.write_text("{}", encoding="utf-8")
+        os.utime(path, (now - (STALE_AFTER_DAYS + 1) * 86_400,) * 2)
+
+    config = Config(root=project)
+    run(["."], config, project, jobs=1, cache_dir=cache)
+    documents = sorted(cache.glob("results-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    assert not old.exists()
+    assert len(documents) == KEEP_DOCUMENTS  # this run's document and the 7 most recently used ones
+    assert set(documents[1:]) == set(recent[: KEEP_DOCUMENTS - 1])
+    assert list(cache.glob("pyhelpers-*.json")) and not old_helpers.exists()
+    assert unrelated.exists()  # only sqllint's own kinds of document are pruned
+
+
+def test_a_warm_run_marks_its_document_used_so_it_is_not_pruned_as_stale(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from sqllint.cache import STALE_AFTER_DAYS, prune_stale
+
+    project = _project(tmp_path)
+    cache = project / ".sqllint_cache"
+    config = Config(root=project)
+    run(["."], config, project, jobs=1, cache_dir=cache)
+    [document] = cache.glob("results-*.json")
+    long_ago = time.time() - (STALE_AFTER_DAYS + 5) * 86_400
+    os.utime(document, (long_ago, long_ago))
+    run(["."], config, project, jobs=1, cache_dir=cache)  # all hits: nothing written
+    assert document.stat().st_mtime > long_ago
+    newer = cache / "results-newer.json"
+    newer.write_text("{}", encoding="utf-8")
+    assert prune_stale(cache, "results") == [] and document.exists()

@@ -162,3 +162,32 @@ def test_statements_round_trip_through_the_result_cache_record() -> None:
             assert back.query == item.query and hash(back.query) == hash(item.query)
             assert (back.fingerprint, back.kind, back.tree) == (item.fingerprint, item.kind, None)
             assert back._memo[MEMO_KEY] == plan_facts(item.tree)
+
+
+def test_entries_unused_for_a_month_are_deleted_when_the_cache_is_written(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqllint.explain.binding import Binding
+    from sqllint.explain.cache import STALE_AFTER_DAYS, CachedPlan, PlanCache
+    from sqllint.explain.plan import Plan
+
+    def entry(sql: str) -> CachedPlan:
+        return CachedPlan(Plan(()).to_json(), Binding(sql, sql, ()), ())
+
+    day = 20_000
+    cache = PlanCache(tmp_path, today=day)
+    cache.put_many([("kept", entry("SELECT 1")), ("forgotten", entry("SELECT 2"))])
+    cache.close()
+    later = PlanCache(tmp_path, today=day + STALE_AFTER_DAYS)
+    assert set(later.get_many(["kept"])) == {"kept"}  # a hit marks the entry used on that day
+    later.close()
+    last = PlanCache(tmp_path, today=day + STALE_AFTER_DAYS + 1)
+    last.put_many([("new", entry("SELECT 3"))])
+    assert set(last.get_many(["kept", "forgotten", "new"])) == {"kept", "new"}
+    last.close()
+    with sqlite3.connect(tmp_path / "plans.sqlite3") as db:  # a cache file of the earlier layout is emptied
+        db.execute("CREATE TABLE plans3 (key TEXT PRIMARY KEY)")
+    PlanCache(tmp_path).close()
+    with sqlite3.connect(tmp_path / "plans.sqlite3") as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"plans4"}

@@ -5,7 +5,9 @@ version, host and port), the database name and a hash of the referenced tables' 
 (``Catalog.fingerprint``): adding an index, changing a column or a table growing ~3× all change the key.
 The binding is a function of the text and those definitions, so it is stored with the plan and a warm
 run neither binds nor explains. SQLite (stdlib) holds the entries: one file, safe under concurrent
-writers, fast for many small rows.
+writers, fast for many small rows. Each entry remembers the day it was last used; a run that writes
+deletes entries unused for ``STALE_AFTER_DAYS`` (plans of old schemas, queries and sqllint versions),
+so the file does not grow without end.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ import hashlib
 import json
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqllint.explain.binding import Binding
 from sqllint.explain.plan import Plan
 
-_SCHEMA = ("CREATE TABLE IF NOT EXISTS plans3 (key TEXT PRIMARY KEY, plan TEXT NOT NULL, binding TEXT NOT NULL, "
-           "violations TEXT NOT NULL)")
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS plans4 (key TEXT PRIMARY KEY, plan TEXT NOT NULL, binding TEXT NOT NULL, "
+           "violations TEXT NOT NULL, used INTEGER NOT NULL)")
+_OLD_TABLES = ("plans3",)  # earlier layouts: their entries would never be read again
+STALE_AFTER_DAYS = 30
 _CHUNK = 500  # SQLite's limit on bound parameters is 999 in older versions
 
 
@@ -42,7 +47,7 @@ def cache_key(*parts: str) -> str:
 class PlanCache:
     """Thread-safe: one SQLite connection guarded by a lock (lookups are microseconds)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, today: int | None = None) -> None:
         """Raises ``OSError``/``sqlite3.Error`` when the directory cannot hold a cache; a file that is not
         a cache (corrupt, truncated) is replaced: its entries are only ever a saving."""
         directory.mkdir(parents=True, exist_ok=True)
@@ -54,6 +59,7 @@ class PlanCache:
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             self._db = self._connect()
         self._lock = threading.Lock()
+        self.today = int(time.time() // 86_400) if today is None else today  # days since the epoch
         self.hits = 0
         self.misses = 0
         self.problem: str | None = None  # the first failed read or write, for a warning
@@ -63,6 +69,8 @@ class PlanCache:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
+            for table in _OLD_TABLES:
+                db.execute(f"DROP TABLE IF EXISTS {table}")
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -82,14 +90,27 @@ class PlanCache:
         return found
 
     def _read(self, keys: list[str], found: dict[str, CachedPlan]) -> None:
+        stale_marks: list[str] = []
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             marks = ", ".join("?" * len(chunk))
-            for key, plan, binding, violations in self._db.execute(
-                    f"SELECT key, plan, binding, violations FROM plans3 WHERE key IN ({marks})", chunk):
+            for key, plan, binding, violations, used in self._db.execute(
+                    f"SELECT key, plan, binding, violations, used FROM plans4 WHERE key IN ({marks})", chunk):
                 sql, binding_key, guesses = json.loads(binding)
                 found[key] = CachedPlan(plan, Binding(sql, binding_key, tuple(guesses)),
                                         tuple(tuple(v) for v in json.loads(violations)))
+                if used != self.today:
+                    stale_marks.append(key)
+        # Mark hits used today: at most one small write per entry per day, so warm runs stay reads. A cache
+        # that cannot be written (read-only, locked) still answers.
+        try:
+            for start in range(0, len(stale_marks), _CHUNK):
+                chunk = stale_marks[start : start + _CHUNK]
+                with self._db:
+                    self._db.execute(f"UPDATE plans4 SET used = ? WHERE key IN ({', '.join('?' * len(chunk))})",
+                                     [self.today, *chunk])
+        except sqlite3.Error:
+            pass
 
     def put_many(self, items: list[tuple[str, CachedPlan]]) -> None:
         if not items:
@@ -103,10 +124,11 @@ class PlanCache:
     def _write(self, items: list[tuple[str, CachedPlan]]) -> None:
         with self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO plans3 (key, plan, binding, violations) VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO plans4 (key, plan, binding, violations, used) VALUES (?, ?, ?, ?, ?)",
                 [(key, entry.plan_json, json.dumps([entry.binding.sql, entry.binding.key,
                                                          list(entry.binding.guesses)]),
-                  json.dumps([list(v) for v in entry.violations])) for key, entry in items])
+                  json.dumps([list(v) for v in entry.violations]), self.today) for key, entry in items])
+            self._db.execute("DELETE FROM plans4 WHERE used < ?", (self.today - STALE_AFTER_DAYS,))
 
     def close(self) -> None:
         with self._lock:
