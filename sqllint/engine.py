@@ -360,7 +360,7 @@ def _worker_init(settings: Settings) -> None:
 
 def _worker_check(batch: list[SourceFile]) -> list[FileResult]:
     assert _worker_checker is not None
-    results = [_worker_checker.check(source) for source in batch]
+    results = [_collected(_worker_checker.check(source)) for source in batch]
     if any(result.parsed for result in results):  # keep_parsed: the EXPLAIN stage reads them
         from sqllint.explain.facts import MEMO_KEY, plan_facts
 
@@ -376,8 +376,17 @@ def default_jobs() -> int:
 
 
 # sqlglot trees are many small objects that live for one file; at the default gen-0 threshold (700)
-# the cycle collector keeps walking them (a fifth to a third of a run's time). Cycles are rare here.
+# the cycle collector keeps walking them while they are alive (a fifth to a third of a run's time).
 GC_THRESHOLD = (50_000, 20, 20)
+
+
+def _collected(result: FileResult) -> FileResult:
+    """Free the file's trees now. They are cycles (a node and its ``parent``), which only the collector
+    frees; left to the raised thresholds, those that outlived a collection mid-file piled up in older
+    generations (a worker's RSS 113 MB instead of 70 MB on 150 files). Once per file, on young
+    generations holding mostly that garbage, it costs no measurable time."""
+    gc.collect(1)
+    return result
 
 
 @contextmanager
@@ -394,7 +403,7 @@ def check_files(files: Sequence[SourceFile], settings: Settings, jobs: int) -> l
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
         checker = FileChecker(settings)
         with _fewer_collections():
-            return [checker.check(source) for source in files]
+            return [_collected(checker.check(source)) for source in files]
     size = max(1, min(64, len(files) // (jobs * 4)))
     batches = [list(files[i : i + size]) for i in range(0, len(files), size)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
