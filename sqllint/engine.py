@@ -415,15 +415,24 @@ def check_files(files: Sequence[SourceFile], settings: Settings, jobs: int) -> l
 
 def _rest_of_project(found: list[SourceFile], paths: Iterable[str], cwd: Path, config: Config,
                      exclude: tuple[str, ...]) -> list[SourceFile]:
-    """Mapper XML, Java and Go files under the project root that were not named: a partial run (pre-commit,
-    one changed mapper) still resolves ``<include refid="other.Mapper.cols">`` and mapper calls."""
+    """Mapper XML, Java and Go files under the project root that were not named, and the Python modules the
+    named Python files import: a partial run (pre-commit, one changed file) still resolves ``<include
+    refid="other.Mapper.cols">``, mapper calls and another module's ``run(sql, params)`` helper."""
     root = config.root.resolve()
     if any((cwd / p).resolve() in (root, *root.parents) for p in paths) or not root.is_dir():
         return []  # the checked paths already cover the whole project
-    languages = {suffix: language for suffix, language in SUFFIXES.items() if language in ("xml", "java", "go")}
+    python = [f.absolute for f in found if f.language == "python"]
+    wanted = {"xml", "java", "go"} | ({"python"} if python else set())
+    languages = {suffix: language for suffix, language in SUFFIXES.items() if language in wanted}
     known = {f.absolute for f in found}
     wider = discover([str(root)], cwd, config.root, exclude, languages, config.respect_gitignore, config.force_exclude)
-    return [f for f in wider.files if f.absolute not in known]
+    imported: set[Path] = set()
+    if python:
+        from sqllint.extract.pyimports import imported_files
+
+        imported = set(imported_files(python, root, lambda path: read_source(path, config.max_file_size).data))
+    return [f for f in wider.files if f.absolute not in known
+            and (f.language != "python" or f.absolute.resolve() in imported)]
 
 
 def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None,

@@ -287,6 +287,32 @@ def test_a_helper_of_another_module_is_a_sink_where_it_is_imported_and_called(tm
     assert not [f for f in result.findings if f.path == "app/other.py"]
 
 
+def test_a_partial_run_of_the_caller_alone_reads_the_imported_helper(tmp_path: Path) -> None:
+    """Pre-commit passes only the changed file: the helper module it imports is indexed anyway (also
+    through a package __init__ re-exporting it, and a relative import), unrelated modules are not."""
+    from sqllint.config import Config
+    from sqllint.engine import run as check
+
+    write_project(tmp_path, {"app/db.py": DB_MODULE, "app/__init__.py": "from .db import run, Database\n",
+                             "app/views.py": """
+        from app import run
+        from .db import Database
+
+        def search(db: Database, kw):
+            users = run("SELECT id FROM users WHERE email LIKE %s", (f"%{kw}%",))
+            orders = db.query("SELECT id FROM orders WHERE note LIKE %s", f"%{kw}%")
+            return users, orders
+    """, "app/reports.py": """
+        def export(cur, table):  # a module views.py does not import
+            cur.execute(f"SELECT * FROM {table}")
+    """})
+    full = check(["."], Config(root=tmp_path), tmp_path, jobs=1)
+    partial = check(["app/views.py"], Config(root=tmp_path), tmp_path, jobs=1)
+    expected = [("app/views.py", 6), ("app/views.py", 7)]
+    assert sorted((f.path, f.line) for f in partial.findings if f.rule == "S005") == expected
+    assert [f for f in full.findings if f.path == "app/views.py"] == partial.findings
+
+
 def test_a_changed_helper_module_is_read_again_by_a_cached_caller(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
