@@ -450,3 +450,18 @@ def test_per_file_ignores_apply_to_static_and_plan_findings(shop: Path, shop_db)
     rules = {f["rule"] for v in json.loads(out)["queries"][0]["variants"] for f in v["findings"]}
     assert "S002" in rules and "P002" in rules  # the rest are still reported
     assert not rules & {"S001", "P001"}, rules
+
+
+def test_sql_handed_to_an_imported_helper_is_found_at_the_caller(tmp_path: Path) -> None:
+    """As check does: `run` from app/db.py executes its first argument, so views.search has SQL."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "db.py").write_text(
+        "def run(sql, args=()):\n    with CONN.cursor() as cur:\n        cur.execute(sql, args)\n"
+        "        return cur.fetchall()\n", encoding="utf-8")
+    (tmp_path / "app" / "views.py").write_text(
+        "from app.db import run\n\n\ndef search(kw):\n"
+        "    return run(\"SELECT id FROM users WHERE email LIKE %s\", (f\"%{kw}%\",))\n", encoding="utf-8")
+    code, out, _ = invoke(["app/views.py:search", "--format", "json"], tmp_path)
+    [query] = json.loads(out)["queries"]
+    assert query["line"] == 5 and "FROM users" in query["variants"][0]["sql"]
+    assert "S005" in {f["rule"] for f in query["variants"][0]["findings"]}  # the bound %…% is seen too

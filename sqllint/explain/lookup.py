@@ -88,6 +88,9 @@ class QuerySite:
 Selector = Callable[["Workspace"], list[QuerySite]]
 
 
+_PROJECT_LANGUAGES = ("xml", "java", "go")
+
+
 @dataclass
 class Workspace:
     """Extraction on demand: the files a target names, and the project when a target must be searched."""
@@ -121,17 +124,17 @@ class Workspace:
         return SourceFile(display_path(absolute.absolute(), self.cwd), absolute.absolute(), language)
 
     def project(self) -> ProjectIndex | None:
-        """The MyBatis project index (includes across mappers, mapper statements, Java mapper calls) over
-        the search paths and the rest of the project root, as ``sqllint check`` builds it; None without
-        mapper XML or Java."""
+        """The project index (includes across mappers, mapper statements, Java mapper calls, Go package
+        constants) over the search paths and the rest of the project root, as ``sqllint check`` builds it;
+        None without mapper XML, Java or Go."""
         if not self._project_built:
             self._project_built = True
-            languages = {suffix: lang for suffix, lang in SUFFIXES.items() if lang in ("xml", "java")}
+            languages = {suffix: lang for suffix, lang in SUFFIXES.items() if lang in _PROJECT_LANGUAGES}
             exclude = tuple(self.config.exclude) + tuple(self.config.extend_exclude)
             wider = discover([str(self.config.root)], self.cwd, self.config.root, exclude, languages,
                              self.config.respect_gitignore).files if self.config.root.is_dir() else []
             files = list({f.absolute: f for f in [*wider, *(f for f in self.files() if f.language in
-                                                            ("xml", "java"))]}.values())
+                                                            _PROJECT_LANGUAGES)]}.values())
             if files:
                 from sqllint.extract.project import build_index  # only MyBatis/Java projects pay for it
 
@@ -145,12 +148,25 @@ class Workspace:
             read = read_source(source.absolute, self.config.max_file_size)
             if read.data is None:
                 raise TargetError(f"{source.path}: {read.note or 'cannot be read'}")
-            project = self.project() if source.language in ("xml", "java") else None
+            project = self.project() if source.language in _PROJECT_LANGUAGES else \
+                self._python_project(source) if source.language == "python" else None
             extraction = extract_source(read.data, source.path, source.language,
                                         ExtractOptions(self.config.max_variants, project))
             self.problems.extend((source.path, p) for p in extraction.problems)
             self._sites[source.path] = self.group(extraction.queries)
         return self._sites[source.path]
+
+    def _python_project(self, source: SourceFile) -> ProjectIndex | None:
+        """The run(sql, params) helpers of the modules ``source`` imports, as a partial ``sqllint check`` of
+        that file finds them (``pyimports``): SQL handed to another module's helper is explained too."""
+        from sqllint.extract.project import build_index
+        from sqllint.extract.pyimports import imported_files
+
+        root = self.config.root.resolve()
+        imported = imported_files([source.absolute], root, lambda path: read_source(path, self.config.max_file_size).data)
+        files = [source, *(SourceFile(display_path(path, self.cwd), path, "python") for path in imported)]
+        index = build_index(files, self.config.max_file_size, callees=False)
+        return index if index.python_helpers else None
 
     def no_sql(self, path: str) -> str:
         """Why a file has no statements to explain: its could-not-analyse problems, if any."""
