@@ -45,6 +45,19 @@ def _same_transaction(first: ParsedQuery, second: ParsedQuery) -> bool:
     return first.query.scope != second.query.scope or first.query.transaction == second.query.transaction
 
 
+def _judged_where_written(first: ParsedQuery, second: ParsedQuery) -> bool:
+    """Two statements one call runs of a Java/Go method defined elsewhere (a DAO method, a helper called in
+    a loop): that method's own check judges them as a pair, once, knowing its arms; the call does not
+    carry them. (A Python function walked with the caller's arguments does carry its arms, and its own
+    reading has holes where the call passes text, or is dropped: its pair is reported at the call.)"""
+    a, b = first.query, second.query
+    return a.site == b.site and a.resolved_from is not None and b.resolved_from is not None
+
+
+def _where(site: tuple[str, int, int], path: str) -> str:
+    return f"on line {site[1]}" if site[0] == path else f"at {site[0]}:{site[1]}"
+
+
 def _alias(parsed: ParsedQuery) -> str:
     source = parsed.tree.args.get("from_") or parsed.tree.args.get("from") if parsed.tree is not None else None
     return source.this.alias if source is not None and isinstance(source.this, exp.Table) else ""
@@ -111,7 +124,8 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         # A read run once per loop iteration and one run once are not one query (M002 covers the loop).
         first = next((p for p in seen.get(key, ()) if _same_transaction(p, parsed)
                       and not p.query.exclusive_with(parsed.query)
-                      and p.query.loop_depth == parsed.query.loop_depth), None)
+                      and p.query.loop_depth == parsed.query.loop_depth
+                      and not _judged_where_written(p, parsed)), None)
         if first is None:
             seen.setdefault(key, []).append(parsed)
             continue
@@ -119,11 +133,13 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         assert first_shape is not None and shape is not None
         keys = ", ".join(sorted(c for c, _ in shape.predicates)) or "no condition"
         # A scope may span files (an endpoint's call chain): name the file when it differs.
-        other = (f"on line {first.query.line}" if first.query.path == parsed.query.path
-                 else f"at {first.query.path}:{first.query.line}")
+        other = _where(first.query.site, parsed.query.path)
         alias = _alias(first) if _alias(first) == _alias(parsed) else ""
         subject, earlier = "reads", "the query"
-        if parsed.query.resolved_from or first.query.resolved_from:  # calls of statements defined elsewhere
+        if first.query.site == parsed.query.site:  # two statements of a function called here
+            subject, earlier = f"`{parsed.query.call}` reads", "its query"
+            other = _where(first.query.origin[-1], parsed.query.path) if first.query.origin else other
+        elif parsed.query.resolved_from or first.query.resolved_from:  # calls of statements defined elsewhere
             subject, earlier = f"`{parsed.query.call}` reads", f"`{first.query.call}`"
         yield Violation(
             f"{subject} {shape.table} by the same key ({keys}) as {earlier} {other}: "

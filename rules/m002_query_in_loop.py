@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,7 +93,11 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         return cur.fetchall()
     ```
     """
-    for site in scope.sites():
+    sites = scope.sites()
+    # A call of a function running several statements: one finding per statement (each its own rewrite),
+    # each saying where the statement is written.
+    statements_per_call = Counter(site[0].query.site for site in sites)
+    for site in sites:
         parsed = site[0]
         query = parsed.query
         if query.loop_depth == 0 or parsed.tree is None:
@@ -101,9 +106,16 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
             continue  # DDL, SET, SHOW, CALL in a loop are set-up or admin work, not per-row round trips
         where = f"the loop on line {query.loop_line}" if query.loop_line else "a loop"
         verb = parsed.kind.upper() if parsed.kind != "other" else "query"
+        article = "an" if verb[0] in "AEIOU" else "a"
+        written = ""
+        if statements_per_call[query.site] > 1 and query.origin:
+            path, line, _column = query.origin[-1]
+            written = f" on line {line}" if path == query.path else f" at {path}:{line}"
         if query.resolved_from:  # a call of a statement defined elsewhere (a MyBatis mapper method)
             defined = ".".join(query.resolved_from.split(".")[-2:])
-            verb = f"`{query.call}` ({defined}, {'an' if verb[0] in 'AEIOU' else 'a'} {verb})"
+            verb = f"`{query.call}` ({defined}, {article} {verb}{written})"
+        elif written:  # a function walked with the caller's arguments
+            verb = f"`{query.call}` ({article} {verb}{written})"
         batch = "executemany()" if query.language == "python" else "a batch"
         if _loop_invariant(parsed):
             yield Violation(f"{verb} runs once per iteration of {where}, the same statement each time",

@@ -147,7 +147,7 @@ class FileChecker:
         for problem in extraction.problems:
             self._add_problem(result, source.path, problem)
         result.queries = len(extraction.queries)
-        result.statements = len({q.site for q in extraction.queries})
+        result.statements = len({q.statement for q in extraction.queries})
         checkable = []
         before_problems = len(result.findings)
         for query in extraction.queries:
@@ -255,9 +255,10 @@ class FileChecker:
         return is_suppressed(codes, code, name)
 
     def _fold_variants(self, raw: list[tuple[Rule, Violation, ParsedQuery]], parsed: list[ParsedQuery]) -> list[Finding]:
-        variants_per_site: dict[tuple[str, int, int], int] = {}
+        # By statement: a call of a function running two statements has the variants of each.
+        variants_per_site: dict[tuple[Any, ...], int] = {}
         for item in parsed:
-            variants_per_site[item.query.site] = variants_per_site.get(item.query.site, 0) + 1
+            variants_per_site[item.query.statement] = variants_per_site.get(item.query.statement, 0) + 1
         grouped: dict[tuple[Any, ...], list[tuple[Rule, Violation, ParsedQuery]]] = {}
         for rule, violation, item in raw:
             if self._suppressed(item.query, rule.code):
@@ -265,7 +266,7 @@ class FileChecker:
             if IDENTIFIER_HOLE_PREFIX in violation.message:
                 violation = dataclasses.replace(violation, message=show_holes(violation.message,
                                                                               item.query.placeholders))
-            key = (rule.code, item.query.site, violation.family or violation.message, violation.suggestion)
+            key = (rule.code, item.query.statement, violation.family or violation.message, violation.suggestion)
             grouped.setdefault(key, []).append((rule, violation, item))
         findings = []
         for hits in grouped.values():
@@ -278,7 +279,7 @@ class FileChecker:
             labels = list(dict.fromkeys(h[2].query.variant.label for h in hits if h[2].query.variant))
             variant = None
             # Counted by variant, not by label: variants that differ only in hidden parts share a label.
-            if query.variant is not None and len({h[2].query.variant for h in hits}) < variants_per_site[query.site]:
+            if query.variant is not None and len({h[2].query.variant for h in hits}) < variants_per_site[query.statement]:
                 variant = labels[0] + (f" (+{len(labels) - 1} more variant{'s' if len(labels) > 2 else ''})"
                                        if len(labels) > 1 else "")
             findings.append(self._finding(

@@ -150,11 +150,21 @@ class Query:
     # Transaction boundaries (commit/rollback calls) passed in its scope before it: reads on either side
     # of one see different snapshots.
     transaction: int = 0
+    # Where the statement is written when this call site runs it from a function it calls (a helper
+    # walked with the caller's arguments, a DAO method, a same-class helper inside a loop): (path, line,
+    # column) of each call on the way down and, last, of the statement's own DB call. A callee running
+    # two statements puts both at one call site; this tells them apart (its variants share it).
+    origin: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def site(self) -> tuple[str, int, int]:
-        """The call site shared by all variants of one statement."""
+        """The call site: where findings about the statement are reported."""
         return (self.path, self.line, self.column)
+
+    @property
+    def statement(self) -> tuple[str, int, int, tuple[tuple[str, int, int], ...]]:
+        """The call site and the statement run there: shared by the variants of one statement only."""
+        return (self.path, self.line, self.column, self.origin)
 
     def exclusive_with(self, other: Query) -> bool:
         """True when the two sit on different arms of one branch construct: at most one of them runs."""
@@ -237,8 +247,9 @@ class Scope:
     queries: tuple[ParsedQuery, ...]
 
     def sites(self) -> list[list[ParsedQuery]]:
-        """Queries grouped by call site (all variants of one call together), in source order."""
-        grouped: dict[tuple[str, int, int], list[ParsedQuery]] = {}
+        """Queries grouped by statement run at a call site (its variants together), in source order: a call
+        of a function running two statements is two groups, both of which run."""
+        grouped: dict[tuple[Any, ...], list[ParsedQuery]] = {}
         for pq in self.queries:
-            grouped.setdefault(pq.query.site, []).append(pq)
+            grouped.setdefault(pq.query.statement, []).append(pq)
         return list(grouped.values())

@@ -47,12 +47,13 @@ class QueryIndex:
     """The parsed statements of a run, by the function (path + scope) that issues them."""
 
     def __init__(self, parsed: Sequence[ParsedQuery]) -> None:
-        self._sites: dict[FunctionKey, dict[tuple[str, int, int], list[ParsedQuery]]] = {}
+        # By statement, not call site: a call of a function running two statements is two queries of the chain.
+        self._sites: dict[FunctionKey, dict[tuple[Any, ...], list[ParsedQuery]]] = {}
         for item in parsed:
             if item.query.scope is None:
                 continue
             key = FunctionKey(item.query.path, item.query.scope)
-            self._sites.setdefault(key, {}).setdefault(item.query.site, []).append(item)
+            self._sites.setdefault(key, {}).setdefault(item.query.statement, []).append(item)
 
     def sites(self, key: FunctionKey) -> list[list[ParsedQuery]]:
         sites = list(self._sites.get(key, {}).values())
@@ -144,9 +145,9 @@ class ChainScope(Scope):
     visits: tuple[int, ...] = ()
 
     def sites(self) -> list[list[ParsedQuery]]:
-        grouped: dict[tuple[int, tuple[str, int, int]], list[ParsedQuery]] = {}
+        grouped: dict[tuple[int, tuple[Any, ...]], list[ParsedQuery]] = {}
         for parsed, visit in zip(self.queries, self.visits):
-            grouped.setdefault((visit, parsed.query.site), []).append(parsed)
+            grouped.setdefault((visit, parsed.query.statement), []).append(parsed)
         return list(grouped.values())
 
 

@@ -24,13 +24,15 @@ Hook = Callable[[RunResult], tuple[RunResult, Sequence[Any]]]
 
 def chain_findings(chains: Sequence[Any]) -> list[Finding]:
     """Each endpoint's cross-chain findings, one per rule and location: a helper shared by several
-    endpoints is one finding that names them all (a count that does not grow with the routes)."""
-    merged: dict[tuple[str, str, int, int], tuple[Finding, list[str]]] = {}
+    endpoints is one finding that names them all (a count that does not grow with the routes). Two
+    statements run at one location (a call of a function running both) stay two findings."""
+    merged: dict[tuple[str, str, int, int, str], tuple[Finding, list[str]]] = {}
     for chain in chains:
         for finding in chain.findings:
-            key = (finding.rule, finding.path, finding.line, finding.column)
+            key = (finding.rule, finding.path, finding.line, finding.column, finding.fingerprint)
             if key in merged:
-                merged[key][1].append(chain.endpoint.label)
+                if merged[key][0].scope != chain.endpoint.label:  # (not the same statement twice in one chain)
+                    merged[key][1].append(chain.endpoint.label)
             else:
                 merged[key] = (finding, [])
     out = []

@@ -34,6 +34,7 @@ class Site:
     branch: tuple[tuple[int, int, int], ...] = ()  # see Query.branch
     arguments: CallArguments | None = None  # the values the call binds to the statement's slots
     transaction: int = 0  # see Query.transaction
+    origin: tuple[tuple[str, int, int], ...] = ()  # see Query.origin
 
 
 def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
@@ -57,7 +58,7 @@ def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
                 text=normalised.strip(), placeholders=placeholders, scope=site.scope,
                 loop_depth=site.loop_depth, loop_line=site.loop_line, variant=variant, call=site.call,
                 sequence=site.sequence, suppressed=site.suppressed, branch=site.branch,
-                transaction=site.transaction,
+                transaction=site.transaction, origin=site.origin,
             )
 
 

@@ -268,7 +268,7 @@ def _resolved(statement: Statement, site: Site, options: ExtractOptions, fragmen
     template = Query(path=site.path, line=site.line, column=site.column, end_line=site.end_line, language="java",
                      raw="", text="", scope=site.scope, loop_depth=site.loop_depth, loop_line=site.loop_line,
                      call=site.call, sequence=site.sequence, suppressed=site.suppressed,
-                     resolved_from=statement.qualified, branch=site.branch)
+                     resolved_from=statement.qualified, branch=site.branch, origin=site.origin)
     queries, _problems = statement_queries(statement, fragments, options.max_variants, template, report_cap=False)
     # Problems and clauses the extractor cannot see are reported where the statement is defined.
     queries = [q for q in queries if not any(p.fragment for p in q.placeholders)]
@@ -293,7 +293,7 @@ def _callee_queries(key: str, project: ProjectIndex, site: Site, options: Extrac
     for run in project.callees.get(key, ()):
         in_own_loop = run.loop_depth > 0 and site.loop_depth == 0
         depth = site.loop_depth + run.loop_depth if site.loop_depth else 0
-        inner = dataclasses.replace(site, loop_depth=depth, call=f"{site.call} → {run.call}",
+        inner = dataclasses.replace(site, loop_depth=depth, call=f"{site.call} → {run.call}", origin=run.origin,
                                     arguments=None)  # the caller's arguments are the method's, not the SQL's
         if run.value is not None:
             queries = list(queries_from_value(run.value, inner))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqllint.extract.javafile import JavaFile, annotations_of, bean_qualifier, string_attribute
 from sqllint.extract.javawalk import Emission
 from sqllint.extract.pyvalues import Value
-from sqllint.extract.tsutil import field as child, named_children, text_of
+from sqllint.extract.tsutil import column_of, field as child, line_of, named_children, text_of
 from sqllint.files import SourceFile, read_source
 
 if TYPE_CHECKING:
@@ -58,6 +58,9 @@ class Run:
     loop_depth: int  # loops around it inside the method
     value: Value | None = None
     statement: str | None = None
+    # Where it is written: (path, line, column) of the method's call of a same-class helper, if any, down
+    # to the DB or mapper call itself (``Query.origin``: tells a method's statements apart at its calls).
+    origin: tuple[tuple[str, int, int], ...] = ()
 
 
 def index_callees(data: bytes, path: str, resolve_mapper: Callable[[JavaFile, str], str | None],
@@ -75,12 +78,14 @@ def index_callees(data: bytes, path: str, resolve_mapper: Callable[[JavaFile, st
     def runs(scope: str, visiting: frozenset[str]) -> list[Run]:
         out: list[Run] = []
         for emission in by_scope.get(scope, ()):
+            at = ((path, line_of(emission.node), column_of(emission.node)),)
             if emission.value is not None:
-                out.append(Run(emission.call, emission.loop_depth, value=emission.value))
+                out.append(Run(emission.call, emission.loop_depth, value=emission.value, origin=at))
             elif emission.mapper is not None and has_statement(".".join(emission.mapper)):
-                out.append(Run(emission.call, emission.loop_depth, statement=".".join(emission.mapper)))
+                out.append(Run(emission.call, emission.loop_depth, statement=".".join(emission.mapper), origin=at))
             elif emission.helper is not None and emission.helper not in visiting:
-                out.extend(Run(f"{emission.call} → {r.call}", emission.loop_depth + r.loop_depth, r.value, r.statement)
+                out.extend(Run(f"{emission.call} → {r.call}", emission.loop_depth + r.loop_depth, r.value, r.statement,
+                               at + r.origin)
                            for r in runs(emission.helper, visiting | {scope}))
         return out
 

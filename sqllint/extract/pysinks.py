@@ -61,6 +61,7 @@ class Emitted:
     branch: tuple[tuple[int, int, int], ...] = ()  # see Query.branch
     transaction: int = 0  # commit/rollback calls passed before it in its scope
     arguments: CallArguments | None = None  # the parameters the call binds to the statement's slots
+    origin: tuple[tuple[str, int, int], ...] = ()  # see Query.origin (set at a call of a function walked for it)
 
 
 class SinkScanner(ExpressionEvaluator):

@@ -45,6 +45,7 @@ _TEXT = _Text()
 class Specializer(SinkScanner):
     """Walks a local function again at each call whose arguments shape the SQL it runs."""
 
+    path: str
     functions: dict[str, FunctionInfo]
     constants: dict[str, object]  # parameters bound to a caller's constant, in the walk under way
 
@@ -112,13 +113,16 @@ class Specializer(SinkScanner):
             self._emit_at_call(item, call)
 
     def _emit_at_call(self, item: Emitted, call: ast.Call) -> None:
-        """The function's statement as run from this call: the call's place, scope, loops and arms."""
+        """The function's statement as run from this call: the call's place, scope, loops and arms; where it
+        is written in the function tells it from the function's other statements (``Query.origin``)."""
         index = self.sequence.get(self.scope, 0)
         self.sequence[self.scope] = index + 1
+        written = (self.path, getattr(item.node, "lineno", 0), getattr(item.node, "col_offset", 0) + 1)
         self.emitted.append(replace(
             item, node=call, scope=self.scope, loop_depth=len(self.loops) + item.loop_depth,
             loop_line=self.loops[-1] if self.loops else item.loop_line, call=dotted(call.func), sequence=index,
-            branch=tuple(self.branches) + item.branch, transaction=self.transaction + item.transaction))
+            branch=tuple(self.branches) + item.branch, transaction=self.transaction + item.transaction,
+            origin=(written, *item.origin)))
 
     def _bind(self, info: FunctionInfo, call: ast.Call, env: Env) -> tuple[Env, dict[str, object], bool] | None:
         """The function's parameters as this call passes them, and whether it passes any text or constant

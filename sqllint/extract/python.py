@@ -55,7 +55,7 @@ def _queries_for(item: Emitted, path: str, suppressions: dict[int, frozenset[str
     site = Site(path=path, line=line, column=column, end_line=end_line, language="python", scope=item.scope,
                 loop_depth=item.loop_depth, loop_line=item.loop_line, call=item.call, sequence=item.sequence,
                 suppressed=suppressed, branch=item.branch, arguments=item.arguments,
-                transaction=item.transaction)
+                transaction=item.transaction, origin=item.origin)
     return queries_from_value(item.value, site)
 
 

@@ -213,7 +213,8 @@ def _relocated(query: Query, site: Site) -> Query:
         query, path=site.path, line=site.line, column=site.column, end_line=site.end_line, scope=site.scope,
         loop_depth=site.loop_depth + query.loop_depth, loop_line=site.loop_line, call=f"{site.call} → {query.call}",
         sequence=site.sequence, suppressed=site.suppressed, resolved_from=query.resolved_from or query.scope,
-        branch=site.branch + query.branch)  # the helper's own arms are positions in the same file
+        branch=site.branch + query.branch,  # the helper's own arms are positions in the same file
+        origin=site.origin + ((query.path, query.line, query.column), *query.origin))
 
 
 def capped_problem(value: Value, site: Site, cap: int) -> Problem | None:
