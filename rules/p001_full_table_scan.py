@@ -31,8 +31,10 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
     ```
     """
     for row in subject.plan.rows:
+        if not row.full_scan:
+            continue
         table_name = subject.table_of(row)
-        if not row.full_scan or table_name is None:
+        if table_name is None:
             continue
         rows = subject.table_rows(row)
         if rows < options["min-rows"]:

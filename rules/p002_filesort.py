@@ -29,7 +29,7 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
     SELECT id, email FROM users ORDER BY id LIMIT 20
     ```
     """
-    for key, rows in subject.plan.loops().items():
+    for key, rows in subject.plan.blocks.items():
         sorted_row = next((r for r in rows if r.has_extra("Using filesort")), None)
         if sorted_row is None:
             continue

@@ -30,7 +30,7 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
     SELECT user_id, COUNT(*) FROM orders GROUP BY user_id
     ```
     """
-    for key, rows in subject.plan.loops().items():
+    for key, rows in subject.plan.blocks.items():
         temp_row = next((r for r in rows if r.has_extra("Using temporary")), None)
         if temp_row is None:
             continue

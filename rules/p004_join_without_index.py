@@ -26,11 +26,10 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
     SELECT o.id, u.email FROM orders o JOIN users u ON u.id = o.user_id WHERE o.user_id = 7
     ```
     """
-    for key, rows in subject.plan.loops().items():
-        for position, row in enumerate(rows):
+    for key, rows in subject.plan.blocks.items():
+        for row in rows[1:]:  # the first table of a loop joins nothing
             buffer = row.join_buffer
-            range_checked = row.has_extra("Range checked for each record")
-            if position == 0 or not (buffer or range_checked) or row.internal:
+            if not (buffer or row.has_extra("Range checked for each record")) or row.internal:
                 continue
             table_name = subject.table_of(row) or row.table
             how = f"join buffer ({buffer})" if buffer else "range checked for each record"

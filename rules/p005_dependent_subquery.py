@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sqllint.explain.plan import loop_rows
 from sqllint.explain.subject import PlanSubject
 from sqllint.records import Severity
 from sqllint.registry import Option, Violation, rule
@@ -28,17 +29,12 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
     SELECT u.id, COUNT(o.id) AS n FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE u.id < 10 GROUP BY u.id
     ```
     """
-    loops = subject.plan.loops()
-    outer_rows = 1
-    first = next(iter(loops.values()), [])
-    for row in first:
-        outer_rows *= max(1, row.rows or 1)
+    loops = subject.plan.blocks
+    outer_rows = loop_rows(next(iter(loops.values()), ()))
     for key, rows in loops.items():
         if not rows or "DEPENDENT" not in rows[0].select_type.upper():
             continue
-        inner = 1
-        for row in rows:
-            inner *= max(1, row.rows or 1)
+        inner = loop_rows(rows)
         if outer_rows * inner < options["min-rows"]:
             continue
         tables = ", ".join(f"`{subject.table_of(r) or r.table}`" for r in rows if r.table)

@@ -30,10 +30,10 @@ def check(subject: PlanSubject, options: dict[str, Any]) -> Iterator[Violation]:
     ```
     """
     for row in subject.plan.rows:
-        table_name = subject.table_of(row)
-        if table_name is None or row.possible_keys or not row.has_condition:
+        if row.possible_keys or row.access_type not in ("ALL", "index") or not row.has_condition:
             continue
-        if row.access_type not in ("ALL", "index"):
+        table_name = subject.table_of(row)
+        if table_name is None:
             continue
         rows = subject.table_rows(row)
         if rows < options["min-rows"]:

@@ -121,6 +121,30 @@ def test_plan_round_trips_through_the_cache_format() -> None:
     assert Plan.from_json(plan.to_json()) == plan
 
 
+
+def test_rows_built_fast_and_extras_read_without_case_behave_as_the_dataclass() -> None:
+    """``_row`` (the parsers' constructor) gives what ``PlanRow(...)`` gives; ``has_extra``/``join_buffer``
+    read a cached lower-cased copy of Extra, and ``vars(row)`` stays the row's fields (reporters dump it)."""
+    from types import MappingProxyType
+
+    from sqllint.explain.plan import PlanRow, _row
+
+    values = (2, "DEPENDENT SUBQUERY", "o", "ALL", ("k",), None, None, None, 50, 10.0,
+              ("Using where", "Using join buffer (flat, BNL join)", "Σ FirstMatch(u)"), None, 1.5, None)
+    row, built = PlanRow(*values), _row(values)
+    assert built == row and hash(built) == hash(row) and repr(built) == repr(row) and vars(built) == vars(row)
+    with pytest.raises(AttributeError):
+        built.rows = 1  # type: ignore[misc]
+    for text in ("using WHERE", "join buffer (flat", "firstmatch(U)", "σ", "", "where\nusing"):
+        assert built.has_extra(text) == any(text.lower() in item.lower() for item in values[10]), text
+    assert not built.has_extra("where; using")  # never across two items
+    assert built.join_buffer == "flat, BNL join" and list(vars(built)) == [*vars(row)]
+    bare = PlanRow(1, "SIMPLE", "t", "ref")
+    assert not bare.has_extra("") and bare.join_buffer is None
+    plan = Plan((row, bare))
+    assert isinstance(plan.blocks, MappingProxyType) and dict(plan.blocks) == plan.loops()
+    assert plan.rows_examined() == 50 + 1 and Plan((bare,)).rows_examined() == 1
+
 # --- MariaDB, live -----------------------------------------------------------------------------------
 
 QUERIES = {

@@ -12,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 FULL_SCAN_TYPES = frozenset({"ALL"})
 INDEX_SCAN_TYPES = frozenset({"index"})
@@ -51,12 +51,19 @@ class PlanRow:
         return bool(self.table) and self.table.startswith("<")  # type: ignore[union-attr]
 
     def has_extra(self, text: str) -> bool:
+        """Whether an Extra item contains ``text``, ignoring case (rules ask ~5 times per row)."""
+        if not self.extra:
+            return False
         lowered = text.lower()
-        return any(lowered in item.lower() for item in self.extra)
+        if "\n" in lowered:  # the joined form below separates items by newlines: look item by item
+            return any(lowered in item.lower() for item in self.extra)
+        return lowered in _lowered(self.extra)
 
     @property
     def join_buffer(self) -> str | None:
         """``Using join buffer (…)`` detail: ``Block Nested Loop``, ``hash join``, ``flat, BNL join`` …"""
+        if not self.extra or "using join buffer" not in _lowered(self.extra):
+            return None
         for item in self.extra:
             if item.lower().startswith("using join buffer"):
                 return item[item.find("(") + 1 : item.rfind(")")] if "(" in item else "join buffer"
@@ -65,6 +72,22 @@ class PlanRow:
     @property
     def has_condition(self) -> bool:
         return self.has_extra("Using where") or (self.filtered is not None and self.filtered < 100)
+
+
+@functools.lru_cache(maxsize=512)
+def _lowered(extra: tuple[str, ...]) -> str:
+    """A row's Extra items lower-cased and joined by newlines: plans repeat a few dozen distinct tuples,
+    so each is lowered once, not on every ``has_extra`` (a cache, not a field: ``vars(row)`` stays the
+    row's fields)."""
+    return "\n".join(extra).lower()
+
+
+def _row(values: Sequence[Any]) -> PlanRow:
+    """``PlanRow(*values)`` without the frozen dataclass's fourteen ``object.__setattr__`` calls (half the
+    cost of a row; equal, hashable and immutable all the same)."""
+    row = object.__new__(PlanRow)
+    row.__dict__.update(zip(_ROW_FIELDS, values))
+    return row
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,11 @@ class Plan:
         return dict(self._loops)
 
     @functools.cached_property
+    def blocks(self) -> Mapping[int | None, tuple[PlanRow, ...]]:
+        """``loops()`` as one shared read-only mapping: what plan rules read (no copy per rule)."""
+        return MappingProxyType(self._loops)
+
+    @functools.cached_property
     def _loops(self) -> dict[int | None, tuple[PlanRow, ...]]:  # every plan rule asks: group once
         grouped: dict[int | None, list[PlanRow]] = {}
         for row in self.rows:
@@ -104,6 +132,8 @@ class Plan:
         """Estimated rows examined: the product of ``rows`` along each nested loop, summed over query
         blocks; a dependent subquery's block is multiplied by the rows of the block that runs it."""
         groups = self._loops
+        if len(groups) == 1:  # one query block (most plans): nothing runs per outer row
+            return loop_rows(self.rows)
         products = {key: loop_rows(rows) for key, rows in groups.items()}
         total = 0
         outer = products.get(min((k for k in groups if k is not None), default=None), 1)
@@ -128,7 +158,7 @@ class Plan:
         built = []
         for values in rows:
             values[keys], values[extra] = tuple(values[keys]), tuple(values[extra])
-            built.append(PlanRow(*values))
+            built.append(_row(values))
         return Plan(tuple(built), source, flavor, total_cost)
 
 
@@ -137,7 +167,12 @@ _ROW_FIELDS = tuple(f.name for f in dataclasses.fields(PlanRow))
 
 # --- traditional EXPLAIN ------------------------------------------------------------------------------
 
+_EXACT = 2 ** 53  # ints below this survive int(float(value)) unchanged
+
+
 def _int(value: Any) -> int | None:
+    if type(value) is int and -_EXACT < value < _EXACT:  # JSON plans: already an int
+        return value
     if value is None or value == "":
         return None
     try:
@@ -156,6 +191,8 @@ def _float(value: Any) -> float | None:
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:  # JSON plans: already text
+        return value if value and value.upper() != "NULL" else None
     if value is None:
         return None
     if isinstance(value, bytes):
@@ -171,7 +208,7 @@ def _first(value: Any, separator: str = "|") -> str | None:
 
 def _keys(value: Any) -> tuple[str, ...]:
     if isinstance(value, (list, tuple)):
-        return tuple(str(v) for v in value)
+        return tuple(map(str, value))
     text = _text(value)
     return tuple(k.strip() for k in text.split(",") if k.strip()) if text else ()
 
@@ -197,11 +234,10 @@ def parse_traditional(columns: Sequence[str], records: Sequence[Sequence[Any]], 
 
 # --- EXPLAIN FORMAT=JSON --------------------------------------------------------------------------------
 
-@dataclass
-class _Context:
+class _Context(NamedTuple):  # a tuple: one is built per block and per nested table
     select_id: int | None = None
     select_type: str = "SIMPLE"
-    extra: list[str] = field(default_factory=list)  # notes every table below this node inherits
+    extra: tuple[str, ...] = ()  # notes every table below this node inherits
 
 
 def parse_json(document: str | Mapping[str, Any], flavor: str | None = None) -> Plan:
@@ -253,7 +289,7 @@ def _detect_flavor(node: Any) -> str:
 
 
 def _replace(row: PlanRow, **changes: Any) -> PlanRow:
-    return PlanRow(**{**vars(row), **changes})
+    return _row([changes[name] if name in changes else getattr(row, name) for name in _ROW_FIELDS])
 
 
 _SUBQUERY_KEYS = {
@@ -265,11 +301,18 @@ _SUBQUERY_KEYS = {
 }
 
 _NESTED = frozenset(_SUBQUERY_KEYS) | {"query_block"}  # keys of a table node that hold another block
+# Keys ``_walk_block`` treats specially; any other is a leaf or walked through as it is.
+_SPECIAL = _NESTED | {"table", "filesort", "temporary_table", "range-checked-for-each-record", "block-nl-join",
+                      "bka-join", "expression_cache"}
 
 
 def loop_rows(rows: Sequence[PlanRow]) -> int:
     """Rows one nested loop produces by estimate: the product of its tables' ``rows`` (unknown counts as 1)."""
-    return math.prod(max(1, r.rows or 1) for r in rows)
+    product = 1
+    for row in rows:  # max(1, rows or 1) of each, multiplied
+        if row.rows is not None and row.rows > 1:
+            product *= row.rows
+    return product
 
 
 def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False) -> None:
@@ -281,9 +324,9 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
     if not isinstance(node, dict):
         return
     if "select_id" in node:
-        ctx = _Context(_int(node["select_id"]), ctx.select_type, [])
+        ctx = _Context(_int(node["select_id"]), ctx.select_type, ())
     if node.get("dependent") is True:
-        ctx = _Context(ctx.select_id, "DEPENDENT " + ctx.select_type.replace("DEPENDENT ", ""), list(ctx.extra))
+        ctx = _Context(ctx.select_id, "DEPENDENT " + ctx.select_type.replace("DEPENDENT ", ""), ctx.extra)
     first = len(rows)
     # Sorting and temporary tables apply to the whole join but EXPLAIN prints them on its first table:
     # note them on the first row this node produces, as the traditional format does.
@@ -293,6 +336,10 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
     if node.get("using_filesort") is True:
         notes.append("Using filesort")
     for key, value in node.items():
+        if key not in _SPECIAL:  # most keys: a leaf, or a node to walk through (nested_loop …)
+            if key not in _LEAVES and isinstance(value, (dict, list)):
+                _walk_block(value, ctx, rows)
+            continue
         if key == "table" and isinstance(value, dict):
             rows.append(_json_table(value, ctx))
             if _NESTED.isdisjoint(value):  # most tables hold no subquery: skip building an empty walk
@@ -300,7 +347,7 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
             nested = {k: v for k, v in value.items() if k in _NESTED}
             if str(value.get("table_name", "")).startswith("<subquery") and "materialized" in nested:
                 nested["materialization"] = nested.pop("materialized")
-            _walk_block(nested, _Context(ctx.select_id, ctx.select_type, []), rows)
+            _walk_block(nested, _Context(ctx.select_id, ctx.select_type, ()), rows)
         elif key in ("filesort", "temporary_table"):  # MariaDB
             notes.append("Using filesort" if key == "filesort" else "Using temporary")
             _walk_block(value, ctx, rows)
@@ -308,15 +355,15 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
             keys = value.get("keys")
             note = "Range checked for each record" + (f" (keys: {', '.join(map(str, keys))})"
                                                      if isinstance(keys, list) else "")
-            _walk_block(value, _Context(ctx.select_id, ctx.select_type, ctx.extra + [note]), rows)
+            _walk_block(value, _Context(ctx.select_id, ctx.select_type, ctx.extra + (note,)), rows)
         elif key in ("block-nl-join", "bka-join"):  # MariaDB: the joined table sits inside
             join_type = value.get("join_type", "BNL") if isinstance(value, dict) else "BNL"
             buffer = value.get("buffer_type", "flat") if isinstance(value, dict) else "flat"
             note = f"Using join buffer ({buffer}, {join_type} join)"
-            _walk_block(value, _Context(ctx.select_id, ctx.select_type, ctx.extra + [note]), rows)
+            _walk_block(value, _Context(ctx.select_id, ctx.select_type, ctx.extra + (note,)), rows)
         elif key == "expression_cache":  # MariaDB caches only correlated subqueries: it is dependent
             kind = "DEPENDENT " + ctx.select_type.replace("DEPENDENT ", "")
-            _walk_block(value, _Context(ctx.select_id, kind, []), rows)
+            _walk_block(value, _Context(ctx.select_id, kind, ()), rows)
         elif key in _SUBQUERY_KEYS or key == "query_block":
             kind = _SUBQUERY_KEYS.get(key, ctx.select_type)
             if kind == "DERIVED" and isinstance(value, dict) and value.get("lateral"):  # MariaDB 10.3+
@@ -324,7 +371,7 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
             inner = value.get("query_block", value) if isinstance(value, dict) else {}
             if isinstance(value, dict) and (value.get("dependent") is True or inner.get("dependent") is True):
                 kind = "DEPENDENT " + kind
-            _walk_block(value, _Context(ctx.select_id, kind, []), rows)
+            _walk_block(value, _Context(ctx.select_id, kind, ()), rows)
         elif isinstance(value, (dict, list)) and key not in _LEAVES:
             _walk_block(value, ctx, rows)
     if notes and len(rows) > first:
@@ -339,35 +386,44 @@ _JSON_NOTES = (("using_index_for_group_by", "Using index for group-by"),
                ("rowid_filter", "Using rowid filter"), ("distinct", "Distinct"))
 
 
+# Keys of a table node that most plans lack: one set test skips their lookups (most tables are plain reads).
+_RARE_TABLE_KEYS = frozenset({key for key, _ in _JSON_NOTES} | {
+    "first_match", "range_checked_for_each_record", "using_join_buffer", "message", "cost_info",
+    "rows_examined_per_scan", "partitions", "r_rows"})
+
+
 def _json_table(table: Mapping[str, Any], ctx: _Context) -> PlanRow:
+    get = table.get
     extra = list(ctx.extra)
-    if table.get("attached_condition"):
+    if get("attached_condition"):
         extra.insert(0, "Using where")
-    if table.get("index_condition"):  # printed before "Using where", as the tabular format does
+    if get("index_condition"):  # printed before "Using where", as the tabular format does
         extra.insert(0, "Using index condition")
-    if table.get("using_index") is True:
+    if get("using_index") is True:
         extra.append("Using index")
-    extra += [note for key, note in _JSON_NOTES if table.get(key)]
-    if table.get("first_match"):
-        extra.append(f"FirstMatch({table['first_match']})")
-    if table.get("range_checked_for_each_record"):  # MySQL: "index map: 0x1"
-        extra.append(f"Range checked for each record ({table['range_checked_for_each_record']})")
-    buffer = table.get("using_join_buffer")  # MySQL: "Block Nested Loop" / "hash join"
-    if buffer:
-        extra.append(f"Using join buffer ({buffer})")
-    if table.get("message"):
-        extra.append(str(table["message"]))
-    cost_info = table.get("cost_info") if isinstance(table.get("cost_info"), dict) else {}
-    rows = table.get("rows_examined_per_scan", table.get("rows"))
-    partitions = table.get("partitions")
-    return PlanRow(
-        id=ctx.select_id, select_type=ctx.select_type, table=_text(table.get("table_name")),
-        access_type=_text(table.get("access_type")), possible_keys=_keys(table.get("possible_keys")),
-        key=_text(table.get("key")), key_len=_text(table.get("key_length")),
-        ref=",".join(table["ref"]) if isinstance(table.get("ref"), list) else _text(table.get("ref")),
-        rows=_int(rows), filtered=_float(table.get("filtered")), extra=tuple(dict.fromkeys(extra)),
-        partitions=",".join(partitions) if isinstance(partitions, list) else _text(partitions),
-        cost=_float(cost_info.get("prefix_cost")), actual_rows=_float(table.get("r_rows")))
+    rows, partitions, cost, actual_rows = get("rows"), None, None, None
+    if not _RARE_TABLE_KEYS.isdisjoint(table):
+        extra += [note for key, note in _JSON_NOTES if get(key)]
+        if get("first_match"):
+            extra.append(f"FirstMatch({table['first_match']})")
+        if get("range_checked_for_each_record"):  # MySQL: "index map: 0x1"
+            extra.append(f"Range checked for each record ({table['range_checked_for_each_record']})")
+        buffer = get("using_join_buffer")  # MySQL: "Block Nested Loop" / "hash join"
+        if buffer:
+            extra.append(f"Using join buffer ({buffer})")
+        if get("message"):
+            extra.append(str(table["message"]))
+        cost_info = get("cost_info")
+        cost = _float(cost_info.get("prefix_cost")) if isinstance(cost_info, dict) else None
+        rows = get("rows_examined_per_scan", rows)
+        partitions = get("partitions")
+        partitions = ",".join(partitions) if isinstance(partitions, list) else _text(partitions)
+        actual_rows = _float(get("r_rows"))
+    ref = get("ref")
+    return _row((ctx.select_id, ctx.select_type, _text(get("table_name")), _text(get("access_type")),
+                 _keys(get("possible_keys")), _text(get("key")), _text(get("key_length")),
+                 ",".join(ref) if isinstance(ref, list) else _text(ref), _int(rows), _float(get("filtered")),
+                 tuple(extra) if len(extra) < 2 else tuple(dict.fromkeys(extra)), partitions, cost, actual_rows))
 
 
 def iter_tables(plan: Plan) -> Iterator[PlanRow]:

@@ -50,7 +50,7 @@ class PlanSubject:
     def later_tables(self, row: PlanRow) -> frozenset[str]:
         """Aliases (lower-case) the nested loop of ``row`` reads after it: their columns are not known yet
         when ``row``'s table is read, so a join condition to them cannot be a lookup key for it."""
-        loop = self.plan.loops().get(row.id, [])
+        loop = self.plan.blocks.get(row.id, ())
         position = next((i for i, r in enumerate(loop) if r is row), len(loop))
         return frozenset(r.table.lower() for r in loop[position + 1:] if r.table)
 
