@@ -50,11 +50,12 @@ def split_statements(script: str) -> list[Statement]:
         if not script[first:end].strip():
             return  # only whitespace and comments
         text = script[first:end].rstrip()
+        last = first + len(text)  # blank lines before the next statement (no delimiter) are not its own
         if trailing_comment:
             text = f"{text} {trailing_comment.strip()}"
         first_line = start_line + script.count("\n", start, first)
         column = first - (script.rfind("\n", 0, first) + 1) + 1
-        end_line = first_line + script.count("\n", first, end)
+        end_line = first_line + script.count("\n", first, last)
         statements.append(Statement(text, first_line, column, end_line, script[start:first]))
 
     while pos <= len(script):
