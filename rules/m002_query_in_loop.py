@@ -73,7 +73,8 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
     at once with an ``IN`` list (or a join) before the loop and group them in memory; for writes, use
     ``executemany`` or one multi-row statement. An UPDATE or DELETE whose values are the same in every
     iteration (only the key varies: ``SET status = %s`` bound to a value from outside the loop) is one
-    statement with ``WHERE key IN (…)`` after the loop.
+    statement with ``WHERE key IN (…)`` after the loop. A function called in a loop that runs several
+    statements is one finding per statement, each at the call, saying where the statement is written.
 
     ## Example
     ```python bad

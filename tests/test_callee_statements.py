@@ -242,6 +242,28 @@ def test_a_same_class_helper_running_two_statements_in_a_loop(tmp_path: Path) ->
         "INSERT INTO stock_log (stock_id) VALUES (?)", "UPDATE stock SET qty = qty - 1 WHERE id = ?"]
 
 
+def test_a_go_function_running_two_statements_in_a_loop(tmp_path: Path) -> None:
+    found = check(tmp_path, {"main.go": """\
+        package main
+
+        import "database/sql"
+
+        func touch(db *sql.DB, id int64) {
+        \tdb.Exec("UPDATE stock SET qty = qty - 1 WHERE id = ?", id)
+        \tdb.Exec("INSERT INTO stock_log (stock_id) VALUES (?)", id)
+        }
+
+        func all(db *sql.DB, ids []int64) {
+        \tfor _, id := range ids {
+        \t\ttouch(db, id)
+        \t}
+        }
+        """})
+    assert sorted(f.message for f in found if (f.rule, f.line) == ("M002", 12)) == [
+        "`touch → db.Exec` (touch, an INSERT on line 7) runs once per iteration of the loop on line 11",
+        "`touch → db.Exec` (touch, an UPDATE on line 6) runs once per iteration of the loop on line 11"]
+
+
 # --- check --endpoints: the chain reads the statements one by one too --------------------------------------
 
 FLASK_APP = """\

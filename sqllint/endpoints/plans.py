@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqllint.endpoints.model import ChainQuery, EndpointChain
 
@@ -16,20 +16,21 @@ class PlanIndex:
     (a Java call of a MyBatis mapper method)."""
 
     def __init__(self, outcome: ExplainOutcome) -> None:
-        self.by_site: dict[tuple[tuple[str, int, int], str | None], Explained] = {}
+        # By statement, not call site: a call of a function running two statements has a plan for each.
+        self.by_site: dict[tuple[tuple[Any, ...], str | None], Explained] = {}
         self.by_fingerprint: dict[str, Explained] = {}
-        self.failed: dict[tuple[tuple[str, int, int], str | None], str] = {}  # EXPLAIN's error, by site and variant
+        self.failed: dict[tuple[tuple[Any, ...], str | None], str] = {}  # EXPLAIN's error, by site and variant
         self.failed_by_fingerprint: dict[str, str] = {}  # … and by statement (a mapper call's definition)
         for item in outcome.explained:
             if item.plan is None:
                 for parsed in item.job.queries if item.error is not None else ():
                     label = parsed.query.variant.label if parsed.query.variant else None
-                    self.failed[(parsed.query.site, label)] = item.error.message  # type: ignore[union-attr]
+                    self.failed[(parsed.query.statement, label)] = item.error.message  # type: ignore[union-attr]
                     self.failed_by_fingerprint.setdefault(parsed.fingerprint, item.error.message)  # type: ignore[union-attr]
                 continue
             for parsed in item.job.queries:
                 label = parsed.query.variant.label if parsed.query.variant else None
-                self.by_site[(parsed.query.site, label)] = item
+                self.by_site[(parsed.query.statement, label)] = item
                 known = self.by_fingerprint.get(parsed.fingerprint)
                 if known is None or item.plan.rows_examined() > known.plan.rows_examined():  # type: ignore[union-attr]
                     self.by_fingerprint[parsed.fingerprint] = item
@@ -39,7 +40,7 @@ class PlanIndex:
         found: list[Explained | None] = []
         for parsed in item.variants:
             label = parsed.query.variant.label if parsed.query.variant else None
-            found.append(self.by_site.get((parsed.query.site, label)) or self.by_fingerprint.get(parsed.fingerprint))
+            found.append(self.by_site.get((parsed.query.statement, label)) or self.by_fingerprint.get(parsed.fingerprint))
         return found
 
     def why_not(self, item: ChainQuery) -> list[str | None]:
@@ -52,8 +53,8 @@ class PlanIndex:
             label = parsed.query.variant.label if parsed.query.variant else None
             if entry is not None and entry.plan is not None:
                 reasons.append(None)
-            elif (parsed.query.site, label) in self.failed or parsed.fingerprint in self.failed_by_fingerprint:
-                error = self.failed.get((parsed.query.site, label)) or self.failed_by_fingerprint[parsed.fingerprint]
+            elif (parsed.query.statement, label) in self.failed or parsed.fingerprint in self.failed_by_fingerprint:
+                error = self.failed.get((parsed.query.statement, label)) or self.failed_by_fingerprint[parsed.fingerprint]
                 reasons.append(f"EXPLAIN failed: {error}")
             elif parsed.error is not None:  # kept in the chain with its E001, never sent to EXPLAIN
                 reasons.append("the statement does not parse")
