@@ -353,3 +353,50 @@ def test_the_word_scan_never_clears_what_the_write_search_catches(seed: int) -> 
     for _ in range(4000):
         text = "".join(rng.choice(_PIECES) + rng.choice(["", " ", "(", "_", "1"]) for _ in range(rng.randint(1, 12)))
         assert safety._writes(text) == (safety._WRITE_WORDS.search(text) is not None), text
+
+
+_WRITE_HEADS = ["UPDATE ", "update ", "UPDATE LOW_PRIORITY ", "UPDATE IGNORE ", "UPDATE QUICK ", "DELETE FROM ",
+                "delete from ", "DELETE QUICK FROM ", "DELETE LOW_PRIORITY IGNORE FROM ", "DELETE o FROM ", "UPDATE\t"]
+_WRITE_PIECES = ["orders", "o", "AS", "db.orders", "`orders`", "t1", "SET", "set", "status", "=", "'x'", "'a(b'",
+                 "'WHERE'", '"q"', "'it''s'", "'a\\'b'", "'a\"'", "1", "1.5", "1e5", "0x1F", ",", "(", ")", "WHERE",
+                 "where", "ORDER BY", "ORDER  BY", "ORDER\nBY", "order", "BY", "LIMIT", "limit", "USING", "JOIN",
+                 "SELECT", "FROM", "x.where", "a$b", "_w", "AND", "IN", "<", ">=", "!=", "+", "-", "*", "/", "%",
+                 "`a b`", "é", "\f", "@v", "?", "users", "u", "id", "DESC", "IGNORE", "LOW_PRIORITY"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_simple_write_cut_agrees_with_the_tokenizer(seed: int) -> None:
+    """``_simple_cut`` answers only for writes whose tokens are beyond doubt, and then as sqlglot's tokenizer
+    (``_token_cut``) does: random writes from plain and tricky pieces (quotes, keywords in strings and after
+    dots, odd spacing of ORDER BY, USING, joins, non-ASCII)."""
+    import random
+
+    from sqllint.explain.safety import _simple_cut, _token_cut
+
+    rng = random.Random(seed)
+    answered = 0
+    for _ in range(3000):
+        pieces = [rng.choice(_WRITE_PIECES) for _ in range(rng.randint(1, 14))]
+        if rng.random() < 0.6:  # most writes have the plain shape: table [alias] SET … [WHERE …]
+            pieces = [rng.choice(["orders", "orders o", "orders AS o", "db.t"]), "SET", "a", "=", "1", *pieces]
+        text = rng.choice(_WRITE_HEADS) + rng.choice([" ", "  ", "\n"]).join(pieces)
+        kind = "update" if text.upper().startswith("UPDATE") else "delete"
+        cut = _simple_cut(text, kind)
+        if cut is not None:
+            answered += 1
+            assert cut == _token_cut(text, kind), text
+    assert answered > 300
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE orders SET status = 'cancelled' WHERE user_id = 5 AND status = 'new'",
+    "UPDATE LOW_PRIORITY db.orders AS o SET o.total = (SELECT MAX(x) FROM y WHERE z = 1), n = 2 WHERE o.id = 3 "
+    "ORDER BY o.id LIMIT 5",
+    "DELETE FROM shipments WHERE order_id = 7", "DELETE QUICK FROM sessions",
+    "UPDATE t SET note = 'WHERE (' WHERE id IN (1, 2)",
+])
+def test_plain_writes_take_the_simple_cut(sql: str) -> None:
+    from sqllint.explain.safety import _simple_cut, _token_cut
+
+    kind = "update" if sql.startswith("UPDATE") else "delete"
+    assert _simple_cut(sql, kind) is not None and _simple_cut(sql, kind) == _token_cut(sql, kind)
