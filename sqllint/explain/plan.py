@@ -114,24 +114,25 @@ class Plan:
     def loops(self) -> dict[int | None, Sequence[PlanRow]]:
         """Rows grouped by select id: each group is one nested loop, outermost table first (tuples: every
         plan rule asks, so the groups are built once and shared)."""
-        return dict(self._loops)
+        return dict(self.blocks)
 
-    @functools.cached_property
+    @property
     def blocks(self) -> Mapping[int | None, tuple[PlanRow, ...]]:
-        """``loops()`` as one shared read-only mapping: what plan rules read (no copy per rule)."""
-        return MappingProxyType(self._loops)
-
-    @functools.cached_property
-    def _loops(self) -> dict[int | None, tuple[PlanRow, ...]]:  # every plan rule asks: group once
-        grouped: dict[int | None, list[PlanRow]] = {}
-        for row in self.rows:
-            grouped.setdefault(row.id, []).append(row)
-        return {key: tuple(rows) for key, rows in grouped.items()}
+        """``loops()`` as one shared read-only mapping: what plan rules read (no copy per rule). Memoised by
+        hand: ``functools.cached_property`` takes a lock shared by every plan, which the worker threads
+        contend for."""
+        blocks = self.__dict__.get("_blocks")
+        if blocks is None:
+            grouped: dict[int | None, list[PlanRow]] = {}
+            for row in self.rows:
+                grouped.setdefault(row.id, []).append(row)
+            blocks = self.__dict__["_blocks"] = MappingProxyType({key: tuple(rows) for key, rows in grouped.items()})
+        return blocks
 
     def rows_examined(self) -> int:
         """Estimated rows examined: the product of ``rows`` along each nested loop, summed over query
         blocks; a dependent subquery's block is multiplied by the rows of the block that runs it."""
-        groups = self._loops
+        groups = self.blocks
         if len(groups) == 1:  # one query block (most plans): nothing runs per outer row
             return loop_rows(self.rows)
         products = {key: loop_rows(rows) for key, rows in groups.items()}
@@ -240,6 +241,9 @@ class _Context(NamedTuple):  # a tuple: one is built per block and per nested ta
     extra: tuple[str, ...] = ()  # notes every table below this node inherits
 
 
+_TOP = _Context(select_type="SIMPLE")
+
+
 def parse_json(document: str | Mapping[str, Any], flavor: str | None = None) -> Plan:
     """``EXPLAIN FORMAT=JSON`` from MySQL 5.7/8.0 or MariaDB; unknown nodes are walked, not rejected."""
     data = _load(document) if isinstance(document, str) else document
@@ -247,10 +251,10 @@ def parse_json(document: str | Mapping[str, Any], flavor: str | None = None) -> 
     if flavor is None:
         flavor = _detect_flavor(data)
     rows: list[PlanRow] = []
-    _walk_block(block, _Context(select_type="SIMPLE"), rows, top=True)
+    _walk_block(block, _TOP, rows, top=True)
     cost = _float(block.get("cost_info", {}).get("query_cost")) if isinstance(block.get("cost_info"), dict) \
         else _float(block.get("cost"))
-    if any(r.id is not None and r.id != rows[0].id for r in rows) and rows:
+    if len(rows) > 1 and any(r.id is not None and r.id != rows[0].id for r in rows):
         rows = [r if r.select_type != "SIMPLE" else _replace(r, select_type="PRIMARY") for r in rows]
     return Plan(tuple(rows), "json", flavor, cost)
 

@@ -85,7 +85,8 @@ def _unquoted(sql: str) -> str:
 
 def statement_kind(sql: str, analyze: bool = False) -> str | None:
     """``explain``, ``analyze``, ``session`` or ``information_schema`` when ``sql`` may be sent, else None."""
-    text = _COMMENTS.sub("", sql, count=1).strip()
+    # Text that starts with a letter has no leading comment to strip (the usual case: skip the pattern).
+    text = (sql if sql[:1].isalpha() else _COMMENTS.sub("", sql, count=1)).strip()
     bare = _unquoted(text)
     if ";" in bare.rstrip().rstrip(";"):
         return None  # one statement per call: nothing can ride along after a semicolon
@@ -205,7 +206,7 @@ def select_text(text: str, kind: str | None) -> str | None:
     explaining a write): ``UPDATE t [AS a] SET … WHERE …`` → ``SELECT * FROM t [AS a] WHERE …``,
     ``DELETE [t] FROM … WHERE …`` → ``SELECT * FROM … WHERE …``. None for any other shape (a multi-table
     UPDATE, DELETE … USING, comments, a statement that does not tokenize): the tree is used then."""
-    if kind not in ("update", "delete") or any(mark in text for mark in ("--", "/*", "#", ";")):
+    if kind not in ("update", "delete") or "--" in text or "/*" in text or "#" in text or ";" in text:
         return None
     cut = _simple_cut(text, kind)
     return cut if cut is not None else _token_cut(text, kind)

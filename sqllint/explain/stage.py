@@ -12,7 +12,7 @@ import functools
 import hashlib
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,6 +179,9 @@ class ExplainStage:
             schema: dict[tuple[str, ...], str] = {}  # many statements read the same tables
             keyed = []
             for job in jobs:
+                if cache is None:  # no cache, no key: hashing the schema and the rules' code is skipped
+                    keyed.append((Explained(job, catalog=catalog), ""))
+                    continue
                 if job.tables not in schema:
                     schema[job.tables] = catalog.fingerprint(job.tables)
                 keyed.append((Explained(job, catalog=catalog),
@@ -236,7 +239,7 @@ class ExplainStage:
         text decides the binding (given the catalog), so statements are grouped before binding."""
         parser: SqlParser | None = None
         grouped: dict[str, list[ParsedQuery]] = {}
-        built: dict[str, tuple[exp.Expression | None, PlanFacts]] = {}
+        built: dict[str, tuple[exp.Expression | None, PlanFacts, tuple[int, tuple[int, ...]] | None]] = {}
         for item in parsed:
             if item.error is not None or any(p.identifier or p.fragment for p in item.query.placeholders):
                 continue  # a table name only known at run time cannot be explained
@@ -262,15 +265,15 @@ class ExplainStage:
                     item._memo[MEMO_KEY] = facts  # noqa: SLF001 - the memo is for facts derived from the tree
             if not facts.explainable:
                 continue
-            built[key] = (tree, facts)
+            built[key] = (tree, facts, wildcards)
             grouped[key] = [item]
         jobs = []
         for key, items in grouped.items():
-            tree, facts = built[key]
+            tree, facts, wildcards = built[key]
             digest = hashlib.blake2b(f"{key}|{facts.rewritten_from}".encode(), digest_size=12).hexdigest()
             jobs.append(Job(digest, tree, facts.rewritten_from, facts.tables, tuple(items),
                             items[0].query.text if facts.as_is else None, aliases=facts.aliases, slots=facts.slots,
-                            wildcards=wildcard_slots(items[0].query) if facts.rewritten_from is None else None))
+                            wildcards=wildcards if facts.rewritten_from is None else None))
         return jobs
 
     def _work(self, session: Session, item: Explained, catalog: Catalog, flavor: str) -> None:
@@ -335,13 +338,22 @@ class ExplainStage:
     def _apply_rules(self, item: Explained) -> None:
         subject = item.subject
         assert subject is not None
+        violations = item.violations
+        for rule, options, check in self._rule_checks:
+            try:
+                for violation in check(subject, options):
+                    violations.append((rule, violation))
+            except Exception as error:  # noqa: BLE001 - one bad rule must not end the run
+                violations.append((self.registry["E005"], Crash(rule, error)))
+
+    @functools.cached_property
+    def _rule_checks(self) -> list[tuple[Rule, dict[str, Any], Callable[[PlanSubject, dict[str, Any]], Any]]]:
+        """``_rule_options`` with each rule's check function, looked up once per stage."""
+        checks = []
         for rule, options in self._rule_options:
             assert rule.check is not None
-            try:
-                for violation in rule.check(subject, options):
-                    item.violations.append((rule, violation))
-            except Exception as error:  # noqa: BLE001 - one bad rule must not end the run
-                item.violations.append((self.registry["E005"], Crash(rule, error)))
+            checks.append((rule, options, rule.check))
+        return checks
 
     @functools.cached_property
     def rules_signature(self) -> str:
