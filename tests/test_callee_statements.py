@@ -89,6 +89,27 @@ def test_the_variants_of_one_dynamic_statement_stay_alternatives(tmp_path: Path)
     assert found == []
 
 
+def test_a_statement_whose_key_depends_on_optional_filters_is_no_read_by_one_key(tmp_path: Path) -> None:
+    found = check(tmp_path, {"app.py": """\
+        def _find(cur, table, uid, email):
+            sql = f"SELECT id, name FROM {table} WHERE 1 = 1"
+            args = []
+            if uid:
+                sql += " AND id = %s"
+                args.append(uid)
+            if email:
+                sql += " AND email = %s"
+                args.append(email)
+            cur.execute(sql, args)
+            return cur.fetchall()
+
+
+        def show(cur, uid, email):
+            return _find(cur, "users", uid, None), _find(cur, "users", None, email)
+        """})
+    assert found == []
+
+
 def test_a_function_running_two_statements_in_a_loop_is_one_n_plus_one_per_statement(tmp_path: Path) -> None:
     # One finding per statement: each has its own SQL and IN-list rewrite, and says where it is written.
     found = check(tmp_path, {"app.py": PROFILE + """\
