@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 FULL_SCAN_TYPES = frozenset({"ALL"})
 INDEX_SCAN_TYPES = frozenset({"index"})
@@ -90,6 +90,24 @@ def _row(values: Sequence[Any]) -> PlanRow:
     return row
 
 
+if TYPE_CHECKING:  # typed as what it stands in for
+    from functools import cached_property as _memo
+else:
+    class _memo:  # noqa: N801 - used as a decorator, like the one it replaces
+        """``functools.cached_property`` without its lock (Python 3.11 takes one lock shared by every instance,
+        which the pool's worker threads contended for): computed on first use and stored in the instance's
+        ``__dict__``, which later reads find first. Two threads racing on one instance compute equal values."""
+
+        def __init__(self, function: Any) -> None:
+            self.function, self.name, self.__doc__ = function, function.__name__, function.__doc__
+
+        def __get__(self, instance: Any, owner: type | None = None) -> Any:
+            if instance is None:
+                return self
+            value = instance.__dict__[self.name] = self.function(instance)
+            return value
+
+
 @dataclass(frozen=True)
 class TableAccess:
     """Per-table summary of a plan: what a plan-regression baseline compares."""
@@ -116,18 +134,13 @@ class Plan:
         plan rule asks, so the groups are built once and shared)."""
         return dict(self.blocks)
 
-    @property
+    @_memo
     def blocks(self) -> Mapping[int | None, tuple[PlanRow, ...]]:
-        """``loops()`` as one shared read-only mapping: what plan rules read (no copy per rule). Memoised by
-        hand: ``functools.cached_property`` takes a lock shared by every plan, which the worker threads
-        contend for."""
-        blocks = self.__dict__.get("_blocks")
-        if blocks is None:
-            grouped: dict[int | None, list[PlanRow]] = {}
-            for row in self.rows:
-                grouped.setdefault(row.id, []).append(row)
-            blocks = self.__dict__["_blocks"] = MappingProxyType({key: tuple(rows) for key, rows in grouped.items()})
-        return blocks
+        """``loops()`` as one shared read-only mapping: what plan rules read (no copy per rule)."""
+        grouped: dict[int | None, list[PlanRow]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.id, []).append(row)
+        return MappingProxyType({key: tuple(rows) for key, rows in grouped.items()})
 
     def rows_examined(self) -> int:
         """Estimated rows examined: the product of ``rows`` along each nested loop, summed over query
