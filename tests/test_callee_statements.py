@@ -323,3 +323,22 @@ def test_an_endpoint_loop_over_a_function_running_two_statements(tmp_path: Path,
                                                "SELECT name FROM users WHERE id = %s"]
     assert {(f["path"], f["line"]) for f in found} == {("app.py", 21)}
     assert all("reached via index → load" in f["message"] and "also in" not in f["message"] for f in found)
+
+
+def test_explain_at_the_call_shows_each_statement_of_the_function_with_where_it_is_written(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(PROFILE))
+    previous = Path.cwd()
+    import os
+
+    os.chdir(tmp_path)
+    try:
+        runner = CliRunner(env={"SQLLINT_DSN": None})
+        text = runner.invoke(main, ["explain", "app.py:show"], catch_exceptions=False).stdout
+        shown = runner.invoke(main, ["explain", "app.py:show", "--format", "json"], catch_exceptions=False).stdout
+    finally:
+        os.chdir(previous)
+    assert "query 1 of 2: app.py:9 in show (written at line 2)" in text
+    assert "query 2 of 2: app.py:9 in show (written at line 4)" in text
+    queries = json.loads(shown)["queries"]
+    assert [(q["line"], q["written_at"][-1][:2], q["variant_count"]) for q in queries] == [
+        (9, ["app.py", 2], 1), (9, ["app.py", 4], 1)]

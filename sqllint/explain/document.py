@@ -4,7 +4,8 @@ JSON (version 1, additive changes only)::
 
     {"version": 1, "target": ..., "database": {"dsn", "connected", "server", "reason"},
      "queries": [{"path", "line", "column", "end_line", "scope", "runs" (the mapper statement a Java
-                  call runs, or null), "variant_count",
+                  call runs, or null), "written_at" (for a statement of a function called there: the
+                  [path, line, column] of each call down to the DB call, else []), "variant_count",
                   "variants": [{"number", "label", "sql", "sent_sql", "rewritten_from", "binding_guesses",
                                 "plan": {"source", "flavor", "total_cost", "rows": [...]} | null,
                                 "tree": [...], "rows_examined", "summary": [...], "findings": [...],
@@ -214,7 +215,9 @@ def render_json(walkthrough: Walkthrough) -> str:
         site = site_facts.site
         queries.append({"path": site.path, "line": site.line, "column": site.column, "end_line": site.end_line,
                         "scope": site.scope,
-                        "runs": site.variants[0].query.resolved_from if site.variants else None, "variant_count": site.number_of(site_facts.variants[0].query)[1],
+                        "runs": site.variants[0].query.resolved_from if site.variants else None,
+                        "written_at": [list(o) for o in site.variants[0].query.origin] if site.variants else [],
+                        "variant_count": site.number_of(site_facts.variants[0].query)[1],
                         "variants": [{"number": site.number_of(v.query)[0], **_variant_json(v)}
                                      for v in site_facts.variants]})
     worst = worst_variants(walkthrough)

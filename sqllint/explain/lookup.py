@@ -80,8 +80,13 @@ class QuerySite:
     def describe(self) -> str:
         where = f" in {self.scope}" if self.scope and self.scope != "<module>" else ""
         count = len(self.all_variants or self.variants)
-        runs = self.variants[0].query.resolved_from if self.variants else None  # a mapper call in Java
-        return (f"{self.location}{where}" + (f" runs {runs}" if runs else "")
+        query = self.variants[0].query if self.variants else None
+        runs = query.resolved_from if query else None  # a mapper call in Java
+        written = ""
+        if query is not None and query.origin and not runs:  # a statement of the function called here
+            path, line, _column = query.origin[-1]
+            written = f" (written at {'' if path == self.path else path + ':'}line {line})"
+        return (f"{self.location}{where}" + (f" runs {runs}" if runs else "") + written
                 + (f" ({count} variants)" if count > 1 else ""))
 
 
@@ -178,9 +183,11 @@ class Workspace:
         return self._sites.get(path, [])
 
     def group(self, queries: Iterable[Query]) -> list[QuerySite]:
-        grouped: dict[tuple[str, int, int], list[ParsedQuery]] = {}
+        # By statement: a call of a function that runs two statements is two sites at one place, each
+        # with its variants (Query.origin tells them apart).
+        grouped: dict[tuple, list[ParsedQuery]] = {}
         for parsed in self._parser.parse_queries(queries):
-            grouped.setdefault(parsed.query.site, []).append(parsed)
+            grouped.setdefault(parsed.query.statement, []).append(parsed)
         sites = [QuerySite(q[0].query.path, q[0].query.line, q[0].query.column, q[0].query.end_line,
                            q[0].query.scope, tuple(q)) for q in grouped.values()]
         return sorted(sites, key=lambda s: (s.line, s.column))
