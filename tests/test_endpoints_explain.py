@@ -67,7 +67,7 @@ def test_mergeable_across_functions_in_text(shop_db) -> None:  # type: ignore[no
 def test_bad_endpoint_selectors_are_usage_errors() -> None:
     unknown = explain("--endpoint", "GET /nowhere")
     assert unknown.exit_code == 2
-    assert "no endpoint matches 'GET /nowhere'; the endpoints are:" in unknown.stderr
+    assert "no endpoint matches 'GET /nowhere'; the endpoints are, closest first:" in unknown.stderr
     assert "GET /orders/search  (shop/app.py:21)" in unknown.stderr
     both = explain("shop/orders.py:38", "--endpoint", "GET /orders")
     assert both.exit_code == 2 and "not both" in both.stderr

@@ -127,9 +127,11 @@ def _java_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, not
         from sqllint.endpoints.spring import SpringIndex
     except ImportError:  # the Java support is optional at run time (tree-sitter)
         return []
+    from sqllint.endpoints.springconfig import with_configured_prefixes
+
     spring = SpringIndex.build(files, max_size, notes)
     graphs.add(spring.functions, spring)
-    return spring.endpoints()
+    return with_configured_prefixes(spring.endpoints(), files, notes)
 
 
 def _go_endpoints(files: list[SourceFile], max_size: int, graphs: _Graphs, notes: list[MapNote]) -> list[Endpoint]:

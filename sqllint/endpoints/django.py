@@ -10,6 +10,7 @@ views give one endpoint per HTTP method they implement (``get``, ``post``, …, 
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterator
 
 from sqllint.endpoints.drf import DrfRouters
@@ -131,7 +132,7 @@ class DjangoRoutes:
             if isinstance(pattern, ast.Attribute) and pattern.attr == "urls":
                 key = self.routers.router(pattern.value, ctx)
                 if key is not None:
-                    yield from self.routers.endpoints(key, prefix)
+                    yield from _under(prefix, self.routers.endpoints(key, prefix))
                 continue
             if not (isinstance(pattern, ast.Call) and _callee_name(pattern.func) in _ROUTE_FUNCTIONS):
                 continue
@@ -153,7 +154,7 @@ class DjangoRoutes:
             if isinstance(included, list):
                 yield from self._entries(included, ctx, full, depth + 1)
                 continue
-            yield from self._views(view, ctx, "/" + full.lstrip("/"), pattern.lineno)
+            yield from _under(prefix, self._views(view, ctx, "/" + full.lstrip("/"), pattern.lineno))
 
     def _generic(self, cls: PyClass, route: str, path: str, line: int) -> Iterator[Endpoint]:
         """A class that implements no HTTP method itself: a generic view of Django answers for it and calls
@@ -246,6 +247,14 @@ _GENERIC_VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "DeleteView": (("GET", "POST"), ("get_queryset", "get_object", "get_context_data", "form_valid", "delete")),
     "FormView": (("GET", "POST"), ("get_context_data", "form_valid")),
 }
+
+
+def _under(prefix: str, endpoints: Iterator[Endpoint]) -> Iterator[Endpoint]:
+    """The endpoints with the include() prefix they are under recorded (a selector may leave it out)."""
+    outer = "/" + prefix.strip("/")
+    for endpoint in endpoints:
+        yield dataclasses.replace(endpoint, prefix=outer) if outer != "/" and endpoint.route.startswith(outer) \
+            else endpoint
 
 
 def _is_as_view(node: ast.expr) -> bool:

@@ -8,7 +8,9 @@ before its middleware) and chi (``r.Get``, ``Method``, ``Route("/v1", func(r chi
 literal starting with ``/``; a handler factory (``s.handleOrders()``) is followed as the handler, the
 closure it returns being in its body. Prefixes flow into the functions a router or group is handed to
 (``users.Register(v1.Group("/users"))``, the way larger apps split their routes) and into a sub-router
-built by a function and mounted (chi ``r.Mount("/admin", adminRouter())``); another ``Mount`` is a note.
+built by a function and mounted (chi ``r.Mount("/admin", adminRouter())``), as into a router of the same
+function mounted further down (``r.Mount("/api", api)``, ``root.Handle("/api/", http.StripPrefix("/api",
+api))``, gorilla ``PathPrefix("/api").Handler(http.StripPrefix(…))``); another ``Mount`` is a note.
 The calls are followed through ``goindex.GoIndex``.
 """
 
@@ -37,6 +39,9 @@ _REQUEST_TYPES = ("http.ResponseWriter", "http.Request", "gin.Context", "echo.Co
 ROUTER_CONSTRUCTORS = frozenset({"Default", "New", "NewRouter", "NewServeMux", "NewMux"})
 MOUNTED = "\0mounted"  # key of the prefixes map: where the routers a mounted function creates are mounted
 MIDDLEWARE = "\0mw:"  # prefixes[MIDDLEWARE + router]: the repository middleware its routes run through
+# prefixes[MOUNT_AT + router] = "parent\npath": a router of this function mounted in another one later on
+# (chi ``r.Mount("/api", api)``, ``root.Handle("/api/", http.StripPrefix("/api", api))``)
+MOUNT_AT = "\0at:"
 
 
 @dataclass
@@ -68,7 +73,7 @@ class GoRoutes:
             return []
         self._stack.append(func.key)
         try:
-            return self._routes(func, body, dict(prefixes), self.index.locals_of(func, body))
+            return self._routes(func, body, {**prefixes, **_mount_points(body)}, self.index.locals_of(func, body))
         finally:
             self._stack.pop()
 
@@ -128,6 +133,9 @@ class GoRoutes:
                     prefix = self._group_prefix(value, prefixes)
                     if prefix is None and value.type == "call_expression" and call_method(value) in ROUTER_CONSTRUCTORS:
                         prefix = prefixes.get(MOUNTED, "")  # r := gin.Default(), chi.NewRouter(), http.NewServeMux() …
+                        if MOUNT_AT + text_of(name) in prefixes:  # mounted further down: under its mount point
+                            parent, path = prefixes[MOUNT_AT + text_of(name)].split("\n", 1)
+                            prefix = prefixes.get(parent, prefix).rstrip("/") + path
                     if prefix is not None:
                         prefixes[text_of(name)] = prefix
                         if value.type == "call_expression" and call_method(value) in ("Group", "Subrouter"):
@@ -212,6 +220,16 @@ class GoRoutes:
                 self._set_middleware(inner, param, self._middleware(prefixes, receiver))
             body = child(args[-1], "body")
             return self._routes(func, body, inner, {**locals_, **params}) if body is not None else []
+        stripped = _strip_prefix(args[-1]) if name in ("Handle", "Handler") and args else None
+        if stripped is not None:  # Handle("/api/", http.StripPrefix("/api", …)): the routes inside lack /api
+            if stripped[1].type == "identifier" and MOUNT_AT + text_of(stripped[1]) in prefixes:
+                return []  # a router of this function: its routes got the prefix where it was created
+            mounted = self._mounted(func, stripped[1], prefix.rstrip("/") + stripped[0], locals_)
+            if mounted is not None:
+                return mounted
+        if name == "Mount" and len(args) == 2 and args[1].type == "identifier" \
+                and MOUNT_AT + text_of(args[1]) in prefixes:
+            return []  # chi r.Mount("/api", api) of a router of this function: done where it was created
         if name == "Mount" and len(args) == 2 and string_value(args[0]) is not None:
             mounted = self._mounted(func, args[1], prefix + (string_value(args[0]) or ""), locals_)
             if mounted is not None:
@@ -255,7 +273,7 @@ class GoRoutes:
         hooks = (self._middleware(prefixes, receiver) + self._with(func, call, locals_)
                  + self._resolve_all(func, around, locals_) + wrappers)
         return [Endpoint(methods, route, key, func.file.path, line_of(call), framework, note,
-                         tuple(dict.fromkeys(h for h in hooks if h != key)))]
+                         tuple(dict.fromkeys(h for h in hooks if h != key)), prefix=prefix.rstrip("/"))]
 
     def _unwrap(self, func: GoFunc, handler: Node, locals_: dict[str, TypeRef]) -> tuple[Node, tuple[FunctionKey, ...]]:
         """The handler inside middleware: ``dynamic.ThenFunc(app.home)`` (alice), ``handlers.LoggingHandler(out,
@@ -328,6 +346,35 @@ def _receiver_name(call: Node) -> str:
         inner = child(operand, "function")
         operand = child(inner, "operand") if inner is not None else None
     return text_of(operand) if operand is not None else ""
+
+
+def _strip_prefix(node: Node) -> tuple[str, Node] | None:
+    """``http.StripPrefix("/api", handler)``: (the prefix, the handler)."""
+    args = call_args(node) if node.type == "call_expression" and call_method(node) == "StripPrefix" else []
+    path = string_value(args[0]) if len(args) == 2 else None
+    return (path, args[1]) if path is not None else None
+
+
+def _mount_points(body: Node) -> dict[str, str]:
+    """Routers of a function that it mounts under a path: chi ``r.Mount("/api", api)``, net/http and
+    gorilla ``Handle("/api/", http.StripPrefix("/api", api))``; as ``MOUNT_AT`` entries of the prefixes."""
+    found, created = {}, set()
+    for node in walk(body, skip_literals=True):
+        if node.type in ("short_var_declaration", "assignment_statement"):
+            left, right = named_children(child(node, "left") or node), named_children(child(node, "right") or node)
+            created |= {text_of(n) for n, v in zip(left, right)
+                        if v.type == "call_expression" and call_method(v) in ROUTER_CONSTRUCTORS}
+        if node.type != "call_expression":
+            continue
+        name, args = call_method(node), call_args(node)
+        mount: tuple[str | None, Node] | None = None
+        if name == "Mount" and len(args) == 2:
+            mount = (string_value(args[0]), args[1])
+        elif name in ("Handle", "Handler") and args:
+            mount = _strip_prefix(args[-1])
+        if mount is not None and mount[0] is not None and mount[1].type == "identifier":
+            found[text_of(mount[1])] = f"{_receiver_name(node)}\n{mount[0].rstrip('/')}"
+    return {MOUNT_AT + name: at for name, at in found.items() if name in created}  # not a parameter's router
 
 
 def _chained_methods(call: Node) -> tuple[str, ...]:

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from sqllint.endpoints.build import EndpointMap
     from sqllint.explain.lookup import QuerySite, Workspace
 
+CLOSEST = 8  # candidates named when a selector matches no endpoint…
+ALL_CANDIDATES = 12  # …unless there are this few endpoints: all of them, closest first
+
 
 class EndpointSelector:
     """Selects the queries of one endpoint; after the call, ``chain`` holds the endpoint's chain."""
@@ -29,14 +32,22 @@ class EndpointSelector:
         from sqllint.explain.lookup import TargetError
 
         emap = build_map(workspace.search_paths, workspace.config, workspace.cwd, max_depth=self.max_depth)
-        labels = [f"{c.endpoint.label}  ({c.endpoint.path}:{c.endpoint.line})" for c in emap.chains]
         chains = emap.select(self.selector)
         if not chains:
-            raise TargetError(f"no endpoint matches {self.selector!r}" + ("; the endpoints are:" if labels else
-                              " (no HTTP endpoints found under " + ", ".join(workspace.search_paths) + ")"), labels)
+            from sqllint.endpoints.match import closest
+
+            if not emap.chains:
+                raise TargetError(f"no endpoint matches {self.selector!r} (no HTTP endpoints found under "
+                                  + ", ".join(workspace.search_paths) + ")")
+            everything = len(emap.chains) <= ALL_CANDIDATES
+            near = closest(emap.chains, self.selector, len(emap.chains) if everything else CLOSEST)
+            raise TargetError(f"no endpoint matches {self.selector!r}; " + (
+                "the endpoints are, closest first:" if everything else
+                f"the closest of the {len(emap.chains)} (`sqllint endpoints` lists them all):"),
+                [_label(c) for c in near])
         if len(chains) > 1:
             raise TargetError(f"{self.selector!r} matches {len(chains)} endpoints; give the method and path:",
-                              [f"{c.endpoint.label}  ({c.endpoint.path}:{c.endpoint.line})" for c in chains])
+                              [_label(c) for c in chains])
         self.chain = chain = chains[0]
         chain.findings = _with_loop_findings(emap, chain)
         sites = [self._site(workspace, item) for item in chain.queries]
@@ -61,6 +72,11 @@ class EndpointSelector:
         return QuerySite(query.path, query.line, query.column, query.end_line, query.scope, item.variants)
 
 
+def _label(chain: EndpointChain) -> str:
+    endpoint = chain.endpoint
+    return f"{endpoint.label}  ({endpoint.path}:{endpoint.line})"
+
+
 def _with_loop_findings(emap: EndpointMap, chain: EndpointChain) -> list[Finding]:
     """The chain's findings plus the static run's N+1 findings at a loop of the chain that is not one of
     its query sites (``for id in ids: selectById(id)`` in a service, the query in the helper): the
@@ -79,6 +95,8 @@ def endpoint_text(chain: EndpointChain, rows: list[int | None] | None = None) ->
     endpoint = chain.endpoint
     lines = [f"endpoint: {endpoint.label}  handler {handler_text(chain)} ({endpoint.path}:{endpoint.line}), "
              f"{len(chain.queries)} quer{'y' if len(chain.queries) == 1 else 'ies'} in call order:"]
+    if endpoint.prefix_from:  # the URL's start that the code does not show
+        lines.insert(1, f"  {endpoint.prefix} is the configured prefix: {endpoint.prefix_from}")
     if endpoint.hooks:  # before-request hooks, dependencies, middleware: their queries come first
         lines.insert(1, "  runs first: " + ", ".join(h.qualname for h in endpoint.hooks))
     for number, item in enumerate(chain.queries, 1):

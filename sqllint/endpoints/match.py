@@ -1,9 +1,18 @@
 """Which endpoints a selector names: ``"GET /orders"``, ``"/orders/42/summary"`` (a concrete URL matches
-the template ``/orders/<int:order_id>/summary`` or ``/orders/{id}/summary``), or a handler's name."""
+the template ``/orders/<int:order_id>/summary`` or ``/orders/{id}/summary``), a template in another
+framework's spelling (``/orders/:id``, ``/orders/{id}``, ``/orders/<id>``), a URL as a browser or an
+access log shows it (``http://host/api/orders?page=2``, ``"GET /api/orders HTTP/1.1"``), or a handler's name.
+
+A path is matched against the full route first, then against the route without its prefix
+(``Endpoint.prefix``: Spring's context path, a blueprint's, router's, include()'s or group's prefix), where
+a concrete URL only matches a template starting with a literal segment; at each step an exact match beats a
+template in another spelling, which beats a concrete URL (where the template with the most literal text wins)."""
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable
 
 from sqllint.endpoints.model import EndpointChain
 
@@ -44,11 +53,27 @@ def template_regex(route: str, framework: str) -> re.Pattern[str]:
     return re.compile("^" + (pattern if pattern.startswith("/") else "/" + pattern) + "/?$")
 
 
+# a path parameter in any framework's spelling: <int:id>, {id}, {id:\d+}, :id, *rest, ${property}
+_ANY_PARAMETER = re.compile(r"<[^<>/]*>|\$?\{(?:[^{}]|\{[^{}]*\})*\}|(?<=/):[A-Za-z_]\w*|(?<=/)\*\w*$")
+_HTTP_VERSION = re.compile(r"\s+HTTP/[\d.]+$", re.IGNORECASE)
+
+
 def parse_selector(selector: str) -> tuple[str | None, str]:
-    words = selector.split(None, 1)
+    """(method or None, path or handler name); a method in any case, quotes and ``HTTP/1.1`` of an
+    access-log line, a URL's scheme, host, query and fragment are dropped."""
+    words = selector.strip().strip("\"'").split(None, 1)
+    method = None
     if len(words) == 2 and words[0].upper() in METHODS:
-        return words[0].upper(), words[1].strip()
-    return None, selector.strip()
+        method, target = words[0].upper(), words[1].strip()
+    else:
+        target = selector.strip().strip("\"'")
+    target = _HTTP_VERSION.sub("", target)
+    url = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*(?P<path>[^?#]*)", target)
+    if url is not None:
+        target = url.group("path") or "/"
+    if target.startswith("/"):
+        target = re.split(r"[?#]", target, maxsplit=1)[0]
+    return method, target
 
 
 def _method_ok(chain: EndpointChain, method: str | None) -> bool:
@@ -56,15 +81,66 @@ def _method_ok(chain: EndpointChain, method: str | None) -> bool:
     return method is None or method in methods or "ANY" in methods or method == "ANY"
 
 
+def _is_regex_route(chain: EndpointChain) -> bool:
+    route = chain.endpoint.route
+    return chain.endpoint.framework == "django" and any(c in route for c in "^$()[]\\?+*") \
+        and "<" not in route.replace("(?P<", "")
+
+
+def shape(path: str) -> str:
+    """The path with every parameter, in whichever spelling, as ``{}``: ``/orders/<int:id>`` and
+    ``/orders/:id`` are both ``/orders/{}``."""
+    return _normal(_ANY_PARAMETER.sub("{}", path))
+
+
+def _literal_start(route: str) -> bool:
+    first = route.strip("/").split("/", 1)[0]
+    return bool(first) and not _ANY_PARAMETER.search("/" + first) and "${" not in first
+
+
+def _literal_length(route: str) -> int:
+    return len(_ANY_PARAMETER.sub("", route))
+
+
+def _unprefixed(chain: EndpointChain) -> str | None:
+    """The route without its prefix; None without one, or when nothing but ``/`` would be left (every
+    router's index would be one path then)."""
+    endpoint = chain.endpoint
+    if not endpoint.prefix or not endpoint.route.startswith(endpoint.prefix):
+        return None
+    rest = endpoint.route[len(endpoint.prefix):]
+    return rest if rest.strip("/") else None
+
+
+def _path_matches(chains: list[EndpointChain], target: str, route_of: Callable[[EndpointChain], str | None],
+                  concrete: Callable[[str], bool] = lambda route: True) -> list[EndpointChain]:
+    """Exact, then the same template in another spelling, then the most specific templates accepting
+    ``target`` as a concrete URL (among the routes ``concrete`` allows)."""
+    routes = [(c, r) for c in chains if (r := route_of(c)) is not None]
+    exact = [c for c, route in routes if _normal(route) == _normal(target)]
+    if exact:
+        return exact
+    if _ANY_PARAMETER.search(target):
+        spelled = [c for c, route in routes if not _is_regex_route(c) and shape(route) == shape(target)]
+        if spelled:
+            return spelled
+    url = _normal(target)
+    accepting = [(c, route) for c, route in routes
+                 if concrete(route) and template_regex(route, c.endpoint.framework).match(url)]
+    if not accepting:
+        return []
+    best = max(_literal_length(route) for _, route in accepting)
+    return [c for c, route in accepting if _literal_length(route) == best]
+
+
 def select_endpoints(chains: list[EndpointChain], selector: str) -> list[EndpointChain]:
     method, target = parse_selector(selector)
     if target.startswith("/") or not target:
-        exact = [c for c in chains if _normal(c.endpoint.route) == _normal(target) and _method_ok(c, method)]
-        if exact:
-            return exact
-        url = _normal(target.split("?", 1)[0])
-        return [c for c in chains if _method_ok(c, method)
-                and template_regex(c.endpoint.route, c.endpoint.framework).match(url)]
+        allowed = [c for c in chains if _method_ok(c, method)]
+        # without the prefix, a concrete URL only for a template starting with a literal segment:
+        # /{id} of /users/{id} would take any one-segment path
+        return (_path_matches(allowed, target or "/", lambda c: c.endpoint.route)
+                or _path_matches(allowed, target or "/", _unprefixed, _literal_start))
     # a handler: "list_orders", "OrderController.list", "shop/app.py:list_orders"
     found = []
     for chain in chains:
@@ -74,3 +150,21 @@ def select_endpoints(chains: list[EndpointChain], selector: str) -> list[Endpoin
         if target in (handler.qualname, str(handler)) or handler.qualname.endswith("." + target):
             found.append(chain)
     return found
+
+
+def closest(chains: list[EndpointChain], selector: str, count: int = 8) -> list[EndpointChain]:
+    """The endpoints most like a selector that matched none: paths by their shape (with and without the
+    configured prefix), a handler by its name; the method breaks ties."""
+    method, target = parse_selector(selector)
+    wanted = shape(target) if target.startswith("/") else target.lower()
+
+    def score(chain: EndpointChain) -> float:
+        endpoint = chain.endpoint
+        if target.startswith("/"):
+            shapes = [shape(endpoint.route)] + ([shape(r)] if (r := _unprefixed(chain)) else [])
+        else:
+            shapes = [endpoint.handler.qualname.lower()] if endpoint.handler else []
+        similar = max((difflib.SequenceMatcher(None, wanted, s).ratio() for s in shapes), default=0.0)
+        return similar + (0.05 if _method_ok(chain, method) else 0.0)
+
+    return sorted(chains, key=lambda c: (-score(c), c.endpoint.route))[:count]

@@ -32,6 +32,11 @@ class Endpoint:
     note: str | None = None  # e.g. "view is django.views.generic.ListView: outside the repository"
     # functions the framework runs before the handler on every request (Flask before_request hooks)
     hooks: tuple[FunctionKey, ...] = ()
+    # the start of ``route`` added outside the route's own declaration: a blueprint's, router's, include()'s
+    # or group's prefix, Spring's context path (then ``prefix_from`` says which setting of which file);
+    # a selector may leave it out
+    prefix: str = ""
+    prefix_from: str | None = None
 
     @property
     def label(self) -> str:

@@ -172,8 +172,9 @@ class FlaskFastApiRoutes:
             for prefix, dependencies in self._prefixes(key, frozenset()):  # FastAPI: the outer routers' first
                 route = join_route(prefix, endpoint.route, endpoint.framework)
                 run_first = tuple(dict.fromkeys(before + dependencies + endpoint.hooks))
+                outer = prefix.rstrip("/") if route.startswith(prefix.rstrip("/")) else ""  # a selector may omit it
                 endpoints.append(Endpoint(endpoint.methods, route, endpoint.handler, endpoint.path, endpoint.line,
-                                          endpoint.framework, endpoint.note, run_first))
+                                          endpoint.framework, endpoint.note, run_first, prefix=outer))
         return endpoints
 
     def _hooks(self) -> list[tuple[tuple[str, int, int], bool, FunctionKey]]:

@@ -106,6 +106,9 @@ def chain_dict(chain: EndpointChain, rows: list[int | None] | None = None) -> di
         # what runs before the handler: Flask before_request hooks, FastAPI dependencies, Go middleware …
         "runs_first": [{"path": h.path, "function": h.qualname} for h in endpoint.hooks],
         "declared": {"path": endpoint.path, "line": endpoint.line}, "note": endpoint.note,
+        # the start of the route added outside its declaration (a blueprint's, a group's prefix; Spring's
+        # context path, with the setting it comes from)
+        "prefix": {"path": endpoint.prefix, "from": endpoint.prefix_from} if endpoint.prefix else None,
         "query_count": len(chain.queries), "queries": queries,
         "worst": {"rule": worst.rule, "severity": str(worst.severity)} if worst else None,
         "estimated_rows": chain.estimated_rows,
