@@ -8,11 +8,13 @@ that issued the statement. This module decides nothing about SQL quality itself:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,6 +152,10 @@ class ExplainStage:
 
     # --- the run --------------------------------------------------------------------------------------
     def run(self, parsed: Sequence[ParsedQuery]) -> ExplainOutcome:
+        with _collect_young_only():
+            return self._run(parsed)
+
+    def _run(self, parsed: Sequence[ParsedQuery]) -> ExplainOutcome:
         outcome = ExplainOutcome(findings=[])
         try:
             pool = Pool(self.dsn, self.settings, self.jobs, self.analyze).open()
@@ -378,6 +384,22 @@ class ExplainStage:
     # --- findings -------------------------------------------------------------------------------------
     def _findings(self, results: list[Explained]) -> list[Finding]:
         return plan_findings(results, self.enabled, self._rules, self.severities, self.settings.statement_timeout)
+
+
+@contextlib.contextmanager
+def _collect_young_only() -> Iterator[None]:
+    """While the stage runs, garbage collections skip the objects that existed before it (``gc.freeze``):
+    the run's parsed statements are most of the heap, and one full collection of them took ~140 ms of a
+    0.75 s stage (2,000 statements). Nothing is frozen when something else already froze objects (its
+    ``unfreeze`` is its own), and everything is unfrozen again at the end."""
+    frozen = gc.isenabled() and gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 def _version(text: str) -> tuple[int, ...]:
