@@ -400,3 +400,25 @@ def test_plain_writes_take_the_simple_cut(sql: str) -> None:
 
     kind = "update" if sql.startswith("UPDATE") else "delete"
     assert _simple_cut(sql, kind) is not None and _simple_cut(sql, kind) == _token_cut(sql, kind)
+
+
+def test_as_select_with_the_statements_node_index_strips_as_without_it() -> None:
+    """``as_select(tree, find)`` asks the statement's node index whether any FOR UPDATE / INTO is in it
+    instead of walking the tree; the SELECT it gives is the same."""
+    for sql in ["SELECT id FROM orders WHERE status = 'paid' FOR UPDATE", "SELECT id INTO @x FROM orders LIMIT 1",
+                "SELECT id FROM orders WHERE status = 'paid'", "UPDATE orders SET a = 1 WHERE id IN "
+                "(SELECT id FROM (SELECT id FROM users FOR UPDATE) AS x)",
+                "INSERT INTO t SELECT * FROM orders WHERE id = 1 FOR UPDATE"]:
+        tree = sqlglot.parse_one(sql, read="mysql")
+        calls: list[tuple[type, ...]] = []
+
+        def find(*types: type, tree=tree, calls=calls) -> list:
+            calls.append(types)
+            return [node for node in tree.walk() if type(node) in types]
+
+        expected = as_select(sqlglot.parse_one(sql, read="mysql"))
+        got = as_select(tree, find)
+        assert calls and got is not None and expected is not None
+        assert (got.tree.sql(dialect="mysql"), got.rewritten_from) == (expected.tree.sql(dialect="mysql"),
+                                                                       expected.rewritten_from), sql
+        assert "FOR UPDATE" not in got.tree.sql(dialect="mysql") and "INTO" not in got.tree.sql(dialect="mysql")

@@ -15,6 +15,7 @@ on MariaDB ``EXPLAIN UPDATE`` fails in a read-only transaction (1792) and for a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -143,9 +144,11 @@ def explain_kind(tree: exp.Expression) -> tuple[bool, str | None]:
     return False, None
 
 
-def _readonly(tree: exp.Expression) -> exp.Expression:
+def _readonly(tree: exp.Expression, find: Callable[..., list[exp.Expression]] | None = None) -> exp.Expression:
     """``tree`` without what would make its EXPLAIN look like a write (``FOR UPDATE``, ``INTO @var``):
     neither changes the plan, and the guard refuses both."""
+    if find is not None and not find(exp.Lock, exp.Into):
+        return tree  # none in the statement, so none in what was taken from it: no walk of the tree
     if tree.find(exp.Lock, exp.Into) is None:
         return tree
     tree = tree.copy()
@@ -155,10 +158,11 @@ def _readonly(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def as_select(tree: exp.Expression) -> Explainable | None:
-    """A SELECT that reads what ``tree`` reads, or None when there is nothing to explain (INSERT … VALUES)."""
+def as_select(tree: exp.Expression, find: Callable[..., list[exp.Expression]] | None = None) -> Explainable | None:
+    """A SELECT that reads what ``tree`` reads, or None when there is nothing to explain (INSERT … VALUES).
+    ``find``: the statement's node index (``ParsedQuery.find``, exact types) when ``tree`` is its tree."""
     explainable = _as_select(tree)
-    return Explainable(_readonly(explainable.tree), explainable.rewritten_from) if explainable else None
+    return Explainable(_readonly(explainable.tree, find), explainable.rewritten_from) if explainable else None
 
 
 def _as_select(tree: exp.Expression) -> Explainable | None:

@@ -73,7 +73,8 @@ class Job:
         """The SELECT that is explained (the rewrite, for DML); built on first use, since a run answered
         from the plan cache rarely needs it."""
         if self._select is None:
-            explainable = as_select(self.tree)
+            query = self.queries[0]  # its node index answers "any FOR UPDATE / INTO?" without a walk
+            explainable = as_select(self.tree, query.find if self.tree is query.tree else None)
             self._select = explainable.tree if explainable is not None else self.tree
         return self._select
 
