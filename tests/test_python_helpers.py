@@ -313,6 +313,43 @@ def test_a_partial_run_of_the_caller_alone_reads_the_imported_helper(tmp_path: P
     assert [f for f in full.findings if f.path == "app/views.py"] == partial.findings
 
 
+def test_two_modules_defining_helpers_of_one_name_each_serve_the_modules_importing_them(tmp_path: Path) -> None:
+    """app.db's run(sql, params) and legacy.db's run(conn, sql): each caller reads the SQL argument of the
+    helper it imports (a module import, an alias and a class import too); a partial run agrees."""
+    from sqllint.config import Config
+    from sqllint.engine import run as check
+
+    write_project(tmp_path, {"app/__init__.py": "", "app/db.py": DB_MODULE, "legacy/__init__.py": "",
+                             "legacy/db.py": """
+        def run(conn, sql):
+            return conn.cursor().execute(sql)
+
+        class Database:
+            def query(self, conn, sql):
+                return conn.cursor().execute(sql)
+    """, "app/views.py": """
+        from app.db import run as fetch, Database
+
+        def search(db: Database, kw):
+            users = fetch("SELECT id FROM users WHERE email LIKE %s", (f"%{kw}%",))
+            orders = db.query("SELECT id FROM orders WHERE note LIKE %s", f"%{kw}%")
+            return users, orders
+    """, "legacy/views.py": """
+        import legacy.db as db
+        from legacy import db as same
+
+        def search(conn, kw):
+            db.run(conn, f"SELECT id FROM users WHERE email LIKE '%{kw}'")
+            return same.run(conn, "SELECT id FROM orders WHERE note LIKE '%x'")
+    """})
+    full = check(["."], Config(root=tmp_path), tmp_path, jobs=1)
+    leading = sorted((f.path, f.line) for f in full.findings if f.rule == "S005")
+    assert leading == [("app/views.py", 5), ("app/views.py", 6), ("legacy/views.py", 6), ("legacy/views.py", 7)]
+    for path in ("app/views.py", "legacy/views.py"):
+        partial = check([path], Config(root=tmp_path), tmp_path, jobs=1)
+        assert partial.findings == [f for f in full.findings if f.path == path]
+
+
 def test_a_changed_helper_module_is_read_again_by_a_cached_caller(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from sqllint.extract.dynsql import Fragment
 from sqllint.extract.mybatis import MapperFile, Statement, looks_like_mapper, parse_mapper
-from sqllint.extract.pyhelpers import HelperSink, may_define_helper, project_helpers
+from sqllint.extract.pyhelpers import ProjectHelpers, may_define_helper, project_helpers
 from sqllint.extract.pyvalues import Value
 from sqllint.files import SourceFile, read_source
 
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 _JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete", b"@Query")  # @Query: Spring Data native SQL
 # MyBatis-Plus mappers and entities, Spring Data repositories and JPA entities (javamp)
-_MP_MARKERS = (b"BaseMapper", b"@TableName", b"Repository<", b"@Entity")
+_MP_MARKERS = (b"BaseMapper", b"@TableName", b"Repository<", b"@Entity", b"@TableId", b"@TableField", b"Service<",
+               b"ServiceImpl<")
 _JAVA_CONSTANT_MARKERS = (b"static final String", b"final static String")  # SQL kept in constants
 # Files worth parsing for shared SQL constants must at least say a statement verb somewhere.
 _SQL_BYTES = re.compile(rb"\b(?:SELECT|INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -58,9 +59,13 @@ class ProjectIndex:
     callees: Mapping[str, tuple[Run, ...]] = field(default_factory=dict)
     callee_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # simple name → those FQNs
     # Python functions that run a parameter as SQL (a project's run(sql, params)), by name, for other modules
-    python_helpers: Mapping[str, HelperSink] = field(default_factory=dict)
+    python_helpers: ProjectHelpers = field(default_factory=ProjectHelpers)
     # interface FQN → its implementations, where several are and one runs SQL: Spring's hints pick one
     beans: Mapping[str, tuple[Bean, ...]] = field(default_factory=dict)
+    # MyBatis-Plus: entity FQN → javamp.Entity, and mapper / IService / ServiceImpl FQN → its entity FQN
+    # (what a wrapper call reads: javawrapper)
+    mp_entities: Mapping[str, object] = field(default_factory=dict)
+    mp_types: Mapping[str, str] = field(default_factory=dict)
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
@@ -110,7 +115,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     java_sources: list[SourceFile] = []  # read again once every mapper statement is known
     mp_mappers: dict[str, tuple[str, str, int, str]] = {}  # MyBatis-Plus mapper / repository → entity …
     mp_entities: dict = {}  # entity FQN → javamp.Entity
-    python_modules: list[ast.Module] = []  # files that may define a run(sql, params) helper (pyhelpers)
+    mp_types: dict[str, str] = {}  # mapper / service FQN → entity FQN
+    python_modules: list[tuple[str, ast.Module]] = []  # (path, module) of files that may define a helper
     for source in files:
         if source.language not in ("xml", "java", "go", "python"):
             continue
@@ -120,7 +126,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
         if source.language == "python":
             maybe = memo.get(data, may_define_helper) if memo is not None else may_define_helper(data)
             if maybe and (module := _parse_python(data)) is not None:
-                python_modules.append(module)  # the cache keys Python files by python_helpers itself
+                python_modules.append((source.path, module))  # the cache keys Python files by the helpers
             continue
         digest.update(f"{source.path}|{len(data)}|".encode() + hashlib.blake2b(data, digest_size=16).digest())
         if source.language == "java":
@@ -135,6 +141,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
                 if found is not None:
                     mp_mappers.update(found.mappers)
                     mp_entities.update(found.entities)
+                    mp_types.update(found.services)
         if source.language == "xml" and looks_like_mapper(data):
             mapper = parse_mapper(data, source.path)
             if mapper is None:
@@ -162,6 +169,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
 
         for mapper, (entity, path, line, kind) in mp_mappers.items():
             table = mp_entities.get(entity) or Entity(snake(entity.rsplit(".", 1)[-1]))
+            if kind == "mp":
+                mp_types[mapper] = entity
             for statement in mp_statements(mapper, table, path, line, kind):
                 statements.setdefault(statement.qualified, statement)  # XML or an annotation wins
     simple: dict[str, list[str]] = {}
@@ -169,7 +178,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
         simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)
     index = ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
                          frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
-                         go_constants, python_helpers=project_helpers(python_modules) if python_modules else {})
+                         go_constants, python_helpers=project_helpers(python_modules) if python_modules else ProjectHelpers(),
+                         mp_entities=mp_entities, mp_types=mp_types)
     return with_callees(index, java_sources, max_file_size) if callees else index
 
 

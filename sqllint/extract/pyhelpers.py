@@ -14,7 +14,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqllint.extract.pybound import params_node
 from sqllint.extract.pyeval import TRANSPARENT_CALLS, call_name
@@ -237,14 +238,93 @@ def may_define_helper(data: bytes) -> bool:
     return re.search(_CALL_THEN_NAME % alternatives, data.lower()) is not None
 
 
-def project_helpers(modules: list[ast.Module]) -> dict[str, HelperSink]:
-    """The helpers of the project's modules by bare name (``run``, ``Database.run`` as ``run``), for calls
-    in other modules; a name two helpers share with different signatures is left out. A wrapper in one
-    module of a helper in another is found on the second round."""
-    helpers: dict[str, HelperSink] = {}
+@dataclass(frozen=True)
+class ProjectHelpers:
+    """Other modules' helpers, for one module's calls (``for_module``): by bare name where the project's
+    helpers of that name share one signature, and per module, so a caller importing from ``app.db`` gets
+    ``app.db``'s ``run`` even when ``app.reports`` has a ``run(conn, sql)`` of its own."""
+
+    by_name: Mapping[str, HelperSink] = field(default_factory=dict)
+    by_module: Mapping[str, Mapping[str, HelperSink]] = field(default_factory=dict)  # dotted name → helpers
+
+    def __bool__(self) -> bool:
+        return bool(self.by_module)
+
+    def digest_text(self) -> str:
+        """Stable text of every helper: part of the result cache's key for Python files."""
+        return repr(sorted((module, sorted(helpers.items())) for module, helpers in self.by_module.items()))
+
+    def for_module(self, module: ast.Module, path: str | None = None) -> dict[str, HelperSink]:
+        """The helpers a module's calls may reach by name: the project-wide ones, overridden by those of the
+        modules it imports from (``from app.db import run``, ``from app.db import Database``, ``from app
+        import db``, ``import app.db as db``); a name two imported modules define differently is dropped."""
+        known = dict(self.by_name)
+        own = module_name(path) if path else None
+        package = bool(path) and Path(path).name == "__init__.py"  # type: ignore[arg-type]
+        chosen: dict[str, set[HelperSink]] = {}
+        for node in ast.walk(module):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    for name, sink in (self._module(alias.name) or {}).items():
+                        chosen.setdefault(name, set()).add(sink)
+            elif isinstance(node, ast.ImportFrom) and (target := _absolute(node, own, package)) is not None:
+                helpers = self._module(target) if target else None
+                for alias in node.names:
+                    submodule = self._module(f"{target}.{alias.name}" if target else alias.name)
+                    if submodule is not None:  # from app import db: db.run(…)
+                        for name, sink in submodule.items():
+                            chosen.setdefault(name, set()).add(sink)
+                    elif helpers is not None and alias.name in helpers:  # from app.db import run [as r]
+                        chosen.setdefault(alias.asname or alias.name, set()).add(helpers[alias.name])
+                    elif helpers is not None:  # a class or an instance: its methods are called by name
+                        for name, sink in helpers.items():
+                            chosen.setdefault(name, set()).add(sink)
+        for name, sinks in chosen.items():
+            if len(sinks) == 1:
+                known[name] = next(iter(sinks))
+            else:
+                known.pop(name, None)
+        return known
+
+    def _module(self, dotted: str) -> Mapping[str, HelperSink] | None:
+        """The helpers of the one project module the import names (``app.db`` also matches ``src.app.db``)."""
+        if dotted in self.by_module:
+            return self.by_module[dotted]
+        matches = [helpers for name, helpers in self.by_module.items() if name.endswith("." + dotted)]
+        return matches[0] if len(matches) == 1 else None
+
+
+def module_name(path: str) -> str:
+    """``app/db.py`` → ``app.db``; ``app/__init__.py`` → ``app`` (only its tail is matched against imports)."""
+    parts = list(Path(path).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(p for p in parts if p not in ("", ".", "..", "/"))
+
+
+def _absolute(node: ast.ImportFrom, own: str | None, package: bool) -> str | None:
+    """The module a ``from … import`` reads from ("" for ``from . import x`` at the top package)."""
+    if not node.level:
+        return node.module or None
+    if own is None:
+        return None
+    parts = own.split(".") if own else []
+    keep = len(parts) - node.level + (1 if package else 0)
+    if keep < 0:
+        return None
+    base = parts[:keep]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def project_helpers(modules: list[tuple[str, ast.Module]]) -> ProjectHelpers:
+    """The helpers of the project's modules (``(path, module)``), by module and by bare name (``run``,
+    ``Database.run`` as ``run``); a bare name two helpers share with different signatures is only known
+    through imports. A wrapper in one module of a helper in another is found on the second round."""
+    helpers = ProjectHelpers()
     for _round in range(2):
         signatures: dict[str, set[HelperSink]] = {}
-        for module in modules:
+        by_module: dict[str, dict[str, HelperSink]] = {}
+        for path, module in modules:
             functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
             classes: set[str] = set()
             for node in module.body:
@@ -254,11 +334,18 @@ def project_helpers(modules: list[ast.Module]) -> dict[str, HelperSink]:
                     classes.add(node.name)
                     functions.update({f"{node.name}.{item.name}": item for item in node.body
                                       if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))})
-            finder = HelperFinder(functions, frozenset(classes), helpers, imported_names(module))
+            finder = HelperFinder(functions, frozenset(classes), helpers.for_module(module, path),
+                                  imported_names(module))
+            own: dict[str, set[HelperSink]] = {}
             for qualname in functions:
                 if (found := finder.signature(qualname)) is not None:
                     signatures.setdefault(qualname.rsplit(".", 1)[-1], set()).add(found)
-        helpers = {name: found.pop() for name, found in signatures.items() if len(found) == 1}
+                    own.setdefault(qualname.rsplit(".", 1)[-1], set()).add(found)
+            mine = {name: sinks.pop() for name, sinks in own.items() if len(sinks) == 1}
+            if mine:
+                by_module[module_name(path)] = mine
+        helpers = ProjectHelpers({name: found.pop() for name, found in signatures.items() if len(found) == 1},
+                                 by_module)
     return helpers
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from sqllint.extract.emit import Site, queries_from_value
-from sqllint.extract.pyhelpers import HelperSink
+from sqllint.extract.pyhelpers import HelperSink, ProjectHelpers
 from sqllint.extract.pywalk import Emitted, PythonExtractor
 from sqllint.records import Query
 from sqllint.suppress import parse_suppressions
@@ -25,8 +25,9 @@ class PythonExtraction:
 
 
 def extract_python(source: bytes, path: str, max_variants: int = 32,
-                   known_helpers: Mapping[str, HelperSink] | None = None) -> PythonExtraction:
-    """The SQL a module runs; ``known_helpers``: other modules' ``run(sql, params)`` helpers by name."""
+                   known_helpers: Mapping[str, HelperSink] | ProjectHelpers | None = None) -> PythonExtraction:
+    """The SQL a module runs; ``known_helpers``: other modules' ``run(sql, params)`` helpers (by name, or
+    the project's, resolved through this module's imports)."""
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError) as error:  # ValueError: source contains NUL bytes
@@ -34,6 +35,8 @@ def extract_python(source: bytes, path: str, max_variants: int = 32,
         column = getattr(error, "offset", None) or 1
         message = getattr(error, "msg", None) or str(error)
         return PythonExtraction([], (message, line, column))
+    if isinstance(known_helpers, ProjectHelpers):
+        known_helpers = known_helpers.for_module(tree, path) if known_helpers else None
     emitted = PythonExtractor(tree, path, max_variants, known_helpers).run()
     suppressions = _comment_suppressions(source) if b"sqllint:" in source else {}
     queries: list[Query] = []
