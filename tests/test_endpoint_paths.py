@@ -528,3 +528,21 @@ func main() {{
 }}
 """})
     assert labels(gorilla) == {"GET /api/orders", "GET /v2/orders"}
+
+
+def test_spring_config_beside_the_build_file_wins_and_paths_follow_the_working_directory(tmp_path: Path) -> None:
+    files = spring({"application.yml": "server.servlet.context-path: /classpath\n"})
+    files["config/application.properties"] = "server.servlet.context-path=/deployed\n"
+    emap = build(tmp_path, files)
+    assert "GET /deployed/orders" in labels(emap)
+    assert emap.chains[0].endpoint.prefix_from == "server.servlet.context-path '/deployed' " \
+                                                  "(config/application.properties:1)"
+    inside = tmp_path / "src" / "main" / "java"  # sqllint run from inside the module: paths relative to there
+    previous = os.getcwd()
+    os.chdir(inside)
+    try:
+        nested = build_map(["."], Config(root=inside), inside, jobs=1)
+    finally:
+        os.chdir(previous)
+    assert nested.chains[0].endpoint.prefix_from == "server.servlet.context-path '/deployed' " \
+                                                    "(../../../config/application.properties:1)"

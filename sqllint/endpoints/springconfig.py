@@ -1,6 +1,7 @@
 """The path prefix Spring Boot puts before every mapping of a module: ``server.servlet.context-path`` and
 ``spring.mvc.servlet.path`` (``spring.webflux.base-path`` for WebFlux), read from the module's
-``src/main/resources/application.properties``/``.yml``/``.yaml`` (and ``config/application.*`` there).
+``src/main/resources/application.properties``/``.yml``/``.yaml`` (``config/`` there; and beside the build
+file, where Spring Boot looks in the working directory).
 
 The controllers of a module (the directory holding ``src/main/java``) get their own module's prefix, so a
 multi-module Maven/Gradle build maps each service under its own context path. The default file's value
@@ -12,6 +13,7 @@ names): the files are not executed, flow mappings and anchors are not read.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -191,10 +193,14 @@ def _join(*parts: str) -> str:
     return "".join("/" + p.strip("/") for p in parts if p.strip("/"))
 
 
-def module_prefix(resources: Path, display: str) -> ModulePrefix:
-    """The prefix the configuration files under one ``src/main/resources`` give their module."""
+def module_prefix(root: Path, display: str) -> ModulePrefix:
+    """The prefix a module's configuration gives its mappings: ``src/main/resources/application.*`` and
+    ``config/`` there (the classpath), then ``application.*`` and ``config/`` beside the module's
+    build file (read from the working directory when the service starts there), each later one winning."""
     settings: list[Setting] = []
-    for folder, shown in ((resources, display), (resources / "config", f"{display}/config")):
+    resources = "/".join(p for p in (display, "src/main/resources") if p)
+    for folder, shown in ((root / "src/main/resources", resources), (root / "src/main/resources/config",
+                          f"{resources}/config"), (root, display), (root / "config", f"{display}/config")):
         if not folder.is_dir():
             continue
         # within a folder Spring Boot lets .properties win over .yml: read it last
@@ -234,10 +240,11 @@ def _module_root(source: SourceFile) -> tuple[Path, str] | None:
     parts = source.absolute.parts
     for index in range(len(parts) - 3, -1, -1):
         if tuple(parts[index : index + 3]) in _SOURCE_ROOTS:
-            tail = len(parts) - index
-            shown = PurePosixPath(source.path).parts
-            display = "/".join(shown[: len(shown) - tail]) if len(shown) >= tail else ""
-            return Path(*parts[:index]), display
+            root, shown = Path(*parts[:index]), PurePosixPath(source.path)
+            if shown.is_absolute():
+                return root, root.as_posix()
+            display = os.path.relpath(root, Path(*parts[: len(parts) - len(shown.parts)]))  # as source.path is
+            return root, "" if display == "." else PurePosixPath(Path(display)).as_posix()
     return None
 
 
@@ -256,8 +263,7 @@ def with_configured_prefixes(endpoints: list[Endpoint], files: list[SourceFile],
             out.append(endpoint)
             continue
         if root[0] not in prefixes:
-            prefixes[root[0]] = module_prefix(root[0] / "src" / "main" / "resources",
-                                              "/".join(p for p in (root[1], "src/main/resources") if p))
+            prefixes[root[0]] = module_prefix(root[0], root[1])
             notes.extend(prefixes[root[0]].notes)
         found = prefixes[root[0]]
         if not found.prefix:
