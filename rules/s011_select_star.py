@@ -21,6 +21,13 @@ def _django_raw(call: str | None, language: str) -> bool:
                for part in re.split(r"[.(]", receiver))
 
 
+def _mybatis_plus(call: str | None, language: str) -> bool:
+    """A MyBatis-Plus wrapper call (``userMapper.selectList(wrapper)``; the extractor names it so): without
+    ``select()`` MP lists every column of the entity it fills, which is shown as ``*`` when the entity
+    class is not in the project."""
+    return language == "java" and bool(call) and call.endswith(" (MyBatis-Plus)")  # type: ignore[union-attr]
+
+
 @rule(code="S011", name="select-star", severity=Severity.INFO)
 def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
     """The statement's result is ``SELECT *``: every column, whether the caller uses it or not.
@@ -50,7 +57,8 @@ def check(query: ParsedQuery, options: dict[str, Any]) -> Iterator[Violation]:
         return Product.objects.raw("SELECT * FROM shop_product WHERE title = %s", [keyword])
     ```
     """
-    if not query.find(exp.Star) or _django_raw(query.query.call, query.query.language):
+    if not query.find(exp.Star) or _django_raw(query.query.call, query.query.language) \
+            or _mybatis_plus(query.query.call, query.query.language):
         return
     for scope in scopes(query):
         select = scope.expression

@@ -29,6 +29,7 @@ from sqllint.extract import ExtractOptions, FileExtraction, Problem
 from sqllint.extract.dynsql import Fragment, Text
 from sqllint.extract.javafile import JavaClass, JavaFile, annotation_attribute
 from sqllint.extract.javawalk import Emission
+from sqllint.extract.javawrapsql import wrapper_queries
 from sqllint.extract.mybatis import (Statement, XmlRefused, duplicate_problem, parse_xml, statement_queries,
                                      to_nodes)
 from sqllint.extract.pyvalues import Value
@@ -247,6 +248,10 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
             statement = statement or local_statements.get(f"{namespace}.{method}")
             if statement is not None:  # else not a mapped statement (a default method, a BaseMapper method, …)
                 queries = _resolved(statement, site, options, fragments)
+            elif emission.wrapper is not None:
+                queries = _wrapper(emission, site, java, project, result.problems)
+        elif emission.wrapper is not None:
+            queries = _wrapper(emission, site, java, project, result.problems)
         elif emission.callee is not None and project is not None:
             queries = _callee_queries(emission.callee, project, site, options, fragments)
         ordered.append((emission, site, queries))
@@ -261,6 +266,17 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
         site = Site(java.path, line, column_of(node), node.end_point[0] + 1, "java", key.rpartition(".")[0], 0, None,
                     "constant", next_sequence(key), suppressed_at(suppressions, line, node.end_point[0] + 1))
         result.queries.extend(queries_from_value(value, site))
+
+
+def _wrapper(emission: Emission, site: Site, java: JavaFile, project: ProjectIndex | None,
+             problems: list[Problem]) -> list[Query]:
+    """A MyBatis-Plus wrapper call's queries (``javawrapsql``); an E004 note when it cannot be built."""
+    assert emission.wrapper is not None
+    queries, why = wrapper_queries(emission.wrapper, site, project, java.imports, java.package)
+    if why is not None and "E004" not in site.suppressed and "*" not in site.suppressed:
+        problems.append(Problem("E004", site.line, site.column, f"`{emission.wrapper.call}`: {why}, so the "
+                                "query its wrapper builds was not checked"))
+    return queries
 
 
 def _resolved(statement: Statement, site: Site, options: ExtractOptions, fragments: dict[str, Fragment]) -> list[Query]:

@@ -5,8 +5,10 @@
 entity (``@TableName("t_order")``, the ``@TableId`` field, else ``id``). Services call them in loops like
 any mapper method (``for (Long id : ids) orderMapper.selectById(id)``: N+1), so the project index
 registers those statements for the interfaces it finds, unless XML or an annotation maps the same id
-(MyBatis-Plus skips injecting it then, and so does this). Only the key-based methods are modelled:
-what a wrapper (``selectList(queryWrapper)``) filters on is built at run time and not known here.
+(MyBatis-Plus skips injecting it then, and so does this). Only the key-based methods are statements
+here; a call given a wrapper (``selectList(queryWrapper)``) runs what the wrapper chain builds
+(``javawrapper``), for which the entity's columns, ``@TableField`` names and ``@TableLogic`` column are
+read here too, and ``IService<E>`` / ``ServiceImpl<M, E>`` types are mapped to their entity.
 
 Spring Data repositories get the same for ``findById``/``existsById``/``findAllById``/``deleteById``
 (``interface OrderRepository extends JpaRepository<Order, Long>``; the table from ``@Table(name = …)`` on
@@ -16,7 +18,7 @@ the ``@Entity``, else its name in snake case as Spring Boot's naming strategy do
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqllint.extract.dynsql import Text
 from sqllint.extract.mybatis import Statement
@@ -26,6 +28,8 @@ from sqllint.extract.tsutil import field as child, line_of, named_children, pars
 # project-local extensions frameworks ship (RuoYi-Vue-Plus BaseMapperPlus, yudao BaseMapperX); Spring
 # Data's repositories (the second argument is the id type).
 _BASE = re.compile(r"^(?:MPJ)?BaseMapper(?:X|Plus)?$")
+_SERVICE = re.compile(r"^(?:I|MPJ)?Service$|^IService(?:X|Plus)?$")
+_SERVICE_IMPL = re.compile(r"^(?:MPJ)?(?:Base)?ServiceImpl(?:X|Plus)?$")
 _REPOSITORY = re.compile(r"^(?:Jpa|Crud|ListCrud|PagingAndSorting|ListPagingAndSorting)Repository$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -34,6 +38,10 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 class Entity:
     table: str
     key: str = "id"
+    # MyBatis-Plus entities: (field, column) of each mapped field in declaration order (what a wrapper
+    # query without select() lists), and the @TableLogic column every wrapper statement filters on.
+    columns: tuple[tuple[str, str], ...] = ()
+    logic: str = ""
 
 
 @dataclass
@@ -42,6 +50,8 @@ class MpIndex:
 
     mappers: dict[str, tuple[str, str, int, str]]  # mapper FQN → (entity FQN, path, line, "mp" | "jpa")
     entities: dict[str, Entity]
+    # IService<E> interfaces and ServiceImpl<M, E> classes → entity FQN (their wrapper calls: javawrapper)
+    services: dict[str, str] = field(default_factory=dict)
 
 
 def snake(name: str) -> str:
@@ -70,13 +80,20 @@ def index_mp(data: bytes, path: str) -> MpIndex:
             continue
         if node.type == "interface_declaration":
             based = _base_entity(node)
-            if based:
+            if based and based[1] == "service":
+                found.services[qualified(text_of(name))] = qualified(based[0])
+            elif based:
                 entity, kind = based
                 found.mappers[qualified(text_of(name))] = (qualified(entity), path, line_of(node), kind)
         elif node.type == "class_declaration":
             table = _annotation_value(node, "TableName")
-            if table is not None:
-                found.entities[qualified(text_of(name))] = Entity(table or snake(text_of(name)), _key_column(node))
+            implemented = _service_impl_entity(node)
+            if implemented is not None:
+                found.services[qualified(text_of(name))] = qualified(implemented)
+            if table is not None or _mp_fields(node):  # MP's default naming needs no @TableName
+                columns, logic = _mp_columns(node)
+                found.entities[qualified(text_of(name))] = Entity(table or snake(text_of(name)), _key_column(node),
+                                                                  columns, logic)
             elif _annotation_value(node, "Entity") is not None:  # JPA: @Table(name = …), else the naming strategy's
                 table = _annotation_value(node, "Table")
                 found.entities[qualified(text_of(name))] = Entity(table or snake(text_of(name)),
@@ -101,7 +118,52 @@ def _base_entity(node: object) -> tuple[str, str] | None:
                     return text_of(arguments[0]).rsplit(".", 1)[-1], "mp"
                 if _REPOSITORY.match(simple) and len(arguments) == 2:
                     return text_of(arguments[0]).rsplit(".", 1)[-1], "jpa"
+                if _SERVICE.match(simple) and len(arguments) == 1:
+                    return text_of(arguments[0]).rsplit(".", 1)[-1], "service"
     return None
+
+
+def _service_impl_entity(node: object) -> str | None:
+    """``class UserServiceImpl extends ServiceImpl<UserMapper, User>`` → ``User``."""
+    superclass = child(node, "superclass")  # type: ignore[arg-type]
+    for item in named_children(superclass) if superclass is not None else []:
+        if item.type != "generic_type":
+            continue
+        base, *rest = named_children(item)
+        arguments = [a for r in rest if r.type == "type_arguments" for a in named_children(r)]
+        if _SERVICE_IMPL.match(text_of(base).rsplit(".", 1)[-1]) and len(arguments) == 2:
+            return text_of(arguments[1]).rsplit(".", 1)[-1]
+    return None
+
+
+def _fields(node: object) -> list[object]:
+    body = child(node, "body")  # type: ignore[arg-type]
+    return [m for m in named_children(body) if m.type == "field_declaration"] if body is not None else []
+
+
+def _mp_fields(node: object) -> bool:
+    return any(_annotation_value(f, a) is not None for f in _fields(node) for a in ("TableId", "TableField"))
+
+
+def _mp_columns(node: object) -> tuple[tuple[tuple[str, str], ...], str]:
+    """Each mapped field's column (``@TableField("col")`` / ``@TableId("col")``, else snake case), skipping
+    static and transient fields and ``@TableField(exist = false)``; and the ``@TableLogic`` column."""
+    columns: list[tuple[str, str]] = []
+    logic = ""
+    for member in _fields(node):
+        modifiers = next((c for c in member.children if c.type == "modifiers"), None)  # type: ignore[attr-defined]
+        words = text_of(modifiers).split() if modifiers is not None else []
+        declarator = child(member, "declarator")  # type: ignore[arg-type]
+        name = child(declarator, "name") if declarator is not None else None
+        if "static" in words or "transient" in words or name is None:
+            continue
+        if re.search(r"@TableField\s*\([^)]*exist\s*=\s*false", text_of(modifiers) if modifiers is not None else ""):
+            continue
+        column = _annotation_value(member, "TableField") or _annotation_value(member, "TableId") or snake(text_of(name))
+        columns.append((text_of(name), column))
+        if _annotation_value(member, "TableLogic") is not None:
+            logic = column
+    return tuple(columns), logic
 
 
 def _annotation_value(node: object, name: str) -> str | None:

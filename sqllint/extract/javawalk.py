@@ -6,6 +6,7 @@ part, so the call that runs ``sql`` yields the variants "kw absent" and "kw pres
 (``for``, enhanced ``for``, ``while``, ``do``, and lambdas passed to ``forEach``/``map``/… ) raise the
 loop depth the N+1 rule reads. A call on a field, parameter or local whose type is a MyBatis mapper
 known to the project index becomes the mapper statement's queries at the call site (``resolved_from``).
+MyBatis-Plus wrappers are values too (``javawrapper``): a mapper / IService call given one runs their SQL.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from sqllint.extract.javaexpr import (
     parameter_names,
     simple_type,
 )
+from sqllint.extract.javawrapper import WRAPPER_METHODS, changed_in_lambda, escaped, is_wrapper, wrapper_value
+from sqllint.extract.javawrapsql import WRAPPER_RUNNERS, WrapperCall, bare_call, call_of
 from sqllint.extract.pyeval import union_values
 from sqllint.extract.pyvalues import Value, branch, cap_alternatives
 from sqllint.extract.pywalk import looks_like_sql
@@ -79,6 +82,7 @@ class Emission:
     callee: str | None = None  # "package.Class.method" of another project class's method that runs SQL
     branch: tuple[tuple[int, int, int], ...] = ()  # the if/switch/ternary/catch arms it sits on (Query.branch)
     arguments: CallArguments | None = None  # values bound to the SQL's ? (JdbcTemplate's trailing args)
+    wrapper: WrapperCall | None = None  # a MyBatis-Plus wrapper run by a mapper / IService call (javawrapper)
     # A PreparedStatement's ps.setString(1, "%" + kw + "%") by parameter index (None once an index is
     # set twice or by a computed index: the order is then unknown).
     set_by_index: dict[int, Value] | None = field(default_factory=dict)
@@ -193,7 +197,29 @@ class MethodWalker(JavaExpressions, ArmWalking):
                 else:
                     env[name] = value
         elif node.type == "method_invocation":
-            self._builder_append(node, env)
+            if not self._wrapper_statement(node, env):
+                self._builder_append(node, env)
+
+    def eval(self, node: Node | None, env: Env) -> Value | None:
+        """Strings as ``JavaExpressions`` reads them, and MyBatis-Plus wrappers (``javawrapper``)."""
+        if node is not None and node.type in ("method_invocation", "object_creation_expression"):
+            found = wrapper_value(self, node, env)
+            if found is not None:
+                return found
+        return super().eval(node, env)
+
+    def _wrapper_statement(self, node: Node, env: Env) -> bool:
+        """``qw.eq("status", s);``: the chain changes the wrapper held by ``qw``."""
+        root: Node | None = node
+        while root is not None and root.type == "method_invocation":
+            root = child(root, "object")
+        name = assigned_name(root) if root is not None else None
+        if name is None or not is_wrapper(env.get(name)):
+            return False
+        updated = self.eval(node, env)
+        if is_wrapper(updated):
+            env[name] = updated  # type: ignore[assignment]
+        return True
 
     def _builder_append(self, node: Node, env: Env) -> None:
         """``sql.append(a).append(b)`` / ``joiner.add(x)``: extend the tracked builder's text."""
@@ -389,6 +415,7 @@ class MethodWalker(JavaExpressions, ArmWalking):
         finally:
             if in_loop:
                 self.loops.pop()
+        changed_in_lambda(body, env)  # ids.forEach(id -> qw.or().eq("id", id)): not followed
 
     def _call(self, node: Node, method: str, env: Env) -> None:
         receiver = child(node, "object")
@@ -396,6 +423,9 @@ class MethodWalker(JavaExpressions, ArmWalking):
 
         def call() -> str:
             return f"{text_of(receiver)}.{method}" if receiver is not None else method
+
+        if method not in WRAPPER_RUNNERS:
+            escaped(node, env)  # a wrapper handed to another method (a helper of this class too) may gain conditions
 
         if (receiver is None or receiver.type == "this") and method in self.context.methods:
             value = self._sql_argument(node, env)
@@ -406,6 +436,14 @@ class MethodWalker(JavaExpressions, ArmWalking):
                                                helper=f"{self.context.name}.{method}"))
             return
         namespace = self._mapper_namespace(receiver) if receiver is not None else None
+        wrapped = call_of(self, node, method, env, namespace)
+        if wrapped is not None:  # userMapper.selectList(wrapper), userService.lambdaQuery()….list()
+            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, wrapped.call,
+                                           mapper=(namespace, method) if namespace else None, wrapper=wrapped))
+            return
+        if receiver is not None and method in WRAPPER_METHODS and (WRAPPER_NAME.search(method) or method in SQL_SINKS) \
+                and is_wrapper(self.eval(receiver, env)):
+            return  # qw.inSql("user_id", "SELECT …"): part of the wrapper, not a DB call of its own
         if namespace is not None:
             self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(),
                                            mapper=(namespace, method)))
@@ -414,6 +452,10 @@ class MethodWalker(JavaExpressions, ArmWalking):
         callee = self.context.resolve_callee(declared, method, self._receiver_bean(receiver)) if declared else None
         if callee is not None:  # orderDao.findByUser(id): the SQL that DAO method runs, run here
             self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, call(), callee=callee))
+            return
+        bare = bare_call(self, node, method)
+        if bare is not None:  # userService.list(): every row
+            self.emissions.append(Emission(node, self.scope, len(self.loops), loop_line, bare.call, wrapper=bare))
             return
         if method.startswith("set") and receiver is not None \
                 and (target := self.prepared.get(text_of(receiver))) is not None:
