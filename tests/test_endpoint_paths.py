@@ -437,13 +437,16 @@ def create():
 def test_many_endpoints_name_only_the_closest(tmp_path: Path) -> None:
     routes = "".join(f"@app.get('/r{n}/items')\ndef r{n}():\n    return db.cur.execute('SELECT {n}')\n\n"
                      for n in range(15))
+    routes += "@app.get('/r/<int:n>/items')\ndef by_number(n):\n    return db.cur.execute('SELECT %s', (n,))\n\n"
     app = f"from flask import Flask\nimport db\napp = Flask(__name__)\n\n{routes}"
     build(tmp_path, {"db.py": "cur = None\n", "app.py": app})
     missing = run_cli(tmp_path, "explain", "--no-cache", "--isolated", "--endpoint", "GET /r12/item")
     assert missing.exit_code == 2
     lines = missing.stderr.splitlines()
-    assert "the closest of the 15 (`sqllint endpoints` lists them all):" in lines[0]
+    assert "the closest of the 16 (`sqllint endpoints` lists them all):" in lines[0]
     assert lines[1].startswith("  GET /r12/items  (app.py:") and len(lines) == 9
+    by_id = run_cli(tmp_path, "explain", "--no-cache", "--isolated", "--endpoint", "GET /r/7/item")
+    assert by_id.exit_code == 2 and by_id.stderr.splitlines()[1].startswith("  GET /r/<int:n>/items  (app.py:")
 
 
 @pytest.mark.parametrize("selector", ["GET /api/orders/7", "GET /orders/7", "/api/orders/{orderId}",

@@ -156,7 +156,9 @@ def closest(chains: list[EndpointChain], selector: str, count: int = 8) -> list[
     """The endpoints most like a selector that matched none: paths by their shape (with and without the
     configured prefix), a handler by its name; the method breaks ties."""
     method, target = parse_selector(selector)
-    wanted = shape(target) if target.startswith("/") else target.lower()
+    # a concrete URL's ids (/orders/42, a UUID) compare as the parameters they fill
+    concrete = re.sub(r"(?<=/)(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27})(?=/|$)", "{}", target)
+    wanted = shape(concrete) if target.startswith("/") else target.lower()
 
     def score(chain: EndpointChain) -> float:
         endpoint = chain.endpoint
