@@ -318,6 +318,7 @@ _SUBQUERY_KEYS = {
 }
 
 _NESTED = frozenset(_SUBQUERY_KEYS) | {"query_block"}  # keys of a table node that hold another block
+_FLAGS = frozenset({"dependent", "using_temporary_table", "using_filesort"})  # flags of a block node
 # Keys ``_walk_block`` treats specially; any other is a leaf or walked through as it is.
 _SPECIAL = _NESTED | {"table", "filesort", "temporary_table", "range-checked-for-each-record", "block-nl-join",
                       "bka-join", "expression_cache"}
@@ -342,16 +343,17 @@ def _walk_block(node: Any, ctx: _Context, rows: list[PlanRow], top: bool = False
         return
     if "select_id" in node:
         ctx = _Context(_int(node["select_id"]), ctx.select_type, ())
-    if node.get("dependent") is True:
-        ctx = _Context(ctx.select_id, "DEPENDENT " + ctx.select_type.replace("DEPENDENT ", ""), ctx.extra)
     first = len(rows)
     # Sorting and temporary tables apply to the whole join but EXPLAIN prints them on its first table:
     # note them on the first row this node produces, as the traditional format does.
     notes = []
-    if node.get("using_temporary_table") is True:  # MySQL grouping/ordering/duplicates_removal
-        notes.append("Using temporary")
-    if node.get("using_filesort") is True:
-        notes.append("Using filesort")
+    if not _FLAGS.isdisjoint(node):  # most nodes carry none of these: one set test instead of three lookups
+        if node.get("dependent") is True:
+            ctx = _Context(ctx.select_id, "DEPENDENT " + ctx.select_type.replace("DEPENDENT ", ""), ctx.extra)
+        if node.get("using_temporary_table") is True:  # MySQL grouping/ordering/duplicates_removal
+            notes.append("Using temporary")
+        if node.get("using_filesort") is True:
+            notes.append("Using filesort")
     for key, value in node.items():
         if key not in _SPECIAL:  # most keys: a leaf, or a node to walk through (nested_loop …)
             if key not in _LEAVES and isinstance(value, (dict, list)):
