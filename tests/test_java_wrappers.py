@@ -385,12 +385,15 @@ def test_wrappers_changed_where_the_walker_cannot_follow_are_not_guessed(tmp_pat
         public void classSelect() {
             userMapper.selectList(new QueryWrapper<User>().select(User.class, f -> !f.getColumn().equals("x")));
         }
+        public void either(boolean byName) {
+            userMapper.selectList(new QueryWrapper<User>().orderByAsc(byName ? "user_name" : "id"));
+        }
         public void order(boolean asc) {
             userMapper.selectList(new LambdaQueryWrapper<>(User.class).orderBy(true, asc, User::getId));
         }
         """)
     assert [q.text for q in found.queries if q.scope != "Svc.order"] == []
-    assert [p.line for p in found.problems] == [15, 20, 26]
+    assert [p.line for p in found.problems] == [15, 20, 26, 29]
     assert "changed inside a lambda" in found.problems[0].message
     assert "`qw` is handed to `addFilters(…)`" in found.problems[1].message
     orders = {q.variant.label: q.text for q in found.queries if q.scope == "Svc.order" and q.variant}

@@ -313,6 +313,8 @@ def _column(w: Walker, node: Node, env: Env) -> tuple[Segment, ...] | None:
     value = w.eval(node, env)
     if value is not None and len(value.alts) == 1 and not value.is_list:
         return tuple(s for s in value.alts[0].segments)
+    if value is not None:
+        return None  # one of several texts (flag ? "a" : "b"): not spliced blindly, not guessed either
     if node.type not in ("identifier", "field_access", "method_invocation", "ternary_expression", "binary_expression"):
         return None  # select(User.class, predicate), a lambda, null …: not a column
     return (Hole(short_label(text_of(node)), PlaceholderStyle.CONCAT_HOLE),)
