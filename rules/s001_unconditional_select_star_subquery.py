@@ -8,31 +8,14 @@ from sqlglot.optimizer.scope import ScopeType
 
 from sqllint.records import ParsedQuery, Severity
 from sqllint.registry import Violation, rule
-from sqllint.sqlfacts import base_tables, scope_kind, scopes, selects_star, table_name
+from sqllint.sqlfacts import always_true, base_tables, scope_kind, scopes, selects_star, table_name
 
 _RESTRICTING = ("where", "limit", "having", "group", "joins", "qualify")
 
 
 def _restricted(select: exp.Select) -> bool:
     where = select.args.get("where")
-    return where is not None and not _always_true(where.this)
-
-
-def _always_true(condition: exp.Expression) -> bool:
-    """``WHERE 1=1`` / ``WHERE TRUE``: the dynamic-SQL idiom that lets every optional filter start with
-    AND restricts nothing when no filter is appended."""
-    if isinstance(condition, exp.Paren):
-        return _always_true(condition.this)
-    if isinstance(condition, exp.And):
-        return _always_true(condition.left) and _always_true(condition.right)
-    if isinstance(condition, exp.Boolean):
-        return bool(condition.this)
-    if isinstance(condition, exp.Literal):
-        return not condition.is_string and condition.this not in ("0", "0.0")
-    if isinstance(condition, exp.EQ):
-        left, right = condition.left, condition.right
-        return isinstance(left, exp.Literal) and isinstance(right, exp.Literal) and left == right
-    return False
+    return where is not None and not always_true(where.this)
 
 
 @rule(code="S001", name="unconditional-select-star-subquery", severity=Severity.ERROR)

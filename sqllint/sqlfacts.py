@@ -84,6 +84,23 @@ def conjuncts(condition: exp.Expression | None) -> list[exp.Expression]:
     return [condition]
 
 
+def always_true(condition: exp.Expression) -> bool:
+    """``WHERE 1=1`` / ``WHERE TRUE``: the dynamic-SQL idiom that lets every optional filter start with
+    AND restricts nothing when no filter is appended."""
+    if isinstance(condition, exp.Paren):
+        return always_true(condition.this)
+    if isinstance(condition, exp.And):
+        return always_true(condition.left) and always_true(condition.right)
+    if isinstance(condition, exp.Boolean):
+        return bool(condition.this)
+    if isinstance(condition, exp.Literal):
+        return not condition.is_string and condition.this not in ("0", "0.0")
+    if isinstance(condition, exp.EQ):
+        left, right = condition.left, condition.right
+        return isinstance(left, exp.Literal) and isinstance(right, exp.Literal) and left == right
+    return False
+
+
 def is_value(node: exp.Expression | None) -> bool:
     if isinstance(node, exp.Neg):
         node = node.this

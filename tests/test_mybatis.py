@@ -170,10 +170,10 @@ def test_suppressions_in_xml_comments(tmp_path: Path) -> None:
         SELECT * FROM t WHERE 1 = 1 <if test="x != null"><!-- sqllint: ignore[S004] --> AND x = #{x}</if>
       </select>
     </mapper>""").encode()
-    assert [(f.rule, f.line) for f in check_one(tmp_path, data)] == [("S004", 7)]
+    assert [(f.rule, f.line) for f in check_one(tmp_path, data)] == [("S004", 7), ("S016", 9)]  # S016: x absent
     (tmp_path / "Mapper.xml").unlink()
     whole = data.replace(b"<mapper", b"<!-- sqllint: ignore-file[S004] -->\n<mapper")
-    assert check_one(tmp_path, whole, "Whole.xml") == []
+    assert [(f.rule, f.line) for f in check_one(tmp_path, whole, "Whole.xml")] == [("S016", 10)]  # S004 off
 
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
@@ -340,7 +340,8 @@ def test_mybatis_generator_example_where_clause_parses_and_its_conditions_are_no
     queries = extract_mybatis(data, "M.xml", ExtractOptions()).queries
     assert any("( sqllint_hole_1 = ? and" in q.text for q in queries), [q.text for q in queries]
     found = check_one(tmp_path, data)
-    assert [(f.rule, f.message.split(" ")[0]) for f in found] == [("S003", "`orderByClause`")]
+    # S016: selectByExample without criteria reads the whole table, as it does
+    assert [(f.rule, f.message.split(" ")[0]) for f in found] == [("S003", "`orderByClause`"), ("S016", "with")]
 
 
 def test_a_spliced_column_and_operator_before_a_value_is_a_checked_name(tmp_path: Path) -> None:
