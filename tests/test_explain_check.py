@@ -157,3 +157,23 @@ def test_connect_timeout_bounds_an_unanswering_host(shop: Path) -> None:
     code, out, err = invoke(["check", "shop", "--no-baseline", "--format", "json", "--connect-timeout", "1",
                              "--dsn", "mysql://app:hidden-pw@10.255.255.1:3306/shop"], shop)
     assert time.monotonic() - start < 6 and code == 1 and "could not be used" in err and "hidden-pw" not in err
+
+
+def test_the_search_submitted_empty_is_told_how_many_rows_it_reads(tmp_path: Path, shop_db) -> None:
+    (tmp_path / "search.py").write_text('''\
+def search_orders(cur, status=None, user_id=None):
+    sql = "SELECT id, status, total_cents FROM orders WHERE 1=1"
+    args = []
+    if status:
+        sql += " AND status = %s"
+        args.append(status)
+    if user_id:
+        sql += " AND user_id = %s"
+        args.append(user_id)
+    cur.execute(sql, args)
+    return cur.fetchall()
+''', encoding="utf-8")
+    code, out, _ = invoke(["check", ".", "--isolated", "--format", "json", "--dsn", shop_db.dsn], tmp_path)
+    (s016,) = [f for f in findings(out) if f["rule"] == "S016"]
+    assert s016["variant"] == "when status, user_id are absent"
+    assert "plan:" in s016["message"] and "`orders`" in s016["message"] and "read in full" in s016["message"]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sqllint.explain.plan import PlanRow
     from sqllint.explain.stage import Explained, ExplainOutcome
 
-ENRICHED_RULES = ("S001", "S002", "S005", "S007", "S008", "S009", "S010", "S011", "S014", "M002")
+ENRICHED_RULES = ("S001", "S002", "S005", "S007", "S008", "S009", "S010", "S011", "S014", "S016", "M002")
 
 
 def _base_tables(item: Explained) -> dict[str, PlanRow]:
