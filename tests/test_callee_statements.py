@@ -342,3 +342,20 @@ def test_explain_at_the_call_shows_each_statement_of_the_function_with_where_it_
     queries = json.loads(shown)["queries"]
     assert [(q["line"], q["written_at"][-1][:2], q["variant_count"]) for q in queries] == [
         (9, ["app.py", 2], 1), (9, ["app.py", 4], 1)]
+
+
+def test_each_statement_of_an_endpoint_chain_carries_only_its_own_findings(tmp_path: Path) -> None:
+    from sqllint.endpoints.build import build_map
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(FLASK_APP))
+    endpoint_map = build_map(["."], Config(root=tmp_path), tmp_path)
+    (chain,) = endpoint_map.chains
+    endpoint_map.attach(endpoint_map.result.findings)
+    seen = []
+    for item in chain.queries:
+        own = {variant.fingerprint for variant in item.variants}
+        found = endpoint_map.query_findings(item)
+        assert all(f.fingerprint in own for f in found), (item.query.query.raw, found)
+        seen += found
+    # The M001 at load's call of _profile sits on the second statement only (before: on both).
+    assert [(f.rule, f.sql) for f in seen] == [("M001", "SELECT email FROM users WHERE id = %s")]

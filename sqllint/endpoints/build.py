@@ -48,6 +48,9 @@ class EndpointMap:
         mapper call); the loop's finding where an extractor reported it at the call in the loop."""
         query = item.query.query
         found = list(self.findings_by_site.get(query.site, []))
+        if query.origin:  # a called function's statement: its siblings at the same call are not its findings
+            own = {variant.fingerprint for variant in item.variants}
+            found = [f for f in found if not f.fingerprint or f.fingerprint in own]
         if query.resolved_from:
             found += [f for f in self._by_statement.get(query.resolved_from, []) if f.rule not in SCOPE_ONLY]
         anchor = item.loop_anchor
