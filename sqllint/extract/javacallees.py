@@ -1,11 +1,12 @@
 """Calls into other classes of the project that run SQL: ``orderDao.findByUser(id)`` in a service.
 
 A DAO method that runs ``jdbcTemplate.query("SELECT …")`` (or JDBC, ``createNativeQuery``, a MyBatis
-mapper method) runs that SQL wherever it is called. The project index walks such classes once
-(``index_callees``) and keeps, per ``package.Class.method``, the runs of its body: the SQL value or the
-mapper statement, with the loop depth inside the method. At a call site whose receiver is declared with
-that class (or an interface it alone implements; of an interface several classes implement, the one
-Spring injects there when the code says which: ``choose_bean``), the Java extractor puts those queries, marked
+mapper method, a MyBatis-Plus wrapper chain) runs that SQL wherever it is called. The project index walks
+such classes once (``index_callees``) and keeps, per ``package.Class.method``, the runs of its body: the
+SQL value (a wrapper's rendered with its variants: ``javawrapsql``) or the mapper statement, with the
+loop depth inside the method. At a call site whose receiver is declared with that class (or an interface
+it alone implements; of an interface several classes implement, the one Spring injects there when the
+code says which: ``choose_bean``), the Java extractor puts those queries, marked
 ``resolved_from``, so the N+1 and mergeable-queries rules read them in the caller's method, as they read
 mapper calls. One hop only: a call reaching SQL through two other classes is not followed.
 """
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqllint.extract.javafile import JavaFile, annotations_of, bean_qualifier, string_attribute
 from sqllint.extract.javawalk import Emission
+from sqllint.extract.javawrapsql import wrapper_sql
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.tsutil import column_of, field as child, line_of, named_children, text_of
 from sqllint.files import SourceFile, read_source
@@ -65,10 +67,11 @@ class Run:
 
 def index_callees(data: bytes, path: str, resolve_mapper: Callable[[JavaFile, str], str | None],
                   has_statement: Callable[[str], bool], external: Mapping[str, Value] | None = None,
-                  called: Callable[[str], bool] | None = None
+                  called: Callable[[str], bool] | None = None, project: ProjectIndex | None = None
                   ) -> tuple[dict[str, tuple[Run, ...]], dict[str, list[Bean]]]:
     """(runs by ``package.Class.method``, implemented interface FQN → the file's classes implementing it);
-    with ``called``, only of the methods whose name it accepts (the others are not walked)."""
+    with ``called``, only of the methods whose name it accepts (the others are not walked). ``project``'s
+    MyBatis-Plus entities render the wrapper queries (without it they are left out)."""
     java = JavaFile(data, path, external=external)
     emissions = java.walk_methods(lambda simple: resolve_mapper(java, simple), called)
     by_scope: dict[str, list[Emission]] = {}
@@ -83,6 +86,10 @@ def index_callees(data: bytes, path: str, resolve_mapper: Callable[[JavaFile, st
                 out.append(Run(emission.call, emission.loop_depth, value=emission.value, origin=at))
             elif emission.mapper is not None and has_statement(".".join(emission.mapper)):
                 out.append(Run(emission.call, emission.loop_depth, statement=".".join(emission.mapper), origin=at))
+            elif emission.wrapper is not None and project is not None and not isinstance(
+                    sql := wrapper_sql(emission.wrapper, emission.scope, project, java.imports, java.package), str):
+                # its SQL only, as the other runs: the values it binds are the method's parameters, not the caller's
+                out.append(Run(emission.call, emission.loop_depth, value=sql[0], origin=at))
             elif emission.helper is not None and emission.helper not in visiting:
                 out.extend(Run(f"{emission.call} → {r.call}", emission.loop_depth + r.loop_depth, r.value, r.statement,
                                at + r.origin)
@@ -177,7 +184,9 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex, max_file_size
                  ) -> tuple[dict[str, tuple[Run, ...]], dict[str, tuple[str, ...]], dict[str, tuple[Bean, ...]]]:
     """The project pre-pass: runs of every method of the Java classes that run SQL or call mappers, the
     simple names of those classes, and the beans of each interface that several classes implement."""
-    mapper_names = frozenset(name.encode() for name in project.by_simple_name)
+    # MyBatis mappers, and MyBatis-Plus mappers and services (IService / ServiceImpl) running wrappers
+    mapper_names = frozenset(name.encode() for name in (*project.by_simple_name,
+                                                        *(t.rsplit(".", 1)[-1] for t in project.mp_types)))
     callees: dict[str, tuple[Run, ...]] = {}
     implements: dict[str, list[Bean]] = {}
 
@@ -211,7 +220,7 @@ def callee_index(sources: list[SourceFile], project: ProjectIndex, max_file_size
             continue  # nothing else in the project names this class (or the interface it implements)
         try:
             found, interfaces = index_callees(data, source.path, resolve_mapper, project.statements.__contains__,
-                                              project.constants, called.__contains__)
+                                              project.constants, called.__contains__, project)
         except Exception:  # noqa: BLE001 - the pre-pass must not end the run; the file's own check reports it
             continue
         walked.add(source.path)

@@ -127,13 +127,24 @@ def _owner(w: Walker, receiver: Node | None, namespace: str | None) -> tuple[str
 def wrapper_queries(call: WrapperCall, site: Site, project: ProjectIndex | None, imports: Mapping[str, str],
                     package: str) -> tuple[list[Query], str | None]:
     """The call's queries (one per variant), or none and why they could not be built."""
+    rendered = wrapper_sql(call, site.scope or "", project, imports, package)
+    if isinstance(rendered, str):
+        return [], rendered
+    value, arguments = rendered
+    return list(queries_from_value(value, dataclasses.replace(site, arguments=arguments))), None
+
+
+def wrapper_sql(call: WrapperCall, scope: str, project: ProjectIndex | None, imports: Mapping[str, str],
+                package: str) -> tuple[Value, CallArguments] | str:
+    """The SQL the call runs (a value with the wrapper's variants) and its bound values; else why it
+    cannot be built. Also what a method of another class runs at its callers (``javacallees``)."""
     entities: Mapping[str, Entity] = project.mp_entities if project is not None else {}  # type: ignore[assignment]
     types: Mapping[str, str] = project.mp_types if project is not None else {}
     if call.entity_given:
-        return [], "update(entity, wrapper) sets the entity's non-null fields, which are not known here"
-    entity = _entity(call, site.scope or "", imports, package, entities, types)
+        return "update(entity, wrapper) sets the entity's non-null fields, which are not known here"
+    entity = _entity(call, scope, imports, package, entities, types)
     if entity is None:
-        return [], "its entity (the table) is not known"
+        return "its entity (the table) is not known"
 
     def column(match: object) -> str:
         owner, name = match.group(1), match.group(2)  # type: ignore[attr-defined]
@@ -146,17 +157,16 @@ def wrapper_queries(call: WrapperCall, site: Site, project: ProjectIndex | None,
         items = (alt.items or ())[1:]
         stopped = next((str(i[1]) for i in items if i[0] == "X"), None)
         if stopped is not None:
-            return [], stopped
+            return stopped
         rendered = _statement(items, call.shape, entity)
         if isinstance(rendered, str):
-            return [], rendered
+            return rendered
         segments, bounds = rendered
         resolved = tuple(COLUMN.sub(column, s) if isinstance(s, str) else s for s in segments)
         sql_alts.append(Alt(_merged(resolved), alt.on))
         arg_alts.append(Alt(on=alt.on, items=tuple(bounds)))
     value = Value(tuple(sql_alts), call.state.parts, capped=call.state.capped)
-    arguments = CallArguments(positional=Value(tuple(arg_alts), call.state.parts, is_list=True))
-    return list(queries_from_value(value, dataclasses.replace(site, arguments=arguments))), None
+    return value, CallArguments(positional=Value(tuple(arg_alts), call.state.parts, is_list=True))
 
 
 def _entity(call: WrapperCall, scope: str, imports: Mapping[str, str], package: str, entities: Mapping[str, Entity],
