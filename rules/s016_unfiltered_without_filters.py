@@ -47,7 +47,10 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
     them are absent, when some other variant does filter. A query that never filters, has a ``LIMIT`` in
     that variant, or returns one aggregate row (the ``COUNT(*)`` beside a paged list) is not this rule's
     business: with a database, P001 and P006 report the large scans. A mapper statement (or a Java/Go
-    method's SQL) is reported where it is written, not at each call.
+    method's SQL) is reported where it is written, not at each call. In a project using a pagination
+    plugin (PageHelper's ``startPage``, MyBatis-Plus's ``PaginationInnerInterceptor``: RuoYi and most
+    MyBatis admin projects) mapper statements are not reported: the plugin adds the ``LIMIT`` at run time
+    to the statements it pages, and which ones those are is decided in code sqllint does not follow.
 
     ## Example
     ```python bad
@@ -84,8 +87,8 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         if len(site) < 2:
             continue
         bare = next((p for p in site if _all_absent(p) and isinstance(p.tree, exp.Select)), None)
-        if bare is None or _reported_where_written(bare):
-            continue
+        if bare is None or _reported_where_written(bare) or bare.query.paged_at_run_time:
+            continue  # (a pagination plugin may add the LIMIT: which statements it pages is not known here)
         select = bare.tree
         assert isinstance(select, exp.Select)
         source = select.args.get("from_") or select.args.get("from")  # "from" in older sqlglot

@@ -150,6 +150,9 @@ class Query:
     # Transaction boundaries (commit/rollback calls) passed in its scope before it: reads on either side
     # of one see different snapshots.
     transaction: int = 0
+    # A MyBatis statement in a project with a pagination plugin (PageHelper, MyBatis-Plus's interceptor):
+    # the plugin may add the LIMIT at run time, so a statement without one is not known to be unbounded.
+    paged_at_run_time: bool = False
     # Where the statement is written when this call site runs it from a function it calls (a helper
     # walked with the caller's arguments, a DAO method, a same-class helper inside a loop): (path, line,
     # column) of each call on the way down and, last, of the statement's own DB call. A callee running

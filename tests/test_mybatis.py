@@ -566,3 +566,27 @@ def test_a_nested_select_of_a_result_map_runs_once_per_row(tmp_path: Path) -> No
     assert (finding.path, finding.line, finding.scope) == ("OrderMapper.xml", 6, "com.x.OrderMapper.page")
     assert '<collection property="items" select> for each row of page' in finding.message
     assert finding.suggestion and "order_items WHERE order_id IN" in finding.suggestion
+
+
+def test_s016_leaves_mapper_statements_alone_where_a_pagination_plugin_adds_the_limit(tmp_path: Path) -> None:
+    from sqllint.config import Config
+    from sqllint.engine import run
+
+    mapper = DOCTYPE + """<mapper namespace="com.x.UserMapper">
+      <select id="selectUserList" resultType="map">
+        SELECT user_id, user_name FROM sys_user
+        <where>
+          <if test="userName != null and userName != ''">AND user_name LIKE CONCAT(#{userName}, '%')</if>
+          <if test="status != null">AND status = #{status}</if>
+        </where>
+      </select>
+    </mapper>"""
+    (tmp_path / "UserMapper.xml").write_text(mapper, encoding="utf-8")
+    config = Config(root=tmp_path, select=("S016",))
+    assert [f.rule for f in run(["."], config, tmp_path, jobs=1).findings] == ["S016"]
+    (tmp_path / "UserController.java").write_text(
+        "package com.x;\nimport com.github.pagehelper.PageHelper;\npublic class UserController {\n"
+        "  public Object list(User user) { PageHelper.startPage(1, 10); return userMapper.selectUserList(user); }\n}\n",
+        encoding="utf-8")
+    assert run(["."], config, tmp_path, jobs=1).findings == []
+    assert run(["UserMapper.xml"], config, tmp_path, jobs=1).findings == []  # a partial run reads the Java too

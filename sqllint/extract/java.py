@@ -206,7 +206,8 @@ def _extract(java: JavaFile, options: ExtractOptions, result: FileExtraction) ->
         local_namespaces[statement.namespace.rsplit(".", 1)[-1]] = statement.namespace
         site = Query(path=java.path, line=statement.line, column=statement.column, end_line=statement.end_line,
                      language="java", raw="", text="", scope=statement.qualified, call=f"@{statement.kind.title()}",
-                     sequence=next_sequence(statement.qualified), suppressed=statement.suppressed)
+                     sequence=next_sequence(statement.qualified), suppressed=statement.suppressed,
+                     paged_at_run_time=bool(project is not None and project.paging_plugin))
         queries, problems = statement_queries(statement, fragments, options.max_variants, site)
         result.queries.extend(queries)
         result.problems.extend(problems)

@@ -423,7 +423,8 @@ def extract_mybatis(data: bytes, path: str, options: ExtractOptions) -> FileExtr
                 result.problems.append(duplicate)
         site = Query(path=path, line=statement.line, column=statement.column, end_line=statement.end_line,
                      language="xml", raw="", text="", scope=statement.qualified, call=statement.kind,
-                     sequence=sequence, suppressed=statement.suppressed)
+                     sequence=sequence, suppressed=statement.suppressed,
+                     paged_at_run_time=bool(project is not None and project.paging_plugin))
         try:
             queries, problems = statement_queries(statement, fragments, options.max_variants, site)
         except RecursionError:  # includes × nesting deeper than the interpreter's stack

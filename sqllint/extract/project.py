@@ -36,6 +36,7 @@ _JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete", b"@Query")  # @
 # MyBatis-Plus mappers and entities, Spring Data repositories and JPA entities (javamp)
 _MP_MARKERS = (b"BaseMapper", b"@TableName", b"Repository<", b"@Entity", b"@TableId", b"@TableField", b"Service<",
                b"ServiceImpl<")
+_PAGING_MARKERS = (b"PageHelper", b"PageMethod.startPage", b"PaginationInnerInterceptor", b"PaginationInterceptor")
 _JAVA_CONSTANT_MARKERS = (b"static final String", b"final static String")  # SQL kept in constants
 # Files worth parsing for shared SQL constants must at least say a statement verb somewhere.
 _SQL_BYTES = re.compile(rb"\b(?:SELECT|INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -66,6 +67,9 @@ class ProjectIndex:
     # (what a wrapper call reads: javawrapper)
     mp_entities: Mapping[str, object] = field(default_factory=dict)
     mp_types: Mapping[str, str] = field(default_factory=dict)
+    # Some Java file uses a pagination plugin (PageHelper.startPage, MyBatis-Plus's interceptor), which
+    # adds LIMIT to mapper statements at run time: S016 cannot tell which statements it pages.
+    paging_plugin: bool = False
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
@@ -116,6 +120,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     mp_mappers: dict[str, tuple[str, str, int, str]] = {}  # MyBatis-Plus mapper / repository → entity …
     mp_entities: dict = {}  # entity FQN → javamp.Entity
     mp_types: dict[str, str] = {}  # mapper / service FQN → entity FQN
+    paging_plugin = False
     python_modules: list[tuple[str, ast.Module]] = []  # (path, module) of files that may define a helper
     for source in files:
         if source.language not in ("xml", "java", "go", "python"):
@@ -131,6 +136,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
         digest.update(f"{source.path}|{len(data)}|".encode() + hashlib.blake2b(data, digest_size=16).digest())
         if source.language == "java":
             java_sources.append(source)
+            paging_plugin = paging_plugin or any(marker in data for marker in _PAGING_MARKERS)
             if any(m in data for m in _MP_MARKERS):
                 from sqllint.extract.javamp import index_mp  # MyBatis-Plus mappers and entities
 
@@ -179,7 +185,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     index = ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
                          frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
                          go_constants, python_helpers=project_helpers(python_modules) if python_modules else ProjectHelpers(),
-                         mp_entities=mp_entities, mp_types=mp_types)
+                         mp_entities=mp_entities, mp_types=mp_types, paging_plugin=paging_plugin)
     return with_callees(index, java_sources, max_file_size) if callees else index
 
 
