@@ -109,6 +109,8 @@ def as_is(text: str | None) -> Binding | None:
 def wildcard_slots(query: Query) -> tuple[int, tuple[int, ...]] | None:
     """Which ``?`` of the statement the code binds a value starting with a wildcard (``"%" + kw + "%"``):
     (number of ``?``, their positions in the text); None when there is none."""
+    if not query.placeholders:  # most statements: nothing to look at
+        return None
     slots = value_slots(query)
     wild = tuple(i for i, slot in enumerate(slots) if slot.bound is not None and slot.bound.leading_wildcard)
     return (len(slots), wild) if wild else None

@@ -248,7 +248,8 @@ class ExplainStage:
         grouped: dict[str, list[ParsedQuery]] = {}
         built: dict[str, tuple[exp.Expression | None, PlanFacts, tuple[int, tuple[int, ...]] | None]] = {}
         for item in parsed:
-            if item.error is not None or any(p.identifier or p.fragment for p in item.query.placeholders):
+            placeholders = item.query.placeholders
+            if item.error is not None or (placeholders and any(p.identifier or p.fragment for p in placeholders)):
                 continue  # a table name only known at run time cannot be explained
             # A LIKE ? the code binds "%" + kw + "%" to is a substring search: its own binding, its own plan.
             wildcards = wildcard_slots(item.query)
