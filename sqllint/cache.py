@@ -134,8 +134,8 @@ class ResultCache:
             if source.language in _PROJECT_LANGUAGES:
                 project.update(f"{source.path}|{content}\n".encode())
         # A Python file's SQL depends on the other modules' run(sql, params) helpers (pyhelpers), not on their text
-        helpers = getattr(self.project_index, "python_helpers", None)
-        python = hashlib.blake2b(helpers.digest_text().encode(), digest_size=16).hexdigest() if helpers else ""
+        depends = self.project_index.python_digest() if self.project_index is not None else ""
+        python = hashlib.blake2b(depends.encode(), digest_size=16).hexdigest() if depends else ""
         keys: list[str | None] = []
         for source, content in zip(files, hashes):
             if content is None:

@@ -416,14 +416,15 @@ def check_files(files: Sequence[SourceFile], settings: Settings, jobs: int) -> l
 
 def _rest_of_project(found: list[SourceFile], paths: Iterable[str], cwd: Path, config: Config,
                      exclude: tuple[str, ...]) -> list[SourceFile]:
-    """Mapper XML, Java and Go files under the project root that were not named, and the Python modules the
-    named Python files import: a partial run (pre-commit, one changed file) still resolves ``<include
-    refid="other.Mapper.cols">``, mapper calls and another module's ``run(sql, params)`` helper."""
+    """Mapper XML, Java and Go files under the project root that were not named, and for named Python files
+    the modules they import and the .sql files (read only if they load named queries): a partial run
+    (pre-commit, one changed file) still resolves ``<include refid="other.Mapper.cols">``, mapper calls,
+    another module's ``run(sql, params)`` helper and ``queries.get_user(conn)`` (aiosql)."""
     root = config.root.resolve()
     if any((cwd / p).resolve() in (root, *root.parents) for p in paths) or not root.is_dir():
         return []  # the checked paths already cover the whole project
     python = [f.absolute for f in found if f.language == "python"]
-    wanted = {"xml", "java", "go"} | ({"python"} if python else set())
+    wanted = {"xml", "java", "go"} | ({"python", "sql"} if python else set())  # .sql: named queries (aiosql)
     languages = {suffix: language for suffix, language in SUFFIXES.items() if language in wanted}
     known = {f.absolute for f in found}
     wider = discover([str(root)], cwd, config.root, exclude, languages, config.respect_gitignore, config.force_exclude)

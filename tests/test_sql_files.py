@@ -63,3 +63,94 @@ def test_findings_and_explain_know_the_query_by_its_name(tmp_path: Path) -> None
         os.chdir(previous)
     [query] = json.loads(shown.stdout)["queries"]
     assert (query["line"], query["scope"]) == (9, "get_user_by_username")
+
+
+NAMED = """\
+-- name: get-user
+SELECT id, name FROM users WHERE id = :user_id;
+
+-- name: orders-of-user
+SELECT id, total FROM orders WHERE user_id = :user_id;
+
+-- name: user-email
+SELECT email FROM users WHERE id = :user_id;
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def scope_findings(root: Path, paths: list[str]) -> list[tuple[str, str, int, str]]:
+    from sqllint.config import Config
+    from sqllint.engine import run
+
+    result = run(paths, Config(root=root), root, jobs=1)
+    return sorted((f.rule, f.path, f.line, f.sql) for f in result.findings if f.rule in ("M001", "M002"))
+
+
+def test_aiosql_calls_run_the_named_statements_n_plus_1_and_merges_included(tmp_path: Path) -> None:
+    write(tmp_path, {"sql/users.sql": NAMED, "app/__init__.py": "", "app/db.py": (
+        "import aiosql\n\nqueries = aiosql.from_path('sql', 'pymysql')\n"), "app/views.py": """\
+from app.db import queries
+
+
+def profile(conn, user_id):
+    user = queries.get_user(conn, user_id=user_id)
+    email = queries.user_email_cursor(conn, user_id=user_id)
+    return user, email
+
+
+def report(conn, users):
+    return [queries.orders_of_user(conn, user_id=u["id"]) for u in users]
+
+
+def unrelated(repo, users):
+    for u in users:
+        repo.orders_of_user(u)  # not a name bound to a query loader: not the named query
+"""})
+    expected = [("M001", "app/views.py", 6, "SELECT email FROM users WHERE id = :user_id"),
+                ("M002", "app/views.py", 11, "SELECT id, total FROM orders WHERE user_id = :user_id")]
+    assert scope_findings(tmp_path, ["."]) == expected
+    assert scope_findings(tmp_path, ["app/views.py"]) == expected  # pre-commit: the .sql file is read anyway
+
+
+def test_pugsql_and_a_loader_held_on_an_object(tmp_path: Path) -> None:
+    write(tmp_path, {"queries/users.sql": "-- :name orders_of_user :many\nSELECT id FROM orders WHERE user_id = :uid\n",
+                     "service.py": """\
+import pugsql
+
+
+class Service:
+    def __init__(self):
+        self.queries = pugsql.module("queries/")
+
+    def totals(self, users):
+        for u in users:
+            self.queries.orders_of_user(uid=u.id)
+"""})
+    assert [f[:3] for f in scope_findings(tmp_path, ["."])] == [("M002", "service.py", 10)]
+
+
+def test_an_edited_named_query_is_read_again_by_a_cached_caller(tmp_path: Path) -> None:
+    from sqllint.config import Config
+    from sqllint.engine import run
+
+    write(tmp_path, {"q.sql": "-- name: one\nSELECT id FROM t WHERE id = :id;\n", "app.py": """\
+import aiosql
+queries = aiosql.from_path("q.sql", "pymysql")
+
+
+def f(conn, ids):
+    for i in ids:
+        queries.one(conn, id=i)
+"""})
+    cache = tmp_path / ".sqllint_cache"
+    first = run(["."], Config(root=tmp_path), tmp_path, jobs=1, cache_dir=cache)
+    assert [f.sql for f in first.findings if f.rule == "M002"] == ["SELECT id FROM t WHERE id = :id"]
+    (tmp_path / "q.sql").write_text("-- name: one\nSELECT name FROM t WHERE id = :id;\n", encoding="utf-8")
+    second = run(["."], Config(root=tmp_path), tmp_path, jobs=1, cache_dir=cache)
+    assert [f.sql for f in second.findings if f.rule == "M002"] == ["SELECT name FROM t WHERE id = :id"]

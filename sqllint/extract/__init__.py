@@ -62,8 +62,9 @@ def _from_python(data: bytes, path: str, options: ExtractOptions) -> FileExtract
             text, problem = decode_text(data)
             result.problems.append(Problem("E003", 1, 1, problem or "not valid UTF-8"))
             data = text.encode("utf-8")
-    extraction = extract_python(data, path, options.max_variants,
-                                options.project.python_helpers if options.project is not None else None)
+    project = options.project
+    extraction = extract_python(data, path, options.max_variants, project.python_helpers if project else None,
+                                project.named_sql if project else None)
     result.queries.extend(extraction.queries)
     for line, column, scope, kept in extraction.capped:
         result.problems.append(Problem("E022", line, column, f"the SQL run here in {scope} is built in more ways than "

@@ -35,6 +35,7 @@ class Site:
     arguments: CallArguments | None = None  # the values the call binds to the statement's slots
     transaction: int = 0  # see Query.transaction
     origin: tuple[tuple[str, int, int], ...] = ()  # see Query.origin
+    resolved_from: str | None = None  # see Query.resolved_from
 
 
 def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
@@ -58,7 +59,7 @@ def queries_from_value(value: Value, site: Site) -> Iterator[Query]:
                 text=normalised.strip(), placeholders=placeholders, scope=site.scope,
                 loop_depth=site.loop_depth, loop_line=site.loop_line, variant=variant, call=site.call,
                 sequence=site.sequence, suppressed=site.suppressed, branch=site.branch,
-                transaction=site.transaction, origin=site.origin,
+                transaction=site.transaction, origin=site.origin, resolved_from=site.resolved_from,
             )
 
 

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 from sqllint.extract.dynsql import Fragment
 from sqllint.extract.mybatis import MapperFile, Statement, looks_like_mapper, parse_mapper
 from sqllint.extract.pyhelpers import ProjectHelpers, may_define_helper, project_helpers
+from sqllint.extract.pynamed import MARKERS as NAMED_MARKERS
+from sqllint.extract.pynamed import NamedQuery
 from sqllint.extract.pyvalues import Value
 from sqllint.files import SourceFile, read_source
 
@@ -70,6 +72,14 @@ class ProjectIndex:
     # Some Java file uses a pagination plugin (PageHelper.startPage, MyBatis-Plus's interceptor), which
     # adds LIMIT to mapper statements at run time: S016 cannot tell which statements it pages.
     paging_plugin: bool = False
+    # Named queries of the project's .sql files (``-- name: get-user``), by the name Python code calls them
+    # (aiosql, PugSQL: pynamed); only read when some Python file uses one of those libraries.
+    named_sql: Mapping[str, tuple[NamedQuery, ...]] = field(default_factory=dict)
+
+    def python_digest(self) -> str:
+        """What a Python file's SQL depends on beyond its own text: other modules' helpers, named queries."""
+        named = sorted((name, [(q.path, q.raw) for q in queries]) for name, queries in self.named_sql.items())
+        return self.python_helpers.digest_text() + repr(named) if self.python_helpers or named else ""
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
@@ -122,13 +132,19 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     mp_types: dict[str, str] = {}  # mapper / service FQN → entity FQN
     paging_plugin = False
     python_modules: list[tuple[str, ast.Module]] = []  # (path, module) of files that may define a helper
+    sql_sources: list[SourceFile] = []  # read only if some Python file loads named queries (aiosql, PugSQL)
+    loads_named = False
     for source in files:
+        if source.language == "sql":
+            sql_sources.append(source)
+            continue
         if source.language not in ("xml", "java", "go", "python"):
             continue
         data = read_source(source.absolute, max_file_size).data
         if data is None:
             continue
         if source.language == "python":
+            loads_named = loads_named or any(marker in data for marker in NAMED_MARKERS)
             maybe = memo.get(data, may_define_helper) if memo is not None else may_define_helper(data)
             if maybe and (module := _parse_python(data)) is not None:
                 python_modules.append((source.path, module))  # the cache keys Python files by the helpers
@@ -185,7 +201,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     index = ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
                          frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
                          go_constants, python_helpers=project_helpers(python_modules) if python_modules else ProjectHelpers(),
-                         mp_entities=mp_entities, mp_types=mp_types, paging_plugin=paging_plugin)
+                         mp_entities=mp_entities, mp_types=mp_types, paging_plugin=paging_plugin,
+                         named_sql=_named_sql(sql_sources, max_file_size) if loads_named else {})
     return with_callees(index, java_sources, max_file_size) if callees else index
 
 
@@ -200,6 +217,20 @@ def with_callees(index: ProjectIndex, files: Iterable[SourceFile], max_file_size
 
     callees, types, beans = callee_index(java_sources, index, max_file_size)
     return replace(index, callees=callees, callee_types=types, beans=beans) if callees else index
+
+
+def _named_sql(sources: list[SourceFile], max_file_size: int) -> dict[str, tuple[NamedQuery, ...]]:
+    from sqllint.extract.sqlfile import extract_sql
+
+    found: dict[str, list[NamedQuery]] = {}
+    for source in sources:
+        data = read_source(source.absolute, max_file_size).data
+        if data is None or (b"name:" not in data and b":name" not in data):
+            continue
+        for query in extract_sql(data.decode("utf-8", "replace"), source.path):
+            if query.scope is not None:
+                found.setdefault(query.scope, []).append(NamedQuery(source.path, query.scope, query.raw, query.line))
+    return {name: tuple(queries) for name, queries in found.items()}
 
 
 def _parse_python(data: bytes) -> ast.Module | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqllint.extract.bound import CallArguments
 from sqllint.extract.pybound import evaluate_arguments, params_node
+from sqllint.extract.pynamed import NamedQuery, named_call
 from sqllint.extract.pyhelpers import SQL_KEYWORD_ARGS, HelperFinder, HelperSink, imported_names, named_like_sink
 from sqllint.extract.pyeval import (
     Env,
@@ -62,6 +63,7 @@ class Emitted:
     transaction: int = 0  # commit/rollback calls passed before it in its scope
     arguments: CallArguments | None = None  # the parameters the call binds to the statement's slots
     origin: tuple[tuple[str, int, int], ...] = ()  # see Query.origin (set at a call of a function walked for it)
+    resolved_from: str | None = None  # a named query of a .sql file (aiosql, PugSQL): "path:name"
 
 
 class SinkScanner(ExpressionEvaluator):
@@ -76,6 +78,8 @@ class SinkScanner(ExpressionEvaluator):
     transaction: int
     helpers: HelperFinder  # the module's run(sql, params) functions, set by _find_helpers
     known_helpers: Mapping[str, HelperSink]
+    named_sql: Mapping[str, tuple[NamedQuery, ...]]  # the project's named .sql queries (aiosql, PugSQL)
+    named_receivers: frozenset[str]  # names this module may call them on (pynamed.receivers)
 
     # --- sinks ------------------------------------------------------------------------------------
     def _scan_calls(self, node: ast.expr, env: Env) -> None:
@@ -103,6 +107,12 @@ class SinkScanner(ExpressionEvaluator):
                     del self.branches[-len(arms):]
 
     def _maybe_sink(self, call: ast.Call, env: Env) -> None:
+        if self.named_sql and (named := named_call(call, self.named_sql, self.named_receivers)):
+            loop_line = self.loops[-1] if self.loops else None
+            for query in named:  # checked in its .sql file; here the scope rules read the call
+                self._emit(Value.text(query.raw, query.line), call, dotted(call.func), self.scope, len(self.loops),
+                           loop_line, resolved_from=query.reference)
+            return
         name = call_name(call.func)
         helper = self._helper(call)  # the project's own run(sql, params): where it takes the SQL
         if helper is not None and self._sink_at(call, name, helper.sql_node(call), helper, env):
@@ -156,12 +166,12 @@ class SinkScanner(ExpressionEvaluator):
         return evaluate_arguments(node, lambda n: self._eval(n, env), tracked, loop_names)
 
     def _emit(self, value: Value, node: ast.AST, call: str, scope: str, depth: int, loop_line: int | None,
-              arguments: CallArguments | None = None) -> None:
+              arguments: CallArguments | None = None, resolved_from: str | None = None) -> None:
         index = self.sequence.get(scope, 0)
         self.sequence[scope] = index + 1
         branch = tuple(self.branches) if scope == self.scope else ()
         self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index, branch, self.transaction,
-                                    arguments))
+                                    arguments, resolved_from=resolved_from))
 
 
 def _may_change_self(call: ast.Call) -> bool:

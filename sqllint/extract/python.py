@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqllint.extract.emit import Site, queries_from_value
 from sqllint.extract.pyhelpers import HelperSink, ProjectHelpers
+from sqllint.extract.pynamed import NamedQuery
 from sqllint.extract.pywalk import Emitted, PythonExtractor
 from sqllint.records import Query
 from sqllint.suppress import parse_suppressions
@@ -25,7 +26,8 @@ class PythonExtraction:
 
 
 def extract_python(source: bytes, path: str, max_variants: int = 32,
-                   known_helpers: Mapping[str, HelperSink] | ProjectHelpers | None = None) -> PythonExtraction:
+                   known_helpers: Mapping[str, HelperSink] | ProjectHelpers | None = None,
+                   named_sql: Mapping[str, tuple[NamedQuery, ...]] | None = None) -> PythonExtraction:
     """The SQL a module runs; ``known_helpers``: other modules' ``run(sql, params)`` helpers (by name, or
     the project's, resolved through this module's imports)."""
     try:
@@ -37,7 +39,7 @@ def extract_python(source: bytes, path: str, max_variants: int = 32,
         return PythonExtraction([], (message, line, column))
     if isinstance(known_helpers, ProjectHelpers):
         known_helpers = known_helpers.for_module(tree, path) if known_helpers else None
-    emitted = PythonExtractor(tree, path, max_variants, known_helpers).run()
+    emitted = PythonExtractor(tree, path, max_variants, known_helpers, named_sql).run()
     suppressions = _comment_suppressions(source) if b"sqllint:" in source else {}
     queries: list[Query] = []
     capped = []
@@ -58,7 +60,7 @@ def _queries_for(item: Emitted, path: str, suppressions: dict[int, frozenset[str
     site = Site(path=path, line=line, column=column, end_line=end_line, language="python", scope=item.scope,
                 loop_depth=item.loop_depth, loop_line=item.loop_line, call=item.call, sequence=item.sequence,
                 suppressed=suppressed, branch=item.branch, arguments=item.arguments,
-                transaction=item.transaction, origin=item.origin)
+                transaction=item.transaction, origin=item.origin, resolved_from=item.resolved_from)
     return queries_from_value(item.value, site)
 
 

@@ -28,6 +28,7 @@ from sqllint.extract.pyeval import (
     union_values,
 )
 from sqllint.extract.pyhelpers import HelperSink
+from sqllint.extract.pynamed import NamedQuery, receivers
 from sqllint.extract.pysinks import Emitted, looks_like_sql
 from sqllint.extract.pyspecial import Specializer
 from sqllint.extract.pyvalues import Alt, Value, brace_format, branch, cap_alternatives
@@ -39,7 +40,8 @@ class PythonExtractor(Specializer):
     """Walks one module. Use ``extract_python`` instead of this class directly."""
 
     def __init__(self, tree: ast.Module, path: str, max_variants: int,
-                 known_helpers: Mapping[str, HelperSink] | None = None) -> None:
+                 known_helpers: Mapping[str, HelperSink] | None = None,
+                 named_sql: Mapping[str, tuple[NamedQuery, ...]] | None = None) -> None:
         super().__init__(max_variants)
         self.tree = tree
         self.path = path
@@ -56,6 +58,8 @@ class PythonExtractor(Specializer):
         self.transaction = 0  # commit/rollback calls passed so far in the function being walked
         self._current_function: FunctionInfo | None = None
         self.known_helpers: Mapping[str, HelperSink] = known_helpers or {}  # other modules' run(sql) by name
+        self.named_sql: Mapping[str, tuple[NamedQuery, ...]] = named_sql or {}
+        self.named_receivers: frozenset[str] = receivers(tree) if named_sql else frozenset()
 
     # --- driver ---------------------------------------------------------------------------------
     def run(self) -> list[Emitted]:
