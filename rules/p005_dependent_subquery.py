@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqllint.explain.plan import loop_rows
-from sqllint.explain.subject import PlanSubject
 from sqllint.records import Severity
+from sqllint.explain.plan import loop_rows
 from sqllint.registry import Option, Violation, rule
+
+if TYPE_CHECKING:
+    from sqllint.explain.subject import PlanSubject
 
 
 @rule(code="P005", name="dependent-subquery", severity=Severity.WARNING, target="plan",

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqllint.explain.subject import PlanSubject
 from sqllint.records import Severity
 from sqllint.registry import Option, Violation, rule
+
+if TYPE_CHECKING:
+    from sqllint.explain.subject import PlanSubject
 
 
 @rule(code="P006", name="too-many-rows-examined", severity=Severity.WARNING, target="plan",

@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 import pytest
 
-from sqllint.explain.plan import parse_json, parse_traditional
+from sqllint.explain.plan import parse_traditional
+from sqllint.explain.planjson import parse_json
 from sqllint.explain.plantree import block_parents, build_tree
 from sqllint.explain.render import layout_sql, plan_table, render_tree, summarize
 

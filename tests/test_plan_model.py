@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sqllint.explain.dsn import parse_dsn
-from sqllint.explain.plan import Plan, parse_json, parse_traditional
+from sqllint.explain.plan import Plan, parse_traditional
+from sqllint.explain.planjson import parse_json
 from sqllint.explain.session import Session
 from sqllint.explain.settings import ExplainSettings
 

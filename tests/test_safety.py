@@ -312,7 +312,7 @@ def test_select_text_cuts_a_plain_write_into_its_select(sql: str, expected: str 
 def test_select_text_explains_like_the_rewritten_tree(shop_db) -> None:
     """For every write it handles, the SELECT cut from the text has the plan of the SELECT ``as_select``
     generates from the tree (what was sent before), on the live server."""
-    from sqllint.explain.plan import parse_json
+    from sqllint.explain.planjson import parse_json
     from sqllint.explain.safety import select_text
 
     writes = [w for w in WRITES.splitlines() if w.startswith(("UPDATE", "DELETE"))] + [

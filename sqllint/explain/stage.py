@@ -28,7 +28,8 @@ from sqllint.explain.dsn import Dsn
 from sqllint.explain.facts import MEMO_KEY, PlanFacts, plan_facts
 from sqllint.explain.findings import Crash, plan_findings
 from sqllint.explain.mysqltree import parse_tree
-from sqllint.explain.plan import Plan, parse_json, parse_traditional
+from sqllint.explain.plan import Plan, parse_traditional
+from sqllint.explain.planjson import parse_json
 from sqllint.explain.safety import UnsafeStatement, as_select, select_text
 from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
 from sqllint.explain.settings import ExplainSettings

@@ -22,8 +22,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqllint.extract.dynsql import Fragment
-from sqllint.extract.mybatis import MapperFile, Statement, looks_like_mapper, parse_mapper
 from sqllint.extract.pyhelpers import ProjectHelpers, may_define_helper, project_helpers
 from sqllint.extract.pynamed import MARKERS as NAMED_MARKERS
 from sqllint.extract.pynamed import NamedQuery
@@ -31,6 +29,8 @@ from sqllint.extract.pyvalues import Value
 from sqllint.files import SourceFile, read_source
 
 if TYPE_CHECKING:
+    from sqllint.extract.dynsql import Fragment
+    from sqllint.extract.mybatis import MapperFile, Statement
     from sqllint.cache import ContentMemo
     from sqllint.extract.javacallees import Bean, Run
 
@@ -164,8 +164,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
                     mp_mappers.update(found.mappers)
                     mp_entities.update(found.entities)
                     mp_types.update(found.services)
-        if source.language == "xml" and looks_like_mapper(data):
-            mapper = parse_mapper(data, source.path)
+        if source.language == "xml" and _mybatis().looks_like_mapper(data):
+            mapper = _mybatis().parse_mapper(data, source.path)
             if mapper is None:
                 continue
             mappers[source.path] = mapper
@@ -231,6 +231,13 @@ def _named_sql(sources: list[SourceFile], max_file_size: int) -> dict[str, tuple
             if query.scope is not None:
                 found.setdefault(query.scope, []).append(NamedQuery(source.path, query.scope, query.raw, query.line))
     return {name: tuple(queries) for name, queries in found.items()}
+
+
+def _mybatis():  # type: ignore[no-untyped-def]
+    """The MyBatis parser, imported when a project has XML: a Python-only run does not pay for it."""
+    from sqllint.extract import mybatis
+
+    return mybatis
 
 
 def _parse_python(data: bytes) -> ast.Module | None:
