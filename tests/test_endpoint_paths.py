@@ -103,6 +103,15 @@ def test_spring_properties_relaxed_names_and_servlet_path(tmp_path: Path) -> Non
     assert labels(emap) == {"GET /shop/rest/orders", "GET /shop/rest/orders/recent", "GET /shop/rest/orders/{id}"}
 
 
+def test_spring_boot_1_keys_and_no_double_prefix_half_way_through_an_upgrade(tmp_path: Path) -> None:
+    old = build(tmp_path / "a", spring({"application.properties": "server.context-path=/legacy\n"
+                                                                  "server.servlet-path=/svc\n"}))
+    assert "GET /legacy/svc/orders" in labels(old)
+    both = build(tmp_path / "b", spring({"application.yml": "server:\n  context-path: /old\n"
+                                                            "  servlet:\n    context-path: /new\n"}))
+    assert "GET /new/orders" in labels(both)
+
+
 def test_spring_dotted_yaml_keys_and_properties_beat_yaml_in_one_folder(tmp_path: Path) -> None:
     dotted = build(tmp_path / "a", spring({"application.yaml": "server.servlet.context-path: '/api'\n"}))
     assert "GET /api/orders" in labels(dotted)

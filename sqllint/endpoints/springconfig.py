@@ -1,5 +1,6 @@
 """The path prefix Spring Boot puts before every mapping of a module: ``server.servlet.context-path`` and
-``spring.mvc.servlet.path`` (``spring.webflux.base-path`` for WebFlux), read from the module's
+``spring.mvc.servlet.path`` (``spring.webflux.base-path`` for WebFlux; Spring Boot 1.x's
+``server.context-path`` and ``server.servlet-path`` too), read from the module's
 ``src/main/resources/application.properties``/``.yml``/``.yaml`` (``config/`` there; and beside the build
 file, where Spring Boot looks in the working directory).
 
@@ -24,8 +25,16 @@ from sqllint.files import SourceFile
 
 # canonical key (lower case, no - or _) → how the documentation spells it
 PREFIX_KEYS = {"server.servlet.contextpath": "server.servlet.context-path",
+               "server.contextpath": "server.context-path",  # Spring Boot 1.x
                "spring.mvc.servlet.path": "spring.mvc.servlet.path",
+               "server.servlet.path": "server.servlet.path",  # Spring Boot 2.0
+               "server.servletpath": "server.servlet-path",  # Spring Boot 1.x
                "spring.webflux.basepath": "spring.webflux.base-path"}
+# The prefix is context path + servlet path (+ WebFlux base path); within a group the current key wins
+# over the older spellings, so a project half-way through an upgrade does not get the prefix twice.
+_GROUPS = (("server.servlet.contextpath", "server.contextpath"),
+           ("spring.mvc.servlet.path", "server.servlet.path", "server.servletpath"),
+           ("spring.webflux.basepath",))
 _PROFILE_KEYS = ("spring.config.activate.onprofile", "spring.profiles")  # a document for some profiles only
 _ACTIVE = "spring.profiles.active"
 _WANTED = frozenset({*PREFIX_KEYS, *_PROFILE_KEYS, _ACTIVE})
@@ -216,7 +225,10 @@ def module_prefix(root: Path, display: str) -> ModulePrefix:
     named = _resolve(active_setting[-1].value, settings)[0] if active_setting else None
     active = [p.strip() for p in (named or "").split(",") if p.strip()]
     parts = []
-    for key in PREFIX_KEYS:
+    for group in _GROUPS:
+        key = next((k for k in group if any(s.key == k for s in settings)), None)
+        if key is None:
+            continue
         chosen, why = _choose(key, settings, active)
         if why:
             first = next(s for s in settings if s.key == key)
