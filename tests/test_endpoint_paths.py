@@ -443,6 +443,26 @@ def create():
     assert lines[1].startswith("  GET /orders/latest  (app.py:")
 
 
+def test_a_url_behind_a_proxy_prefix_the_application_never_sees(tmp_path: Path) -> None:
+    emap = build(tmp_path, {"db.py": "cur = None\n", "app.py": """
+from fastapi import FastAPI
+import db
+app = FastAPI(root_path="/shop/api")
+
+@app.get("/orders/{order_id}")
+def one(order_id: int):
+    return db.cur.execute("SELECT * FROM orders WHERE id = %s", (order_id,))
+
+@app.get("/{slug}")
+def page(slug: str):
+    return db.cur.execute("SELECT * FROM pages WHERE slug = %s", (slug,))
+"""})
+    assert selected(emap, "GET /shop/api/orders/42") == ["GET /orders/{order_id}"]
+    assert selected(emap, "https://example.com/api/orders/7?x=1") == ["GET /orders/{order_id}"]
+    assert selected(emap, "GET /shop/api/about") == []  # only /{slug} would take it: not guessed
+    assert selected(emap, "GET /a/b/c/d/orders/1") == []  # more than a gateway's few segments
+
+
 def test_many_endpoints_name_only_the_closest(tmp_path: Path) -> None:
     routes = "".join(f"@app.get('/r{n}/items')\ndef r{n}():\n    return db.cur.execute('SELECT {n}')\n\n"
                      for n in range(15))

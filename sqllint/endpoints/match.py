@@ -140,7 +140,8 @@ def select_endpoints(chains: list[EndpointChain], selector: str) -> list[Endpoin
         # without the prefix, a concrete URL only for a template starting with a literal segment:
         # /{id} of /users/{id} would take any one-segment path
         return (_path_matches(allowed, target or "/", lambda c: c.endpoint.route)
-                or _path_matches(allowed, target or "/", _unprefixed, _literal_start))
+                or _path_matches(allowed, target or "/", _unprefixed, _literal_start)
+                or _behind_a_proxy(allowed, target))
     # a handler: "list_orders", "OrderController.list", "shop/app.py:list_orders"
     found = []
     for chain in chains:
@@ -150,6 +151,23 @@ def select_endpoints(chains: list[EndpointChain], selector: str) -> list[Endpoin
         if target in (handler.qualname, str(handler)) or handler.qualname.endswith("." + target):
             found.append(chain)
     return found
+
+
+_PROXY_SEGMENTS = 3  # /api, /api/v1, /shop-service/api: what a gateway, ingress or root_path puts in front
+
+
+def _behind_a_proxy(chains: list[EndpointChain], target: str) -> list[EndpointChain]:
+    """A URL as the browser or the access log shows it, with a prefix the application never sees (a
+    reverse proxy's location, a gateway route, FastAPI's ``root_path``, Django's ``FORCE_SCRIPT_NAME``):
+    the longest tail of it that names a route starting with a literal segment."""
+    segments = [s for s in target.split("/") if s]
+    for cut in range(1, min(_PROXY_SEGMENTS, len(segments) - 1) + 1):
+        tail = "/" + "/".join(segments[cut:])
+        found = (_path_matches(chains, tail, lambda c: c.endpoint.route, _literal_start)
+                 or _path_matches(chains, tail, _unprefixed, _literal_start))
+        if found and all(_literal_start(c.endpoint.route) for c in found):
+            return found
+    return []
 
 
 def closest(chains: list[EndpointChain], selector: str, count: int = 8) -> list[EndpointChain]:
