@@ -298,9 +298,12 @@ class FileChecker:
 _STUBBED = re.compile(r"SQL built from (.*?) does not parse once")
 
 
+_JOINED_LINE = "a line joining several elements' text"
+
+
 def _fold_problem_variants(findings: list[Finding], queries: Sequence[Query]) -> list[Finding]:
-    """One E001/E004 per statement and message, not one per variant: a MyBatis statement whose every
-    variant ends in ``${params.dataScope}`` is one problem, not eight."""
+    """One E004 per statement and message, one E001 per statement, not one per variant: a MyBatis statement
+    whose every variant ends in ``${params.dataScope}`` is one problem, not eight."""
     if len(findings) < 2:
         return findings
     variants_per_site: dict[tuple[str, int, int], int] = {}
@@ -312,15 +315,23 @@ def _fold_problem_variants(findings: list[Finding], queries: Sequence[Query]) ->
         # combinations (impossible ones too: `if start > 0 and limit > 0` beside `if start < 1`): one note.
         stubbed = finding.rule == "E004" and _STUBBED.match(finding.message)
         message = "stubbed" if stubbed else finding.message
-        grouped.setdefault((finding.rule, finding.path, finding.line, finding.column, message), []).append(finding)
+        where: tuple[Any, ...] = (finding.line, finding.column)
+        if finding.rule == "E001" and finding.scope:
+            # One broken part of a dynamic statement fails every variant holding it, each at its own
+            # column and token (what follows it differs): one finding per statement, the first to fix.
+            # (A statement is its scope and its end line: a mapper's, or a call site's in a function.)
+            message, where = "", (finding.scope, finding.end_line)
+        grouped.setdefault((finding.rule, finding.path, *where, message), []).append(finding)
     folded = []
     for hits in grouped.values():
-        first = hits[0]
+        # the most precise location: a variant whose broken line is one element's own text
+        first = min(hits, key=lambda h: _JOINED_LINE in h.message)
         if len(hits) > 1 and first.rule == "E004" and (match := _STUBBED.match(first.message)):
             names = dict.fromkeys(n for h in hits if (m := _STUBBED.match(h.message))
                                   for n in m.group(1).split(", "))
             first = dataclasses.replace(first, message=f"SQL built from {', '.join(names)}{first.message[match.end(1):]}")
         labels = list(dict.fromkeys(h.variant for h in hits if h.variant))
+        labels = [first.variant, *(label for label in labels if label != first.variant)] if first.variant else labels
         if len(labels) > 1:
             site = (first.path, first.line, first.column)
             variant = None if len(labels) >= variants_per_site.get(site, 0) else (

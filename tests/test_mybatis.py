@@ -489,6 +489,23 @@ def test_a_parse_error_points_at_the_mapper_line_the_parser_stopped_on(tmp_path:
     assert "a line joining several elements' text" in found[1][2]
 
 
+def test_one_broken_if_is_one_parse_error_however_many_variants_carry_it(tmp_path: Path) -> None:
+    write(tmp_path, "M.xml", DOCTYPE + """<mapper namespace="com.x.M">
+  <select id="search">
+    SELECT id FROM orders
+    <where>
+      <if test="status != null">AND status = #{status}</if>
+      <if test="kw != null">AND note LIKE CONCAT(#{kw}, '%') AND (</if>
+      <if test="since != null">AND created_at >= #{since}</if>
+    </where>
+  </select>
+</mapper>""")
+    found = [f for f in check(tmp_path) if f.rule == "E001"]
+    # Two variants hold the broken <if> (kw alone, every part on) and fail at different tokens: one finding.
+    assert len(found) == 1, [f.message for f in found]
+    assert found[0].variant is not None and found[0].variant.endswith("(+1 more variant)")
+
+
 def test_framework_clauses_are_checked_as_they_run_when_empty(tmp_path: Path) -> None:
     # RuoYi's ${params.dataScope} (empty for administrators) and MyBatis-Plus's ${ew.customSqlSegment}
     # (empty for a wrapper without conditions) end many SELECTs: the statement is checked without the
