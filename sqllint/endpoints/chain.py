@@ -30,7 +30,7 @@ from sqllint.endpoints.model import (
     FunctionKey,
     Stop,
 )
-from sqllint.engine import collapse
+from sqllint.checker import collapse
 from sqllint.records import Finding, ParsedQuery, Scope, Severity
 from sqllint.registry import Rule
 from sqllint.suppress import is_suppressed

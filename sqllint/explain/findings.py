@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqllint.engine import collapse
+from sqllint.checker import collapse
 from sqllint.records import Finding, ParsedQuery, Severity
 from sqllint.registry import Rule
 from sqllint.suppress import is_suppressed, sql_suppressions

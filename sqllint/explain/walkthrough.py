@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from sqllint.config import Config
-from sqllint.engine import Settings, collapse
+from sqllint.checker import Settings, collapse
 from sqllint.explain.dsn import Dsn
 from sqllint.explain.lookup import QuerySite, Workspace
 from sqllint.explain.plan import Plan

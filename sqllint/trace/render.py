@@ -8,7 +8,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from sqllint.engine import collapse
+from sqllint.checker import collapse
 from sqllint.records import Finding
 from sqllint.trace.group import STATEMENT_KINDS, Group
 from sqllint.trace.runner import TraceResult, best_sites

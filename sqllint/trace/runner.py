@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sqllint.engine import collapse
+from sqllint.checker import collapse
 from sqllint.records import Finding, ParsedQuery, Severity
 from sqllint.registry import Registry, Rule
 from sqllint.suppress import is_suppressed, sql_suppressions
