@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from sqllint.extract import ExtractOptions, FileExtraction, Problem
 from sqllint.extract.dynsql import Fragment, Text
 from sqllint.extract.javafile import JavaClass, JavaFile, annotation_attribute
-from sqllint.extract.javawalk import Emission
+from sqllint.extract.javacalls import Emission
 from sqllint.extract.javawrapsql import wrapper_queries
 from sqllint.extract.mybatis import (Statement, XmlRefused, duplicate_problem, parse_xml, statement_queries,
                                      to_nodes)

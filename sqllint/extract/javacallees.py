@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqllint.extract.javafile import JavaFile, annotations_of, bean_qualifier, string_attribute
-from sqllint.extract.javawalk import Emission
+from sqllint.extract.javacalls import Emission
 from sqllint.extract.javawrapsql import wrapper_sql
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.tsutil import column_of, field as child, line_of, named_children, text_of

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqllint.extract.javaexpr import ClassContext, simple_type
-from sqllint.extract.javawalk import Emission, MethodWalker
+from sqllint.extract.javacalls import Emission
+from sqllint.extract.javawalk import MethodWalker
 from sqllint.extract.pyeval import union_values
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
