@@ -113,8 +113,18 @@ class FileChecker:
                 return result  # a huge or binary pom.xml / data file: not SQL, not worth a note
             self._add_problem(result, source.path, Problem("E003", 1, 1, read.note or "not read"))
             return self._filter_file(result, source)
-        extraction = extract_source(read.data, source.path, source.language, ExtractOptions(self.settings.max_variants,
-                                                                                               self.settings.project))
+        try:
+            extraction = extract_source(read.data, source.path, source.language,
+                                        ExtractOptions(self.settings.max_variants, self.settings.project))
+        except RecursionError:
+            self._add_problem(result, source.path, Problem("E003", 1, 1, "nested too deeply to read; its SQL was "
+                                                                         "not checked"))
+            return self._filter_file(result, source)
+        except Exception as error:  # noqa: BLE001 - a bug reading one file must not end the run
+            self._add_problem(result, source.path, Problem("E005", 1, 1, (
+                f"sqllint failed while reading this file ({type(error).__name__}: {error}); its SQL was not "
+                "checked. Please report it with the file's shape")))
+            return self._filter_file(result, source)
         for problem in extraction.problems:
             self._add_problem(result, source.path, problem)
         result.queries = len(extraction.queries)

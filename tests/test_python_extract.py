@@ -672,3 +672,65 @@ def test_repr_of_a_value_with_a_default_quotes_the_default_and_names_the_paramet
     by_label = {q.variant.label: q for q in queries}
     assert by_label["when host is absent"].text == "SELECT User FROM mysql.user WHERE User = ? AND Host = 'localhost'"
     assert [p.name for p in by_label["when host is present"].placeholders] == ["user", "host"]
+
+
+def test_a_class_constant_built_by_calling_a_module_function_is_read_after_indexing() -> None:
+    # unittest/mock.py, wsgiref/handlers.py: X = " ".join(f()) in a class body walked f before the walker
+    # was ready (AttributeError); the constant is read once every function is indexed.
+    from sqllint.extract.python import extract_python
+
+    source = textwrap.dedent('''
+        def columns():
+            return ["id", "name"]
+
+        class Repo:
+            QUERY = "SELECT " + ", ".join(columns()) + " FROM users WHERE id = %s"
+
+            def get(self, cur, uid):
+                cur.execute(self.QUERY, (uid,))
+    ''').encode()
+    result = extract_python(source, "repo.py")
+    assert result.syntax_error is None
+    assert [q.raw for q in result.queries] == ["SELECT id, name FROM users WHERE id = %s"]
+
+
+def test_a_file_the_extractor_fails_on_is_an_e005_finding_and_the_run_goes_on(tmp_path, monkeypatch) -> None:
+    import sqllint.checker as checker
+    from sqllint.config import Config
+    from sqllint.engine import run
+
+    (tmp_path / "bad.py").write_text("def f(cur):\n    cur.execute('SELECT 1 FROM t')\n", encoding="utf-8")
+    (tmp_path / "good.sql").write_text("DELETE FROM t;\n", encoding="utf-8")
+    real = checker.extract_source
+
+    def failing(data, path, language, options):  # type: ignore[no-untyped-def]
+        if path.endswith("bad.py"):
+            raise KeyError("boom")
+        return real(data, path, language, options)
+
+    monkeypatch.setattr(checker, "extract_source", failing)
+    found = run(["."], Config(root=tmp_path), tmp_path, jobs=1).findings
+    assert sorted((f.path, f.rule) for f in found) == [("bad.py", "E005"), ("good.sql", "S004")]
+    assert "KeyError" in next(f.message for f in found if f.rule == "E005")
+
+
+def test_functions_calling_each_other_are_each_evaluated_once(monkeypatch) -> None:
+    # A parser module of small functions calling the two before it (email/_header_value_parser.py) was
+    # walked again at every call: exponential in the depth of the chain.
+    from sqllint.extract import pywalk
+    from sqllint.extract.python import extract_python
+
+    lines = ["def f0():\n    return 'a'\n", "def f1():\n    return 'b'\n"]
+    lines += [f"def f{i}():\n    x = f{i - 1}()\n    y = f{i - 2}()\n    return x\n" for i in range(2, 30)]
+    lines.append("def run(cur):\n    cur.execute('SELECT id FROM t WHERE name = %s', (f29(),))\n")
+    walks = []
+    real = pywalk.PythonExtractor._walk_function
+
+    def counted(self, info, *args, **kwargs):  # type: ignore[no-untyped-def]
+        walks.append(info.qualname)
+        return real(self, info, *args, **kwargs)
+
+    monkeypatch.setattr(pywalk.PythonExtractor, "_walk_function", counted)
+    result = extract_python("\n".join(lines).encode(), "parser.py")
+    assert [q.raw for q in result.queries] == ["SELECT id FROM t WHERE name = %s"]
+    assert len(walks) <= 3 * 31, len(walks)  # each function: its own walk and one evaluation (was ~10^6)

@@ -63,9 +63,17 @@ class PythonExtractor(Specializer):
 
     # --- driver ---------------------------------------------------------------------------------
     def run(self) -> list[Emitted]:
-        self._index_functions(self.tree.body, prefix="", class_name=None)
+        class_constants: list[tuple[ast.ClassDef, ast.Assign]] = []
+        self._index_functions(self.tree.body, prefix="", class_name=None, class_constants=class_constants)
         self._find_helpers(self.tree)
         self._init_specializer(self.tree)
+        # Read once every function is indexed: X = " ".join(columns()) walks the function it calls.
+        for cls, stmt in class_constants:
+            value = self._eval(stmt.value, {})
+            if value is not None:
+                name = stmt.targets[0].id  # type: ignore[attr-defined]
+                self.class_envs[cls.name][name] = value
+                self.constant_sites[f"{cls.name}.{name}"] = (value, stmt, cls.name)
         self._walk_block(self.tree.body, self.module_env, top_level=True)
         for info in list(self.functions.values()):
             self._walk_function(info)
@@ -81,23 +89,19 @@ class PythonExtractor(Specializer):
         self._drop_seen_readings()
         return self.emitted
 
-    def _index_functions(self, body: list[ast.stmt], prefix: str, class_name: str | None) -> None:
+    def _index_functions(self, body: list[ast.stmt], prefix: str, class_name: str | None,
+                         class_constants: list[tuple[ast.ClassDef, ast.Assign]]) -> None:
         for node in body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 qualname = f"{prefix}{node.name}"
                 self.functions[qualname] = FunctionInfo(node, qualname)
-                self._index_functions(node.body, f"{qualname}.<locals>.", class_name)
+                self._index_functions(node.body, f"{qualname}.<locals>.", class_name, class_constants)
             elif isinstance(node, ast.ClassDef):
-                env: Env = {}
-                self.class_envs[node.name] = env
-                for stmt in node.body:  # class-level constants: QUERY = "SELECT ..."
-                    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-                        value = self._eval(stmt.value, {})
-                        if value is not None:
-                            name = stmt.targets[0].id
-                            env[name] = value
-                            self.constant_sites[f"{node.name}.{name}"] = (value, stmt, node.name)
-                self._index_functions(node.body, f"{prefix}{node.name}.", node.name)
+                self.class_envs[node.name] = {}
+                class_constants.extend((node, stmt) for stmt in node.body  # class-level QUERY = "SELECT ..."
+                                       if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                                       and isinstance(stmt.targets[0], ast.Name))
+                self._index_functions(node.body, f"{prefix}{node.name}.", node.name, class_constants)
 
     def _walk_function(self, info: FunctionInfo, bindings: Env | None = None,
                        constants: dict[str, object] | None = None) -> None:
@@ -401,15 +405,18 @@ class PythonExtractor(Specializer):
         """The union of what a local helper returns (evaluated without its arguments)."""
         if info.evaluating:
             return None
+        if info.result is not None:
+            return info.result[0]
         saved_emitted = len(self.emitted)
         self._walk_function(info)
         del self.emitted[saved_emitted:]  # its own sinks are reported when it is walked in its turn
         values = [v for v, _node, _depth in info.returns]
-        if not values or len({v.is_list for v in values}) > 1:
-            return None
-        result = values[0]
-        for other in values[1:]:
-            result = union_values(result, other, self.cap)
+        result = None
+        if values and len({v.is_list for v in values}) == 1:
+            result = values[0]
+            for other in values[1:]:
+                result = union_values(result, other, self.cap)
+        info.result = (result,)
         return result
 
 
