@@ -157,6 +157,34 @@ def test_warm_run_does_not_scan_python_files_again_for_helpers(tmp_path: Path, m
     assert len(scanned) == 1 and scanned[0].endswith(b"# edited\n")
 
 
+def test_warm_run_does_not_parse_the_helper_modules_again(tmp_path: Path, monkeypatch) -> None:
+    """The helpers found in the modules that may define one are remembered for the same files and
+    contents; an edited helper module is read again."""
+    project = _project(tmp_path)
+    db = project / "app" / "db.py"
+    db.write_text("def run(conn, sql, args=()):\n    return conn.execute(sql, args)\n", encoding="utf-8")
+    cache = project / ".sqllint_cache"
+    config = Config(root=project)
+    import sqllint.extract.pyhelpers as pyhelpers
+
+    parsed: list[str] = []
+    real = pyhelpers.helper_module
+
+    def counting(data: bytes, path: str):  # type: ignore[no-untyped-def]
+        parsed.append(path)
+        return real(data, path)
+
+    monkeypatch.setattr(pyhelpers, "helper_module", counting)
+    run(["."], config, project, jobs=1, cache_dir=cache)
+    assert "app/db.py" in parsed
+    parsed.clear()
+    run(["."], config, project, jobs=1, cache_dir=cache)
+    assert parsed == []
+    db.write_text("def run(conn, sql):\n    return conn.execute(sql)\n", encoding="utf-8")
+    run(["."], config, project, jobs=1, cache_dir=cache)
+    assert "app/db.py" in parsed
+
+
 def test_documents_of_old_versions_and_option_sets_are_pruned_when_a_run_writes(tmp_path: Path) -> None:
     import os
     import time

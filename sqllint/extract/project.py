@@ -15,14 +15,13 @@ parse them twice.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqllint.extract.pyhelpers import ProjectHelpers, may_define_helper, project_helpers
+from sqllint.extract.pyhelpers import HelperSource, ProjectHelpers, helpers_of, may_define_helper
 from sqllint.extract.pynamed import MARKERS as NAMED_MARKERS
 from sqllint.extract.pynamed import NamedQuery
 from sqllint.extract.pyvalues import Value
@@ -131,7 +130,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     mp_entities: dict = {}  # entity FQN → javamp.Entity
     mp_types: dict[str, str] = {}  # mapper / service FQN → entity FQN
     paging_plugin = False
-    python_modules: list[tuple[str, ast.Module]] = []  # (path, module) of files that may define a helper
+    python_sources: list[HelperSource] = []  # the files that may define a helper (read again if needed)
     sql_sources: list[SourceFile] = []  # read only if some Python file loads named queries (aiosql, PugSQL)
     loads_named = False
     for source in files:
@@ -146,8 +145,9 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
         if source.language == "python":
             loads_named = loads_named or any(marker in data for marker in NAMED_MARKERS)
             maybe = memo.get(data, may_define_helper) if memo is not None else may_define_helper(data)
-            if maybe and (module := _parse_python(data)) is not None:
-                python_modules.append((source.path, module))  # the cache keys Python files by the helpers
+            if maybe:
+                python_sources.append(HelperSource(source.path, source.absolute,
+                                                   hashlib.blake2b(data, digest_size=16).digest()))
             continue
         digest.update(f"{source.path}|{len(data)}|".encode() + hashlib.blake2b(data, digest_size=16).digest())
         if source.language == "java":
@@ -200,7 +200,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
         simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)
     index = ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
                          frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
-                         go_constants, python_helpers=project_helpers(python_modules) if python_modules else ProjectHelpers(),
+                         go_constants, python_helpers=helpers_of(python_sources, max_file_size, memo) if python_sources else ProjectHelpers(),
                          mp_entities=mp_entities, mp_types=mp_types, paging_plugin=paging_plugin,
                          named_sql=_named_sql(sql_sources, max_file_size) if loads_named else {})
     return with_callees(index, java_sources, max_file_size) if callees else index
@@ -238,10 +238,3 @@ def _mybatis():  # type: ignore[no-untyped-def]
     from sqllint.extract import mybatis
 
     return mybatis
-
-
-def _parse_python(data: bytes) -> ast.Module | None:
-    try:
-        return ast.parse(data)
-    except (SyntaxError, ValueError):  # reported when the file itself is checked
-        return None

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from sqllint.extract.pybound import params_node
@@ -78,12 +79,14 @@ class HelperFinder:
     inner helper is resolved in turn; a cycle reads as no helper). ``known``: other modules' by name."""
 
     def __init__(self, functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef], class_names: frozenset[str],
-                 known: Mapping[str, HelperSink] | None = None, imported: frozenset[str] = frozenset()) -> None:
+                 known: Mapping[str, HelperSink] | None = None, imported: frozenset[str] = frozenset(),
+                 others: Iterable[str] = ()) -> None:
         self.functions, self.class_names, self.known = functions, class_names, known or {}
         self.imported = imported  # `from app.db import run`: a bare run(…) is the project's helper
-        self._found: dict[str, HelperSink | None] = {}
+        # ``others``: the module's functions already known to be no helper (the pre-pass keeps no tree of them)
+        self._found: dict[str, HelperSink | None] = dict.fromkeys(others)
         self._methods: dict[str, list[str]] = {}  # method name → qualnames of the module's class methods
-        for qualname in functions:
+        for qualname in [*functions, *self._found]:
             parts = qualname.split(".")
             if len(parts) == 2 and parts[0] in class_names:
                 self._methods.setdefault(parts[1], []).append(qualname)
@@ -107,14 +110,14 @@ class HelperFinder:
         """The helper a call runs its SQL through, if it is one."""
         func = call.func
         if isinstance(func, ast.Name):
-            if func.id in self.functions:
+            if func.id in self.functions or func.id in self._found:
                 return self.signature(func.id)
             return self.known.get(func.id) if func.id in self.imported else None
         if not isinstance(func, ast.Attribute):
             return None
         if isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") and class_name is not None:
             own = f"{class_name}.{func.attr}"
-            if own in self.functions and (helper := self.signature(own)) is not None:
+            if (own in self.functions or own in self._found) and (helper := self.signature(own)) is not None:
                 return helper
         # self.db.run(sql): the receiver's class is unknown; the one signature the module's methods of
         # that name share, if they do
@@ -230,12 +233,18 @@ _CALL_THEN_NAME = (rb"(?:exec|run|query|fetch|sql|raw|select|mogrify)\w*\s*\(\s*
 
 
 def may_define_helper(data: bytes) -> bool:
-    names = {n for group in _DEF_PARAMETERS.findall(data) for n in _PARAMETER_NAME.findall(group)} - _NOT_SQL
+    return _passes_a_parameter(data)
+
+
+def _passes_a_parameter(text: bytes) -> bool:
+    """Whether some ``def``'s parameter in ``text`` (a file, or one function) is passed, bare, into a call
+    named like a DB call or a wrapper of one."""
+    names = {n for group in _DEF_PARAMETERS.findall(text) for n in _PARAMETER_NAME.findall(group)} - _NOT_SQL
     if not names:
         return False
     alternatives = b"|".join(re.escape(n.lower()) for n in sorted(names)[:300])
     # Lower-cased text and a case-sensitive pattern: re's IGNORECASE is ~5x slower on this alternation.
-    return re.search(_CALL_THEN_NAME % alternatives, data.lower()) is not None
+    return re.search(_CALL_THEN_NAME % alternatives, text.lower()) is not None
 
 
 @dataclass(frozen=True)
@@ -249,6 +258,15 @@ class ProjectHelpers:
 
     def __bool__(self) -> bool:
         return bool(self.by_module)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"by_name": {n: _sink_json(h) for n, h in self.by_name.items()},
+                "by_module": {m: {n: _sink_json(h) for n, h in hs.items()} for m, hs in self.by_module.items()}}
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> ProjectHelpers:
+        return ProjectHelpers({n: HelperSink(*h) for n, h in data["by_name"].items()},
+                              {m: {n: HelperSink(*h) for n, h in hs.items()} for m, hs in data["by_module"].items()})
 
     def digest_text(self) -> str:
         """Stable text of every helper: part of the result cache's key for Python files."""
@@ -294,6 +312,10 @@ class ProjectHelpers:
         return matches[0] if len(matches) == 1 else None
 
 
+def _sink_json(sink: HelperSink) -> list[Any]:
+    return [sink.sql, sink.sql_name, sink.params, sink.params_name, sink.varargs, sink.kwargs]
+
+
 def module_name(path: str) -> str:
     """``app/db.py`` → ``app.db``; ``app/__init__.py`` → ``app`` (only its tail is matched against imports)."""
     parts = list(Path(path).with_suffix("").parts)
@@ -316,34 +338,72 @@ def _absolute(node: ast.ImportFrom, own: str | None, package: bool) -> str | Non
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
-def project_helpers(modules: list[tuple[str, ast.Module]]) -> ProjectHelpers:
-    """The helpers of the project's modules (``(path, module)``), by module and by bare name (``run``,
-    ``Database.run`` as ``run``); a bare name two helpers share with different signatures is only known
-    through imports. A wrapper in one module of a helper in another is found on the second round."""
+@dataclass(frozen=True)
+class HelperModule:
+    """What the project pre-pass keeps of a module that may define a helper: the functions whose text
+    passes a parameter, bare, into a call named like a DB call or a wrapper (``candidates``), the names
+    of the others, its classes and its imports; not the module's tree (a large project's pre-pass held
+    every such tree: over a GB for CPython's library)."""
+
+    path: str
+    candidates: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]
+    others: tuple[str, ...]
+    classes: frozenset[str]
+    imports: ast.Module  # only the module's import statements, for ``ProjectHelpers.for_module``
+
+
+def helper_module(data: bytes, path: str) -> HelperModule | None:
+    """The pre-pass's reading of one module (None when it does not parse or defines no candidate)."""
+    try:
+        module = ast.parse(data)
+    except (SyntaxError, ValueError):  # reported when the file itself is checked
+        return None
+    lines = data.splitlines()
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    classes: set[str] = set()
+    for node in module.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            classes.add(node.name)
+            functions.update({f"{node.name}.{item.name}": item for item in node.body
+                              if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))})
+    texts = {q: b"\n".join(lines[f.lineno - 1 : f.end_lineno or f.lineno]) for q, f in functions.items()}
+    candidates = {q: f for q, f in functions.items() if _passes_a_parameter(texts[q])}
+    if not candidates:
+        return None
+    # A wrapper of one of them, whatever its names (def users(sql): return _run(sql)), is one too.
+    while True:
+        called = re.compile(rb"\b(?:%s)\s*\(" % b"|".join(re.escape(q.rsplit(".", 1)[-1].encode()) for q in candidates))
+        wrappers = {q: f for q, f in functions.items() if q not in candidates and called.search(texts[q])}
+        if not wrappers:
+            break
+        candidates.update(wrappers)
+    imports = ast.Module(body=[n for n in ast.walk(module) if isinstance(n, (ast.Import, ast.ImportFrom))],
+                         type_ignores=[])
+    return HelperModule(path, candidates, tuple(q for q in functions if q not in candidates), frozenset(classes),
+                        imports)
+
+
+def project_helpers(modules: list[HelperModule]) -> ProjectHelpers:
+    """The helpers of the project's modules, by module and by bare name (``run``, ``Database.run`` as
+    ``run``); a bare name two helpers share with different signatures is only known through imports. A
+    wrapper in one module of a helper in another is found on the second round."""
     helpers = ProjectHelpers()
     for _round in range(2):
         signatures: dict[str, set[HelperSink]] = {}
         by_module: dict[str, dict[str, HelperSink]] = {}
-        for path, module in modules:
-            functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-            classes: set[str] = set()
-            for node in module.body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    functions[node.name] = node
-                elif isinstance(node, ast.ClassDef):
-                    classes.add(node.name)
-                    functions.update({f"{node.name}.{item.name}": item for item in node.body
-                                      if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))})
-            finder = HelperFinder(functions, frozenset(classes), helpers.for_module(module, path),
-                                  imported_names(module))
+        for module in modules:
+            finder = HelperFinder(module.candidates, module.classes, helpers.for_module(module.imports, module.path),
+                                  imported_names(module.imports), module.others)
             own: dict[str, set[HelperSink]] = {}
-            for qualname in functions:
+            for qualname in module.candidates:
                 if (found := finder.signature(qualname)) is not None:
                     signatures.setdefault(qualname.rsplit(".", 1)[-1], set()).add(found)
                     own.setdefault(qualname.rsplit(".", 1)[-1], set()).add(found)
             mine = {name: sinks.pop() for name, sinks in own.items() if len(sinks) == 1}
             if mine:
-                by_module[module_name(path)] = mine
+                by_module[module_name(module.path)] = mine
         helpers = ProjectHelpers({name: found.pop() for name, found in signatures.items() if len(found) == 1},
                                  by_module)
     return helpers
@@ -353,3 +413,31 @@ def imported_names(module: ast.Module) -> frozenset[str]:
     """Names a module imports with ``from … import name`` (a call ``run(…)`` of another module's helper)."""
     return frozenset(alias.asname or alias.name for node in ast.walk(module) if isinstance(node, ast.ImportFrom)
                      for alias in node.names)
+
+
+@dataclass(frozen=True)
+class HelperSource:
+    path: str
+    absolute: Path
+    digest: bytes  # of its content when the pre-pass read it
+
+
+def helpers_of(sources: list[HelperSource], max_file_size: int, memo: Any = None) -> ProjectHelpers:
+    """``project_helpers`` of the modules that may define a helper, read again here (holding every such
+    file's text through the pre-pass cost a large project hundreds of MB). With ``memo`` (a
+    ``cache.ContentMemo``) the answer for the same paths and contents is remembered: a warm run of a
+    large project parsed every such module again (CPython's library: ~20 s) to find the same helpers."""
+    from sqllint.files import read_source
+
+    def compute(_key: bytes) -> dict[str, Any]:
+        modules = []
+        for source in sources:
+            data = read_source(source.absolute, max_file_size).data
+            if data is not None and (module := helper_module(data, source.path)) is not None:
+                modules.append(module)
+        return project_helpers(modules).to_json()
+
+    if memo is None:
+        return ProjectHelpers.from_json(compute(b""))
+    key = b"".join(s.path.encode() + b"|" + s.digest + b"\n" for s in sorted(sources, key=lambda s: s.path))
+    return ProjectHelpers.from_json(memo.get(b"project-helpers\n" + key, compute))
