@@ -165,7 +165,7 @@ def test_warm_run_does_not_parse_the_helper_modules_again(tmp_path: Path, monkey
     db.write_text("def run(conn, sql, args=()):\n    return conn.execute(sql, args)\n", encoding="utf-8")
     cache = project / ".sqllint_cache"
     config = Config(root=project)
-    import sqllint.extract.pyhelpers as pyhelpers
+    import sqllint.extract.pyhelperindex as pyhelpers
 
     parsed: list[str] = []
     real = pyhelpers.helper_module

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqllint.extract.pyhelpers import HelperSource, ProjectHelpers, helpers_of, may_define_helper
+from sqllint.extract.pyhelperindex import HelperSource, ProjectHelpers, helpers_of, may_define_helper
 from sqllint.extract.pynamed import MARKERS as NAMED_MARKERS
 from sqllint.extract.pynamed import NamedQuery
 from sqllint.extract.pyvalues import Value

@@ -9,7 +9,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from sqllint.extract.emit import Site, queries_from_value
-from sqllint.extract.pyhelpers import HelperSink, ProjectHelpers
+from sqllint.extract.pyhelperindex import ProjectHelpers
+from sqllint.extract.pyhelpers import HelperSink
 from sqllint.extract.pynamed import NamedQuery
 from sqllint.extract.pywalk import Emitted, PythonExtractor
 from sqllint.records import Query
