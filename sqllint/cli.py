@@ -100,8 +100,9 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, select
           require_db: bool = False, with_endpoints: bool | None = None) -> None:
     """Check the SQL in PATHS (default: the current directory).
 
-    Finds SQL in .sql files, Python code (string building, f-strings, %/format, conditional
-    `sql += ...`), MyBatis XML mappers, Java (annotations, JDBC/JdbcTemplate strings) and Go
+    Finds SQL in .sql files (named queries of aiosql/sqlc/PugSQL too), Python code (string building,
+    f-strings, %/format, conditional `sql += ...`, the project's own executor helpers), MyBatis XML
+    mappers, Java (annotations, JDBC/JdbcTemplate strings, MyBatis-Plus wrappers) and Go
     (database/sql, sqlx); expands dynamic SQL into its variants and applies the static rules. With a
     baseline, only new findings and plan regressions are reported. With --dsn (or SQLLINT_DSN) every
     distinct query is also explained on that staging database (EXPLAIN only, read-only session) and
