@@ -38,9 +38,13 @@ def extract_python(source: bytes, path: str, max_variants: int = 32,
         column = getattr(error, "offset", None) or 1
         message = getattr(error, "msg", None) or str(error)
         return PythonExtraction([], (message, line, column))
-    if isinstance(known_helpers, ProjectHelpers):
-        known_helpers = known_helpers.for_module(tree, path) if known_helpers else None
-    emitted = PythonExtractor(tree, path, max_variants, known_helpers, named_sql).run()
+    imports = None
+    if known_helpers:  # the module's imports, found once: resolving helpers reads them twice
+        imports = ast.Module(body=[n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))],
+                             type_ignores=[])
+        if isinstance(known_helpers, ProjectHelpers):
+            known_helpers = known_helpers.for_module(imports, path)
+    emitted = PythonExtractor(tree, path, max_variants, known_helpers, named_sql, imports).run()
     suppressions = _comment_suppressions(source) if b"sqllint:" in source else {}
     queries: list[Query] = []
     capped = []
