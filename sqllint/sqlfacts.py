@@ -125,17 +125,26 @@ def enclosing_clause(node: exp.Expression) -> str | None:
 
 
 _POSITIONAL = {PlaceholderStyle.FORMAT: "%s", PlaceholderStyle.QMARK: "?"}
+_NAMED = {PlaceholderStyle.NAMED: ":{}", PlaceholderStyle.PYFORMAT: "%({})s", PlaceholderStyle.MYBATIS: "#{{{}}}"}
 
 
 def in_query_style(sql: str, query: ParsedQuery) -> str:
     """Show ``?`` placeholders of a suggested statement the way the query's own code writes them (and
     spliced names as the code splices them, ``{table}``, not as the parser's stand-ins)."""
     sql = show_holes(sql, query.query.placeholders)
-    styles = {p.style for p in query.query.placeholders if not p.interpolated}
+    slots = [p for p in query.query.placeholders if not p.interpolated]
+    styles = {p.style for p in slots}
     if len(styles) == 1:
-        token = _POSITIONAL.get(next(iter(styles)))
+        style = next(iter(styles))
+        token = _POSITIONAL.get(style)
         if token and token != "?":
             return sql.replace("?", token)
+        named = _NAMED.get(style)
+        # Named slots (:user_id, #{id}, %(id)s) by name when the suggestion keeps them one for one, in order
+        # (a merged read by the same key); an IN-list rewrite has more slots than the query: left as ?.
+        if named and all(p.name for p in slots) and sql.count("?") == len(slots):
+            pieces = sql.split("?")
+            return pieces[0] + "".join(named.format(p.name) + piece for p, piece in zip(slots, pieces[1:]))
     return sql
 
 

@@ -77,7 +77,7 @@ def test_two_mapper_calls_reading_the_same_key_are_mergeable(tmp_path: Path) -> 
     assert (first.rule, first.line, first.column, first.scope) == ("M001", 10, 28, "OrderService.summary")
     assert first.message == ("`orderMapper.selectTotal` reads orders by the same key (id) as `orderMapper.selectById` "
                              "on line 9: merge them into one query")
-    assert first.suggestion == "SELECT id, status, total FROM orders WHERE id = ?"
+    assert first.suggestion == "SELECT id, status, total FROM orders WHERE id = #{id}"  # as the mapper writes it
     # The annotated statement (OrderMapper.java) resolves like the XML ones.
     assert (second.rule, second.line, second.message) == (
         "M001", 11, "`this.orderMapper.selectNote` reads orders by the same key (id) as `orderMapper.selectById` "
