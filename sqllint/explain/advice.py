@@ -99,8 +99,14 @@ def _terms_columns(terms: list[exp.Expression], alias: str, table: Table, aliase
 
 
 def _conditions(select: exp.Expression) -> list[exp.Expression]:
-    conditions = [node.this for node in select.find_all(exp.Where)]
-    return conditions + [join.args["on"] for join in select.find_all(exp.Join) if join.args.get("on") is not None]
+    """WHERE conditions, then JOIN … ON conditions, found in one walk of the tree."""
+    wheres, ons = [], []
+    for node in select.find_all(exp.Where, exp.Join):
+        if isinstance(node, exp.Where):
+            wheres.append(node.this)
+        elif node.args.get("on") is not None:
+            ons.append(node.args["on"])
+    return wheres + ons
 
 
 def predicate_columns(select: exp.Expression, alias: str, table: Table, aliases: dict[str, str],
@@ -108,7 +114,12 @@ def predicate_columns(select: exp.Expression, alias: str, table: Table, aliases:
     """(equality columns, range columns) of ``alias`` in the AND-ed terms of WHERE and JOIN … ON
     conditions, in order, that one index on ``alias`` could use given the tables read ``later`` in the
     nested loop (lower-case aliases)."""
-    terms = [term for condition in _conditions(select) for term in _conjuncts(condition)]
+    return _columns_of(_conditions(select), alias, table, aliases, later)
+
+
+def _columns_of(conditions: list[exp.Expression], alias: str, table: Table, aliases: dict[str, str],
+                later: frozenset[str]) -> tuple[list[str], list[str]]:
+    terms = [term for condition in conditions for term in _conjuncts(condition)]
     return _terms_columns(terms, alias, table, aliases, later)
 
 
@@ -126,12 +137,12 @@ def _create(table: Table, columns: list[str]) -> str | None:
     return f"CREATE INDEX {name} ON {table.name} ({', '.join(columns)})"
 
 
-def _union_advice(select: exp.Expression, alias: str, table: Table, aliases: dict[str, str],
+def _union_advice(conditions: list[exp.Expression], alias: str, table: Table, aliases: dict[str, str],
                   later: frozenset[str]) -> list[str]:
     """For ``a = ? OR b = ?`` one composite index is useless; the server can read each branch by its own
     index and merge the rows (index_merge union), so every branch needs an index of its own. Only when
     each branch of an OR term has a usable predicate on this table; one list for the first such term."""
-    for condition in _conditions(select):
+    for condition in conditions:
         for term in _conjuncts(condition):
             branches = _disjuncts(term)
             if len(branches) < 2:
@@ -149,7 +160,8 @@ def suggest_index(select: exp.Expression, alias: str, table: Table, aliases: dic
     """``CREATE INDEX …`` for ``table`` as read under ``alias`` before the tables ``later`` (lower-case
     aliases), or None when no index would help. An OR of predicates gets one index per branch that lacks
     one (several statements, ``; ``-separated)."""
-    columns = _index_columns(*predicate_columns(select, alias, table, aliases, later))
+    conditions = _conditions(select)
+    columns = _index_columns(*_columns_of(conditions, alias, table, aliases, later))
     if columns:
         return _create(table, columns)
-    return "; ".join(_union_advice(select, alias, table, aliases, later)) or None
+    return "; ".join(_union_advice(conditions, alias, table, aliases, later)) or None
