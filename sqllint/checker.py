@@ -107,6 +107,7 @@ class FileChecker:
     def check(self, source: SourceFile) -> FileResult:
         read = read_source(source.absolute, self.settings.max_file_size)
         result = FileResult()
+        self._used: set[tuple[object, str]] = set()  # (statement, code) a suppression silenced, this file
         if read.data is None:
             result.skipped = True
             if source.language == "xml" and not _may_be_mapper(source):
@@ -157,6 +158,7 @@ class FileChecker:
                 for violation in self._run_rule(rule, scope, scope.queries[0], result):
                     raw.append((rule, violation, violation.query or scope.queries[0]))
         result.findings.extend(self._fold_variants(raw, parsed))
+        self._unused_suppressions(result, extraction.queries, read.data)
         if self.settings.keep_parsed:
             # Statements that do not parse stay: an endpoint's chain still runs them (shown with their E001).
             result.parsed = [item for item in parsed if item.tree is not None or item.error is not None]
@@ -230,10 +232,28 @@ class FileChecker:
 
     def _suppressed(self, query: Query, code: str) -> bool:
         name = self.registry[code].name
-        if is_suppressed(query.suppressed, code, name):
-            return True
-        codes, _ = sql_suppressions(query.raw)
-        return is_suppressed(codes, code, name)
+        codes = query.suppressed
+        if not is_suppressed(codes, code, name) and not is_suppressed(sql_suppressions(query.raw)[0], code, name):
+            return False
+        self._used.add((query.statement, code))  # for N001: this suppression did something
+        return True
+
+    def _unused_suppressions(self, result: FileResult, queries: Sequence[Query], data: bytes) -> None:
+        if "N001" not in self.settings.enabled or not any(q.suppressed or "sqllint:" in q.raw for q in queries):
+            return
+        from sqllint.unused import unused_suppressions
+
+        text = data.decode("utf-8", "replace")
+        for found in unused_suppressions(queries, self._used, self.registry, self.settings.enabled, text):
+            query = found.query
+            why = [f"{key}: {'no such rule' if reason == 'unknown' else 'not enabled in this run'}"
+                   for key, reason in zip(found.keys, found.reasons) if reason]
+            result.findings.append(self._finding(
+                "N001", query.path, query.line, query.column,
+                f"`sqllint: ignore[{', '.join(found.keys)}]` suppresses nothing on this statement"
+                + (f" ({'; '.join(why)})" if why else ""),
+                sql=collapse(query.raw), scope=query.scope, end_line=query.end_line,
+                suggestion="remove the stale suppression (or name the rule that fires here)"))
 
     def _fold_variants(self, raw: list[tuple[Rule, Violation, ParsedQuery]], parsed: list[ParsedQuery]) -> list[Finding]:
         # By statement: a call of a function running two statements has the variants of each.

@@ -170,7 +170,10 @@ def test_suppressions_in_xml_comments(tmp_path: Path) -> None:
         SELECT * FROM t WHERE 1 = 1 <if test="x != null"><!-- sqllint: ignore[S004] --> AND x = #{x}</if>
       </select>
     </mapper>""").encode()
-    assert [(f.rule, f.line) for f in check_one(tmp_path, data)] == [("S004", 7), ("S016", 9)]  # S016: x absent
+    found = check_one(tmp_path, data)
+    # S016: x absent; N001: ignore[S004] on a SELECT silences nothing (select-star did silence S011)
+    assert [(f.rule, f.line) for f in found] == [("S004", 7), ("N001", 9), ("S016", 9)]
+    assert next(f.message for f in found if f.rule == "N001").startswith("`sqllint: ignore[S004]`")
     (tmp_path / "Mapper.xml").unlink()
     whole = data.replace(b"<mapper", b"<!-- sqllint: ignore-file[S004] -->\n<mapper")
     assert [(f.rule, f.line) for f in check_one(tmp_path, whole, "Whole.xml")] == [("S016", 10)]  # S004 off

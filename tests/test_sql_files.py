@@ -154,3 +154,31 @@ def f(conn, ids):
     (tmp_path / "q.sql").write_text("-- name: one\nSELECT name FROM t WHERE id = :id;\n", encoding="utf-8")
     second = run(["."], Config(root=tmp_path), tmp_path, jobs=1, cache_dir=cache)
     assert [f.sql for f in second.findings if f.rule == "M002"] == ["SELECT name FROM t WHERE id = :id"]
+
+
+def test_unused_suppressions_are_reported_used_ones_are_not(tmp_path: Path) -> None:
+    from sqllint.config import Config
+    from sqllint.engine import run
+
+    write(tmp_path, {"app.py": """\
+def f(cur, kw):
+    cur.execute("SELECT id FROM t WHERE name LIKE '%x'")  # sqllint: ignore[S005]
+    cur.execute("SELECT id FROM t WHERE id = %s", (kw,))  # sqllint: ignore[leading-wildcard-like]
+    cur.execute("SELECT id FROM t WHERE id = %s", (kw,))  # sqllint: ignore[P001, S999]
+    cur.execute("SELECT id FROM t")  # sqllint: ignore
+""", "q.sql": """\
+-- sqllint: ignore[S011]
+SELECT * FROM t;
+-- sqllint: ignore[S004]
+SELECT id FROM t WHERE id = 1;
+""", "wide.sql": "-- sqllint: ignore-file[S004]\nSELECT id FROM t WHERE id = 1;\n"})
+    found = run(["."], Config(root=tmp_path), tmp_path, jobs=1).findings
+    stale = sorted((f.path, f.line, f.message) for f in found if f.rule == "N001")
+    assert stale == [
+        ("app.py", 3, "`sqllint: ignore[leading-wildcard-like]` suppresses nothing on this statement"),
+        ("app.py", 4, "`sqllint: ignore[S999]` suppresses nothing on this statement (S999: no such rule)"),
+        ("q.sql", 4, "`sqllint: ignore[S004]` suppresses nothing on this statement"),
+    ]  # line 2 silences an S005, P001 needs a database, a blanket ignore and ignore-file are not judged
+    narrowed = run(["."], Config(root=tmp_path, select=("N001", "S011")), tmp_path, jobs=1).findings
+    assert ("app.py", 2) in {(f.path, f.line) for f in narrowed if f.rule == "N001"}  # S005 is not enabled
+    assert "S005: not enabled in this run" in next(f.message for f in narrowed if (f.path, f.line) == ("app.py", 2))
