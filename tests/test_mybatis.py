@@ -588,6 +588,34 @@ def test_a_nested_select_of_a_result_map_runs_once_per_row(tmp_path: Path) -> No
     assert finding.suggestion and "order_items WHERE order_id IN" in finding.suggestion
 
 
+def test_a_result_map_of_another_mapper_file_runs_its_nested_selects_too(tmp_path: Path) -> None:
+    # A shared result map (a common mapper, or extends across namespaces): the N+1 sits on the statement.
+    write(tmp_path, "CommonMapper.xml", DOCTYPE + """<mapper namespace="com.x.CommonMapper">
+      <resultMap id="orderBase" type="Order"><id property="id" column="id"/>
+        <association property="buyer" column="user_id" select="com.x.UserMapper.byId"/>
+      </resultMap>
+    </mapper>""")
+    write(tmp_path, "OrderMapper.xml", DOCTYPE + """<mapper namespace="com.x.OrderMapper">
+      <resultMap id="withItems" type="Order" extends="com.x.CommonMapper.orderBase">
+        <collection property="items" column="id" select="com.x.ItemMapper.byOrder"/>
+      </resultMap>
+      <select id="page" resultMap="withItems">select id, user_id from orders where status = #{status}</select>
+      <select id="shared" resultMap="com.x.CommonMapper.orderBase">select id, user_id from orders</select>
+    </mapper>""")
+    write(tmp_path, "ItemMapper.xml", DOCTYPE + """<mapper namespace="com.x.ItemMapper">
+      <select id="byOrder">select id, sku from order_items where order_id = #{orderId}</select></mapper>""")
+    write(tmp_path, "UserMapper.xml", DOCTYPE + """<mapper namespace="com.x.UserMapper">
+      <select id="byId">select id, name from users where id = #{id}</select></mapper>""")
+    found = sorted((f.path, f.line, f.scope, f.sql) for f in check(tmp_path) if f.rule == "M002")
+    assert found == [  # the local <collection> on its own line, the common map's <association> on the statement
+        ("OrderMapper.xml", 5, "com.x.OrderMapper.page", "select id, sku from order_items where order_id = #{orderId}"),
+        ("OrderMapper.xml", 7, "com.x.OrderMapper.page", "select id, name from users where id = #{id}"),
+        ("OrderMapper.xml", 8, "com.x.OrderMapper.shared", "select id, name from users where id = #{id}"),
+    ]
+    alone = [f for f in check(tmp_path, "OrderMapper.xml") if f.rule == "M002"]  # pre-commit: the file alone
+    assert sorted((f.line, f.sql) for f in alone) == [(line, sql) for _path, line, _scope, sql in found]
+
+
 def test_s016_leaves_mapper_statements_alone_where_a_pagination_plugin_adds_the_limit(tmp_path: Path) -> None:
     from sqllint.config import Config
     from sqllint.engine import run

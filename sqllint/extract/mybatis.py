@@ -277,6 +277,7 @@ class Statement:
     binds: tuple[tuple[str, str], ...] = ()  # <bind name> → the SQL its value stands for (ognl.bind_sql)
     database: str = ""  # databaseId: MyBatis keeps one statement per id *and* database
     nested: tuple[NestedSelect, ...] = ()  # selects its result map runs once per row (mybatis_nested)
+    result_map: str = ""  # its resultMap attribute, for maps another mapper file defines
 
     def duplicates(self, other: Statement | None) -> bool:
         """True when ``other`` is another definition of this statement: MyBatis refuses to start."""
@@ -295,6 +296,8 @@ class MapperFile:
     statements: tuple[Statement, ...] = ()
     fragments: tuple[tuple[str, Fragment], ...] = ()
     problems: tuple[Problem, ...] = ()
+    # its <resultMap>s by namespace.id → (what they extend, their nested selects): other files' statements
+    result_maps: tuple[tuple[str, tuple[str, tuple[NestedSelect, ...]]], ...] = ()
 
 
 _MAPPER_TAG = re.compile(rb"<mapper[\s>/]")
@@ -355,12 +358,13 @@ def parse_mapper(data: bytes, path: str) -> MapperFile | None:
             if database or key not in fragments:  # a MySQL-specific fragment wins over the generic one
                 fragments[key] = Fragment(namespace, to_nodes(child.children), path, child.line)
         pending = frozenset()
-    maps = result_maps(root, namespace)
-    if any(selects for _parent, selects in maps.values()):
-        by_line = {c.line: c.attrs.get("resultMap", "") for c in root.children if isinstance(c, _Element)}
-        statements = [dataclasses.replace(s, nested=nested_selects(by_line.get(s.line, ""), maps))
-                      if s.kind == "select" and by_line.get(s.line) else s for s in statements]
-    return MapperFile(path, namespace, tuple(statements), tuple(fragments.items()), tuple(notes + problems))
+    maps = result_maps(root, namespace, path)
+    by_line = {c.line: c.attrs.get("resultMap", "").strip() for c in root.children if isinstance(c, _Element)}
+    statements = [dataclasses.replace(s, result_map=by_line[s.line], nested=nested_selects(by_line[s.line], maps,
+                                                                                            namespace))
+                  if s.kind == "select" and by_line.get(s.line) else s for s in statements]
+    shared = tuple((f"{namespace}.{ident}", entry) for ident, entry in maps.items()) if namespace else ()
+    return MapperFile(path, namespace, tuple(statements), tuple(fragments.items()), tuple(notes + problems), shared)
 
 
 # --- statements → queries ----------------------------------------------------------------------------
@@ -432,20 +436,36 @@ def extract_mybatis(data: bytes, path: str, options: ExtractOptions) -> FileExtr
                                              "nests includes and elements too deeply to expand; not checked")]
         result.queries.extend(queries)
         result.problems.extend(problems)
-        for nested in statement.nested:
-            result.queries.extend(_nested_queries(statement, nested, mapper, project, fragments, options, sequence))
+        nested = statement.nested
+        if project is not None and project.result_maps and statement.result_map:  # maps of other mapper files
+            nested = nested_selects(statement.result_map, dict(mapper_maps(mapper)), statement.namespace,
+                                    project.result_maps)
+        for select in nested:  # one of another file's maps is reported on the statement (it has no line here)
+            result.queries.extend(_nested_queries(statement, select, mapper, project, fragments, options, sequence,
+                                                  here=select.path in ("", statement.path)))
     return result
 
 
+def mapper_maps(mapper: MapperFile) -> Iterator[tuple[str, tuple[str, tuple[NestedSelect, ...]]]]:
+    """The file's own result maps by bare id (as ``nested_selects`` reads same-file maps)."""
+    return ((key.rsplit(".", 1)[-1], entry) for key, entry in mapper.result_maps)
+
+
 def _nested_queries(statement: Statement, nested: NestedSelect, mapper: MapperFile, project: ProjectIndex | None,
-                    fragments: Mapping[str, Fragment], options: ExtractOptions, sequence: int) -> list[Query]:
+                    fragments: Mapping[str, Fragment], options: ExtractOptions, sequence: int,
+                    here: bool = True) -> list[Query]:
     """The nested statement's queries in the outer statement's scope, once per row of it (loop depth 1)."""
     target = project.statements.get(nested.select) if project is not None else None
     target = target or next((s for s in mapper.statements if s.qualified == nested.select), None)
     if target is None:
         return []
     call = f"<{nested.tag} property=\"{nested.property}\" select> for each row of {statement.id}"
-    site = Query(path=statement.path, line=nested.line, column=nested.column, language="xml", raw="", text="",
+    if not here:
+        call += f" (result map {statement.result_map})"
+    line, column = (nested.line, nested.column) if here else (statement.line, statement.column)
+    # At the statement, a nested select of another file's map is told from the statement by where it is written
+    origin = () if here else ((nested.path, nested.line, nested.column),)
+    site = Query(path=statement.path, line=line, column=column, language="xml", raw="", text="", origin=origin,
                  scope=statement.qualified, loop_depth=1, loop_line=statement.line, call=call, sequence=sequence,
                  suppressed=statement.suppressed, resolved_from=target.qualified)
     try:

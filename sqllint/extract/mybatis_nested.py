@@ -23,6 +23,7 @@ class NestedSelect:
     select: str  # qualified statement id
     line: int
     column: int
+    path: str = ""  # the mapper file the result map is written in
 
 
 class _Tree(Protocol):
@@ -33,7 +34,7 @@ class _Tree(Protocol):
     children: list
 
 
-def result_maps(root: _Element, namespace: str) -> dict[str, tuple[str, tuple[NestedSelect, ...]]]:
+def result_maps(root: _Element, namespace: str, path: str = "") -> dict[str, tuple[str, tuple[NestedSelect, ...]]]:
     """resultMap id → (the id it extends, its nested selects at any depth)."""
     out: dict[str, tuple[str, tuple[NestedSelect, ...]]] = {}
     for child in root.children:
@@ -41,31 +42,46 @@ def result_maps(root: _Element, namespace: str) -> dict[str, tuple[str, tuple[Ne
             continue
         ident = child.attrs.get("id", "").strip()
         if ident:
-            out[ident] = (child.attrs.get("extends", "").strip(), tuple(_nested(child, namespace)))
+            out[ident] = (child.attrs.get("extends", "").strip(), tuple(_nested(child, namespace, path)))
     return out
 
 
-def _nested(element: _Tree, namespace: str) -> Iterator[NestedSelect]:
+def _nested(element: _Tree, namespace: str, path: str) -> Iterator[NestedSelect]:
     for child in element.children:
         if isinstance(child, str):
             continue
         select = child.attrs.get("select", "").strip()
         if child.tag in ("association", "collection") and select:
             qualified = select if "." in select or not namespace else f"{namespace}.{select}"
-            yield NestedSelect(child.tag, child.attrs.get("property", "").strip(), qualified, child.line, child.column)
+            yield NestedSelect(child.tag, child.attrs.get("property", "").strip(), qualified, child.line, child.column,
+                               path)
         else:
-            yield from _nested(child, namespace)  # nested result maps, <discriminator><case>
+            yield from _nested(child, namespace, path)  # nested result maps, <discriminator><case>
 
 
-def nested_selects(result_map: str,
-                   maps: Mapping[str, tuple[str, tuple[NestedSelect, ...]]]) -> tuple[NestedSelect, ...]:
-    """The nested selects of a statement's ``resultMap="a,b"`` (same-file maps, following ``extends``)."""
+def nested_selects(result_map: str, maps: Mapping[str, tuple[str, tuple[NestedSelect, ...]]],
+                   namespace: str = "", shared: Mapping[str, tuple[str, tuple[NestedSelect, ...]]] | None = None
+                   ) -> tuple[NestedSelect, ...]:
+    """The nested selects of a statement's ``resultMap="a,b"``, following ``extends``: same-file maps by
+    id, and with ``shared`` (every mapper's maps by ``namespace.id``) another namespace's maps, named
+    fully qualified or reached through ``extends``."""
     found: list[NestedSelect] = []
     for name in (n.strip() for n in result_map.split(",") if n.strip()):
-        seen: set[str] = set()
-        while name in maps and name not in seen:
-            seen.add(name)
-            parent, selects = maps[name]
+        key, seen = _qualified(name, namespace), set()
+        while key not in seen:
+            seen.add(key)
+            entry = maps.get(key.rsplit(".", 1)[-1]) if key.rsplit(".", 1)[0] == namespace or "." not in key else None
+            entry = entry or (shared.get(key) if shared is not None else None)
+            if entry is None:
+                break
+            parent, selects = entry
             found.extend(selects)
-            name = parent
+            if not parent:
+                break
+            owner = key.rsplit(".", 1)[0] if "." in key else namespace
+            key = _qualified(parent, owner)
     return tuple(dict.fromkeys(found))
+
+
+def _qualified(name: str, namespace: str) -> str:
+    return name if "." in name or not namespace else f"{namespace}.{name}"

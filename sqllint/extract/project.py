@@ -71,6 +71,9 @@ class ProjectIndex:
     # Some Java file uses a pagination plugin (PageHelper.startPage, MyBatis-Plus's interceptor), which
     # adds LIMIT to mapper statements at run time: S016 cannot tell which statements it pages.
     paging_plugin: bool = False
+    # Every mapper's <resultMap>s by namespace.id → (what they extend, their nested selects): a statement's
+    # resultMap may live in another mapper file (mybatis_nested)
+    result_maps: Mapping[str, tuple[str, tuple]] = field(default_factory=dict)
     # Named queries of the project's .sql files (``-- name: get-user``), by the name Python code calls them
     # (aiosql, PugSQL: pynamed); only read when some Python file uses one of those libraries.
     named_sql: Mapping[str, tuple[NamedQuery, ...]] = field(default_factory=dict)
@@ -130,6 +133,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     mp_entities: dict = {}  # entity FQN → javamp.Entity
     mp_types: dict[str, str] = {}  # mapper / service FQN → entity FQN
     paging_plugin = False
+    result_maps: dict[str, tuple[str, tuple]] = {}  # namespace.id → (extends, nested selects), every mapper's
     python_sources: list[HelperSource] = []  # the files that may define a helper (read again if needed)
     sql_sources: list[SourceFile] = []  # read only if some Python file loads named queries (aiosql, PugSQL)
     loads_named = False
@@ -170,6 +174,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
                 continue
             mappers[source.path] = mapper
             fragments.update(mapper.fragments)
+            result_maps.update(mapper.result_maps)
             for statement in mapper.statements:
                 if statement.namespace:
                     statements.setdefault(statement.qualified, statement)
@@ -202,6 +207,7 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
                          frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
                          go_constants, python_helpers=helpers_of(python_sources, max_file_size, memo) if python_sources else ProjectHelpers(),
                          mp_entities=mp_entities, mp_types=mp_types, paging_plugin=paging_plugin,
+                         result_maps=result_maps,
                          named_sql=_named_sql(sql_sources, max_file_size) if loads_named else {})
     return with_callees(index, java_sources, max_file_size) if callees else index
 
