@@ -77,7 +77,8 @@ def test_script_annotation_is_expanded_into_variants() -> None:
         }
         ''')
     assert result.problems == []
-    assert [(q.text, q.variant.label if q.variant else None) for q in result.queries] == [
+    # (one line per array element, so a parse error can point at its element's line)
+    assert [(" ".join(q.text.split()), q.variant.label if q.variant else None) for q in result.queries] == [
         ("SELECT id FROM orders", "when status, userId, ids are absent"),
         ("SELECT id FROM orders WHERE status = ? AND user_id = ? AND id IN (?,?,?)", "when status, userId, ids are present"),
         ("SELECT id FROM orders WHERE status = ?", "when userId, ids are absent; status is present"),
@@ -582,3 +583,32 @@ def test_overloaded_annotated_mapper_methods_are_one_statement_id_twice() -> Non
             User find(String email);
         }""", "UserMapper.java")
     assert [(p.code, p.line) for p in result.problems] == [("E023", 6)]
+
+
+def test_a_parse_error_inside_a_script_annotation_points_at_its_element_or_text_block_line(tmp_path: Path) -> None:
+    code = '''\
+        package x;
+        public interface N {
+            @Select({"<script>",
+                     "SELECT id FROM orders",
+                     "WHERE id = #{id}",
+                     "AND AND x = 1",
+                     "</script>"})
+            Long one(long id);
+
+            @Select("""
+                    <script>
+                    SELECT id FROM orders
+                    WHERE id = #{id}
+                      AND = 2
+                    </script>
+                    """)
+            Long two(long id);
+
+            @Select({"<script>SELECT id FROM t", "<if test='a'>WHERE a = 1</script>"})
+            List<Long> broken();
+        }
+        '''
+    result = check_snippet(tmp_path, textwrap.dedent(code), language="java", name="N")
+    assert sorted((f.rule, f.line) for f in result.findings if f.rule in ("E001", "E002")) == [
+        ("E001", 6), ("E001", 14), ("E002", 19)]  # the XML error: the element where the parser stopped

@@ -93,14 +93,19 @@ def _statements(java: JavaFile, problems: list[Problem] | None,
             continue
         text = value.texts()[0]
         if text.strip().startswith("<script>"):
+            # One line per array element, each with its file line: E001 points into the script (else its line).
+            script, lines = java.annotation_lines(info, annotation) or (text.strip(), [])
+            leading = len(script) - len(script.lstrip())
+            lines = lines[script.count("\n", 0, leading):]
             try:
-                built = parse_xml(text.strip(), line_offset=line - 1)
+                built = parse_xml(script.lstrip(), line_offset=0 if lines else line - 1)
             except XmlRefused as refused:
                 if problems is not None:
-                    problems.append(Problem(refused.code, refused.line, column, f"<script> in @{name} on {qualified}: "
+                    where = lines[refused.line - 1] if 0 < refused.line <= len(lines) else refused.line
+                    problems.append(Problem(refused.code, where, column, f"<script> in @{name} on {qualified}: "
                                             f"{refused}"))
                 continue
-            body = to_nodes(built.root.children, positions=False) if built.root is not None else ()
+            body = to_nodes(built.root.children, positions=lines or False) if built.root is not None else ()
         else:
             body = (Text(text),)
         end_line = annotation.end_point[0] + 1

@@ -295,6 +295,29 @@ class JavaFile:
             total = value if total is None else total + Value.text(" ") + value
         return total
 
+    def annotation_lines(self, info: JavaClass, annotation: Node, attribute: str = "value") -> tuple[str, list[int]] | None:
+        """The attribute's text with one line per array element (or per line of a text block) and the file
+        line each comes from, for a ``<script>``'s positions; None when an element is not a plain constant
+        string. Lines instead of MyBatis's spaces between elements: the same SQL to every parser."""
+        target = annotation_attribute(annotation, attribute)
+        if target is None:
+            return None
+        walker = self.walker(info, info.name, [])
+        items = named_children(target) if target.type == "element_value_array_initializer" else [target]
+        texts: list[str] = []
+        lines: list[int] = []
+        for item in items:
+            value = walker.eval(item, {})
+            if value is None or len(value.alts) != 1 or value.parts or any(not isinstance(s, str)
+                                                                           for s in value.alts[0].segments):
+                return None
+            text = value.texts()[0]
+            first = item.start_point[0] + 1 + (1 if text_of(item).startswith('"""') else 0)
+            parts = text.split("\n")
+            texts += parts
+            lines += [first + offset for offset in range(len(parts))] if len(items) > 1 or len(parts) > 1 else [first]
+        return "\n".join(texts), lines
+
     def namespace(self, info: JavaClass) -> str:
         return f"{self.package}.{info.name}" if self.package else info.name
 

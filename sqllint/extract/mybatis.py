@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import ParseError as XmlParseError
@@ -202,15 +202,21 @@ def _overrides(value: str | None) -> tuple[str, ...]:
     return tuple(v.upper() for v in value.split("|") if v) if value else ()
 
 
-def to_nodes(children: list[_Element | str], positions: bool = True) -> tuple[Node, ...]:
-    """The dynamic-SQL tree of an element's children; ``positions`` False for XML that is not the file
-    itself (a ``<script>`` in a Java annotation), whose lines are not the file's."""
+def to_nodes(children: list[_Element | str], positions: bool | Sequence[int] = True) -> tuple[Node, ...]:
+    """The dynamic-SQL tree of an element's children. ``positions``: False for XML that is not the file
+    itself and whose lines are unknown; for a ``<script>`` in a Java annotation, the file line of each of
+    its lines (columns unknown)."""
     out: list[Node] = []
     for child in children:
         if isinstance(child, str):
             if child.strip():
-                out.append(Text(str(child), getattr(child, "line", 0), getattr(child, "column", 0)) if positions
-                           else Text(str(child)))  # plain str: the tree is pickled to worker processes
+                line, column = getattr(child, "line", 0), getattr(child, "column", 0)
+                if positions is True:
+                    out.append(Text(str(child), line, column))
+                elif positions and 0 < line <= len(positions):  # type: ignore[arg-type]
+                    out.append(Text(str(child), positions[line - 1], 0))  # type: ignore[index]
+                else:
+                    out.append(Text(str(child)))  # plain str: the tree is pickled to worker processes
             continue
         tag, attrs, inner = child.tag, child.attrs, child.children
         if tag in ("if", "when"):  # MyBatis's XMLScriptBuilder reads a <when> outside <choose> as an <if>
