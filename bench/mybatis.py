@@ -32,7 +32,8 @@ from pathlib import Path
 import sqlglot
 
 from sqllint.extract import ExtractOptions
-from sqllint.extract.mybatis import extract_mybatis, parse_mapper
+from sqllint.extract.mybatis import parse_mapper
+from sqllint.extract.mybatis_queries import extract_mybatis
 from sqllint.extract.project import ProjectIndex
 
 TABLES = ["orders", "users", "order_items", "products", "shipments", "payments", "carts", "reviews", "coupons"]

@@ -6,7 +6,7 @@ import pytest
 
 from sqllint.extract import ExtractOptions
 from sqllint.extract.dynsql import expand
-from sqllint.extract.mybatis import extract_mybatis
+from sqllint.extract.mybatis_queries import extract_mybatis
 from sqllint.extract.ognl import test_label as label_of
 from sqllint.records import PlaceholderStyle
 

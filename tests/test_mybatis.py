@@ -12,7 +12,8 @@ import pytest
 from sqllint.config import Config
 from sqllint.engine import run
 from sqllint.extract import ExtractOptions
-from sqllint.extract.mybatis import extract_mybatis, parse_mapper
+from sqllint.extract.mybatis import parse_mapper
+from sqllint.extract.mybatis_queries import extract_mybatis
 from sqllint.records import Finding
 
 DOCTYPE = ('<?xml version="1.0" encoding="UTF-8"?>\n'

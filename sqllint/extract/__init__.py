@@ -76,7 +76,7 @@ def _from_python(data: bytes, path: str, options: ExtractOptions) -> FileExtract
 
 
 def _from_xml(data: bytes, path: str, options: ExtractOptions) -> FileExtraction:
-    from sqllint.extract.mybatis import extract_mybatis  # imported on first use: most runs have no XML
+    from sqllint.extract.mybatis_queries import extract_mybatis  # imported on first use: most runs have no XML
 
     return extract_mybatis(data, path, options)
 

@@ -30,8 +30,9 @@ from sqllint.extract.dynsql import Fragment, Text
 from sqllint.extract.javafile import JavaClass, JavaFile, annotation_attribute
 from sqllint.extract.javacalls import Emission
 from sqllint.extract.javawrapsql import wrapper_queries
-from sqllint.extract.mybatis import (Statement, XmlRefused, duplicate_problem, parse_xml, statement_queries,
-                                     to_nodes)
+from sqllint.extract.mybatis import Statement, XmlRefused, parse_xml, to_nodes
+from sqllint.extract.mybatis_checks import duplicate_problem
+from sqllint.extract.mybatis_queries import statement_queries
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.emit import Site, queries_from_value
