@@ -84,19 +84,27 @@ class Server:
         subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.datadir}", "--auth-root-authentication-method=normal",
                         "--skip-test-db", f"--user={os.environ.get('USER', 'root')}"],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.process = subprocess.Popen(
-            ["/usr/sbin/mariadbd", "--no-defaults", f"--datadir={self.datadir}", f"--socket={self.socket}",
-             f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.workdir / 'mysqld.pid'}",
-             "--user=root", "--skip-name-resolve", "--log-output=FILE", "--general-log=0", "--slow-query-log=0",
-             "--innodb-buffer-pool-size=256M", f"--log-error={self.workdir / 'error.log'}", f"--tmpdir={self.workdir}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                self.connect().close()
-                return
-            except pymysql.MySQLError:
+        for _attempt in range(3):  # a free port can be taken by another server before ours binds it
+            self.process = subprocess.Popen(
+                ["/usr/sbin/mariadbd", "--no-defaults", f"--datadir={self.datadir}", f"--socket={self.socket}",
+                 f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.workdir / 'mysqld.pid'}",
+                 "--user=root", "--skip-name-resolve", "--log-output=FILE", "--general-log=0", "--slow-query-log=0",
+                 "--innodb-buffer-pool-size=256M", f"--log-error={self.workdir / 'error.log'}",
+                 f"--tmpdir={self.workdir}"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and self.process.poll() is None:
+                try:
+                    with self.connect() as conn, conn.cursor() as cur:
+                        cur.execute("SELECT @@datadir")  # ours, not another server that took the port
+                        if Path(cur.fetchone()[0]).resolve() == self.datadir.resolve():
+                            return
+                except pymysql.MySQLError:
+                    pass
                 time.sleep(0.2)
+            if self.process.poll() is None:
+                break  # running but never answered: not a port clash
+            self.port = _free_port()
         raise RuntimeError(f"mariadbd did not start; see {self.workdir / 'error.log'}")
 
     def connect(self, database: str | None = None) -> pymysql.connections.Connection:

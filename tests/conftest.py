@@ -172,10 +172,18 @@ def _start_throwaway(performance_schema: bool = False) -> _Throwaway:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                server.connect(connect_timeout=2).close()
-                return _Throwaway(directory, process, server)
+                conn = server.connect(connect_timeout=2)
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute("SELECT @@datadir")  # ours: another server may hold the port we picked
+                        ours = Path(cur.fetchone()[0]).resolve() == datadir.resolve()
+                finally:
+                    conn.close()
+                if ours:
+                    return _Throwaway(directory, process, server)
             except pymysql.MySQLError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         last_error = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         if process.poll() is None:
             process.kill()
