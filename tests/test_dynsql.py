@@ -268,7 +268,7 @@ def test_python_variant_cap_is_reported_too(tmp_path: object) -> None:
 def test_the_fast_normalisation_matches_the_general_one_on_every_fixture_variant() -> None:
     from pathlib import Path
 
-    from sqllint.extract.dynsql import resolve_includes
+    from sqllint.extract.dynsql_includes import resolve_includes
     from sqllint.extract.mybatis import parse_mapper
     from sqllint.extract.mybatis_text import VariantText, _interpolations_as_holes
     from sqllint.extract.placeholders import normalise

@@ -29,9 +29,8 @@ from sqllint.extract.dynsql import (
     Node,
     Text,
     Trim,
-    map_text,
-    qualify,
 )
+from sqllint.extract.dynsql_includes import map_text, qualify
 from sqllint.extract.mybatis_checks import duplicate_element
 from sqllint.extract.mybatis_nested import NestedSelect, nested_selects, result_maps
 from sqllint.extract.ognl import bind_sql

@@ -10,7 +10,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from sqllint.extract import ExtractOptions, FileExtraction, Problem
-from sqllint.extract.dynsql import Fragment, IncludeError, expand, iter_text, resolve_includes
+from sqllint.extract.dynsql import Fragment, IncludeError, expand, iter_text
+from sqllint.extract.dynsql_includes import resolve_includes
 from sqllint.extract.mybatis import MapperFile, Statement, apply_binds, looks_like_mapper, parse_mapper
 from sqllint.extract.mybatis_checks import duplicate_problem, optional_framework_clauses, parameter_given, quoted_parameters
 from sqllint.extract.mybatis_nested import NestedSelect, nested_selects

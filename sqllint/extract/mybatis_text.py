@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
-from sqllint.extract.dynsql import Choose, Foreach, Fragment, If, Include, Node, Text, Trim, qualify
+from sqllint.extract.dynsql import Choose, Foreach, Fragment, If, Include, Node, Text, Trim
+from sqllint.extract.dynsql_includes import qualify
 from sqllint.extract.placeholders import Hole, hole_marker, normalise
 from sqllint.records import Placeholder, PlaceholderStyle
 
