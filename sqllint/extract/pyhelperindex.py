@@ -27,11 +27,7 @@ _CALL_THEN_NAME = (rb"(?:exec|run|query|fetch|sql|raw|select|mogrify)\w*\s*\(\s*
                    rb"(?:%s)\s*[,)]")
 
 
-def may_define_helper(data: bytes) -> bool:
-    return _passes_a_parameter(data)
-
-
-def _passes_a_parameter(text: bytes) -> bool:
+def may_define_helper(text: bytes) -> bool:
     """Whether some ``def``'s parameter in ``text`` (a file, or one function) is passed, bare, into a call
     named like a DB call or a wrapper of one."""
     names = {n for group in _DEF_PARAMETERS.findall(text) for n in _PARAMETER_NAME.findall(group)} - _NOT_SQL
@@ -164,7 +160,7 @@ def helper_module(data: bytes, path: str) -> HelperModule | None:
             functions.update({f"{node.name}.{item.name}": item for item in node.body
                               if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))})
     texts = {q: b"\n".join(lines[f.lineno - 1 : f.end_lineno or f.lineno]) for q, f in functions.items()}
-    candidates = {q: f for q, f in functions.items() if _passes_a_parameter(texts[q])}
+    candidates = {q: f for q, f in functions.items() if may_define_helper(texts[q])}
     if not candidates:
         return None
     # A wrapper of one of them, whatever its names (def users(sql): return _run(sql)), is one too.

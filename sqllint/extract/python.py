@@ -38,13 +38,15 @@ def extract_python(source: bytes, path: str, max_variants: int = 32,
         column = getattr(error, "offset", None) or 1
         message = getattr(error, "msg", None) or str(error)
         return PythonExtraction([], (message, line, column))
-    imports = None
-    if known_helpers:  # the module's imports, found once: resolving helpers reads them twice
-        imports = ast.Module(body=[n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))],
-                             type_ignores=[])
+    declarations = None
+    if known_helpers or named_sql:
+        # One walk for what resolving other modules' helpers and named-query loaders reads (several times):
+        # the module's imports, and its assignments of a call (queries = aiosql.from_path(…)).
+        wanted: tuple[type, ...] = (ast.Import, ast.ImportFrom) + ((ast.Assign, ast.AnnAssign) if named_sql else ())
+        declarations = ast.Module(body=[n for n in ast.walk(tree) if isinstance(n, wanted)], type_ignores=[])
         if isinstance(known_helpers, ProjectHelpers):
-            known_helpers = known_helpers.for_module(imports, path)
-    emitted = PythonExtractor(tree, path, max_variants, known_helpers, named_sql, imports).run()
+            known_helpers = known_helpers.for_module(declarations, path) if known_helpers else None
+    emitted = PythonExtractor(tree, path, max_variants, known_helpers, named_sql, declarations).run()
     suppressions = _comment_suppressions(source) if b"sqllint:" in source else {}
     queries: list[Query] = []
     capped = []

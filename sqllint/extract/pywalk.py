@@ -42,7 +42,7 @@ class PythonExtractor(Specializer):
     def __init__(self, tree: ast.Module, path: str, max_variants: int,
                  known_helpers: Mapping[str, HelperSink] | None = None,
                  named_sql: Mapping[str, tuple[NamedQuery, ...]] | None = None,
-                 imports: ast.Module | None = None) -> None:
+                 declarations: ast.Module | None = None) -> None:
         super().__init__(max_variants)
         self.tree = tree
         self.path = path
@@ -60,14 +60,15 @@ class PythonExtractor(Specializer):
         self._current_function: FunctionInfo | None = None
         self.known_helpers: Mapping[str, HelperSink] = known_helpers or {}  # other modules' run(sql) by name
         self.named_sql: Mapping[str, tuple[NamedQuery, ...]] = named_sql or {}
-        self.named_receivers: frozenset[str] = receivers(tree) if named_sql else frozenset()
-        self.imports = imports  # the module's import statements, when the caller collected them
+        # the module's imports (and assignments, for named queries), when the caller collected them
+        self.declarations = declarations
+        self.named_receivers: frozenset[str] = receivers(declarations or tree) if named_sql else frozenset()
 
     # --- driver ---------------------------------------------------------------------------------
     def run(self) -> list[Emitted]:
         class_constants: list[tuple[ast.ClassDef, ast.Assign]] = []
         self._index_functions(self.tree.body, prefix="", class_name=None, class_constants=class_constants)
-        self._find_helpers(self.imports or self.tree)
+        self._find_helpers(self.declarations or self.tree)
         self._init_specializer(self.tree)
         # Read once every function is indexed: X = " ".join(columns()) walks the function it calls.
         for cls, stmt in class_constants:
