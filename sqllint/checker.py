@@ -103,11 +103,12 @@ class FileChecker:
         enabled = [r for r in self.registry.rules if r.code in settings.enabled]
         self.query_rules = [r for r in enabled if r.target == "query"]
         self.scope_rules = [r for r in enabled if r.target == "scope"]
+        self._used: set[tuple[object, str]] = set()  # (statement, code) a suppression silenced (N001)
 
     def check(self, source: SourceFile) -> FileResult:
         read = read_source(source.absolute, self.settings.max_file_size)
         result = FileResult()
-        self._used: set[tuple[object, str]] = set()  # (statement, code) a suppression silenced, this file
+        self._used.clear()  # per file
         if read.data is None:
             result.skipped = True
             if source.language == "xml" and not _may_be_mapper(source):
