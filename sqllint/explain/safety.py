@@ -15,6 +15,7 @@ on MariaDB ``EXPLAIN UPDATE`` fails in a read-only transaction (1792) and for a 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -111,6 +112,23 @@ def statement_kind(sql: str, analyze: bool = False) -> str | None:
     return None
 
 
+_CLOSED_QUOTE = re.compile(r"""'[^']*'|"[^"]*"|`[^`]*`""")
+_UNBATCHABLE = ("'", '"', "`", "--", "#", "/*")
+
+
+def batchable(sql: str) -> bool:
+    """Whether ``sql`` may share a multi-statement packet with other statements (``Session.explain_many``):
+    the server can then only split the packet at the semicolons sqllint put between statements, whatever
+    its sql_mode, so one statement can never swallow or become part of another. That holds for a text
+    with no semicolon, no backslash (``NO_BACKSLASH_ESCAPES`` moves where a quoted string ends), no comment
+    (``--`` needs a following space on MySQL; ``/*!`` is code) and every quote closed. Anything else is
+    sent on its own, on a connection that takes one statement per packet."""
+    if ";" in sql or "\\" in sql:
+        return False
+    bare = _CLOSED_QUOTE.sub("", sql) if ("'" in sql or '"' in sql or "`" in sql) else sql
+    return not any(mark in bare for mark in _UNBATCHABLE)
+
+
 def guard(sql: str, analyze: bool = False) -> str:
     """Return ``sql`` unchanged if it is allowed, else raise ``UnsafeStatement``."""
     if statement_kind(sql, analyze) is None:
@@ -204,6 +222,14 @@ def _as_select(tree: exp.Expression) -> Explainable | None:
 _MODIFIERS = frozenset({"LOW_PRIORITY", "QUICK", "IGNORE"})
 
 
+def _atomic_repeat(alternatives: str, possessive: bool = sys.version_info >= (3, 11)) -> str:
+    """``(?:alternatives)*`` where no repetition is ever re-split: possessive on Python 3.11+, and the
+    lookahead-and-backreference equivalent before (3.10 has no possessive quantifiers)."""
+    if possessive:
+        return f"(?:{alternatives})*+"
+    return f"(?:(?=({alternatives}))\\1)*"
+
+
 def select_text(text: str, kind: str | None) -> str | None:
     """The SELECT that ``as_select`` builds for a plain UPDATE or DELETE, cut from the statement's own text
     instead of generated from a copy of its tree (the copy and the generation were most of the cost of
@@ -220,8 +246,10 @@ def select_text(text: str, kind: str | None) -> str | None:
 # tokenizer (~35 us a write). Only for a text of plain words, numbers, operators and quote-free literals,
 # whose tokens are beyond doubt; anything else (and every case where the answer would be None) is left to
 # ``_token_cut``, which decides as before. tests/test_safety.py checks both agree on random writes.
-# Possessive (``*+``): each token is told by its first character, so nothing is worth backtracking into.
-_SIMPLE_TEXT = re.compile(r"""(?:'[^'"\\]*'|"[^'"\\]*"|`\w*`|[A-Za-z_]\w*|\d+(?:\.\d+)?(?![\w.])|[ \t\r\n.,=<>!+\-*/%()])*+""")
+# Atomic: each token is told by its first character, so nothing is worth backtracking into (and a failed
+# match backtracking into a long word would split it every possible way).
+_SIMPLE_TEXT = re.compile(_atomic_repeat(
+    r"""'[^'"\\]*'|"[^'"\\]*"|`\w*`|[A-Za-z_]\w*|\d+(?:\.\d+)?(?![\w.])|[ \t\r\n.,=<>!+\-*/%()]"""))
 _PLAIN_NAME = r"(?!(?:SET|JOIN|STRAIGHT_JOIN|WHERE|ORDER|LIMIT|USING|FROM|AS|LOW_PRIORITY|QUICK|IGNORE)\b)[A-Za-z_]\w*"
 _SIMPLE_UPDATE = re.compile(rf"UPDATE\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\s+)*"
                             rf"({_PLAIN_NAME}(?:\.{_PLAIN_NAME})?(?:\s+(?:AS\s+)?{_PLAIN_NAME})?)\s+SET\s", re.IGNORECASE)

@@ -5,21 +5,29 @@ Every statement goes through ``safety.guard`` before it is sent. The session is 
 MariaDB, ``max_execution_time`` on MySQL); the client's read timeout is a backstop for statements the
 server limit does not cover. A lost connection is reopened and the statement retried once. Every error
 message passes through ``Dsn.redact`` so the password cannot leak through a driver or server message.
+
+``explain_many`` sends up to ``settings.batch`` EXPLAINs in one round trip (a multi-statement packet, each
+statement guarded on its own): the driver's and the kernel's cost per round trip, most of a local
+EXPLAIN's client time and all of a remote one's latency, is then shared. Only ``safety.batchable`` texts
+go in a packet, so the server splits it exactly where sqllint did; any text with a semicolon is sent on
+a second connection that takes one statement per packet.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pymysql
+from pymysql.constants import CLIENT
 
 from sqllint.explain.dsn import Dsn
-from sqllint.explain.safety import guard
+from sqllint.explain.safety import UnsafeStatement, batchable, guard, statement_kind
 from sqllint.explain.settings import ExplainSettings
 
 LOST_CONNECTION = frozenset({2006, 2013, 2055})  # server gone away, lost during query, lost (SSL)
@@ -27,6 +35,7 @@ TIME_LIMIT = frozenset({1969, 3024, 1317})  # MariaDB max_statement_time, MySQL 
 UNKNOWN_VARIABLE = 1193
 T = TypeVar("T")
 R = TypeVar("R")
+Rows = tuple[list[str], list[tuple[Any, ...]]]  # column names, rows
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -88,6 +97,9 @@ class Session:
         self.reconnects = 0
         self._conn: pymysql.connections.Connection | None = None
         self._cursor: pymysql.cursors.Cursor | None = None  # one per connection, reused by every query
+        # Multi-statement packets for explain_many; a text with a semicolon then goes to ``_single``.
+        self.multi = settings.batch > 1
+        self._single: Session | None = None
 
     # --- connecting ---------------------------------------------------------------------------------
     def open(self) -> Session:
@@ -99,7 +111,8 @@ class Session:
                 # connection but never greets must not hang the run); statements get their own below.
                 read_timeout=max(1, int(self.settings.connect_timeout + 0.999)), write_timeout=30,
                 charset="utf8mb4", autocommit=True, ssl=self._ssl(), local_infile=False,
-                client_flag=0,  # pymysql adds no MULTI_STATEMENTS: one statement per call
+                # pymysql adds no MULTI_STATEMENTS: without it, one statement per call.
+                client_flag=CLIENT.MULTI_STATEMENTS if self.multi else 0,
             )
         except pymysql.MySQLError as error:
             raise DatabaseUnavailable(self._message(error)) from None
@@ -150,6 +163,9 @@ class Session:
             # timeout (set when connecting) still ends a statement that runs too long.
 
     def close(self) -> None:
+        if self._single is not None:
+            self._single.close()
+            self._single = None
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -168,6 +184,8 @@ class Session:
     def query(self, sql: str, args: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
         """(column names, rows) of one allowed statement; reconnects and retries once if the link drops."""
         guard(sql, self.analyze)
+        if self.multi and (";" in sql or args is not None):
+            return self._one_per_packet().query(sql, args)
         for attempt in (1, 2):
             if self._conn is None:
                 try:
@@ -200,6 +218,82 @@ class Session:
                 self.close()
                 raise ExplainError(None, self.dsn.redact(f"{type(error).__name__}: {error}")) from None
         raise AssertionError("unreachable")
+
+    def _one_per_packet(self) -> Session:
+        """A second connection without multi-statement packets, opened when first needed: a semicolon
+        inside a literal is harmless there, whatever the server's lexer makes of the text."""
+        if self._single is None:
+            self._single = Session(self.dsn, dataclasses.replace(self.settings, batch=1), self.analyze)
+        return self._single
+
+    def explain_many(self, statements: Sequence[str]) -> list[Rows | ExplainError | UnsafeStatement]:
+        """Each statement's (column names, rows), or the error it ended with, in order. Every statement is
+        guarded on its own; ``safety.batchable`` EXPLAINs are sent ``settings.batch`` to a round trip, the
+        rest one by one. A statement the server fails (schema drift, time limit) fails alone: the server
+        stops at it, and the statements after it are sent again."""
+        answers: list[Rows | ExplainError | UnsafeStatement | None] = [None] * len(statements)
+        packet: list[int] = []
+        for index, sql in enumerate(statements):
+            kind = statement_kind(sql, self.analyze)
+            if kind == "explain" and self.multi and batchable(sql):
+                packet.append(index)
+                if len(packet) == self.settings.batch:
+                    self._send_packet(statements, packet, answers)
+                    packet = []
+                continue
+            try:
+                answers[index] = self.query(sql)
+            except (ExplainError, UnsafeStatement) as error:
+                answers[index] = error
+        if packet:
+            self._send_packet(statements, packet, answers)
+        return answers  # type: ignore[return-value]  # every slot is filled
+
+    def _send_packet(self, statements: Sequence[str], indexes: list[int],
+                     answers: list[Rows | ExplainError | UnsafeStatement | None]) -> None:
+        pending, retried = indexes, False
+        while pending:
+            if self._conn is None:
+                try:
+                    self.open()
+                except DatabaseUnavailable as error:
+                    for index in pending:
+                        answers[index] = ExplainError(None, f"lost the connection and could not reconnect: {error}")
+                    return
+            assert self._conn is not None
+            done = 0
+            try:
+                cursor = self._cursor
+                if cursor is None or cursor.connection is not self._conn:
+                    cursor = self._cursor = self._conn.cursor()
+                cursor.execute(";".join(statements[i] for i in pending) if len(pending) > 1 else statements[pending[0]])
+                while True:
+                    answers[pending[done]] = ([d[0] for d in cursor.description or ()], list(cursor.fetchall()))
+                    done += 1
+                    if not cursor.nextset():
+                        break
+                    if done == len(pending):  # more results than statements: impossible for batchable texts;
+                        self.close()  # the link's state is unknown
+                        break
+            except pymysql.err.OperationalError as error:
+                code = error.args[0] if error.args else None
+                timed_out = "timed out" in str(error)
+                if code in LOST_CONNECTION:
+                    self.close()
+                    if not timed_out and not retried:
+                        retried, self.reconnects, pending = True, self.reconnects + 1, pending[done:]
+                        continue
+                answers[pending[done]] = ExplainError(code, self._message(error), code in TIME_LIMIT or timed_out)
+                done += 1
+            except pymysql.MySQLError as error:
+                code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+                answers[pending[done]] = ExplainError(code, self._message(error), code in TIME_LIMIT)
+                done += 1
+            except Exception as error:  # noqa: BLE001 - as in ``query``: unknown link state, redacted message
+                self.close()
+                answers[pending[done]] = ExplainError(None, self.dsn.redact(f"{type(error).__name__}: {error}"))
+                done += 1
+            pending = pending[done:]
 
     def _message(self, error: BaseException) -> str:
         args = getattr(error, "args", ())
@@ -241,29 +335,32 @@ class Pool:
         """``session_fn`` on the first session (catalog reads and other one-off work)."""
         return session_fn(self.sessions[0])
 
-    def map(self, fn: Callable[[Session, T], R], items: Iterable[T]) -> list[R]:
-        """``fn(session, item)`` for every item, results in order; each session serves one thread."""
-        work = list(items)
-        self.grow(len(work) // 8 + 1)  # a connection costs a few ms: only worth it for enough work
-        width = min(len(self.sessions), len(work))
+    def map_chunks(self, fn: Callable[[Session, list[T]], object], items: Sequence[T], size: int) -> None:
+        """``fn(session, chunk)`` over consecutive chunks of ``items``, at most ``size`` long; each session
+        serves one thread, taking the next chunk when it is done with one (a slow statement does not
+        stall the others). Chunks shrink for small runs, so every connection gets a share."""
+        self.grow(len(items) // 8 + 1)  # a connection costs a few ms: only worth it for enough work
+        width = min(len(self.sessions), len(items))
+        size = max(1, min(size, -(-len(items) // (2 * width)) if width else 1))
+        chunks = [list(items[start:start + size]) for start in range(0, len(items), size)]
         if width <= 1:
-            return [fn(self.sessions[0], item) for item in work]
-        results: list[R] = [None] * len(work)  # type: ignore[list-item]
-        cursor = iter(range(len(work)))
+            for chunk in chunks:
+                fn(self.sessions[0], chunk)
+            return
+        cursor = iter(chunks)
         lock = threading.Lock()
 
-        def worker(session: Session) -> None:  # a shared cursor: a slow statement does not stall a chunk
+        def worker(session: Session) -> None:
             while True:
                 with lock:
-                    index = next(cursor, None)
-                if index is None:
+                    chunk = next(cursor, None)
+                if chunk is None:
                     return
-                results[index] = fn(session, work[index])
+                fn(session, chunk)
 
         with ThreadPoolExecutor(max_workers=width) as executor:
             for future in [executor.submit(worker, session) for session in self.sessions[:width]]:
                 future.result()
-        return results
 
     def close(self) -> None:
         for session in self.sessions:

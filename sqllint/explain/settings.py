@@ -27,6 +27,9 @@ class ExplainSettings:
     cache: bool = True
     cache_dir: str = ".sqllint_cache/plans"  # relative to the config root
     jobs: int = 4  # connections used in parallel
+    # EXPLAINs sent in one round trip (a multi-statement packet); 1 sends one per round trip, for proxies
+    # that refuse multi-statement packets.
+    batch: int = 16
 
 
 _NUMBERS = {"connect-timeout": "connect_timeout", "statement-timeout": "statement_timeout"}
@@ -61,13 +64,13 @@ def explain_settings(where: str, table: Any) -> ExplainSettings:
             if not isinstance(value, str) or not value:
                 raise ExplainConfigError(f"{key} must be a directory path, got {value!r}")
             values["cache_dir"] = value
-        elif name == "jobs":
+        elif name in ("jobs", "batch"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ExplainConfigError(f"{key} must be a positive integer, got {value!r}")
-            values["jobs"] = value
+            values[name] = value
         else:
             raise ExplainConfigError(f"{key}: unknown key (known: connect-timeout, statement-timeout, ssl, "
-                                     "ssl-ca, ssl-cert, ssl-key, ssl-verify, cache, cache-dir, jobs)")
+                                     "ssl-ca, ssl-cert, ssl-key, ssl-verify, cache, cache-dir, jobs, batch)")
     return ExplainSettings(tls=Tls(**tls), **values)
 
 

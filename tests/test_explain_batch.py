@@ -1,0 +1,128 @@
+"""EXPLAINs several to a round trip (``Session.explain_many``), live: answers in order, each statement's
+own error, what may share a packet, and the one-statement-per-packet path beside it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sqllint.explain.dsn import parse_dsn
+from sqllint.explain.safety import UnsafeStatement, _atomic_repeat, batchable
+from sqllint.explain.session import ExplainError, Session
+from sqllint.explain.settings import ExplainConfigError, ExplainSettings, explain_settings
+
+
+def _tables(answer) -> set[str]:
+    """The tables a JSON plan reads (to tell which statement an answer belongs to)."""
+    return set(re.findall(r'"table_name":\s*"(\w+)"', answer[1][0][0]))
+
+
+@pytest.mark.parametrize("sql", [
+    "EXPLAIN SELECT id FROM orders WHERE status = 'paid'",
+    "EXPLAIN SELECT \"it's\" FROM t", "EXPLAIN SELECT 'it''s'", "EXPLAIN SELECT '--#/*' FROM `a-b`",
+    "EXPLAIN SELECT a-b, c - -d FROM t WHERE x/2 > 1",
+])
+def test_batchable_texts(sql: str) -> None:
+    assert batchable(sql)
+
+
+@pytest.mark.parametrize("sql", [
+    "EXPLAIN SELECT 'a;b'",  # a semicolon anywhere, even quoted
+    "EXPLAIN SELECT 'a\\'b'",  # NO_BACKSLASH_ESCAPES would end the string at the backslash
+    "EXPLAIN SELECT 'open", "EXPLAIN SELECT `open", 'EXPLAIN SELECT "open',
+    "EXPLAIN SELECT 1 -- trailing comment", "EXPLAIN SELECT 1 # comment", "EXPLAIN SELECT 1 /* c */",
+    "EXPLAIN SELECT 1 /*!50000 , 2 */", "EXPLAIN SELECT 1 --x",
+])
+def test_unbatchable_texts(sql: str) -> None:
+    assert not batchable(sql)
+
+
+def test_atomic_repeat_matches_the_same_texts_without_possessive_quantifiers() -> None:
+    tokens = r"""'[^']*'|[A-Za-z_]\w*|\d+|[ =,()]"""
+    possessive, emulated = re.compile(_atomic_repeat(tokens, True)), re.compile(_atomic_repeat(tokens, False))
+    for text in ["UPDATE t SET a = 'x' WHERE id = 5", "a" * 3000 + "?", "x = 'open", "", "f(1, 2)", "a;b"]:
+        assert bool(possessive.fullmatch(text)) == bool(emulated.fullmatch(text)), text
+
+
+def test_answers_come_back_in_order_each_with_its_own_error(shop_db) -> None:
+    statements = [
+        "EXPLAIN FORMAT=JSON SELECT id FROM orders WHERE user_id = 7",
+        "EXPLAIN FORMAT=JSON SELECT nickname FROM users",  # schema drift, mid-packet
+        "EXPLAIN FORMAT=JSON SELECT id FROM products WHERE category = 'x'",
+        "EXPLAIN FORMAT=JSON SELECT id FROM users WHERE name = 'a;b'",  # a semicolon: its own packet
+        "EXPLAIN FORMAT=JSON SELECT SLEEP(1) FROM orders",  # refused by the guard, never sent
+        "EXPLAIN FORMAT=JSON SELECT id FROM coupons",  # the last of the packet fails
+        "EXPLAIN FORMAT=JSON SELECT id FROM shipments WHERE order_id = 3",
+    ]
+    with Session(parse_dsn(shop_db.dsn), ExplainSettings(batch=4)) as session:
+        answers = session.explain_many(statements)
+        assert session.multi and session._single is not None  # the semicolon went the other way
+    assert _tables(answers[0]) == {"orders"}
+    assert isinstance(answers[1], ExplainError) and answers[1].code == 1054 and "nickname" in answers[1].message
+    assert _tables(answers[2]) == {"products"}
+    assert _tables(answers[3]) == {"users"}
+    assert isinstance(answers[4], UnsafeStatement)
+    assert isinstance(answers[5], ExplainError) and "coupons" in answers[5].message
+    assert _tables(answers[6]) == {"shipments"}
+
+
+def test_a_time_limit_stops_one_statement_of_a_packet(shop_db) -> None:
+    joins = " ".join(f"JOIN order_items t{i} ON t{i}.price_cents > t{i - 1}.id" for i in range(2, 16))
+    statements = ["EXPLAIN FORMAT=JSON SELECT id FROM orders WHERE id = 1",
+                  f"EXPLAIN FORMAT=JSON SELECT 1 FROM orders t1 {joins}",
+                  "EXPLAIN FORMAT=JSON SELECT id FROM users WHERE id = 2"]
+    with Session(parse_dsn(shop_db.dsn), ExplainSettings(statement_timeout=0.3)) as session:
+        first, slow, last = session.explain_many(statements)
+    assert _tables(first) == {"orders"} and _tables(last) == {"users"}
+    assert isinstance(slow, ExplainError) and slow.time_limit
+
+
+def test_batch_of_one_takes_no_multi_statement_packets(shop_db) -> None:
+    with Session(parse_dsn(shop_db.dsn), ExplainSettings(batch=1)) as session:
+        assert not session.multi
+        answers = session.explain_many(["EXPLAIN FORMAT=JSON SELECT id FROM orders",
+                                        "EXPLAIN FORMAT=JSON SELECT id FROM users WHERE name = 'a;b'"])
+        assert [_tables(a) for a in answers] == [{"orders"}, {"users"}] and session._single is None
+        import pymysql
+
+        with pytest.raises(pymysql.MySQLError), session._conn.cursor() as cursor:  # the server splits nothing
+            cursor.execute("EXPLAIN SELECT 1;EXPLAIN SELECT 2")
+
+
+def test_batch_setting_is_validated() -> None:
+    assert explain_settings("explain", {"batch": 1}).batch == 1
+    assert ExplainSettings().batch == 16
+    for bad in (0, -1, True, "8", 2.5):
+        with pytest.raises(ExplainConfigError, match="batch"):
+            explain_settings("explain", {"batch": bad})
+
+
+def test_a_run_with_batches_finds_what_a_run_without_finds(tmp_path: Path, shop_db) -> None:
+    from sqllint.config import Config
+    from sqllint.engine import run
+    from sqllint.explain.runner import build_stage
+    from sqllint.registry import builtin_registry
+
+    registry = builtin_registry()
+    (tmp_path / "q.sql").write_text("".join(
+        f"SELECT id, total_cents FROM orders WHERE status = 'paid' AND total_cents > {i};\n"
+        f"SELECT o.id FROM orders o JOIN users u ON u.name = o.status WHERE o.user_id = {i};\n"
+        f"UPDATE orders SET status = 'x' WHERE created_at < '2023-0{1 + i % 9}-01';\n"
+        f"SELECT nickname FROM users WHERE id = {i};\n" for i in range(30)), encoding="utf-8")
+    config = Config(root=tmp_path)
+    result = run([str(tmp_path / "q.sql")], config, tmp_path, jobs=1, registry=registry, keep_parsed=True)
+
+    def findings(batch: int) -> list[tuple]:
+        stage = build_stage(config, registry, parse_dsn(shop_db.dsn), settings=ExplainSettings(batch=batch, jobs=2),
+                            use_cache=False)
+        outcome = stage.run(result.parsed)
+        assert outcome.connected and outcome.statements == 99  # the UPDATEs repeat every 9
+        return sorted((f.rule, f.line, f.message) for f in outcome.findings)
+
+    batched, single = findings(16), findings(1)
+    assert batched == single
+    assert sum(rule == "E010" for rule, _, _ in batched) == 30 and any(rule == "P001" for rule, _, _ in batched)
+    assert json.dumps(batched)  # plain data
