@@ -34,5 +34,7 @@ def sql_suppressions(sql: str) -> tuple[frozenset[str], bool]:
 
 
 def is_suppressed(suppressed: Iterable[str], code: str, name: str) -> bool:
+    if not suppressed:  # the usual case: nothing suppressed (an empty frozenset or tuple)
+        return False
     keys = set(suppressed)
     return bool(keys) and (ALL in keys or code in keys or name in keys)

@@ -187,7 +187,8 @@ def test_entries_unused_for_a_month_are_deleted_when_the_cache_is_written(tmp_pa
     last.close()
     with sqlite3.connect(tmp_path / "plans.sqlite3") as db:  # a cache file of the earlier layout is emptied
         db.execute("CREATE TABLE plans3 (key TEXT PRIMARY KEY)")
+        db.execute("CREATE TABLE plans4 (key TEXT PRIMARY KEY)")
     PlanCache(tmp_path).close()
     with sqlite3.connect(tmp_path / "plans.sqlite3") as db:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"plans4"}
+    assert tables == {"plans5"}

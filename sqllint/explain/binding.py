@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlglot import exp
 
@@ -27,8 +27,7 @@ _ENUM_VALUES = re.compile(r"'((?:[^']|'')*)'")
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.Like, exp.ILike)
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):  # a NamedTuple, not a frozen dataclass: a warm run builds thousands from the cache
     sql: str  # the statement with literals in place of placeholders
     key: str  # hash of the literals chosen: part of the "one EXPLAIN per binding" key
     guesses: tuple[str, ...] = ()  # one note per placeholder whose type was not known

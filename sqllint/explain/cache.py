@@ -17,21 +17,24 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sqllint.explain.binding import Binding
 from sqllint.explain.plan import Plan
 
-_SCHEMA = ("CREATE TABLE IF NOT EXISTS plans4 (key TEXT PRIMARY KEY, plan TEXT NOT NULL, binding TEXT NOT NULL, "
-           "violations TEXT NOT NULL, used INTEGER NOT NULL)")
-_OLD_TABLES = ("plans3",)  # earlier layouts: their entries would never be read again
+# The binding's text and key in columns of their own, and the (mostly empty) lists as JSON: a warm run
+# reads thousands of rows, and decoding JSON was most of its time.
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS plans5 (key TEXT PRIMARY KEY, plan TEXT NOT NULL, sql TEXT NOT NULL, "
+           "binding_key TEXT NOT NULL, guesses TEXT NOT NULL, violations TEXT NOT NULL, used INTEGER NOT NULL)")
+_OLD_TABLES = ("plans3", "plans4")  # earlier layouts: their entries would never be read again
+_EMPTY = "[]"
+_TABLE = "plans5"
 STALE_AFTER_DAYS = 30
 _CHUNK = 500  # SQLite's limit on bound parameters is 999 in older versions
 
 
-@dataclass(frozen=True)
-class CachedPlan:
+class CachedPlan(NamedTuple):  # not a frozen dataclass: a warm run builds thousands
     plan_json: str  # ``Plan.to_json``: decoded only when something reads the plan (most warm runs do not)
     binding: Binding
     violations: tuple[tuple[str, str, str | None], ...]  # (rule code, message, suggestion) from plan rules
@@ -67,10 +70,14 @@ class PlanCache:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_SCHEMA)
-            for table in _OLD_TABLES:
-                db.execute(f"DROP TABLE IF EXISTS {table}")
+            # Set up once per file, not on every run: one read tells whether the file holds exactly the
+            # current table (an older sqllint may have added its own since).
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables != {_TABLE}:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(_SCHEMA)
+                for table in _OLD_TABLES:
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -94,11 +101,12 @@ class PlanCache:
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             marks = ", ".join("?" * len(chunk))
-            for key, plan, binding, violations, used in self._db.execute(
-                    f"SELECT key, plan, binding, violations, used FROM plans4 WHERE key IN ({marks})", chunk):
-                sql, binding_key, guesses = json.loads(binding)
-                found[key] = CachedPlan(plan, Binding(sql, binding_key, tuple(guesses)),
-                                        tuple(tuple(v) for v in json.loads(violations)))
+            for key, plan, sql, binding_key, guesses, violations, used in self._db.execute(
+                    "SELECT key, plan, sql, binding_key, guesses, violations, used FROM plans5 "
+                    f"WHERE key IN ({marks})", chunk):
+                found[key] = CachedPlan(plan, Binding(sql, binding_key, () if guesses == _EMPTY else
+                                                      tuple(json.loads(guesses))),
+                                        () if violations == _EMPTY else tuple(tuple(v) for v in json.loads(violations)))
                 if used != self.today:
                     stale_marks.append(key)
         # Mark hits used today: at most one small write per entry per day, so warm runs stay reads. A cache
@@ -107,7 +115,7 @@ class PlanCache:
             for start in range(0, len(stale_marks), _CHUNK):
                 chunk = stale_marks[start : start + _CHUNK]
                 with self._db:
-                    self._db.execute(f"UPDATE plans4 SET used = ? WHERE key IN ({', '.join('?' * len(chunk))})",
+                    self._db.execute(f"UPDATE plans5 SET used = ? WHERE key IN ({', '.join('?' * len(chunk))})",
                                      [self.today, *chunk])
         except sqlite3.Error:
             pass
@@ -124,11 +132,11 @@ class PlanCache:
     def _write(self, items: list[tuple[str, CachedPlan]]) -> None:
         with self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO plans4 (key, plan, binding, violations, used) VALUES (?, ?, ?, ?, ?)",
-                [(key, entry.plan_json, json.dumps([entry.binding.sql, entry.binding.key,
-                                                         list(entry.binding.guesses)]),
+                "INSERT OR REPLACE INTO plans5 (key, plan, sql, binding_key, guesses, violations, used) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(key, entry.plan_json, entry.binding.sql, entry.binding.key, json.dumps(list(entry.binding.guesses)),
                   json.dumps([list(v) for v in entry.violations]), self.today) for key, entry in items])
-            self._db.execute("DELETE FROM plans4 WHERE used < ?", (self.today - STALE_AFTER_DAYS,))
+            self._db.execute("DELETE FROM plans5 WHERE used < ?", (self.today - STALE_AFTER_DAYS,))
 
     def close(self) -> None:
         with self._lock:

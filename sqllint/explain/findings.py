@@ -27,6 +27,8 @@ def plan_findings(results: Sequence[Explained], enabled: frozenset[str], rules: 
     (rewrite, guessed binding) and its suppressions applied."""
     found: dict[tuple[Any, ...], Finding] = {}
     for item in results:
+        if item.error is None and not item.violations:
+            continue  # most statements: nothing to report
         notes = _notes(item)
         for query in item.job.queries:
             entries: list[tuple[str, str, str | None]] = []
