@@ -65,11 +65,11 @@ def _worker_check(batch: list[SourceFile]) -> list[FileResult]:
     assert _worker_checker is not None
     results = [_collected(_worker_checker.check(source)) for source in batch]
     if any(result.parsed for result in results):  # keep_parsed: the EXPLAIN stage reads them
-        from sqllint.explain.facts import MEMO_KEY, plan_facts
+        from sqllint.explain.facts import MEMO_KEY, facts_of
 
         for result in results:  # trees stay in the worker; what the EXPLAIN stage needs first goes along
             result.parsed = [dataclasses.replace(item, tree=None, _nodes={}, _memo={
-                MEMO_KEY: plan_facts(item.tree, item.find)} if item.tree is not None else {})
+                MEMO_KEY: facts_of(item)} if item.tree is not None else {})
                 for item in result.parsed]
     return results
 

@@ -1,4 +1,4 @@
-"""EXPLAINs several to a round trip (``Session.explain_many``), live: answers in order, each statement's
+"""EXPLAINs several to a round trip (``Session.query_many``), live: answers in order, each statement's
 own error, what may share a packet, and the one-statement-per-packet path beside it."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def test_answers_come_back_in_order_each_with_its_own_error(shop_db) -> None:
         "EXPLAIN FORMAT=JSON SELECT id FROM shipments WHERE order_id = 3",
     ]
     with Session(parse_dsn(shop_db.dsn), ExplainSettings(batch=4)) as session:
-        answers = session.explain_many(statements)
+        answers = session.query_many(statements)
         assert session.multi and session._single is not None  # the semicolon went the other way
     assert _tables(answers[0]) == {"orders"}
     assert isinstance(answers[1], ExplainError) and answers[1].code == 1054 and "nickname" in answers[1].message
@@ -75,7 +75,7 @@ def test_a_time_limit_stops_one_statement_of_a_packet(shop_db) -> None:
                   f"EXPLAIN FORMAT=JSON SELECT 1 FROM orders t1 {joins}",
                   "EXPLAIN FORMAT=JSON SELECT id FROM users WHERE id = 2"]
     with Session(parse_dsn(shop_db.dsn), ExplainSettings(statement_timeout=0.3)) as session:
-        first, slow, last = session.explain_many(statements)
+        first, slow, last = session.query_many(statements)
     assert _tables(first) == {"orders"} and _tables(last) == {"users"}
     assert isinstance(slow, ExplainError) and slow.time_limit
 
@@ -83,7 +83,7 @@ def test_a_time_limit_stops_one_statement_of_a_packet(shop_db) -> None:
 def test_batch_of_one_takes_no_multi_statement_packets(shop_db) -> None:
     with Session(parse_dsn(shop_db.dsn), ExplainSettings(batch=1)) as session:
         assert not session.multi
-        answers = session.explain_many(["EXPLAIN FORMAT=JSON SELECT id FROM orders",
+        answers = session.query_many(["EXPLAIN FORMAT=JSON SELECT id FROM orders",
                                         "EXPLAIN FORMAT=JSON SELECT id FROM users WHERE name = 'a;b'"])
         assert [_tables(a) for a in answers] == [{"orders"}, {"users"}] and session._single is None
         import pymysql

@@ -151,7 +151,7 @@ def test_statements_round_trip_through_the_result_cache_record() -> None:
     comes back from its JSON record equal, with the plan facts its tree gives."""
     import json
 
-    from sqllint.explain.facts import MEMO_KEY, plan_facts, restore, store
+    from sqllint.explain.facts import MEMO_KEY, PlanFacts, facts_of, plan_facts, restore, store
 
     for fixture in ("shop", "mall", "goapp"):
         root = REPO / "fixtures" / fixture
@@ -161,7 +161,11 @@ def test_statements_round_trip_through_the_result_cache_record() -> None:
             back = restore(json.loads(json.dumps(store(item))))
             assert back.query == item.query and hash(back.query) == hash(item.query)
             assert (back.fingerprint, back.kind, back.tree) == (item.fingerprint, item.kind, None)
-            assert back._memo[MEMO_KEY] == plan_facts(item.tree)
+            assert back._memo[MEMO_KEY] == facts_of(item)
+            assert back._memo[MEMO_KEY].identity and back._memo[MEMO_KEY].tables == plan_facts(item.tree).tables
+    # A record written before facts carried their identity still reads (the stage computes it then).
+    old = PlanFacts.from_json([True, None, True, ["orders"], {"o": "orders"}, False])
+    assert old.identity == "" and old.tables == ("orders",)
 
 
 def test_entries_unused_for_a_month_are_deleted_when_the_cache_is_written(tmp_path: Path) -> None:
@@ -192,3 +196,25 @@ def test_entries_unused_for_a_month_are_deleted_when_the_cache_is_written(tmp_pa
     with sqlite3.connect(tmp_path / "plans.sqlite3") as db:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"plans5"}
+
+
+def test_job_keys_do_not_depend_on_where_the_facts_came_from(tmp_path: Path) -> None:
+    """The statement part of a plan cache key is the same whether the facts were computed now, came from
+    the result cache with their identity, or from an older record without it."""
+    import dataclasses
+    import json
+
+    from sqllint.explain.dsn import parse_dsn
+    from sqllint.explain.facts import MEMO_KEY, restore, store
+
+    root = REPO / "fixtures" / "shop"
+    result = run([str(root)], Config(root=root), root, jobs=1, registry=REGISTRY, keep_parsed=True)
+    stage = build_stage(Config(root=root), REGISTRY, parse_dsn("mysql://u@127.0.0.1:1/db"), use_cache=False)
+    fresh = [dataclasses.replace(item, _memo={}) for item in result.parsed]
+    stored = [restore(json.loads(json.dumps(store(item)))) for item in result.parsed]
+    older = [restore(json.loads(json.dumps(store(item)))) for item in result.parsed]
+    for item in older:
+        if MEMO_KEY in item._memo:
+            item._memo[MEMO_KEY] = dataclasses.replace(item._memo[MEMO_KEY], identity="")
+    keys = [sorted(job.key for job in stage.plan_jobs(items)) for items in (fresh, stored, older)]
+    assert keys[0] and keys[0] == keys[1] == keys[2]

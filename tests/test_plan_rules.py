@@ -158,13 +158,17 @@ def test_killed_connection_is_reopened_and_the_statement_retried(shop_db, db_ser
         with db_server.connect() as admin, admin.cursor() as cursor:
             for session in pool.sessions:
                 cursor.execute(f"KILL {session._conn.thread_id()}")
-        answered: list[tuple[int, object]] = []
         statements = [f"EXPLAIN SELECT id FROM orders WHERE id = {i}" for i in range(1, 41)]
-        pool.map_chunks(lambda session, chunk: answered.extend(zip(chunk, session.explain_many(chunk))),
+        for session in pool.sessions:
+            answers = session.query_many(statements)
+            assert all(isinstance(answer, tuple) and answer[1] for answer in answers), answers
+        assert [s.reconnects for s in pool.sessions] == [2, 2]
+        # The pool hands every statement to some session, once.
+        answered: list[tuple[str, object]] = []
+        pool.map_chunks(lambda session, chunk: answered.extend(zip(chunk, session.query_many(chunk))),
                         statements, 16)
         assert sorted(statements) == sorted(sql for sql, _ in answered)
         assert all(isinstance(answer, tuple) and answer[1] for _, answer in answered), answered
-        assert [s.reconnects for s in pool.sessions] == [2, 2]
         # The reopened session is guarded like the first: read-only, time-limited.
         variables = dict(pool.sessions[0].query("SHOW VARIABLES LIKE 'max_statement_time'")[1])
         assert float(variables["max_statement_time"]) == ExplainSettings().statement_timeout

@@ -12,7 +12,9 @@ without parsing it again; the tree is only rebuilt on a plan-cache miss.
 from __future__ import annotations
 
 from collections.abc import Callable
+import dataclasses
 import enum
+import hashlib
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -32,14 +34,35 @@ class PlanFacts:
     tables: tuple[str, ...] = ()  # base tables it names, sorted
     aliases: dict[str, str] = field(default_factory=dict)  # alias (lower-case) → base table name
     slots: bool = False  # it has placeholder nodes to bind
+    # A digest of what decides its EXPLAIN (fingerprint, text, wildcard slots, rewrite): the plan cache
+    # key's statement part, computed once with the facts ("" until ``identified``).
+    identity: str = ""
 
     def to_json(self) -> list[Any]:
-        return [self.explainable, self.rewritten_from, self.as_is, list(self.tables), self.aliases, self.slots]
+        return [self.explainable, self.rewritten_from, self.as_is, list(self.tables), self.aliases, self.slots,
+                self.identity]
 
     @staticmethod
     def from_json(data: list[Any]) -> PlanFacts:
-        explainable, rewritten_from, as_is, tables, aliases, slots = data
-        return PlanFacts(bool(explainable), rewritten_from, bool(as_is), tuple(tables), dict(aliases), bool(slots))
+        explainable, rewritten_from, as_is, tables, aliases, slots, *identity = data
+        return PlanFacts(bool(explainable), rewritten_from, bool(as_is), tuple(tables), dict(aliases), bool(slots),
+                         str(identity[0]) if identity else "")
+
+
+def identified(facts: PlanFacts, item: ParsedQuery, wildcards: tuple[int, tuple[int, ...]] | None) -> PlanFacts:
+    """``facts`` with the identity of ``item`` (``wildcards``: ``binding.wildcard_slots`` of its query)."""
+    text = f"{item.fingerprint}|{item.query.text}" + (f"|wild{wildcards}" if wildcards else "")
+    digest = hashlib.blake2b(f"{text}|{facts.rewritten_from}".encode(), digest_size=12).hexdigest()
+    return dataclasses.replace(facts, identity=digest)
+
+
+def facts_of(item: ParsedQuery) -> PlanFacts:
+    """The identified facts of a statement that has its tree."""
+    assert item.tree is not None
+    from sqllint.explain.binding import wildcard_slots
+
+    wildcards = wildcard_slots(item.query) if item.query.placeholders else None
+    return identified(plan_facts(item.tree, item.find), item, wildcards)
 
 
 def plan_facts(tree: exp.Expression, nodes: Callable[..., list[exp.Expression]] | None = None) -> PlanFacts:
@@ -111,7 +134,7 @@ def store(item: ParsedQuery) -> dict[str, Any]:
     """``item`` without its tree, with its plan facts: JSON-safe."""
     facts = item._memo.get(MEMO_KEY)  # noqa: SLF001 - computed in a worker process, which kept the tree
     if item.tree is not None and item.error is None:
-        facts = plan_facts(item.tree, item.find)
+        facts = facts_of(item)
     facts = facts.to_json() if facts is not None else None
     error = [item.error.message, item.error.line, item.error.column] if item.error is not None else None
     return {"query": _encode(item.query), "fingerprint": item.fingerprint, "kind": item.kind, "facts": facts,

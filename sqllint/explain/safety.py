@@ -117,7 +117,7 @@ _UNBATCHABLE = ("'", '"', "`", "--", "#", "/*")
 
 
 def batchable(sql: str) -> bool:
-    """Whether ``sql`` may share a multi-statement packet with other statements (``Session.explain_many``):
+    """Whether ``sql`` may share a multi-statement packet with other statements (``Session.query_many``):
     the server can then only split the packet at the semicolons sqllint put between statements, whatever
     its sql_mode, so one statement can never swallow or become part of another. That holds for a text
     with no semicolon, no backslash (``NO_BACKSLASH_ESCAPES`` moves where a quoted string ends), no comment

@@ -6,7 +6,7 @@ MariaDB, ``max_execution_time`` on MySQL); the client's read timeout is a backst
 server limit does not cover. A lost connection is reopened and the statement retried once. Every error
 message passes through ``Dsn.redact`` so the password cannot leak through a driver or server message.
 
-``explain_many`` sends up to ``settings.batch`` EXPLAINs in one round trip (a multi-statement packet, each
+``query_many`` sends up to ``settings.batch`` EXPLAINs in one round trip (a multi-statement packet, each
 statement guarded on its own): the driver's and the kernel's cost per round trip, most of a local
 EXPLAIN's client time and all of a remote one's latency, is then shared. Only ``safety.batchable`` texts
 go in a packet, so the server splits it exactly where sqllint did; any text with a semicolon is sent on
@@ -36,6 +36,7 @@ UNKNOWN_VARIABLE = 1193
 T = TypeVar("T")
 R = TypeVar("R")
 Rows = tuple[list[str], list[tuple[Any, ...]]]  # column names, rows
+_PACKED = frozenset({"explain", "session", "information_schema"})  # what may share a packet: nothing that runs
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -97,7 +98,7 @@ class Session:
         self.reconnects = 0
         self._conn: pymysql.connections.Connection | None = None
         self._cursor: pymysql.cursors.Cursor | None = None  # one per connection, reused by every query
-        # Multi-statement packets for explain_many; a text with a semicolon then goes to ``_single``.
+        # Multi-statement packets for query_many; a text with a semicolon then goes to ``_single``.
         self.multi = settings.batch > 1
         self._single: Session | None = None
 
@@ -144,23 +145,23 @@ class Session:
         return options
 
     def _prepare(self) -> None:
-        rows = self.query("SHOW VARIABLES WHERE Variable_name IN ('version', 'version_comment')")[1]
-        values = {str(name): str(value) for name, value in rows}
-        version = values.get("version", "")
-        mariadb = "mariadb" in (version + values.get("version_comment", "")).lower()
+        assert self._conn is not None
+        # The server's greeting names it (MariaDB's old-client prefix "5.5.5-" aside): no query needed.
+        version = str(self._conn.server_version or "")
+        version = version[len("5.5.5-"):] if version.startswith("5.5.5-") else version
+        mariadb = "mariadb" in version.lower()
         self.server = Server("mariadb" if mariadb else "mysql", version)
-        # Read-only for every later (autocommitted) statement: EXPLAIN of a SELECT still works.
-        self.query("SET SESSION TRANSACTION READ ONLY")
-        try:
-            if mariadb:
-                self.query(f"SET SESSION max_statement_time = {self.settings.statement_timeout:.3f}")
-            else:
-                self.query(f"SET SESSION max_execution_time = {max(1, int(self.settings.statement_timeout * 1000))}")
-        except ExplainError as error:
-            if error.code != UNKNOWN_VARIABLE:
-                raise
-            # Servers before MySQL 5.7.8 / MariaDB 10.1 have no server-side limit: the client's read
-            # timeout (set when connecting) still ends a statement that runs too long.
+        # Read-only for every later (autocommitted) statement (EXPLAIN of a SELECT still works), and the
+        # time limit: one round trip where the connection takes multi-statement packets.
+        limit = (f"SET SESSION max_statement_time = {self.settings.statement_timeout:.3f}" if mariadb else
+                 f"SET SESSION max_execution_time = {max(1, int(self.settings.statement_timeout * 1000))}")
+        read_only, timed = self.query_many(["SET SESSION TRANSACTION READ ONLY", limit])
+        if isinstance(read_only, Exception):
+            raise read_only
+        if isinstance(timed, Exception) and not (isinstance(timed, ExplainError) and timed.code == UNKNOWN_VARIABLE):
+            raise timed
+        # (Servers before MySQL 5.7.8 / MariaDB 10.1 have no server-side limit: the client's read timeout,
+        # set when connecting, still ends a statement that runs too long.)
 
     def close(self) -> None:
         if self._single is not None:
@@ -226,16 +227,17 @@ class Session:
             self._single = Session(self.dsn, dataclasses.replace(self.settings, batch=1), self.analyze)
         return self._single
 
-    def explain_many(self, statements: Sequence[str]) -> list[Rows | ExplainError | UnsafeStatement]:
+    def query_many(self, statements: Sequence[str]) -> list[Rows | ExplainError | UnsafeStatement]:
         """Each statement's (column names, rows), or the error it ended with, in order. Every statement is
-        guarded on its own; ``safety.batchable`` EXPLAINs are sent ``settings.batch`` to a round trip, the
-        rest one by one. A statement the server fails (schema drift, time limit) fails alone: the server
-        stops at it, and the statements after it are sent again."""
+        guarded on its own; ``safety.batchable`` ones are sent ``settings.batch`` to a round trip (all but
+        ``--analyze``'s, which run the statement), the rest one by one. A statement the server fails
+        (schema drift, time limit) fails alone: the server stops at it, and the ones after it are sent
+        again."""
         answers: list[Rows | ExplainError | UnsafeStatement | None] = [None] * len(statements)
         packet: list[int] = []
         for index, sql in enumerate(statements):
             kind = statement_kind(sql, self.analyze)
-            if kind == "explain" and self.multi and batchable(sql):
+            if kind in _PACKED and self.multi and batchable(sql):
                 packet.append(index)
                 if len(packet) == self.settings.batch:
                     self._send_packet(statements, packet, answers)

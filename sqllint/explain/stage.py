@@ -25,7 +25,7 @@ from sqllint.explain.binding import Binding, as_is, bind, wildcard_slots
 from sqllint.explain.cache import CachedPlan, PlanCache, cache_key
 from sqllint.explain.catalog import COLUMNS_SQL, STATISTICS_SQL, TABLES_SQL, Catalog, build_catalog
 from sqllint.explain.dsn import Dsn
-from sqllint.explain.facts import MEMO_KEY, PlanFacts, plan_facts
+from sqllint.explain.facts import MEMO_KEY, PlanFacts, identified, plan_facts
 from sqllint.explain.findings import Crash, plan_findings
 from sqllint.explain.mysqltree import parse_tree
 from sqllint.explain.plan import Plan, parse_traditional
@@ -41,7 +41,7 @@ from sqllint.registry import Registry, Rule, Violation
 
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Job:
     """One distinct EXPLAIN: the statements that share it and what was sent."""
 
@@ -80,12 +80,12 @@ class Job:
         return self._select
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Explained:
     job: Job
     error: ExplainError | None = None
     cached: bool = False
-    violations: list[tuple[Rule, Any]] = field(default_factory=list)
+    violations: Sequence[tuple[Rule, Any]] = ()  # a list once a rule reported something
     catalog: Catalog | None = field(default=None, repr=False)
     _plan: Plan | None = field(default=None, repr=False)
     _plan_json: str | None = field(default=None, repr=False)  # a cached plan, decoded on first use
@@ -278,24 +278,24 @@ class ExplainStage:
             # Facts are memoised with the statement; one from the result cache (or a worker process) has
             # no tree but its facts, and is parsed again only on a plan-cache miss.
             facts: PlanFacts | None = item._memo.get(MEMO_KEY)  # noqa: SLF001
-            if facts is None:
-                if tree is None:  # a statement without facts from a worker process: parse again here
-                    parser = parser or SqlParser()
-                    tree = parser.parse_text(item.query.text)[0]
-                    if tree is None:
-                        continue
-                # The statement's node index, built once for the static rules, answers these without a walk.
-                facts = plan_facts(tree, item.find if tree is item.tree else None)
+            if facts is None or not facts.identity:
+                if facts is None:
+                    if tree is None:  # a statement without facts from a worker process: parse again here
+                        parser = parser or SqlParser()
+                        tree = parser.parse_text(item.query.text)[0]
+                        if tree is None:
+                            continue
+                    # The statement's node index, built once for the static rules, answers these without a walk.
+                    facts = plan_facts(tree, item.find if tree is item.tree else None)
+                facts = identified(facts, item, wildcards)
                 if tree is item.tree:
                     item._memo[MEMO_KEY] = facts  # noqa: SLF001 - the memo is for facts derived from the tree
             if not facts.explainable:
                 continue
             grouped[key] = (tree, facts, [item])
         jobs = []
-        for (fingerprint, text, wildcards), (tree, facts, items) in grouped.items():
-            identity = f"{fingerprint}|{text}" + (f"|wild{wildcards}" if wildcards else "") + f"|{facts.rewritten_from}"
-            digest = hashlib.blake2b(identity.encode(), digest_size=12).hexdigest()
-            jobs.append(Job(digest, tree, facts.rewritten_from, facts.tables, tuple(items),
+        for (_, text, wildcards), (tree, facts, items) in grouped.items():
+            jobs.append(Job(facts.identity, tree, facts.rewritten_from, facts.tables, tuple(items),
                             text if facts.as_is else None, aliases=facts.aliases, slots=facts.slots,
                             wildcards=wildcards if facts.rewritten_from is None else None))
         return jobs
@@ -317,7 +317,7 @@ class ExplainStage:
                 sent.append((item, *self._statement(job, flavor)))
             except Exception as error:  # noqa: BLE001 - one statement sqllint cannot bind must not end the run
                 self._not_explained(item, error)
-        answers = session.explain_many([statement for _, statement, _ in sent])
+        answers = session.query_many([statement for _, statement, _ in sent])
         for (item, _, tree), answer in zip(sent, answers):
             if isinstance(answer, ExplainError):
                 item.error = answer
@@ -372,13 +372,14 @@ class ExplainStage:
     def _apply_rules(self, item: Explained) -> None:
         subject = item.subject
         assert subject is not None
-        violations = item.violations
+        violations: list[tuple[Rule, Any]] = []
         for rule, options, check in self._rule_checks:
             try:
                 for violation in check(subject, options):
                     violations.append((rule, violation))
             except Exception as error:  # noqa: BLE001 - one bad rule must not end the run
                 violations.append((self.registry["E005"], Crash(rule, error)))
+        item.violations = violations
 
     @functools.cached_property
     def _rule_checks(self) -> list[tuple[Rule, dict[str, Any], Callable[[PlanSubject, dict[str, Any]], Any]]]:
@@ -418,10 +419,11 @@ class ExplainStage:
 def _collect_young_only() -> Iterator[None]:
     """While the stage runs, garbage collections skip the objects that existed before it (``gc.freeze``):
     the run's parsed statements are most of the heap, and one full collection of them took ~140 ms of a
-    0.75 s stage (2,000 statements). Young collections are made rarer too (every 20,000 allocations
-    instead of 700): the stage allocates a few small objects per statement and few cycles, and the
-    collections were ~8 % of a warm run. Nothing is frozen when something else already froze objects
-    (its ``unfreeze`` is its own); everything is unfrozen and the thresholds restored at the end."""
+    0.75 s stage (2,000 statements). Young collections are rarer too (every 20,000 allocations instead
+    of 700): the stage allocates a few small objects per statement and few cycles. At the end the
+    stage's own objects join the old generation unscanned (frozen, then everything unfrozen): they are
+    its outcome, alive until the report, and a young collection of them was ~5 % of a warm run. Nothing
+    is frozen when something else already froze objects (its ``unfreeze`` is its own)."""
     frozen = gc.isenabled() and gc.get_freeze_count() == 0
     thresholds = gc.get_threshold()
     if frozen:
@@ -430,9 +432,10 @@ def _collect_young_only() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
         if frozen:
+            gc.freeze()
             gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -444,7 +447,11 @@ def _decoded(value: Any) -> str:
 
 
 def read_catalog(session: Session) -> Catalog:
-    return build_catalog(session.dsn.database, session.query(TABLES_SQL)[1], session.query(COLUMNS_SQL)[1],
-                         session.query(STATISTICS_SQL)[1])
+    """Tables, columns and indexes of the DSN's database (one round trip where packets are allowed)."""
+    tables, columns, indexes = session.query_many([TABLES_SQL, COLUMNS_SQL, STATISTICS_SQL])
+    for answer in (tables, columns, indexes):
+        if isinstance(answer, Exception):
+            raise answer
+    return build_catalog(session.dsn.database, tables[1], columns[1], indexes[1])  # type: ignore[index]
 
 
