@@ -126,3 +126,45 @@ def test_a_run_with_batches_finds_what_a_run_without_finds(tmp_path: Path, shop_
     assert batched == single
     assert sum(rule == "E010" for rule, _, _ in batched) == 30 and any(rule == "P001" for rule, _, _ in batched)
     assert json.dumps(batched)  # plain data
+
+
+def test_a_server_that_does_not_split_packets_gets_one_statement_each(tmp_path: Path, shop_db, monkeypatch) -> None:
+    """A proxy that passes packets on without splitting them looks, to the server, like one statement
+    with a syntax error at the first separator: the statement alone parses, so packets are given up,
+    every statement is answered on its own and the run says so once."""
+    from types import SimpleNamespace
+
+    import sqllint.explain.session as session_module
+
+    monkeypatch.setattr(session_module, "CLIENT", SimpleNamespace(MULTI_STATEMENTS=0))  # never negotiated
+    statements = [f"EXPLAIN FORMAT=JSON SELECT id FROM orders WHERE user_id = {i}" for i in range(5)]
+    statements[3] = "EXPLAIN FORMAT=JSON SELECT nickname FROM users"
+    with Session(parse_dsn(shop_db.dsn), ExplainSettings(batch=4)) as session:
+        answers = session.query_many(statements)
+        assert session.packets_refused and not session.multi
+    assert [_tables(a) for i, a in enumerate(answers) if i != 3] == [{"orders"}] * 4
+    assert isinstance(answers[3], ExplainError) and answers[3].code == 1054
+
+    from sqllint.config import Config
+    from sqllint.engine import run
+    from sqllint.explain.runner import build_stage
+    from sqllint.registry import builtin_registry
+
+    registry = builtin_registry()
+    (tmp_path / "q.sql").write_text("".join(f"SELECT id FROM orders WHERE user_id = {i};\n" for i in range(40)))
+    config = Config(root=tmp_path)
+    result = run([str(tmp_path / "q.sql")], config, tmp_path, jobs=1, registry=registry, keep_parsed=True)
+    outcome = build_stage(config, registry, parse_dsn(shop_db.dsn), settings=ExplainSettings(jobs=1),
+                          use_cache=False).run(result.parsed)
+    assert outcome.connected and outcome.statements == 40
+    assert not [f for f in outcome.findings if f.rule.startswith("E")]
+    assert len([w for w in outcome.warnings if "one per round trip" in w]) == 1
+
+
+def test_a_statement_the_server_cannot_parse_fails_alone_in_a_packet(shop_db) -> None:
+    statements = ["EXPLAIN FORMAT=JSON SELECT id FROM orders WHERE id = 1 QUALIFY x",  # not MariaDB syntax
+                  "EXPLAIN FORMAT=JSON SELECT id FROM users WHERE id = 2"]
+    with Session(parse_dsn(shop_db.dsn), ExplainSettings()) as session:
+        bad, good = session.query_many(statements)
+        assert session.multi and not session.packets_refused  # packets still work here
+    assert isinstance(bad, ExplainError) and bad.code == 1064 and _tables(good) == {"users"}

@@ -33,6 +33,7 @@ from sqllint.explain.settings import ExplainSettings
 LOST_CONNECTION = frozenset({2006, 2013, 2055})  # server gone away, lost during query, lost (SSL)
 TIME_LIMIT = frozenset({1969, 3024, 1317})  # MariaDB max_statement_time, MySQL max_execution_time, killed
 UNKNOWN_VARIABLE = 1193
+PARSE_ERROR = 1064
 T = TypeVar("T")
 R = TypeVar("R")
 Rows = tuple[list[str], list[tuple[Any, ...]]]  # column names, rows
@@ -100,6 +101,7 @@ class Session:
         self._cursor: pymysql.cursors.Cursor | None = None  # one per connection, reused by every query
         # Multi-statement packets for query_many; a text with a semicolon then goes to ``_single``.
         self.multi = settings.batch > 1
+        self.packets_refused = False  # a packet failed where its statements alone did not: sent singly since
         self._single: Session | None = None
 
     # --- connecting ---------------------------------------------------------------------------------
@@ -289,7 +291,23 @@ class Session:
                 done += 1
             except pymysql.MySQLError as error:
                 code = error.args[0] if error.args and isinstance(error.args[0], int) else None
-                answers[pending[done]] = ExplainError(code, self._message(error), code in TIME_LIMIT)
+                if code == PARSE_ERROR and done == 0 and len(pending) > 1:
+                    # The first statement does not parse here, or something between sqllint and the
+                    # server (a proxy) does not split packets: the statement on its own tells which.
+                    try:
+                        answers[pending[0]] = self.query(statements[pending[0]])
+                    except ExplainError as alone:
+                        answers[pending[0]] = alone
+                    else:
+                        self.multi, self.packets_refused = False, True
+                        for index in pending[1:]:
+                            try:
+                                answers[index] = self.query(statements[index])
+                            except (ExplainError, UnsafeStatement) as failed:
+                                answers[index] = failed
+                        return
+                else:
+                    answers[pending[done]] = ExplainError(code, self._message(error), code in TIME_LIMIT)
                 done += 1
             except Exception as error:  # noqa: BLE001 - as in ``query``: unknown link state, redacted message
                 self.close()
@@ -304,7 +322,8 @@ class Session:
 
 
 class Pool:
-    """Up to ``size`` sessions, opened up front; ``map`` gives each worker thread its own session."""
+    """Up to ``size`` sessions, opened when there is work for them; ``map_chunks`` gives each worker thread
+    its own session."""
 
     def __init__(self, dsn: Dsn, settings: ExplainSettings, size: int, analyze: bool = False) -> None:
         self.dsn = dsn

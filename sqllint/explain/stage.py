@@ -219,6 +219,11 @@ class ExplainStage:
             pool.map_chunks(lambda session, chunk: self._work(session, [item for item, _ in chunk], catalog, flavor),
                             todo, self.settings.batch)
             outcome.warnings.extend(pool.notes)
+            if any(session.packets_refused for session in pool.sessions):
+                outcome.warnings.append(f"database {self.dsn.masked()}: the server (or a proxy in front of it) "
+                                        "does not take several statements in one packet, so EXPLAINs were sent "
+                                        "one per round trip; set batch = 1 under [tool.sqllint.explain] to skip "
+                                        "the attempt")
             if cache is not None:
                 cache.put_many([(key, CachedPlan(item.plan.to_json(), item.job.binding, tuple(
                     (rule.code, violation.message, violation.suggestion) for rule, violation in item.violations)))
