@@ -71,7 +71,15 @@ def _writes(bare: str) -> bool:
     return _WRITE_WORDS.search(bare) is not None
 
 
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|`[^`]*`", re.DOTALL)
+# Quoted strings and comments, in one left-to-right scan as the server lexes them: a quote inside a
+# comment starts no string (``-- it's`` must not hide what follows the comment), and a comment marker
+# inside a string starts no comment. Executable comments (``/*! … */``, MariaDB's ``/*M! … */``) are
+# code to the server, so they are not blanked. With ``NO_BACKSLASH_ESCAPES`` a backslash escapes
+# nothing; a text with a backslash is checked under both readings (``_bare``).
+_LEXED = r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`[^`]*`|/\*(?![!M])(?:(?!\*/).)*\*/|--(?:\s[^\n]*|$)|#[^\n]*"""
+_QUOTED = re.compile(_LEXED, re.DOTALL)
+_QUOTED_NO_ESCAPES = re.compile(_LEXED.replace("[^'\\\\]|\\\\.|''", "[^']|''").replace('[^"\\\\]|\\\\.|""', '[^"]|""'),
+                                re.DOTALL)
 
 
 _FROM = "from_" if "from_" in exp.Select.arg_types else "from"  # renamed in sqlglot 28
@@ -81,15 +89,31 @@ class UnsafeStatement(RuntimeError):
     """Raised instead of sending a statement that is not one of the allowed kinds."""
 
 
+def _blank(match: re.Match[str]) -> str:
+    return "''" if match.group()[0] in "'\"`" else " "
+
+
 def _unquoted(sql: str) -> str:
-    return _QUOTED.sub("''", sql)
+    return _QUOTED.sub(_blank, sql)
+
+
+def _bare(text: str) -> str:
+    """``text`` with literals as ``''`` and comments as spaces. With a backslash in it, both readings (with
+    and without backslash escapes) joined, so what either would let through is seen."""
+    bare = _unquoted(text)
+    if "\\" not in text:
+        return bare
+    other = _QUOTED_NO_ESCAPES.sub(_blank, text)
+    if other == bare:
+        return bare
+    return bare.rstrip().rstrip(";") + " " + other.rstrip().rstrip(";")
 
 
 def statement_kind(sql: str, analyze: bool = False) -> str | None:
     """``explain``, ``analyze``, ``session`` or ``information_schema`` when ``sql`` may be sent, else None."""
     # Text that starts with a letter has no leading comment to strip (the usual case: skip the pattern).
     text = (sql if sql[:1].isalpha() else _COMMENTS.sub("", sql, count=1)).strip()
-    bare = _unquoted(text)
+    bare = _bare(text)
     if ";" in bare.rstrip().rstrip(";"):
         return None  # one statement per call: nothing can ride along after a semicolon
     # The patterns below are anchored on different first words: the order only puts the common case first.
