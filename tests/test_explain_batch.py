@@ -168,3 +168,39 @@ def test_a_statement_the_server_cannot_parse_fails_alone_in_a_packet(shop_db) ->
         bad, good = session.query_many(statements)
         assert session.multi and not session.packets_refused  # packets still work here
     assert isinstance(bad, ExplainError) and bad.code == 1064 and _tables(good) == {"users"}
+
+
+def test_connections_open_side_by_side_and_a_refused_one_only_shrinks_the_pool(shop_db, db_server) -> None:
+    import threading
+    import uuid
+
+    from sqllint.explain.session import Pool
+
+    user, password = f"sqllint_cap_{uuid.uuid4().hex[:8]}", "Cap:pw@1"
+    with db_server.connect() as conn, conn.cursor() as cursor:
+        cursor.execute(f"CREATE USER %s@'%%' IDENTIFIED BY %s WITH MAX_USER_CONNECTIONS 2", (user, password))
+        cursor.execute(f"GRANT SELECT ON `{shop_db.name}`.* TO %s@'%%'", (user,))
+    try:
+        statements = [f"EXPLAIN FORMAT=JSON SELECT id FROM orders WHERE id = {i}" for i in range(200)]
+        for dsn, opened in ((shop_db.dsn, 4), (shop_db.server.dsn(shop_db.name, user, password), 2)):
+            pool = Pool(parse_dsn(dsn), ExplainSettings(), 4).open()
+            threads: set[int] = set()
+            answered: list[object] = []
+
+            def work(session, chunk) -> None:
+                threads.add(threading.get_ident())
+                answered.extend(session.query_many(chunk))
+
+            try:
+                pool.map_chunks(work, statements, 16)
+                # Every session the server allowed was opened (which threads found chunks left is timing).
+                assert len(pool.sessions) == opened and threads
+                assert len(answered) == 200 and all(isinstance(a, tuple) for a in answered)
+                assert bool(pool.notes) == (opened < 4)
+                assert not pool.notes or "opened 2 of 4 connections" in pool.notes[0]
+                assert password not in " ".join(pool.notes)
+            finally:
+                pool.close()
+    finally:
+        with db_server.connect() as conn, conn.cursor() as cursor:
+            cursor.execute("DROP USER %s@'%%'", (user,))

@@ -359,10 +359,12 @@ class Pool:
     def map_chunks(self, fn: Callable[[Session, list[T]], object], items: Sequence[T], size: int) -> None:
         """``fn(session, chunk)`` over consecutive chunks of ``items``, at most ``size`` long; each session
         serves one thread, taking the next chunk when it is done with one (a slow statement does not
-        stall the others). Chunks shrink for small runs, so every connection gets a share."""
-        self.grow(len(items) // 8 + 1)  # a connection costs a few ms: only worth it for enough work
-        width = min(len(self.sessions), len(items))
-        size = max(1, min(size, -(-len(items) // (2 * width)) if width else 1))
+        stall the others). Chunks shrink for small runs, so every connection gets a share. Sessions not
+        open yet are opened by their own threads, side by side (a TLS handshake to a remote server is tens
+        of milliseconds); one the server refuses (``max_connections``) only makes the pool smaller."""
+        # A connection costs a few ms: only worth it for enough work.
+        width = max(len(self.sessions), min(self.size, len(items) // 8 + 1, len(items)))
+        size = max(1, min(size, -(-len(items) // (2 * width)) if items else 1))
         chunks = [list(items[start:start + size]) for start in range(0, len(items), size)]
         if width <= 1:
             for chunk in chunks:
@@ -370,8 +372,18 @@ class Pool:
             return
         cursor = iter(chunks)
         lock = threading.Lock()
+        refused: list[str] = []
 
-        def worker(session: Session) -> None:
+        def worker(session: Session | None) -> None:
+            if session is None:
+                try:
+                    session = Session(self.dsn, self.settings, self.analyze).open()
+                except DatabaseUnavailable as error:
+                    with lock:
+                        refused.append(str(error))
+                    return  # the other sessions take its chunks
+                with lock:
+                    self.sessions.append(session)
             while True:
                 with lock:
                     chunk = next(cursor, None)
@@ -379,9 +391,13 @@ class Pool:
                     return
                 fn(session, chunk)
 
+        ready: list[Session | None] = [*self.sessions[:width]]
+        ready += [None] * (width - len(ready))
         with ThreadPoolExecutor(max_workers=width) as executor:
-            for future in [executor.submit(worker, session) for session in self.sessions[:width]]:
+            for future in [executor.submit(worker, session) for session in ready]:
                 future.result()
+        if refused:
+            self.notes.append(f"opened {len(self.sessions)} of {width} connections ({refused[0]})")
 
     def close(self) -> None:
         for session in self.sessions:
