@@ -125,18 +125,17 @@ def _rest_of_project(found: list[SourceFile], paths: Iterable[str], cwd: Path, c
     root = config.root.resolve()
     if any((cwd / p).resolve() in (root, *root.parents) for p in paths) or not root.is_dir():
         return []  # the checked paths already cover the whole project
+    from sqllint.extract.pyimports import CONTEXT_LANGUAGES, python_context
+
     python = [f.absolute for f in found if f.language == "python"]
-    wanted = {"xml", "java", "go"} | ({"python", "sql"} if python else set())  # .sql: named queries (aiosql)
+    wanted = {"xml", "java", "go"} | (CONTEXT_LANGUAGES if python else set())
     languages = {suffix: language for suffix, language in SUFFIXES.items() if language in wanted}
     known = {f.absolute for f in found}
-    wider = discover([str(root)], cwd, config.root, exclude, languages, config.respect_gitignore, config.force_exclude)
-    imported: set[Path] = set()
-    if python:
-        from sqllint.extract.pyimports import imported_files
-
-        imported = set(imported_files(python, root, lambda path: read_source(path, config.max_file_size).data))
-    return [f for f in wider.files if f.absolute not in known
-            and (f.language != "python" or f.absolute.resolve() in imported)]
+    wider = [f for f in discover([str(root)], cwd, config.root, exclude, languages, config.respect_gitignore,
+                                 config.force_exclude).files if f.absolute not in known]
+    context = {f.absolute for f in python_context(python, wider, root,
+                                                  lambda path: read_source(path, config.max_file_size).data)}
+    return [f for f in wider if f.language not in CONTEXT_LANGUAGES or f.absolute in context]
 
 
 def run(paths: Iterable[str], config: Config, cwd: Path, jobs: int | None = None,

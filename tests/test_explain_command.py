@@ -465,3 +465,26 @@ def test_sql_handed_to_an_imported_helper_is_found_at_the_caller(tmp_path: Path)
     [query] = json.loads(out)["queries"]
     assert query["line"] == 5 and "FROM users" in query["variants"][0]["sql"]
     assert "S005" in {f["rule"] for f in query["variants"][0]["findings"]}  # the bound %…% is seen too
+
+
+def test_a_call_of_an_aiosql_named_query_explains_the_statement_of_the_sql_file(tmp_path: Path) -> None:
+    """As a partial check does (``pyimports.python_context``): the .sql files are indexed beside the
+    imported module that loads them, so views.profile's call runs ``-- name: get-user``."""
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "users.sql").write_text(
+        "-- name: get-user\nSELECT id, name FROM users WHERE id = :user_id;\n\n"
+        "-- name: user-email\nSELECT email FROM users WHERE id = :user_id;\n", encoding="utf-8")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "app" / "db.py").write_text("import aiosql\n\nqueries = aiosql.from_path('sql', 'pymysql')\n",
+                                            encoding="utf-8")
+    (tmp_path / "app" / "views.py").write_text(
+        "from app.db import queries\n\n\ndef profile(conn, user_id):\n"
+        "    return queries.get_user(conn, user_id=user_id)\n", encoding="utf-8")
+    code, out, _ = invoke(["app/views.py:5", "--format", "json"], tmp_path)
+    [query] = json.loads(out)["queries"]
+    assert (query["line"], query["runs"]) == (5, "sql/users.sql:get_user")
+    assert [v["sql"] for v in query["variants"]] == ["SELECT id, name FROM users WHERE id = :user_id"]
+    (tmp_path / "sqllint.toml").write_text('extend-exclude = ["sql/"]\n', encoding="utf-8")
+    code, _, err = invoke(["app/views.py:5"], tmp_path)  # excluded from check, so not indexed here either
+    assert code == 2 and "no SQL" in err

@@ -13,16 +13,16 @@ command can say exactly what it found instead of guessing.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqllint.config import Config
 from sqllint.extract import SUFFIXES, ExtractOptions, Problem, extract_source
+from sqllint.explain.scopes import matching_scopes, python_scope_at
 from sqllint.extract.sqlfile import extract_sql
 from sqllint.files import SourceFile, discover, display_path, read_source
 from sqllint.parse import SqlParser
@@ -108,6 +108,7 @@ class Workspace:
     _files: list[SourceFile] | None = None
     _project: ProjectIndex | None = None
     _project_built: bool = False
+    _under_root: list[SourceFile] | None = None
     _sites: dict[str, list[QuerySite]] = field(default_factory=dict)
 
     # --- files ------------------------------------------------------------------------------------
@@ -134,17 +135,22 @@ class Workspace:
         None without mapper XML, Java or Go."""
         if not self._project_built:
             self._project_built = True
-            languages = {suffix: lang for suffix, lang in SUFFIXES.items() if lang in _PROJECT_LANGUAGES}
-            exclude = tuple(self.config.exclude) + tuple(self.config.extend_exclude)
-            wider = discover([str(self.config.root)], self.cwd, self.config.root, exclude, languages,
-                             self.config.respect_gitignore).files if self.config.root.is_dir() else []
-            files = list({f.absolute: f for f in [*wider, *(f for f in self.files() if f.language in
-                                                            _PROJECT_LANGUAGES)]}.values())
+            files = list({f.absolute: f for f in [*self._root_files(_PROJECT_LANGUAGES), *(
+                f for f in self.files() if f.language in _PROJECT_LANGUAGES)]}.values())
             if files:
                 from sqllint.extract.project import build_index  # only MyBatis/Java projects pay for it
 
                 self._project = build_index(files, self.config.max_file_size)
         return self._project
+
+    def _root_files(self, languages: Collection[str]) -> list[SourceFile]:
+        """The files of ``languages`` under the project root (excludes and .gitignore respected): the root
+        is walked once however many targets need it."""
+        if self._under_root is None:
+            exclude = tuple(self.config.exclude) + tuple(self.config.extend_exclude)
+            self._under_root = discover([str(self.config.root)], self.cwd, self.config.root, exclude, SUFFIXES,
+                                        self.config.respect_gitignore).files if self.config.root.is_dir() else []
+        return [f for f in self._under_root if f.language in languages]
 
     # --- sites --------------------------------------------------------------------------------------
     def sites(self, source: SourceFile) -> list[QuerySite]:
@@ -162,16 +168,16 @@ class Workspace:
         return self._sites[source.path]
 
     def _python_project(self, source: SourceFile) -> ProjectIndex | None:
-        """The run(sql, params) helpers of the modules ``source`` imports, as a partial ``sqllint check`` of
-        that file finds them (``pyimports``): SQL handed to another module's helper is explained too."""
+        """What a partial ``sqllint check`` of ``source`` indexes besides it (``pyimports.python_context``):
+        the run(sql, params) helpers of the modules it imports and the named queries of .sql files
+        (``queries.get_user(conn)``, aiosql), so SQL run through either is explained too."""
         from sqllint.extract.project import build_index
-        from sqllint.extract.pyimports import imported_files
+        from sqllint.extract.pyimports import CONTEXT_LANGUAGES, python_context
 
-        root = self.config.root.resolve()
-        imported = imported_files([source.absolute], root, lambda path: read_source(path, self.config.max_file_size).data)
-        files = [source, *(SourceFile(display_path(path, self.cwd), path, "python") for path in imported)]
-        index = build_index(files, self.config.max_file_size, callees=False)
-        return index if index.python_helpers else None
+        context = python_context([source.absolute], self._root_files(CONTEXT_LANGUAGES), self.config.root.resolve(),
+                                 lambda path: read_source(path, self.config.max_file_size).data)
+        index = build_index([source, *context], self.config.max_file_size, callees=False)
+        return index if index.python_helpers or index.named_sql else None
 
     def no_sql(self, path: str) -> str:
         """Why a file has no statements to explain: its could-not-analyse problems, if any."""
@@ -232,7 +238,7 @@ def at_line(path: str, line: int, column: int | None = None) -> Selector:
             innermost = min(spanning, key=lambda s: ((s.end_line or s.line) - s.line, -s.line, -s.column))
             return [innermost]
         if source.language == "python":
-            scope = _python_scope_at(source, line)
+            scope = python_scope_at(source, line)
             inside = [s for s in sites if scope is not None and s.scope == scope]
             if len(inside) == 1:
                 return inside
@@ -254,7 +260,7 @@ def in_function(path: str, name: str) -> Selector:
     def select(workspace: Workspace) -> list[QuerySite]:
         source = workspace.source(path)
         sites = workspace.sites(source)
-        scopes = _matching_scopes(name, [s.scope for s in sites if s.scope])
+        scopes = matching_scopes(name, [s.scope for s in sites if s.scope])
         if not sites:
             raise TargetError(workspace.no_sql(source.path))
         if not scopes:
@@ -275,7 +281,7 @@ def by_name(name: str) -> Selector:
     def select(workspace: Workspace) -> list[QuerySite]:
         index = workspace.project()
         statements = index.statements if index is not None else {}
-        ids = _matching_scopes(name, list(statements))
+        ids = matching_scopes(name, list(statements))
         if len(ids) > 1:
             raise TargetError(f"statement id {name!r} is ambiguous; give more of it:", ids)
         if ids:
@@ -291,7 +297,7 @@ def by_name(name: str) -> Selector:
                 sites = workspace.sites(source)
             except TargetError:
                 continue  # unreadable files are reported by `sqllint check`, not here
-            for scope in _matching_scopes(name, [s.scope for s in sites if s.scope]):
+            for scope in matching_scopes(name, [s.scope for s in sites if s.scope]):
                 found[(source.path, scope)] = [s for s in sites if s.scope == scope]
         if not found:
             where = ", ".join(workspace.search_paths)
@@ -336,50 +342,6 @@ def parse_target(target: str, cwd: Path, stdin: Callable[[], str]) -> Selector:
         return by_name(target)
     raise TargetError(f"{target!r} is not SQL (SELECT/WITH/UPDATE/DELETE/INSERT …), path:line, path:function or a "
                       "MyBatis statement id")
-
-
-def _matching_scopes(name: str, scopes: Iterable[str]) -> list[str]:
-    """Scopes equal to ``name`` or ending with ``.name`` (``<locals>`` parts ignored); exact wins."""
-    distinct = list(dict.fromkeys(s for s in scopes if s and s != "<module>"))
-    if name in distinct:
-        return [name]
-    wanted = [_bare(p) for p in name.split(".")]
-    matches = []
-    for scope in distinct:
-        parts = [_bare(p) for p in scope.split(".") if p != "<locals>"]
-        if parts[-len(wanted):] == wanted:
-            matches.append(scope)
-    return matches
-
-
-def _bare(part: str) -> str:
-    """A scope part without Go's receiver punctuation: ``(*Store)`` → ``Store``."""
-    return part.strip("()*&")
-
-
-def _python_scope_at(source: SourceFile, line: int) -> str | None:
-    """The qualified name (as the Python extractor writes scopes) of the innermost function at ``line``."""
-    try:
-        tree = ast.parse(source.absolute.read_bytes())
-    except (SyntaxError, ValueError, OSError):
-        return None
-    found: str | None = None
-
-    def visit(body: list[ast.stmt], prefix: str) -> None:
-        nonlocal found
-        for node in body:
-            end = getattr(node, "end_lineno", None) or node.lineno
-            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            if not first <= line <= end:
-                continue
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found = f"{prefix}{node.name}"
-                visit(node.body, f"{found}.<locals>.")
-            elif isinstance(node, ast.ClassDef):
-                visit(node.body, f"{prefix}{node.name}.")
-
-    visit(tree.body, "")
-    return found
 
 
 def choose_variants(sites: Sequence[QuerySite], wanted: str) -> list[QuerySite]:

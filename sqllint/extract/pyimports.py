@@ -5,6 +5,9 @@ from ``app/db.py`` reads its SQL through that helper (``pyhelpers``), so the ful
 run would disagree unless ``app/db.py`` is indexed too. Scanning every Python file of a large project
 would cost a pre-commit hook seconds; following the changed files' own imports (two levels, so a
 package ``__init__`` re-exporting a helper is followed to its module) costs a few ``stat`` calls.
+
+``python_context`` is the one answer both a partial ``sqllint check`` and ``sqllint explain path:line``
+use, so the two cannot disagree on what a Python file's SQL depends on.
 """
 
 from __future__ import annotations
@@ -12,9 +15,28 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqllint.files import SourceFile
 
 _DEPTH = 2  # the changed file's imports, and theirs (``from app.db import run`` where db/__init__ re-exports)
 _SOURCE_ROOTS = ("", "src", "lib", "app")  # where a project's top-level packages usually sit
+# What the project must be searched for when Python files are checked: their imported modules, and the
+# .sql files of named queries (aiosql, PugSQL; ``build_index`` reads them only if some file loads them).
+CONTEXT_LANGUAGES = frozenset({"python", "sql"})
+
+
+def python_context(checked: Iterable[Path], project: Iterable[SourceFile], root: Path,
+                   read: Callable[[Path], bytes | None]) -> list[SourceFile]:
+    """Of ``project`` (the project's discovered files, excludes applied), those to index besides the
+    Python files ``checked``: the modules they import and every .sql file. ``read`` as for ``imported_files``."""
+    checked = list(checked)
+    if not checked:
+        return []
+    imported = set(imported_files(checked, root, read))
+    return [f for f in project if f.language == "sql"
+            or (f.language == "python" and f.absolute.resolve() in imported)]
 
 
 def imported_files(files: Iterable[Path], root: Path, read: Callable[[Path], bytes | None]) -> list[Path]:
