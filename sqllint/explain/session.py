@@ -184,43 +184,18 @@ class Session:
         self.close()
 
     # --- sending ------------------------------------------------------------------------------------
-    def query(self, sql: str, args: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(self, sql: str, args: Sequence[Any] | None = None) -> Rows:
         """(column names, rows) of one allowed statement; reconnects and retries once if the link drops."""
         guard(sql, self.analyze)
         if self.multi and (";" in sql or args is not None):
             return self._one_per_packet().query(sql, args)
-        for attempt in (1, 2):
-            if self._conn is None:
-                try:
-                    self.open()
-                except DatabaseUnavailable as error:
-                    raise ExplainError(None, f"lost the connection and could not reconnect: {error}") from None
-            assert self._conn is not None
-            try:
-                cursor = self._cursor
-                if cursor is None or cursor.connection is not self._conn:
-                    cursor = self._cursor = self._conn.cursor()
-                cursor.execute(sql, args)
-                names = [d[0] for d in cursor.description or ()]
-                return names, list(cursor.fetchall())
-            except pymysql.err.OperationalError as error:
-                code = error.args[0] if error.args else None
-                timed_out = "timed out" in str(error)
-                if code in LOST_CONNECTION and not timed_out and attempt == 1:
-                    self.close()
-                    self.reconnects += 1
-                    continue
-                if code in LOST_CONNECTION:
-                    self.close()
-                raise ExplainError(code, self._message(error), code in TIME_LIMIT or timed_out) from None
-            except pymysql.MySQLError as error:
-                code = error.args[0] if error.args and isinstance(error.args[0], int) else None
-                raise ExplainError(code, self._message(error), code in TIME_LIMIT) from None
-            except Exception as error:  # noqa: BLE001 - the driver failed outside its own errors (a broken
-                # packet, a decode error): the link is in an unknown state, and the message is redacted too
-                self.close()
-                raise ExplainError(None, self.dsn.redact(f"{type(error).__name__}: {error}")) from None
-        raise AssertionError("unreachable")
+        answers: list[Rows | ExplainError | UnsafeStatement | None] = [None]
+        self._send_packet([sql], [0], answers, args)
+        answer = answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        assert answer is not None
+        return answer
 
     def _one_per_packet(self) -> Session:
         """A second connection without multi-statement packets, opened when first needed: a semicolon
@@ -254,7 +229,12 @@ class Session:
         return answers  # type: ignore[return-value]  # every slot is filled
 
     def _send_packet(self, statements: Sequence[str], indexes: list[int],
-                     answers: list[Rows | ExplainError | UnsafeStatement | None]) -> None:
+                     answers: list[Rows | ExplainError | UnsafeStatement | None],
+                     args: Sequence[Any] | None = None) -> None:
+        """Send ``statements[i]`` for ``i`` in ``indexes`` (guarded by the caller) in one packet, and put each
+        one's rows or error in ``answers[i]``. A lost link is reopened and what was not answered sent
+        again, once; a driver failure outside its own errors leaves the link in an unknown state, so it
+        is closed (and its message redacted too). ``args``: pymysql's parameters, for one statement."""
         pending, retried = indexes, False
         while pending:
             if self._conn is None:
@@ -270,7 +250,10 @@ class Session:
                 cursor = self._cursor
                 if cursor is None or cursor.connection is not self._conn:
                     cursor = self._cursor = self._conn.cursor()
-                cursor.execute(";".join(statements[i] for i in pending) if len(pending) > 1 else statements[pending[0]])
+                if len(pending) > 1:
+                    cursor.execute(";".join(statements[i] for i in pending))
+                else:
+                    cursor.execute(statements[pending[0]], args)
                 while True:
                     answers[pending[done]] = ([d[0] for d in cursor.description or ()], list(cursor.fetchall()))
                     done += 1
@@ -309,7 +292,7 @@ class Session:
                 else:
                     answers[pending[done]] = ExplainError(code, self._message(error), code in TIME_LIMIT)
                 done += 1
-            except Exception as error:  # noqa: BLE001 - as in ``query``: unknown link state, redacted message
+            except Exception as error:  # noqa: BLE001 - a broken packet, a decode error: see above
                 self.close()
                 answers[pending[done]] = ExplainError(None, self.dsn.redact(f"{type(error).__name__}: {error}"))
                 done += 1
