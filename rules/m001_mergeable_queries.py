@@ -54,6 +54,13 @@ def _judged_where_written(first: ParsedQuery, second: ParsedQuery) -> bool:
     return a.site == b.site and a.resolved_from is not None and b.resolved_from is not None
 
 
+def _rerun(first: ParsedQuery, second: ParsedQuery) -> bool:
+    """The same statement run again (a function or mapper method called twice), not two statements."""
+    a, b = first.query, second.query
+    return a.statement == b.statement or (a.raw == b.raw and a.resolved_from is not None
+                                          and a.resolved_from == b.resolved_from)
+
+
 def _where(site: tuple[str, int, int], path: str) -> str:
     return f"on line {site[1]}" if site[0] == path else f"at {site[0]}:{site[1]}"
 
@@ -63,11 +70,14 @@ def _alias(parsed: ParsedQuery) -> str:
     return source.this.alias if source is not None and isinstance(source.this, exp.Table) else ""
 
 
-def _merged_sql(first: SelectShape, second: SelectShape, alias: str = "") -> str:
+def _merged_sql(first: SelectShape, second: SelectShape, alias: str = "", rerun: bool = False) -> str:
+    """One SELECT for both reads. Two placeholders on a key are taken as one value (two statements of a
+    function handed the same argument), except when ``rerun``: one statement run twice (a function called
+    twice) is handed a value per call, so both go in an IN list."""
     projections = list(dict.fromkeys(first.projections + second.projections))
     where = []
     for (column, value_a), (_column, value_b) in zip(first.values, second.values):
-        same = value_a == value_b or (value_a == "?" and value_b == "?")
+        same = value_a == value_b and not (rerun and value_a == "?")
         where.append(f"{column} = {value_a}" if same else f"{column} IN ({value_a}, {value_b})")
     other = sorted(p for p in first.predicates if p[1] != "eq")
     where += [f"{column} {op.upper()} …" for column, op in other]
@@ -148,6 +158,6 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         yield Violation(
             f"{subject} {shape.table} by the same key ({keys}) as {earlier} {other}: "
             "merge them into one query",
-            suggestion=in_query_style(_merged_sql(first_shape, shape, alias), parsed),
+            suggestion=in_query_style(_merged_sql(first_shape, shape, alias, _rerun(first, parsed)), parsed),
             query=parsed,
         )

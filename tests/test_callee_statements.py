@@ -359,3 +359,62 @@ def test_each_statement_of_an_endpoint_chain_carries_only_its_own_findings(tmp_p
         seen += found
     # The M001 at load's call of _profile sits on the second statement only (before: on both).
     assert [(f.rule, f.sql) for f in seen] == [("M001", "SELECT email FROM users WHERE id = %s")]
+
+
+def test_one_statement_called_twice_is_merged_into_an_in_list(tmp_path: Path, monkeypatch) -> None:
+    """Two calls of one mapper method (or function) hand it a value each: the merged read takes both in
+    an IN list, not the statement as it was (which would read only one of them)."""
+    found = check(tmp_path, {
+        "UserController.java": """\
+            package com.x;
+            @RestController
+            public class UserController {
+                private final UserMapper userMapper;
+                @GetMapping("/pair")
+                public List<User> pair() {
+                    User a = userMapper.selectById(1L);
+                    User b = userMapper.selectById(2L);
+                    return List.of(a, b);
+                }
+            }
+            """,
+        "UserMapper.java": """\
+            package com.x;
+            @Mapper
+            public interface UserMapper {
+                @Select("SELECT id, name FROM users WHERE id = #{id}")
+                User selectById(Long id);
+            }
+            """})
+    merged = [f for f in found if f.rule == "M001"]
+    assert [(f.path, f.line) for f in merged] == [("UserController.java", 8)]
+    assert merged[0].suggestion == "SELECT id, name FROM users WHERE id IN (?, ?)"
+    # Two different statements handed one argument still merge on it (the rule's own example).
+    two = check(tmp_path / "py", {"app.py": """\
+        def summary(cur, order_id):
+            cur.execute("SELECT status FROM orders WHERE id = %s", (order_id,))
+            cur.execute("SELECT total FROM orders WHERE id = %s", (order_id,))
+        """})
+    assert [f.suggestion for f in two] == ["SELECT status, total FROM orders WHERE id = %s"]
+    # An endpoint calling a function twice: the chain sees the one statement run twice.
+    (tmp_path / "flask").mkdir()
+    (tmp_path / "flask" / "app.py").write_text(textwrap.dedent("""\
+        from flask import Flask
+        app = Flask(__name__)
+
+
+        def get_user(cur, uid):
+            cur.execute("SELECT id, name FROM users WHERE id = %s", (uid,))
+            return cur.fetchone()
+
+
+        @app.route("/pair")
+        def pair():
+            cur = get_cursor()
+            return [get_user(cur, 1), get_user(cur, 2)]
+        """))
+    monkeypatch.chdir(tmp_path / "flask")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--endpoints", "--format", "json"],
+                                catch_exceptions=False)
+    chain = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "M001"]
+    assert [f["suggestion"] for f in chain] == ["SELECT id, name FROM users WHERE id IN (%s, %s)"]
