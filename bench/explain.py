@@ -35,7 +35,7 @@ from sqllint.config import Config  # noqa: E402
 from sqllint.engine import run  # noqa: E402
 from sqllint.explain.dsn import parse_dsn  # noqa: E402
 from sqllint.explain.runner import build_stage, settings_for, DatabaseOptions  # noqa: E402
-from sqllint.explain.session import Pool  # noqa: E402
+from sqllint.explain.pool import Pool  # noqa: E402
 from sqllint.registry import builtin_registry  # noqa: E402
 
 STATUSES = ["new", "paid", "shipped", "cancelled"]

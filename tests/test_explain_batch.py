@@ -174,11 +174,11 @@ def test_connections_open_side_by_side_and_a_refused_one_only_shrinks_the_pool(s
     import threading
     import uuid
 
-    from sqllint.explain.session import Pool
+    from sqllint.explain.pool import Pool
 
     user, password = f"sqllint_cap_{uuid.uuid4().hex[:8]}", "Cap:pw@1"
     with db_server.connect() as conn, conn.cursor() as cursor:
-        cursor.execute(f"CREATE USER %s@'%%' IDENTIFIED BY %s WITH MAX_USER_CONNECTIONS 2", (user, password))
+        cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s WITH MAX_USER_CONNECTIONS 2", (user, password))
         cursor.execute(f"GRANT SELECT ON `{shop_db.name}`.* TO %s@'%%'", (user,))
     try:
         statements = [f"EXPLAIN FORMAT=JSON SELECT id FROM orders WHERE id = {i}" for i in range(200)]

@@ -14,7 +14,7 @@ from sqllint.config import Config, load_config
 from sqllint.engine import run
 from sqllint.explain.dsn import parse_dsn
 from sqllint.explain.runner import build_stage, explain_static
-from sqllint.explain.session import Pool, Session
+from sqllint.explain.pool import Pool
 from sqllint.explain.settings import ExplainSettings
 from sqllint.registry import builtin_registry
 from tests.helpers import SUFFIX

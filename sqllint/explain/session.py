@@ -1,4 +1,4 @@
-"""One guarded connection to the staging server, and a pool of them for ``--jobs N``.
+"""One guarded connection to the staging server (``pool.Pool`` holds several, for ``--db-jobs N``).
 
 Every statement goes through ``safety.guard`` before it is sent. The session is made read-only
 (``SET SESSION TRANSACTION READ ONLY``) and given a per-statement time limit (``max_statement_time`` on
@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pymysql
 from pymysql.constants import CLIENT
@@ -34,8 +32,6 @@ LOST_CONNECTION = frozenset({2006, 2013, 2055})  # server gone away, lost during
 TIME_LIMIT = frozenset({1969, 3024, 1317})  # MariaDB max_statement_time, MySQL max_execution_time, killed
 UNKNOWN_VARIABLE = 1193
 PARSE_ERROR = 1064
-T = TypeVar("T")
-R = TypeVar("R")
 Rows = tuple[list[str], list[tuple[Any, ...]]]  # column names, rows
 _PACKED = frozenset({"explain", "session", "information_schema"})  # what may share a packet: nothing that runs
 
@@ -262,133 +258,58 @@ class Session:
                     if done == len(pending):  # more results than statements: impossible for batchable texts;
                         self.close()  # the link's state is unknown
                         break
-            except pymysql.err.OperationalError as error:
-                code = error.args[0] if error.args else None
-                timed_out = "timed out" in str(error)
-                if code in LOST_CONNECTION:
+            except Exception as error:  # noqa: BLE001 - every failure is some statement's answer
+                if done == len(pending):  # after the last answer (reading the packet's end): nothing lost
                     self.close()
-                    if not timed_out and not retried:
-                        retried, self.reconnects, pending = True, self.reconnects + 1, pending[done:]
-                        continue
-                answers[pending[done]] = ExplainError(code, self._message(error), code in TIME_LIMIT or timed_out)
-                done += 1
-            except pymysql.MySQLError as error:
-                code = error.args[0] if error.args and isinstance(error.args[0], int) else None
-                if code == PARSE_ERROR and done == 0 and len(pending) > 1:
-                    # The first statement does not parse here, or something between sqllint and the
-                    # server (a proxy) does not split packets: the statement on its own tells which.
-                    try:
-                        answers[pending[0]] = self.query(statements[pending[0]])
-                    except ExplainError as alone:
-                        answers[pending[0]] = alone
-                    else:
-                        self.multi, self.packets_refused = False, True
-                        for index in pending[1:]:
-                            try:
-                                answers[index] = self.query(statements[index])
-                            except (ExplainError, UnsafeStatement) as failed:
-                                answers[index] = failed
-                        return
-                else:
-                    answers[pending[done]] = ExplainError(code, self._message(error), code in TIME_LIMIT)
-                done += 1
-            except Exception as error:  # noqa: BLE001 - a broken packet, a decode error: see above
-                self.close()
-                answers[pending[done]] = ExplainError(None, self.dsn.redact(f"{type(error).__name__}: {error}"))
+                    return
+                after = self._failed(error, statements, pending, done, answers, retried)
+                if after == "resend":
+                    retried, pending = True, pending[done:]
+                    continue
+                if after == "all answered":
+                    return
                 done += 1
             pending = pending[done:]
+
+    def _failed(self, error: Exception, statements: Sequence[str], pending: list[int], done: int,
+                answers: list[Rows | ExplainError | UnsafeStatement | None], retried: bool) -> str:
+        """Record what ``error`` means for ``statements[pending[done]]``. Returns what is left: "resend"
+        (the link dropped: the unanswered statements go again), "all answered" (the packet's statements
+        were answered one by one), or "next" (this one failed; the ones after it are still to send)."""
+        if isinstance(error, pymysql.err.OperationalError):
+            code = error.args[0] if error.args else None
+            timed_out = "timed out" in str(error)
+            if code in LOST_CONNECTION:
+                self.close()
+                if not timed_out and not retried:
+                    self.reconnects += 1
+                    return "resend"
+            answers[pending[done]] = ExplainError(code, self._message(error), code in TIME_LIMIT or timed_out)
+        elif isinstance(error, pymysql.MySQLError):
+            code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+            if code == PARSE_ERROR and done == 0 and len(pending) > 1:
+                # The first statement does not parse here, or something between sqllint and the server
+                # (a proxy) does not split packets: the statement on its own tells which.
+                try:
+                    answers[pending[0]] = self.query(statements[pending[0]])
+                except ExplainError as alone:
+                    answers[pending[0]] = alone
+                else:
+                    self.multi, self.packets_refused = False, True
+                    for index in pending[1:]:
+                        try:
+                            answers[index] = self.query(statements[index])
+                        except (ExplainError, UnsafeStatement) as failed:
+                            answers[index] = failed
+                    return "all answered"
+            else:
+                answers[pending[done]] = ExplainError(code, self._message(error), code in TIME_LIMIT)
+        else:  # a broken packet, a decode error: the link is in an unknown state
+            self.close()
+            answers[pending[done]] = ExplainError(None, self.dsn.redact(f"{type(error).__name__}: {error}"))
+        return "next"
 
     def _message(self, error: BaseException) -> str:
         args = getattr(error, "args", ())
         text = args[1] if len(args) >= 2 else str(error)
         return self.dsn.redact(str(text))
-
-
-class Pool:
-    """Up to ``size`` sessions, opened when there is work for them; ``map_chunks`` gives each worker thread
-    its own session."""
-
-    def __init__(self, dsn: Dsn, settings: ExplainSettings, size: int, analyze: bool = False) -> None:
-        self.dsn = dsn
-        self.settings = settings
-        self.size = max(1, size)
-        self.analyze = analyze
-        self.sessions: list[Session] = []
-        self.notes: list[str] = []  # e.g. fewer connections than asked for
-
-    def open(self) -> Pool:
-        """Open the first session: it raises ``DatabaseUnavailable`` (nothing can be explained). The
-        others are opened when there is work for them (a run answered from the plan cache needs one)."""
-        self.sessions.append(Session(self.dsn, self.settings, self.analyze).open())
-        return self
-
-    def grow(self, wanted: int) -> None:
-        """Up to ``wanted`` (at most ``size``) sessions; one the server refuses (``max_connections``
-        reached) only makes the pool smaller."""
-        while len(self.sessions) < min(wanted, self.size) and not self.notes:
-            try:
-                self.sessions.append(Session(self.dsn, self.settings, self.analyze).open())
-            except DatabaseUnavailable as error:
-                self.notes.append(f"opened {len(self.sessions)} of {self.size} connections ({error})")
-
-    @property
-    def server(self) -> Server | None:
-        return self.sessions[0].server if self.sessions else None
-
-    def run(self, session_fn: Callable[[Session], R]) -> R:
-        """``session_fn`` on the first session (catalog reads and other one-off work)."""
-        return session_fn(self.sessions[0])
-
-    def map_chunks(self, fn: Callable[[Session, list[T]], object], items: Sequence[T], size: int) -> None:
-        """``fn(session, chunk)`` over consecutive chunks of ``items``, at most ``size`` long; each session
-        serves one thread, taking the next chunk when it is done with one (a slow statement does not
-        stall the others). Chunks shrink for small runs, so every connection gets a share. Sessions not
-        open yet are opened by their own threads, side by side (a TLS handshake to a remote server is tens
-        of milliseconds); one the server refuses (``max_connections``) only makes the pool smaller."""
-        # A connection costs a few ms: only worth it for enough work.
-        width = max(len(self.sessions), min(self.size, len(items) // 8 + 1, len(items)))
-        size = max(1, min(size, -(-len(items) // (2 * width)) if items else 1))
-        chunks = [list(items[start:start + size]) for start in range(0, len(items), size)]
-        if width <= 1:
-            for chunk in chunks:
-                fn(self.sessions[0], chunk)
-            return
-        cursor = iter(chunks)
-        lock = threading.Lock()
-        refused: list[str] = []
-
-        def worker(session: Session | None) -> None:
-            if session is None:
-                try:
-                    session = Session(self.dsn, self.settings, self.analyze).open()
-                except DatabaseUnavailable as error:
-                    with lock:
-                        refused.append(str(error))
-                    return  # the other sessions take its chunks
-                with lock:
-                    self.sessions.append(session)
-            while True:
-                with lock:
-                    chunk = next(cursor, None)
-                if chunk is None:
-                    return
-                fn(session, chunk)
-
-        ready: list[Session | None] = [*self.sessions[:width]]
-        ready += [None] * (width - len(ready))
-        with ThreadPoolExecutor(max_workers=width) as executor:
-            for future in [executor.submit(worker, session) for session in ready]:
-                future.result()
-        if refused:
-            self.notes.append(f"opened {len(self.sessions)} of {width} connections ({refused[0]})")
-
-    def close(self) -> None:
-        for session in self.sessions:
-            session.close()
-        self.sessions.clear()
-
-    def __enter__(self) -> Pool:
-        return self.open()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()

@@ -29,7 +29,8 @@ from sqllint.explain.mysqltree import parse_tree
 from sqllint.explain.plan import Plan, parse_traditional
 from sqllint.explain.planjson import parse_json
 from sqllint.explain.safety import UnsafeStatement, select_text
-from sqllint.explain.session import DatabaseUnavailable, ExplainError, Pool, Session
+from sqllint.explain.pool import Pool
+from sqllint.explain.session import DatabaseUnavailable, ExplainError, Session
 from sqllint.explain.settings import ExplainSettings
 from sqllint.explain.subject import PlanSubject
 from sqllint.records import Finding, ParsedQuery, Severity
