@@ -102,9 +102,11 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
     ``return`` and one after it. Nor are reads separated by a write to the table or a transaction
     boundary (``conn.commit()``, ``ROLLBACK``): the second read is meant to see newer data.
 
-    A call of a function that runs SQL counts every statement the function runs, at the call. Two of them
-    reading by the same key are reported there for a Python function read with the caller's arguments;
-    a pair written in one Java or Go method is reported in that method, once, not at each call.
+    A call of a function that runs SQL counts every statement the function runs, at the call: two calls
+    of one function reading by one key are one read of both keys (an ``IN`` list). Two statements of a
+    Python function whose SQL the caller's arguments shape are reported at the call; a pair written in a
+    function whose SQL is the same from every call (Python, Java, Go) is reported in that function,
+    once, not at each call.
 
     ## Example
     ```python bad

@@ -73,8 +73,9 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
     at once with an ``IN`` list (or a join) before the loop and group them in memory; for writes, use
     ``executemany`` or one multi-row statement. An UPDATE or DELETE whose values are the same in every
     iteration (only the key varies: ``SET status = %s`` bound to a value from outside the loop) is one
-    statement with ``WHERE key IN (…)`` after the loop. A function called in a loop that runs several
-    statements is one finding per statement, each at the call, saying where the statement is written.
+    statement with ``WHERE key IN (…)`` after the loop. A call in a loop of a function that runs SQL (a
+    function of the same module, a DAO or mapper method) is the N+1 too: one finding per statement the
+    function runs, each at the call, saying where the statement is written.
 
     ## Example
     ```python bad
@@ -109,10 +110,12 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         verb = parsed.kind.upper() if parsed.kind != "other" else "query"
         article = "an" if verb[0] in "AEIOU" else "a"
         written = ""
-        if statements_per_call[query.site] > 1 and query.origin:
+        # A Python function's statement at its call: say where the function runs it.
+        function_call = query.language == "python" and bool(query.origin)
+        if query.origin and (statements_per_call[query.site] > 1 or function_call):
             path, line, _column = query.origin[-1]
             written = f" on line {line}" if path == query.path else f" at {path}:{line}"
-        if query.resolved_from:  # a call of a statement defined elsewhere (a MyBatis mapper method)
+        if query.resolved_from and not function_call:  # a statement defined elsewhere (a MyBatis mapper method)
             defined = ".".join(query.resolved_from.split(".")[-2:])
             verb = f"`{query.call}` ({defined}, {article} {verb}{written})"
         elif written:  # a function walked with the caller's arguments

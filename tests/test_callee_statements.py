@@ -396,7 +396,8 @@ def test_one_statement_called_twice_is_merged_into_an_in_list(tmp_path: Path, mo
             cur.execute("SELECT total FROM orders WHERE id = %s", (order_id,))
         """})
     assert [f.suggestion for f in two] == ["SELECT status, total FROM orders WHERE id = %s"]
-    # An endpoint calling a function twice: the chain sees the one statement run twice.
+    # An endpoint calling a function twice: reported at the calls, once (the chain, which sees the one
+    # statement run twice from inside the function, does not say it again).
     (tmp_path / "flask").mkdir()
     (tmp_path / "flask" / "app.py").write_text(textwrap.dedent("""\
         from flask import Flask
@@ -416,5 +417,30 @@ def test_one_statement_called_twice_is_merged_into_an_in_list(tmp_path: Path, mo
     monkeypatch.chdir(tmp_path / "flask")
     result = CliRunner().invoke(main, ["check", "--no-cache", "--endpoints", "--format", "json"],
                                 catch_exceptions=False)
-    chain = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "M001"]
-    assert [f["suggestion"] for f in chain] == ["SELECT id, name FROM users WHERE id IN (%s, %s)"]
+    merged = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "M001"]
+    assert [f["suggestion"] for f in merged] == ["SELECT id, name FROM users WHERE id IN (%s, %s)"]
+
+
+def test_a_functions_fixed_sql_is_judged_once_where_written_and_carried_to_its_calls(tmp_path: Path) -> None:
+    """Statement rules (here SELECT *) judge the function's SQL where it is written, once; at each call
+    it is only read by the scope rules (N+1 in the caller's loop)."""
+    (tmp_path / "app.py").write_text(textwrap.dedent("""\
+        def get_user(cur, uid):
+            cur.execute("SELECT * FROM users WHERE id = %s", (uid,))
+            return cur.fetchone()
+
+
+        def owners(cur, orders):
+            found = []
+            for order in orders:
+                found.append(get_user(cur, order["user_id"]))
+            return found
+
+
+        def one(cur, uid):
+            return get_user(cur, uid)
+        """))
+    found = run(["."], Config(root=tmp_path), tmp_path, jobs=1).findings
+    assert sorted((f.rule, f.line) for f in found) == [("M002", 9), ("S011", 2)]
+    [loop] = [f for f in found if f.rule == "M002"]
+    assert loop.message == "`get_user` (a SELECT on line 2) runs once per iteration of the loop on line 8 (N+1 queries)"

@@ -123,8 +123,10 @@ def test_functions_that_do_not_run_their_parameter_are_not_sinks() -> None:
             log("SELECT id FROM users WHERE id = 1")
             replaced("SELECT id FROM orders")
     """)
-    # log() prints; replaced() runs its own constant: neither call runs the caller's text
-    assert [(q.scope, q.text) for q in queries] == [("replaced", "SELECT 1")]
+    # log() prints; replaced() runs its own constant: neither call runs the caller's text (the call of
+    # replaced() carries its own statement, for the caller's scope rules only)
+    assert [(q.scope, q.text, q.resolved_from) for q in queries] == [
+        ("replaced", "SELECT 1", None), ("caller", "SELECT 1", "replaced")]
 
 
 def test_a_leading_wildcard_bound_through_a_helper_is_reported(tmp_path: Path) -> None:
@@ -196,11 +198,13 @@ def test_a_public_builder_keeps_its_own_reading_and_gains_its_callers() -> None:
     """)
     at = {(q.scope, q.text) for q in queries}
     assert ("active_users", "SELECT COUNT(*) FROM users WHERE active = 1") in at
-    # another module may call it: its own reading stays; a caller passing an unknown changes nothing
-    assert {q.scope for q in queries} == {"count", "active_users"}
+    # another module may call it: its own reading stays; a caller passing an unknown changes nothing (the
+    # call carries the function's own reading, for the caller's scope rules only)
+    assert {q.scope for q in queries if q.resolved_from is None} == {"count", "active_users"}
+    assert [(q.scope, q.resolved_from) for q in queries if q.resolved_from] == [("orders_of", "count")]
 
 
-def test_a_function_running_fixed_sql_is_not_copied_to_its_callers() -> None:
+def test_a_function_running_fixed_sql_is_carried_to_its_callers_for_scope_rules_only() -> None:
     queries = extract("""
         def get_order(cur, order_id):
             cur.execute("SELECT id, status FROM orders WHERE id = %s", (order_id,))
@@ -209,7 +213,10 @@ def test_a_function_running_fixed_sql_is_not_copied_to_its_callers() -> None:
         def show(cur, order_id):
             return get_order(cur, order_id)
     """)
-    assert [(q.scope, q.line) for q in queries] == [("get_order", 3)]
+    # Statement rules judge it where it is written; at the call it is a statement defined elsewhere
+    # (``resolved_from``), which N+1 and mergeable reads in the caller see.
+    assert [(q.scope, q.line, q.resolved_from, q.origin) for q in queries] == [
+        ("get_order", 3, None, ()), ("show", 7, "get_order", (("app.py", 3, 5),))]
 
 
 def test_a_private_builder_passed_on_as_a_callback_keeps_its_reading() -> None:

@@ -69,8 +69,9 @@ def _merge(events: list[Event], sites: list[list[ParsedQuery]]) -> list[Event | 
     for number, site in enumerate(sites):
         query = site[0].query
         at = positions.get((query.line, query.column))
-        if at is not None and events[at].target is not None and " → " in (query.call or ""):
-            continue  # an extractor that inlined a helper's SQL at its call: the chain enters the helper itself
+        if at is not None and events[at].target is not None and (
+                " → " in (query.call or "") or (query.resolved_from is not None and query.origin)):
+            continue  # a callee's SQL the extractor carried to its call: the chain enters the callee itself
         if at is not None:
             order.append(((at, 2, number), site))
         else:
@@ -190,6 +191,7 @@ def endpoint_findings(chain: EndpointChain, rules: RuleSet, static: set[tuple[st
     scope, owner = chain_scope(chain)
     if not scope.queries:
         return []
+    static_lines = {(code, path, line) for code, path, line, _column in static}
     found: dict[tuple[str, str, int, int, str], Finding] = {}
     for rule in rules.rules:
         assert rule.check is not None
@@ -204,6 +206,10 @@ def endpoint_findings(chain: EndpointChain, rules: RuleSet, static: set[tuple[st
             at = item.loop_anchor if rule.code in LOOP_RULES and item.loop_anchor else None
             path, line, column = (at.path, at.line, at.column) if at else (query.path, query.line, query.column)
             if (rule.code, path, line, column) in static or is_suppressed(query.suppressed, rule.code, rule.name):
+                continue
+            # The static run already reported it on the line of a call on this path (a callee's statements
+            # carried to the call): the chain would only say it again from inside the callee.
+            if any((rule.code, frame.call.path, frame.call.line) in static_lines for frame in item.frames if frame.call):
                 continue
             where = f"{query.path}:{query.line} in {item.frames[-1].function.qualname}"
             message = f"{violation.message} — the query at {where}, reached via {item.via()}"

@@ -104,13 +104,20 @@ class Specializer(SinkScanner):
         # Kept: what runs only with the caller's SQL (nothing ran there on its own), or SQL whose text the
         # caller's arguments change (a caller passing an unknown value changes nothing: no copy at the call).
         informed = known or decided != self._decisions  # the call passes text, or an `if` was decided
-        kept = [e for e in found if e.scope == info.qualname and (_position(e.node) not in plain or (
-                informed and plain[_position(e.node)] is not None and _texts(e.value) != plain[_position(e.node)]))]
-        if not kept:
-            return
-        self._specialized.setdefault(info.qualname, set()).add((call.lineno, call.col_offset))
-        for item in kept:
-            self._emit_at_call(item, call)
+        kept = {id(e) for e in found if e.scope == info.qualname and (_position(e.node) not in plain or (
+                informed and plain[_position(e.node)] is not None and _texts(e.value) != plain[_position(e.node)]))}
+        if kept:
+            self._specialized.setdefault(info.qualname, set()).add((call.lineno, call.col_offset))
+        for item in found:
+            if item.scope != info.qualname:
+                continue
+            if id(item) in kept:
+                self._emit_at_call(item, call)
+            else:
+                # The same SQL from every call: statement rules judge it where it is written. The call
+                # carries it for the caller's scope rules (run once per iteration of the caller's loop,
+                # a read the caller repeats), as a call of a mapper method carries the mapper's.
+                self._emit_at_call(replace(item, resolved_from=item.resolved_from or info.qualname), call)
 
     def _emit_at_call(self, item: Emitted, call: ast.Call) -> None:
         """The function's statement as run from this call: the call's place, scope, loops and arms; where it
