@@ -64,6 +64,11 @@ class _Ignores:
         self.spec = pathspec.GitIgnoreSpec.from_lines([p for p in patterns if p not in self.names])
         self.respect_gitignore = respect_gitignore
         self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
+        # Per walk start: what it inherits from above (the same for every file under it); per directory:
+        # its ancestors up to the repository root (a stat of ``.git`` each). Both were asked again for
+        # every file: ~0.1 s of a warm run over 800 files.
+        self._inherited: dict[Path, tuple[bool, bool]] = {}
+        self._ancestors: dict[Path, tuple[Path, ...]] = {}
 
     def _gitignore(self, directory: Path) -> pathspec.PathSpec | None:
         if directory not in self.gitignores:
@@ -86,7 +91,11 @@ class _Ignores:
         return relative != "." and self.spec.match_file(relative + ("/" if is_dir else ""))
 
     def _git_ignored(self, path: Path, is_dir: bool, ceiling: Path | None) -> bool:
-        for directory in _ancestors_within_repo(path.parent):
+        parent = path.parent
+        ancestors = self._ancestors.get(parent)
+        if ancestors is None:
+            ancestors = self._ancestors[parent] = tuple(_ancestors_within_repo(parent))
+        for directory in ancestors:
             spec = self._gitignore(directory)
             if spec is not None and spec.match_file(path.relative_to(directory).as_posix() + ("/" if is_dir else "")):
                 return True
@@ -104,9 +113,11 @@ class _Ignores:
             inherited_glob = inherited_git = False
         else:
             below = path.relative_to(start).parts
-            probe = start / self._PROBE
-            inherited_glob = self._glob(probe, False)
-            inherited_git = self.respect_gitignore and self._git_ignored(probe, False, None)
+            if start not in self._inherited:
+                probe = start / self._PROBE
+                self._inherited[start] = (self._glob(probe, False),
+                                          self.respect_gitignore and self._git_ignored(probe, False, None))
+            inherited_glob, inherited_git = self._inherited[start]
         directories = below if is_dir else below[:-1]
         if self.names.intersection(directories):
             return True
