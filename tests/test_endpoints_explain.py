@@ -60,7 +60,9 @@ def test_mergeable_across_functions_in_text(shop_db) -> None:  # type: ignore[no
     assert result.exit_code == 1, result.output
     assert "━━ query 2 of 2: shop/orders.py:144 in order_totals" in out
     assert "total: ~" in out and "rows examined (estimated) across 2 queries" in out
-    assert "M001 warning  shop/orders.py:144  reads orders by the same key (id) as the query on line 137" in out
+    # Reported where the two DAO reads are made, in the service (check carries them to its calls).
+    assert ("M001 warning  shop/services.py:21  `orders.order_totals` reads orders by the same key (id) as "
+            "`orders.order_status` on line 20") in out
     assert "fix: SELECT status, created_at, total_cents, currency FROM orders WHERE id = %s" in out
 
 

@@ -120,10 +120,10 @@ def test_plan_tree_of_the_incident_query_is_drawn(tmp_path: Path, shop_db) -> No
     [body] = find_all(document, lambda n: n["tag"] == "body")
     containers = find_all(document, has_class("plan-tree"))
     assert int(body["attrs"]["data-trees-drawn"]) == len(containers) > 10
-    # the N+1 found across the call chain is on the page, in its endpoint's section
+    # the N+1 through the service's helper is on the page, in its endpoint's section
     [details] = find_all(document, lambda n: n["attrs"].get("data-endpoint") == "GET /users/<int:user_id>/order-details")
-    assert [li["attrs"]["data-rule"] for li in find_all(details, lambda n: n["tag"] == "li" and "data-rule" in n["attrs"])
-            ][:1] == ["M002"]
+    assert "M002" in [li["attrs"]["data-rule"] for li in find_all(details, lambda n: n["tag"] == "li"
+                                                                  and "data-rule" in n["attrs"])]
     assert "R0:p@ss" not in page.read_text(encoding="utf-8")
 
 

@@ -41,6 +41,15 @@ class EndpointMap:
                 self._by_statement.setdefault(finding.scope, []).append(finding)
         for chain in self.chains:
             found = [f for item in chain.queries for f in self.query_findings(item)]
+            # N+1 at a loop of the chain about a statement the chain does not reach in that loop (behind a
+            # stop: recursion, the depth limit): the endpoint's, though no query of its chain owns it.
+            looped: dict[Any, set[str]] = {}
+            for item in chain.queries:
+                if item.loop_anchor is not None:
+                    looped.setdefault(item.loop_anchor, set()).update(v.fingerprint for v in item.variants)
+            for anchor, reached in looped.items():
+                found += [f for f in self.findings_by_site.get((anchor.path, anchor.line, anchor.column), [])
+                          if f.rule in LOOP_RULES and f.fingerprint and f.fingerprint not in reached]
             chain.query_findings = list(dict.fromkeys(found))
 
     def query_findings(self, item: ChainQuery) -> list[Finding]:
@@ -53,10 +62,18 @@ class EndpointMap:
             found = [f for f in found if not f.fingerprint or f.fingerprint in own]
         if query.resolved_from:
             found += [f for f in self._by_statement.get(query.resolved_from, []) if f.rule not in SCOPE_ONLY]
+        # The loop's findings at its call (one per statement a called function runs there: this one's), and
+        # those at a call on the path that the extractor carried this statement to (a module function or a
+        # DAO method called from another function): about this statement, they are this query's too.
+        own = {variant.fingerprint for variant in item.variants}
         anchor = item.loop_anchor
         if anchor is not None:
             found += [f for f in self.findings_by_site.get((anchor.path, anchor.line, anchor.column), [])
-                      if f.rule in LOOP_RULES]
+                      if f.rule in LOOP_RULES and (not f.fingerprint or f.fingerprint in own)]
+        for frame in item.frames:
+            if frame.call is not None:
+                found += [f for f in self.findings_by_site.get((frame.call.path, frame.call.line, frame.call.column), [])
+                          if f.fingerprint in own]
         return list(dict.fromkeys(found))
 
     def select(self, selector: str) -> list[EndpointChain]:

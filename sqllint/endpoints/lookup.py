@@ -78,13 +78,18 @@ def _label(chain: EndpointChain) -> str:
 
 
 def _with_loop_findings(emap: EndpointMap, chain: EndpointChain) -> list[Finding]:
-    """The chain's findings plus the static run's N+1 findings at a loop of the chain that is not one of
-    its query sites (``for id in ids: selectById(id)`` in a service, the query in the helper): the
-    walkthrough shows each query's own findings only, and the chain's rules leave out what the static
-    run already reported, so without these the N+1 would be in neither part of the output."""
+    """The chain's findings plus the static run's findings about its queries made elsewhere on the path:
+    N+1 at a loop of the chain that is not one of its query sites (``for id in ids: selectById(id)`` in
+    a service, the query in the helper), and what the static run reported at a call on the path that it
+    carried a query to (two DAO reads merged in the service). The walkthrough shows each query's own
+    findings only, and the chain's rules leave out what the static run already reported, so without
+    these they would be in neither part of the output."""
     sites = {item.query.query.site for item in chain.queries}
-    extra = [f for item in chain.queries for f in emap.query_findings(item)
-             if f.rule in LOOP_RULES and (f.path, f.line, f.column) not in sites]
+    extra = []
+    for item in chain.queries:
+        calls = {(f.call.path, f.call.line, f.call.column) for f in item.frames if f.call is not None}
+        extra += [f for f in emap.query_findings(item) if (f.path, f.line, f.column) not in sites
+                  and (f.rule in LOOP_RULES or (f.path, f.line, f.column) in calls)]
     return sorted(dict.fromkeys(chain.findings + extra), key=Finding.sort_key)
 
 

@@ -177,7 +177,7 @@ class Workspace:
         context = python_context([source.absolute], self._root_files(CONTEXT_LANGUAGES), self.config.root.resolve(),
                                  lambda path: read_source(path, self.config.max_file_size).data)
         index = build_index([source, *context], self.config.max_file_size, callees=False)
-        return index if index.python_helpers or index.named_sql else None
+        return index if index.python_helpers or index.named_sql or index.python_runners else None
 
     def no_sql(self, path: str) -> str:
         """Why a file has no statements to explain: its could-not-analyse problems, if any."""

@@ -64,7 +64,7 @@ def _from_python(data: bytes, path: str, options: ExtractOptions) -> FileExtract
             data = text.encode("utf-8")
     project = options.project
     extraction = extract_python(data, path, options.max_variants, project.python_helpers if project else None,
-                                project.named_sql if project else None)
+                                project.named_sql if project else None, project.python_runners if project else None)
     result.queries.extend(extraction.queries)
     for line, column, scope, kept in extraction.capped:
         result.problems.append(Problem("E022", line, column, f"the SQL run here in {scope} is built in more ways than "

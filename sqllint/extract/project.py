@@ -19,9 +19,10 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqllint.extract.pyhelperindex import HelperSource, ProjectHelpers, helpers_of, may_define_helper
+from sqllint.extract.pyhelperindex import HelperSource, ProjectHelpers, helpers_of, may_define_helper, module_name
+from sqllint.extract.pyrunners import CarriedRun, ProjectRunners, imported_modules, may_run_sql, module_runs
 from sqllint.extract.pynamed import MARKERS as NAMED_MARKERS
 from sqllint.extract.pynamed import NamedQuery
 from sqllint.extract.pyvalues import Value
@@ -77,11 +78,15 @@ class ProjectIndex:
     # Named queries of the project's .sql files (``-- name: get-user``), by the name Python code calls them
     # (aiosql, PugSQL: pynamed); only read when some Python file uses one of those libraries.
     named_sql: Mapping[str, tuple[NamedQuery, ...]] = field(default_factory=dict)
+    # What the functions of Python modules other modules import run (pyrunners), for their callers
+    python_runners: ProjectRunners = field(default_factory=ProjectRunners)
 
     def python_digest(self) -> str:
-        """What a Python file's SQL depends on beyond its own text: other modules' helpers, named queries."""
-        named = sorted((name, [(q.path, q.raw) for q in queries]) for name, queries in self.named_sql.items())
-        return self.python_helpers.digest_text() + repr(named) if self.python_helpers or named else ""
+        """What a Python file's SQL depends on beyond its own text: other modules' helpers, named queries,
+        what imported modules' functions run."""
+        if not (self.python_helpers or self.named_sql or self.python_runners):
+            return ""
+        return self.python_helpers.digest_text() + _named_digest(self.named_sql) + self.python_runners.digest_text()
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""
@@ -135,6 +140,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     paging_plugin = False
     result_maps: dict[str, tuple[str, tuple]] = {}  # namespace.id → (extends, nested selects), every mapper's
     python_sources: list[HelperSource] = []  # the files that may define a helper (read again if needed)
+    runner_sources: list[tuple[SourceFile, bytes]] = []  # Python files that may run SQL, with a content digest
+    imported: set[str] = set()  # dotted names the Python files' import lines may refer to
     sql_sources: list[SourceFile] = []  # read only if some Python file loads named queries (aiosql, PugSQL)
     loads_named = False
     for source in files:
@@ -149,9 +156,13 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
         if source.language == "python":
             loads_named = loads_named or any(marker in data for marker in NAMED_MARKERS)
             maybe = memo.get(data, may_define_helper) if memo is not None else may_define_helper(data)
+            content = hashlib.blake2b(data, digest_size=16).digest()
             if maybe:
-                python_sources.append(HelperSource(source.path, source.absolute,
-                                                   hashlib.blake2b(data, digest_size=16).digest()))
+                python_sources.append(HelperSource(source.path, source.absolute, content))
+            if may_run_sql(data):
+                runner_sources.append((source, content))
+            if b"import" in data:
+                imported |= imported_modules(data, source.path)
             continue
         digest.update(f"{source.path}|{len(data)}|".encode() + hashlib.blake2b(data, digest_size=16).digest())
         if source.language == "java":
@@ -203,12 +214,14 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     simple: dict[str, list[str]] = {}
     for namespace in sorted({s.namespace for s in statements.values() if s.namespace}):
         simple.setdefault(namespace.rsplit(".", 1)[-1], []).append(namespace)
+    helpers = helpers_of(python_sources, max_file_size, memo) if python_sources else ProjectHelpers()
+    named = _named_sql(sql_sources, max_file_size) if loads_named else {}
     index = ProjectIndex(mappers, fragments, statements, {k: tuple(v) for k, v in simple.items()},
                          frozenset(n for names in simple.values() for n in names), digest.hexdigest(), constants,
-                         go_constants, python_helpers=helpers_of(python_sources, max_file_size, memo) if python_sources else ProjectHelpers(),
-                         mp_entities=mp_entities, mp_types=mp_types, paging_plugin=paging_plugin,
-                         result_maps=result_maps,
-                         named_sql=_named_sql(sql_sources, max_file_size) if loads_named else {})
+                         go_constants, python_helpers=helpers, mp_entities=mp_entities, mp_types=mp_types,
+                         paging_plugin=paging_plugin, result_maps=result_maps, named_sql=named,
+                         python_runners=_python_runners(runner_sources, imported, helpers, named, max_file_size, memo)
+                         if runner_sources and imported else ProjectRunners())
     return with_callees(index, java_sources, max_file_size) if callees else index
 
 
@@ -223,6 +236,44 @@ def with_callees(index: ProjectIndex, files: Iterable[SourceFile], max_file_size
 
     callees, types, beans = callee_index(java_sources, index, max_file_size)
     return replace(index, callees=callees, callee_types=types, beans=beans) if callees else index
+
+
+def _named_digest(named: Mapping[str, tuple[NamedQuery, ...]]) -> str:
+    return repr(sorted((name, [(q.path, q.raw) for q in queries]) for name, queries in named.items()))
+
+
+def _python_runners(sources: list[tuple[SourceFile, bytes]], imported: set[str], helpers: ProjectHelpers,
+                    named: Mapping[str, tuple[NamedQuery, ...]], max_file_size: int,
+                    memo: ContentMemo | None) -> ProjectRunners:
+    """What the functions of the modules some module imports run (``pyrunners``). Each module is extracted
+    as a check would (with the project's helpers and named queries); ``memo`` remembers the answer by
+    the module's content and that context, so a warm run extracts none again."""
+    from sqllint.extract.python import extract_python
+
+    context = hashlib.blake2b((helpers.digest_text() + _named_digest(named)).encode(), digest_size=16).digest()
+    by_module: dict[str, dict[str, tuple[CarriedRun, ...]]] = {}
+    for source, content in sources:
+        module = module_name(source.path)
+        parts = module.split(".")
+        if not any(".".join(parts[i:]) in imported for i in range(len(parts))):
+            continue  # no module imports it (by any suffix of its name)
+
+        def compute(_key: bytes, source: SourceFile = source) -> dict[str, Any]:
+            data = read_source(source.absolute, max_file_size).data
+            if data is None:
+                return {}
+            try:
+                queries = extract_python(data, source.path, known_helpers=helpers or None,
+                                         named_sql=named or None).queries
+            except Exception:  # noqa: BLE001 - the pre-pass must not end the run (the file's own check reports it)
+                return {}
+            return {name: [run.to_json() for run in runs] for name, runs in module_runs(queries).items()}
+
+        key = b"runners\n" + source.path.encode() + b"\n" + content + context
+        found = memo.get(key, compute) if memo is not None else compute(key)
+        if found:
+            by_module[module] = {name: tuple(CarriedRun.from_json(run) for run in runs) for name, runs in found.items()}
+    return ProjectRunners(by_module)
 
 
 def _named_sql(sources: list[SourceFile], max_file_size: int) -> dict[str, tuple[NamedQuery, ...]]:

@@ -76,7 +76,7 @@ class ProjectHelpers:
                 for alias in node.names:
                     for name, sink in (self._module(alias.name) or {}).items():
                         chosen.setdefault(name, set()).add(sink)
-            elif isinstance(node, ast.ImportFrom) and (target := _absolute(node, own, package)) is not None:
+            elif isinstance(node, ast.ImportFrom) and (target := absolute_module(node, own, package)) is not None:
                 helpers = self._module(target) if target else None
                 for alias in node.names:
                     submodule = self._module(f"{target}.{alias.name}" if target else alias.name)
@@ -115,7 +115,7 @@ def module_name(path: str) -> str:
     return ".".join(p for p in parts if p not in ("", ".", "..", "/"))
 
 
-def _absolute(node: ast.ImportFrom, own: str | None, package: bool) -> str | None:
+def absolute_module(node: ast.ImportFrom, own: str | None, package: bool) -> str | None:
     """The module a ``from … import`` reads from ("" for ``from . import x`` at the top package)."""
     if not node.level:
         return node.module or None

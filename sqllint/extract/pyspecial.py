@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from sqllint.extract.pyeval import Env, FunctionInfo, dotted
 from sqllint.extract.pyhelpers import named_like_sink, own_calls, reassigned_names
+from sqllint.extract.pyrunners import CarriedRun
 from sqllint.extract.pysinks import Emitted, SinkScanner
 from sqllint.extract.pyvalues import Value
 
@@ -48,6 +49,7 @@ class Specializer(SinkScanner):
     path: str
     functions: dict[str, FunctionInfo]
     constants: dict[str, object]  # parameters bound to a caller's constant, in the walk under way
+    runners: Mapping[str, tuple[str, tuple[CarriedRun, ...]]]  # other modules' functions, by callee text
 
     def _init_specializer(self, module: ast.Module) -> None:
         self.constants = {}
@@ -62,18 +64,27 @@ class Specializer(SinkScanner):
         self._specialized: dict[str, set[tuple[int, int]]] = {}
 
     def _runner(self, info: FunctionInfo) -> frozenset[str] | None:
-        """The parameter names of a function that runs SQL (a DB call or a helper in its body)."""
+        """The parameter names of a function that runs SQL (a DB call or a helper in its body, or a call of
+        a function that runs some: of this module, or of another one it imports)."""
         if info.qualname not in self._runners:
+            self._runners[info.qualname] = None  # while deciding: a recursive call runs nothing new
             parts = info.qualname.split(".")
             owner = parts[-2] if len(parts) >= 2 and parts[-2] in self.class_envs else None
             runs = any(named_like_sink(c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", ""))
-                       or self.helpers.resolve(c, owner) is not None
+                       or self.helpers.resolve(c, owner) is not None or self._runs_sql(c)
                        for c in own_calls(info.node))
             arguments = info.node.args
             names = frozenset(a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
             self._runners[info.qualname] = names if runs else None
             self._stable[info.qualname] = names - reassigned_names(info.node) if runs else frozenset()
         return self._runners[info.qualname]
+
+    def _runs_sql(self, call: ast.Call) -> bool:
+        """A call of another module's function that runs SQL, or of one of this module's."""
+        if self.runners and (dotted(call.func) or "") in self.runners:
+            return True
+        local = self._local_function(call.func)
+        return local is not None and self._runner(local) is not None
 
     def _walk_function(self, info: FunctionInfo, bindings: Env | None = None,
                        constants: dict[str, object] | None = None) -> None:
@@ -82,7 +93,10 @@ class Specializer(SinkScanner):
     # --- at a call ------------------------------------------------------------------------------
     def _maybe_specialize(self, call: ast.Call, env: Env) -> None:
         info = self._local_function(call.func)
-        if info is None or info.evaluating or self._depth >= _MAX_DEPTH or self._runner(info) is None \
+        if info is None:
+            self._carry_imported(call)
+            return
+        if info.evaluating or self._depth >= _MAX_DEPTH or self._runner(info) is None \
                 or self.helpers.signature(info.qualname) is not None:  # run(sql): a sink at the call already
             return
         bound = self._bind(info, call, env)
@@ -113,22 +127,54 @@ class Specializer(SinkScanner):
                 continue
             if id(item) in kept:
                 self._emit_at_call(item, call)
-            else:
-                # The same SQL from every call: statement rules judge it where it is written. The call
-                # carries it for the caller's scope rules (run once per iteration of the caller's loop,
-                # a read the caller repeats), as a call of a mapper method carries the mapper's.
-                self._emit_at_call(replace(item, resolved_from=item.resolved_from or info.qualname), call)
+                continue
+            # The same SQL from every call: statement rules judge it where it is written. The call
+            # carries it for the caller's scope rules (run once per iteration of the caller's loop, a
+            # read the caller repeats), as a call of a mapper method carries the mapper's.
+            loops = self._carried_loops(item.loop_depth, item.value)
+            if loops is not None:
+                self._emit_at_call(replace(item, resolved_from=item.resolved_from or info.qualname,
+                                           loop_depth=loops[0], loop_line=loops[1]), call, carried=True)
 
-    def _emit_at_call(self, item: Emitted, call: ast.Call) -> None:
+    def _carry_imported(self, call: ast.Call) -> None:
+        """A call of another module's function (``pyrunners``): what it runs, at the call, for the scope rules."""
+        callee = dotted(call.func)
+        found = self.runners.get(callee) if callee and self.runners else None
+        if found is None:
+            return
+        qualified, runs = found
+        for run in runs:
+            value = run.value()
+            loops = self._carried_loops(run.loop_depth, value)
+            if loops is None:
+                continue
+            index = self.sequence.get(self.scope, 0)
+            self.sequence[self.scope] = index + 1
+            self.emitted.append(Emitted(value, call, self.scope, loops[0], loops[1], callee, index, tuple(self.branches),
+                                        self.transaction, origin=run.written, resolved_from=run.resolved_from or qualified))
+
+    def _carried_loops(self, inner: int, value: Value) -> tuple[int, int | None] | None:
+        """The loops of a statement a call carries (loop depth, innermost line), or None to leave it out. A
+        loop inside the function is the function's own N+1, reported there: at a call outside the caller's
+        loops its reads are left out (neither N+1 here nor one read to merge with another) and its writes
+        stay, unlooped (a later read of their table sees them); at a call inside a loop everything the
+        function runs runs per iteration (as for a Java DAO method: ``java._callee_queries``)."""
+        if not self.loops:
+            return None if inner and _reads(value) else (0, None)
+        return len(self.loops) + inner, self.loops[-1]
+
+    def _emit_at_call(self, item: Emitted, call: ast.Call, carried: bool = False) -> None:
         """The function's statement as run from this call: the call's place, scope, loops and arms; where it
-        is written in the function tells it from the function's other statements (``Query.origin``)."""
+        is written in the function tells it from the function's other statements (``Query.origin``).
+        ``carried``: its loops are already the call's (``_carried_loops``)."""
         index = self.sequence.get(self.scope, 0)
         self.sequence[self.scope] = index + 1
         written = (self.path, getattr(item.node, "lineno", 0), getattr(item.node, "col_offset", 0) + 1)
+        loop_depth, loop_line = (item.loop_depth, item.loop_line) if carried else (
+            len(self.loops) + item.loop_depth, self.loops[-1] if self.loops else item.loop_line)
         self.emitted.append(replace(
-            item, node=call, scope=self.scope, loop_depth=len(self.loops) + item.loop_depth,
-            loop_line=self.loops[-1] if self.loops else item.loop_line, call=dotted(call.func), sequence=index,
-            branch=tuple(self.branches) + item.branch, transaction=self.transaction + item.transaction,
+            item, node=call, scope=self.scope, loop_depth=loop_depth, loop_line=loop_line, call=dotted(call.func),
+            sequence=index, branch=tuple(self.branches) + item.branch, transaction=self.transaction + item.transaction,
             origin=(written, *item.origin)))
 
     def _bind(self, info: FunctionInfo, call: ast.Call, env: Env) -> tuple[Env, dict[str, object], bool] | None:
@@ -246,6 +292,12 @@ class Specializer(SinkScanner):
             names = self._runners[qualname] or frozenset()
             self.emitted = [e for e in self.emitted
                             if not (e.scope == qualname and _holds_parameter(e.value, names))]
+
+
+def _reads(value: Value) -> bool:
+    """Every text of ``value`` is a SELECT (or WITH … SELECT)."""
+    return all((text.lstrip("( \t\r\n").split(None, 1) or [""])[0].upper() in ("SELECT", "WITH")
+               for text in value.texts())
 
 
 def _position(node: ast.AST) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from sqllint.extract.emit import Site, queries_from_value
 from sqllint.extract.pyhelperindex import ProjectHelpers
 from sqllint.extract.pyhelpers import HelperSink
 from sqllint.extract.pynamed import NamedQuery
+from sqllint.extract.pyrunners import ProjectRunners
 from sqllint.extract.pywalk import Emitted, PythonExtractor
 from sqllint.records import Query
 from sqllint.suppress import parse_suppressions
@@ -28,9 +29,11 @@ class PythonExtraction:
 
 def extract_python(source: bytes, path: str, max_variants: int = 32,
                    known_helpers: Mapping[str, HelperSink] | ProjectHelpers | None = None,
-                   named_sql: Mapping[str, tuple[NamedQuery, ...]] | None = None) -> PythonExtraction:
+                   named_sql: Mapping[str, tuple[NamedQuery, ...]] | None = None,
+                   runners: ProjectRunners | None = None) -> PythonExtraction:
     """The SQL a module runs; ``known_helpers``: other modules' ``run(sql, params)`` helpers (by name, or
-    the project's, resolved through this module's imports)."""
+    the project's, resolved through this module's imports); ``runners``: what the project's functions
+    run, for calls of those this module imports (``pyrunners``)."""
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError) as error:  # ValueError: source contains NUL bytes
@@ -39,14 +42,16 @@ def extract_python(source: bytes, path: str, max_variants: int = 32,
         message = getattr(error, "msg", None) or str(error)
         return PythonExtraction([], (message, line, column))
     declarations = None
-    if known_helpers or named_sql:
+    calls = None
+    if known_helpers or named_sql or runners:
         # One walk for what resolving other modules' helpers and named-query loaders reads (several times):
         # the module's imports, and its assignments of a call (queries = aiosql.from_path(…)).
         wanted: tuple[type, ...] = (ast.Import, ast.ImportFrom) + ((ast.Assign, ast.AnnAssign) if named_sql else ())
         declarations = ast.Module(body=[n for n in ast.walk(tree) if isinstance(n, wanted)], type_ignores=[])
         if isinstance(known_helpers, ProjectHelpers):
             known_helpers = known_helpers.for_module(declarations, path) if known_helpers else None
-    emitted = PythonExtractor(tree, path, max_variants, known_helpers, named_sql, declarations).run()
+        calls = runners.for_module(declarations, path) if runners else None
+    emitted = PythonExtractor(tree, path, max_variants, known_helpers, named_sql, declarations, calls).run()
     suppressions = _comment_suppressions(source) if b"sqllint:" in source else {}
     queries: list[Query] = []
     capped = []

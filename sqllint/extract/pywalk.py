@@ -30,6 +30,7 @@ from sqllint.extract.pyeval import (
 )
 from sqllint.extract.pyhelpers import HelperSink
 from sqllint.extract.pynamed import NamedQuery, receivers
+from sqllint.extract.pyrunners import CarriedRun
 from sqllint.extract.pysinks import Emitted, looks_like_sql
 from sqllint.extract.pyvalues import Value, brace_format, branch, cap_alternatives
 
@@ -42,7 +43,8 @@ class PythonExtractor(Assigner):
     def __init__(self, tree: ast.Module, path: str, max_variants: int,
                  known_helpers: Mapping[str, HelperSink] | None = None,
                  named_sql: Mapping[str, tuple[NamedQuery, ...]] | None = None,
-                 declarations: ast.Module | None = None) -> None:
+                 declarations: ast.Module | None = None,
+                 runners: Mapping[str, tuple[str, tuple[CarriedRun, ...]]] | None = None) -> None:
         super().__init__(max_variants)
         self.tree = tree
         self.path = path
@@ -60,6 +62,8 @@ class PythonExtractor(Assigner):
         self._current_function: FunctionInfo | None = None
         self.known_helpers: Mapping[str, HelperSink] = known_helpers or {}  # other modules' run(sql) by name
         self.named_sql: Mapping[str, tuple[NamedQuery, ...]] = named_sql or {}
+        # other modules' functions this module imports, by callee text → (dotted name, what they run)
+        self.runners: Mapping[str, tuple[str, tuple[CarriedRun, ...]]] = runners or {}
         # the module's imports (and assignments, for named queries), when the caller collected them
         self.declarations = declarations
         self.named_receivers: frozenset[str] = receivers(declarations or tree) if named_sql else frozenset()

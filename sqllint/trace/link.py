@@ -180,8 +180,15 @@ def index_sites(parsed: Iterable[ParsedQuery]) -> SiteIndex:
         if query.site not in sites:
             sites[query.site] = Site(query.path, query.line, query.column, query.scope,
                                      query.variant.label if query.variant else None, item)
-    return SiteIndex({fingerprint: sorted(sites.values(), key=lambda s: (s.path, s.line, s.column))
+    # Where a statement is written comes before the calls of the function that runs it (a function's SQL
+    # carried to its calls): a finding about the statement belongs where it can be changed.
+    return SiteIndex({fingerprint: sorted(sites.values(), key=lambda s: (_carried(s), s.path, s.line, s.column))
                       for fingerprint, sites in found.items()}, dynamic)
+
+
+def _carried(site: Site) -> bool:
+    query = site.parsed.query if site.parsed is not None else None
+    return query is not None and query.resolved_from is not None and bool(query.origin)
 
 
 def sites_for(index: Mapping[str, list[Site]], fingerprint: str) -> list[Site]:

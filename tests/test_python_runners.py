@@ -1,0 +1,130 @@
+"""A call of another module's function that runs SQL carries that SQL to the call (``pyrunners``): the
+caller's N+1 and mergeable reads are `check` findings, in a full run, a partial run and a cached one."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from sqllint.config import Config
+from sqllint.engine import run
+from sqllint.extract.pyrunners import imported_modules
+
+DAO = """\
+    def get_user(cur, uid):
+        cur.execute("SELECT * FROM users WHERE id = %s", (uid,))
+        return cur.fetchone()
+
+
+    def by_table(cur, table, uid):
+        cur.execute(f"SELECT id FROM {table} WHERE id = %s", (uid,))
+        return cur.fetchone()
+
+
+    def orders_with_items(cur, uid):
+        cur.execute("SELECT id FROM orders WHERE user_id = %s", (uid,))
+        found = cur.fetchall()
+        for order in found:
+            cur.execute("SELECT sku FROM order_items WHERE order_id = %s", (order["id"],))
+        return found
+
+
+    class UserRepo:
+        @staticmethod
+        def orders_of(cur, uid):
+            cur.execute("SELECT id, total FROM orders WHERE user_id = %s", (uid,))
+            return cur.fetchall()
+    """
+
+VIEWS = """\
+    from app.dao import get_user, UserRepo, by_table
+    from app import dao
+    import app.dao as d
+
+
+    def owners(cur, orders):
+        return [get_user(cur, o["user_id"]) for o in orders]
+
+
+    def orders(cur, users):
+        for u in users:
+            UserRepo.orders_of(cur, u)
+
+
+    def pair(cur, a, b):
+        return dao.get_user(cur, a), d.get_user(cur, b)
+
+
+    def shaped(cur, ids):
+        for i in ids:
+            by_table(cur, "users", i)
+
+
+    def one_page(cur, uid):
+        return dao.orders_with_items(cur, uid)
+    """
+
+
+def project(root: Path, dao: str = DAO) -> Path:
+    (root / "app").mkdir(parents=True, exist_ok=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "dao.py").write_text(textwrap.dedent(dao))
+    (root / "app" / "views.py").write_text(textwrap.dedent(VIEWS))
+    return root
+
+
+def findings(root: Path, paths: list[str], cache: Path | None = None) -> list[tuple[str, str, int, str]]:
+    result = run(paths, Config(root=root), root, jobs=1, cache_dir=cache)
+    return sorted((f.rule, f.path, f.line, f.message) for f in result.findings if f.rule in ("M001", "M002", "S011"))
+
+
+def test_calls_of_an_imported_modules_functions_carry_their_sql(tmp_path: Path) -> None:
+    found = findings(project(tmp_path), ["."])
+    assert found == [
+        ("M001", "app/views.py", 16, "`dao.get_user` reads users by the same key (id) as `d.get_user` on line 16: "
+                                     "merge them into one query"),
+        ("M002", "app/dao.py", 15, "SELECT runs once per iteration of the loop on line 14 (N+1 queries)"),
+        ("M002", "app/views.py", 7, "`get_user` (a SELECT at app/dao.py:2) runs once per iteration of the loop on "
+                                    "line 7 (N+1 queries)"),
+        ("M002", "app/views.py", 12, "`UserRepo.orders_of` (a SELECT at app/dao.py:22) runs once per iteration of "
+                                     "the loop on line 11 (N+1 queries)"),
+        # the statement rules judge the function's SQL once, where it is written
+        ("S011", "app/dao.py", 2, "SELECT * returns every column: name the ones the caller uses"),
+    ]
+    # Not carried: SQL a parameter shapes (each caller's differs), and the callee's own loop at a call
+    # outside the caller's loops (its N+1 is reported in the callee, line 15).
+
+
+def test_a_partial_run_of_the_caller_finds_the_same(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    full = [f for f in findings(root, ["."]) if f[1] == "app/views.py"]
+    assert findings(root, ["app/views.py"]) == full
+
+
+def test_a_cached_caller_is_checked_again_when_the_callee_changes(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    cache = tmp_path / ".cache"
+    before = findings(root, ["."], cache)
+    assert findings(root, ["."], cache) == before
+    # get_user stops running SQL: the callers' findings about it go, though views.py did not change
+    (root / "app" / "dao.py").write_text(textwrap.dedent(DAO).replace(
+        'cur.execute("SELECT * FROM users WHERE id = %s", (uid,))\n    return cur.fetchone()',
+        "return CACHE[uid]"))
+    after = findings(root, ["."], cache)
+    assert [f for f in after if "get_user" in f[3]] == []
+    assert any("UserRepo.orders_of" in f[3] for f in after)
+
+
+def test_imported_modules_reads_import_lines_without_parsing() -> None:
+    text = textwrap.dedent("""\
+        import os, app.db as db
+        from app.dao import get_user as g, UserRepo
+        from . import helpers
+        from ..core.models import (
+            Order,  # a comment
+            Item,
+        )
+        """).encode()
+    found = imported_modules(text, "pkg/sub/views.py")
+    assert {"os", "app.db", "app.dao", "app.dao.get_user", "app.dao.UserRepo", "pkg.sub", "pkg.sub.helpers",
+            "pkg.core.models", "pkg.core.models.Order", "pkg.core.models.Item"} <= found
