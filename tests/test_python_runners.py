@@ -128,3 +128,75 @@ def test_imported_modules_reads_import_lines_without_parsing() -> None:
     found = imported_modules(text, "pkg/sub/views.py")
     assert {"os", "app.db", "app.dao", "app.dao.get_user", "app.dao.UserRepo", "pkg.sub", "pkg.sub.helpers",
             "pkg.core.models", "pkg.core.models.Order", "pkg.core.models.Item"} <= found
+
+
+def test_methods_called_on_receivers_whose_class_the_code_names(tmp_path: Path) -> None:
+    """``self.repo`` set from an annotated parameter or a constructor, an annotated parameter
+    (``Optional`` too), a constructed local, a module-level instance: the method's SQL reaches the call."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "repo.py").write_text(textwrap.dedent("""\
+        class UserRepo:
+            def __init__(self, conn):
+                self.conn = conn
+
+            def get(self, uid):
+                cur = self.conn.cursor()
+                cur.execute("SELECT id, name FROM users WHERE id = %s", (uid,))
+                return cur.fetchone()
+        """))
+    (tmp_path / "app" / "service.py").write_text(textwrap.dedent("""\
+        from typing import Optional
+
+        from app.repo import UserRepo
+
+
+        class LocalRepo:
+            def find(self, oid):
+                cur = get_cursor()
+                cur.execute("SELECT id FROM orders WHERE id = %s", (oid,))
+                return cur.fetchone()
+
+
+        class OrderService:
+            def __init__(self, repo: UserRepo):
+                self.repo = repo
+                self.orders = LocalRepo()
+
+            def owners(self, orders):
+                return [self.repo.get(o["user_id"]) for o in orders]
+
+            def lookup(self, ids):
+                for i in ids:
+                    self.orders.find(i)
+
+
+        def by_param(repo: Optional[UserRepo], ids):
+            for i in ids:
+                repo.get(i)
+
+
+        def by_local(conn, ids):
+            repo = UserRepo(conn)
+            return [repo.get(i) for i in ids]
+
+
+        service = OrderService(None)
+
+
+        def by_module_instance(orders):
+            for o in orders:
+                service.owners([o])
+
+
+        def untyped(repo, ids):
+            for i in ids:
+                repo.get(i)  # nothing says what repo is: not followed
+        """))
+    found = [(line, message.split(" runs ")[0]) for rule, path, line, message in findings(tmp_path, ["."])
+             if rule == "M002"]
+    assert found == [(19, "`self.repo.get` (a SELECT at app/repo.py:7)"),
+                     (23, "`self.orders.find` (a SELECT on line 9)"),
+                     (28, "`repo.get` (a SELECT at app/repo.py:7)"),
+                     (33, "`repo.get` (a SELECT at app/repo.py:7)"),
+                     (41, "`service.owners` (a SELECT at app/repo.py:7)")]

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqllint.extract.pyeval import Env, FunctionInfo, dotted
 from sqllint.extract.pyhelpers import named_like_sink, own_calls, reassigned_names
+from sqllint.extract.pyreceivers import ReceiverTypes
 from sqllint.extract.pyrunners import CarriedRun
 from sqllint.extract.pysinks import Emitted, SinkScanner
 from sqllint.extract.pyvalues import Value
@@ -50,6 +51,7 @@ class Specializer(SinkScanner):
     functions: dict[str, FunctionInfo]
     constants: dict[str, object]  # parameters bound to a caller's constant, in the walk under way
     runners: Mapping[str, tuple[str, tuple[CarriedRun, ...]]]  # other modules' functions, by callee text
+    _current_function: FunctionInfo | None  # the function being walked (the walker sets it)
 
     def _init_specializer(self, module: ast.Module) -> None:
         self.constants = {}
@@ -62,6 +64,7 @@ class Specializer(SinkScanner):
         self._stable: dict[str, frozenset[str]] = {}
         self._plain: dict[str, dict[tuple[int, int], frozenset[str] | None]] = {}
         self._specialized: dict[str, set[tuple[int, int]]] = {}
+        self._receiver_types: ReceiverTypes | None = None
 
     def _runner(self, info: FunctionInfo) -> frozenset[str] | None:
         """The parameter names of a function that runs SQL (a DB call or a helper in its body, or a call of
@@ -71,7 +74,7 @@ class Specializer(SinkScanner):
             parts = info.qualname.split(".")
             owner = parts[-2] if len(parts) >= 2 and parts[-2] in self.class_envs else None
             runs = any(named_like_sink(c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", ""))
-                       or self.helpers.resolve(c, owner) is not None or self._runs_sql(c)
+                       or self.helpers.resolve(c, owner) is not None or self._runs_sql(c, info, owner)
                        for c in own_calls(info.node))
             arguments = info.node.args
             names = frozenset(a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
@@ -79,12 +82,20 @@ class Specializer(SinkScanner):
             self._stable[info.qualname] = names - reassigned_names(info.node) if runs else frozenset()
         return self._runners[info.qualname]
 
-    def _runs_sql(self, call: ast.Call) -> bool:
-        """A call of another module's function that runs SQL, or of one of this module's."""
-        if self.runners and (dotted(call.func) or "") in self.runners:
+    def _runs_sql(self, call: ast.Call, within: FunctionInfo, owner: str | None) -> bool:
+        """A call in ``within`` of another module's function that runs SQL, or of one of this module's
+        (through a typed receiver too)."""
+        typed = self._receivers().method(call.func, within.node, owner)
+        if self.runners and ((dotted(call.func) or "") in self.runners or (typed or "") in self.runners):
             return True
-        local = self._local_function(call.func)
+        local = self._local_function(call.func) or (self.functions.get(typed) if typed is not None else None)
         return local is not None and self._runner(local) is not None
+
+    def _receivers(self) -> ReceiverTypes:
+        """The module's receiver classes, read when a call first needs them."""
+        if self._receiver_types is None:
+            self._receiver_types = ReceiverTypes(self._module)
+        return self._receiver_types
 
     def _walk_function(self, info: FunctionInfo, bindings: Env | None = None,
                        constants: dict[str, object] | None = None) -> None:
@@ -94,8 +105,14 @@ class Specializer(SinkScanner):
     def _maybe_specialize(self, call: ast.Call, env: Env) -> None:
         info = self._local_function(call.func)
         if info is None:
-            self._carry_imported(call)
-            return
+            # A method called on a receiver whose class the code names (``repo: UserRepo``): this module's
+            # class is walked as ``self.method()`` is; an imported one's runs are carried.
+            current = self._current_function.node if self._current_function is not None else None
+            typed = self._receivers().method(call.func, current, self.class_name)
+            info = self.functions.get(typed) if typed is not None else None
+            if info is None:
+                self._carry_imported(call, typed)
+                return
         if info.evaluating or self._depth >= _MAX_DEPTH or self._runner(info) is None \
                 or self.helpers.signature(info.qualname) is not None:  # run(sql): a sink at the call already
             return
@@ -136,10 +153,11 @@ class Specializer(SinkScanner):
                 self._emit_at_call(replace(item, resolved_from=item.resolved_from or info.qualname,
                                            loop_depth=loops[0], loop_line=loops[1]), call, carried=True)
 
-    def _carry_imported(self, call: ast.Call) -> None:
-        """A call of another module's function (``pyrunners``): what it runs, at the call, for the scope rules."""
+    def _carry_imported(self, call: ast.Call, typed: str | None = None) -> None:
+        """A call of another module's function (``pyrunners``): what it runs, at the call, for the scope
+        rules. ``typed``: the ``Class.method`` the call's receiver names (``repo.get`` → ``UserRepo.get``)."""
         callee = dotted(call.func)
-        found = self.runners.get(callee) if callee and self.runners else None
+        found = self.runners.get(typed or callee or "") if self.runners else None
         if found is None:
             return
         qualified, runs = found
