@@ -17,9 +17,9 @@ from sqllint.endpoints.model import Endpoint, EndpointChain
 from sqllint.records import Finding, Severity
 
 SHOP = Path(__file__).resolve().parent.parent / "fixtures" / "shop"
-# What only the endpoints' chains show: the handler's loop over the service instance's method, an N+1 for
-# each of the two DAO reads it makes (tests/test_endpoints_shop.py covers how they are found). The service's
-# own calls of DAO functions are the static run's findings.
+# What only the endpoints' chains show: the handler's loop over a service method, an N+1 for each of the
+# two DAO reads it makes two modules away (tests/test_endpoints_shop.py covers how they are found). The
+# service's own calls of DAO functions are the static run's findings.
 CHAIN_ONLY = {("M002", "shop/app.py", 57)}
 
 

@@ -40,7 +40,8 @@ def test_exact_endpoint_map_of_the_demo_app(in_shop: Path) -> None:
         ("GET", "/admin/users/recent", "users_recent", 1, None, ()),
         ("GET", "/orders", "list_orders", 1, "S001", ()),
         # The service's reads through the DAO are the static run's findings now (check carries a called
-        # function's SQL to its calls); only the loop over the service instance's method is the chain's own.
+        # function's SQL to its calls, one module deep); the loop over a service method that reads through the
+        # DAO, two modules away, is the chain's own.
         ("GET", "/orders/<int:order_id>", "order_page", 2, "M001", ()),
         ("POST", "/orders/<int:order_id>/ship", "ship_order", 2, None, ()),
         ("GET", "/orders/<int:order_id>/summary", "order_summary", 2, "M001", ()),
@@ -79,7 +80,7 @@ def test_n_plus_one_through_a_helper_is_reported_at_the_loop(in_shop: Path) -> N
                                      "price_cents FROM order_items WHERE order_id IN (%s, %s, …)")
 
 
-def test_n_plus_one_over_a_service_instance_is_the_chains_own(in_shop: Path) -> None:
+def test_n_plus_one_two_modules_away_is_the_chains_own(in_shop: Path) -> None:
     [pages] = [e for e in endpoints_json()["endpoints"] if e["route"] == "/users/<int:user_id>/order-pages"]
     found = sorted((f["rule"], f["path"], f["line"], f["scope"]) for f in pages["findings"])
     assert found == [("M002", "shop/app.py", 57, "GET /users/<int:user_id>/order-pages")] * 2
