@@ -110,8 +110,8 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
         verb = parsed.kind.upper() if parsed.kind != "other" else "query"
         article = "an" if verb[0] in "AEIOU" else "a"
         written = ""
-        # A Python function's statement at its call: say where the function runs it.
-        function_call = query.language == "python" and bool(query.origin)
+        # A Python or Go function's statement at its call: say where the function runs it.
+        function_call = query.language in ("python", "go") and bool(query.origin)
         if query.origin and (statements_per_call[query.site] > 1 or function_call):
             path, line, _column = query.origin[-1]
             written = f" on line {line}" if path == query.path else f" at {path}:{line}"

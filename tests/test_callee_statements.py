@@ -281,8 +281,8 @@ def test_a_go_function_running_two_statements_in_a_loop(tmp_path: Path) -> None:
         }
         """})
     assert sorted(f.message for f in found if (f.rule, f.line) == ("M002", 12)) == [
-        "`touch → db.Exec` (touch, an INSERT on line 7) runs once per iteration of the loop on line 11",
-        "`touch → db.Exec` (touch, an UPDATE on line 6) runs once per iteration of the loop on line 11"]
+        "`touch → db.Exec` (an INSERT on line 7) runs once per iteration of the loop on line 11",
+        "`touch → db.Exec` (an UPDATE on line 6) runs once per iteration of the loop on line 11"]
 
 
 # --- check --endpoints: the chain reads the statements one by one too --------------------------------------

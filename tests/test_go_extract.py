@@ -246,10 +246,10 @@ def test_helpers_called_in_a_loop_are_n_plus_one(tmp_path: Path) -> None:
         ''', language="go", name="store")
     assert [(f.rule, f.line, f.scope, f.message) for f in result.findings] == [
         ("M002", 5, "(*Store).OrdersWithItems",
-         "`s.loadItems → s.db.QueryContext` ((*Store).loadItems, a SELECT) runs once per iteration of the loop on "
+         "`s.loadItems → s.db.QueryContext` (a SELECT on line 12) runs once per iteration of the loop on "
          "line 4 (N+1 queries)"),
         ("M002", 6, "(*Store).OrdersWithItems",
-         "`audit → db.Exec` (audit, an INSERT) runs once per iteration of the loop on line 4"),
+         "`audit → db.Exec` (an INSERT on line 16) runs once per iteration of the loop on line 4"),
     ]
 
 

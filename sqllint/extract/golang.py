@@ -15,10 +15,12 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqllint.extract import ExtractOptions, FileExtraction, Problem
 from sqllint.extract.gowalk import GoEmission, GoWalker
+from sqllint.extract.pyrunners import CarriedRun, carried_loops
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.emit import Site, queries_from_value
@@ -154,12 +156,14 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
     declarations = [d for d in named_children(root) if d.type in ("function_declaration", "method_declaration")]
     packages = _imported_names(root)
     functions = {text_of(child(d, "name") or d): _scope_name(d) for d in declarations if d.type == "function_declaration"}
+    runners = _runners(root, directory, functions, getattr(options.project, "go_runners", None) or {})
     for declaration in declarations:
         body = child(declaration, "body")
         if body is None:
             continue
         walker = GoWalker(constants, constant_values, _scope_name(declaration), options.max_variants, emissions,
-                          external, {**functions, **_sibling_methods(declaration, declarations)}, packages=packages)
+                          external, {**functions, **_sibling_methods(declaration, declarations)}, packages=packages,
+                          runners=runners)
         for parameters in (child(declaration, "receiver"), child(declaration, "parameters")):
             for parameter in named_children(parameters) if parameters is not None else []:
                 type_node = child(parameter, "type")
@@ -188,7 +192,16 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
                     emission.loop_line, emission.call, index, suppressed_at(suppressions, line, end_line),
                     emission.branch, emission.arguments)
         queries: list[Query] = []
-        if emission.value is not None:
+        if emission.carried is not None:  # another file's function: checked there; the scope rules read it here
+            qualified, runs = emission.carried
+            for run in runs:
+                value = run.value()
+                loops = carried_loops(site.loop_depth, site.loop_line, run.loop_depth, value)
+                if loops is not None:
+                    queries += queries_from_value(value, dataclasses.replace(
+                        site, loop_depth=loops[0], loop_line=loops[1], origin=run.written,
+                        resolved_from=run.resolved_from or qualified))
+        elif emission.value is not None:
             queries = list(queries_from_value(emission.value, site))
             capped = capped_problem(emission.value, site, options.max_variants)
             if capped is not None:
@@ -198,6 +211,61 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
                 queries = [dataclasses.replace(q, resolved_from=origin) for q in queries]
         ordered.append((emission, site, queries))
     result.queries.extend(expand_helper_calls(ordered))
+
+
+def _runners(root: Node, directory: str, own: dict[str, str],
+             project: Mapping[str, Mapping[str, tuple[CarriedRun, ...]]]) -> dict[str, tuple[str, tuple[CarriedRun, ...]]]:
+    """What the functions of the package's other files (``GetUser``) and of imported project packages
+    (``store.GetUser``) run, by the callee's text; an import path is matched to the one project directory
+    sharing the most trailing segments with it."""
+    if not project:
+        return {}
+    found: dict[str, tuple[str, tuple[CarriedRun, ...]]] = {}
+    for name, runs in project.get(directory, {}).items():
+        if name not in own and "." not in name:  # a function of another file of this package
+            found[name] = (f"{directory}.{name}" if directory else name, runs)
+    for alias, path in _imports(root):
+        segments = path.split("/")
+        shared = {d: _common_tail(d.split("/"), segments) for d in project if d and d != directory}
+        best = max(shared.values(), default=0)
+        matches = [d for d, count in shared.items() if count == best]
+        if best == 0 or len(matches) != 1:
+            continue
+        for name, runs in project[matches[0]].items():
+            if "." not in name:  # package functions; methods are called on values
+                found[f"{alias}.{name}"] = (f"{path}.{name}", runs)
+    return found
+
+
+def _common_tail(a: list[str], b: list[str]) -> int:
+    count = 0
+    while count < min(len(a), len(b)) and a[-1 - count] == b[-1 - count]:
+        count += 1
+    return count
+
+
+def _imports(root: Node) -> list[tuple[str, str]]:
+    """(name the file uses, import path) of each import that is not blank or dot-imported."""
+    found = []
+    for declaration in named_children(root):
+        if declaration.type != "import_declaration":
+            continue
+        for spec in (s for node in named_children(declaration)
+                     for s in (named_children(node) if node.type == "import_spec_list" else [node])):
+            alias, path = child(spec, "name"), child(spec, "path")
+            if path is None:
+                continue
+            text = text_of(path).strip('"`')
+            if alias is not None:
+                if alias.type == "package_identifier":
+                    found.append((text_of(alias), text))
+                continue
+            parts = text.split("/")
+            while parts and re.fullmatch(r"v\d+", parts[-1]):
+                parts.pop()
+            if parts:
+                found.append((re.sub(r"\.v\d+$", "", parts[-1]).replace("-", "_"), text))
+    return found
 
 
 def _sibling_methods(declaration: Node, declarations: list[Node]) -> dict[str, str]:

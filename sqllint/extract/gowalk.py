@@ -25,6 +25,7 @@ from sqllint.extract.goexpr import (
     statements_of,
 )
 from sqllint.extract.pyeval import ExpressionEvaluator, union_values
+from sqllint.extract.pyrunners import CarriedRun
 from sqllint.extract.pyvalues import Value, branch, cap_alternatives
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.tsutil import ArmWalking, field as child, line_of, named_children, printf, short_label, text_of
@@ -55,6 +56,8 @@ class GoEmission:
     helper: str | None = None  # the scope of a function of the same file called here
     branch: tuple[tuple[int, int, int], ...] = ()  # the if/switch/select arms it sits on (Query.branch)
     arguments: CallArguments | None = None  # the values passed after the SQL (bound to its ? slots)
+    # A function of another file of the project called here: its qualified name and what it runs (pyrunners)
+    carried: tuple[str, tuple[CarriedRun, ...]] | None = None
 
 
 @dataclass
@@ -74,6 +77,9 @@ class GoWalker(GoExpressions, ArmWalking):
     prepared: dict[str, GoEmission] = field(default_factory=dict)  # statement variable → the SQL it prepared
     branches: list[tuple[int, int, int]] = field(default_factory=list)  # (line, column, arm) being walked
     packages: frozenset[str] = frozenset()  # names the file's imports are used by (fmt, fleet, sqlx)
+    # Functions of the package's other files and of imported project packages, by the callee's text
+    # (``GetUser``, ``store.GetUser``): their qualified names and what they run
+    runners: Mapping[str, tuple[str, tuple[CarriedRun, ...]]] = field(default_factory=dict)
 
     # --- statements -----------------------------------------------------------------------------------
     block_kinds = frozenset({"block", "statement_list"})
@@ -366,6 +372,11 @@ class GoWalker(GoExpressions, ArmWalking):
             return
         name = text_of(child(function, "field") or function) if function.type == "selector_expression" \
             else text_of(function) if function.type == "identifier" else ""
+        callee = text_of(function) if function.type in ("identifier", "selector_expression") else ""
+        if callee in self.runners:  # another file's function: what it runs, carried to this call
+            self.emissions.append(GoEmission(node, self.scope, len(self.loops), loop_line, callee,
+                                             carried=self.runners[callee]))
+            return
         if name not in SQL_CALLS:
             found = self._sql_position(node, env) if WRAPPER_NAME.search(name) else None
             if found is not None:  # a project's own DB helper: store.QueryRows(ctx, db, "SELECT …")

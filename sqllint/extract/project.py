@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from sqllint.cache import ContentMemo
     from sqllint.extract.javacallees import Bean, Run
 
+_GO_CALLED = re.compile(rb"\b([A-Za-z_]\w*)\s*\(")
+_GO_FUNCTION = re.compile(rb"^func\s+([A-Za-z_]\w*)\s*[\[(]", re.MULTILINE)  # package functions, not methods
 _JAVA_MARKERS = (b"@Select", b"@Insert", b"@Update", b"@Delete", b"@Query")  # @Query: Spring Data native SQL
 # MyBatis-Plus mappers and entities, Spring Data repositories and JPA entities (javamp)
 _MP_MARKERS = (b"BaseMapper", b"@TableName", b"Repository<", b"@Entity", b"@TableId", b"@TableField", b"Service<",
@@ -80,6 +82,9 @@ class ProjectIndex:
     named_sql: Mapping[str, tuple[NamedQuery, ...]] = field(default_factory=dict)
     # What the functions of Python modules other modules import run (pyrunners), for their callers
     python_runners: ProjectRunners = field(default_factory=ProjectRunners)
+    # What Go functions run, by package directory then function name, for the package's other files and
+    # for the packages importing it
+    go_runners: Mapping[str, Mapping[str, tuple[CarriedRun, ...]]] = field(default_factory=dict)
 
     def python_digest(self) -> str:
         """What a Python file's SQL depends on beyond its own text: other modules' helpers, named queries,
@@ -141,6 +146,10 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     result_maps: dict[str, tuple[str, tuple]] = {}  # namespace.id → (extends, nested selects), every mapper's
     python_sources: list[HelperSource] = []  # the files that may define a helper (read again if needed)
     runner_sources: list[tuple[SourceFile, bytes]] = []  # Python files that may run SQL, with a content digest
+    # Go files with SQL words: a content digest and the package functions they define
+    go_sources: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []
+    go_named_in: dict[bytes, str] = {}  # an identifier followed by "(" → the first Go file with it
+    go_named_twice: set[bytes] = set()  # … and those two or more files have (defined in one, called in another)
     imported: set[str] = set()  # dotted names the Python files' import lines may refer to
     sql_sources: list[SourceFile] = []  # read only if some Python file loads named queries (aiosql, PugSQL)
     loads_named = False
@@ -198,10 +207,17 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
                 statements.setdefault(statement.qualified, statement)
             for key, value in sql_constants.items():
                 constants.setdefault(key, value)
-        elif source.language == "go" and (b"const" in data or b"var" in data) and _SQL_BYTES.search(data):
-            from sqllint.extract.golang import index_go
+        if source.language == "go":
+            for name in set(_GO_CALLED.findall(data)):  # which files mention each name followed by "("
+                if name not in go_named_twice and go_named_in.setdefault(name, source.path) != source.path:
+                    go_named_twice.add(name)
+        if source.language == "go" and _SQL_BYTES.search(data):
+            go_sources.append((source, hashlib.blake2b(data, digest_size=16).digest(),
+                               frozenset(_GO_FUNCTION.findall(data))))
+            if b"const" in data or b"var" in data:
+                from sqllint.extract.golang import index_go
 
-            go_constants.update(index_go(data, source.path))
+                go_constants.update(index_go(data, source.path))
     if mp_mappers:
         from sqllint.extract.javamp import Entity, mp_statements, snake
 
@@ -221,7 +237,10 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
                          go_constants, python_helpers=helpers, mp_entities=mp_entities, mp_types=mp_types,
                          paging_plugin=paging_plugin, result_maps=result_maps, named_sql=named,
                          python_runners=_python_runners(runner_sources, imported, helpers, named, max_file_size, memo)
-                         if runner_sources and imported else ProjectRunners())
+                         if runner_sources and imported else ProjectRunners(),
+                         # only files defining a function some other file calls are read again
+                         go_runners=_go_runners([(source, content) for source, content, functions in go_sources
+                                                 if functions & go_named_twice], go_constants, max_file_size, memo))
     return with_callees(index, java_sources, max_file_size) if callees else index
 
 
@@ -274,6 +293,37 @@ def _python_runners(sources: list[tuple[SourceFile, bytes]], imported: set[str],
         if found:
             by_module[module] = {name: tuple(CarriedRun.from_json(run) for run in runs) for name, runs in found.items()}
     return ProjectRunners(by_module)
+
+
+def _go_runners(sources: list[tuple[SourceFile, bytes]], constants: Mapping[str, Value], max_file_size: int,
+                memo: ContentMemo | None) -> dict[str, dict[str, tuple[CarriedRun, ...]]]:
+    """What each Go function runs, by package directory (``pyrunners.module_runs`` of each file's
+    extraction, with the package's shared constants); ``memo`` remembers it by the file's content and
+    its package's constants."""
+    import posixpath
+
+    from sqllint.extract import ExtractOptions
+    from sqllint.extract.golang import extract_go
+
+    options = ExtractOptions(project=ProjectIndex(go_constants=constants))
+    by_directory: dict[str, dict[str, tuple[CarriedRun, ...]]] = {}
+    for source, content in sources:
+        directory = posixpath.dirname(source.path)
+        package = sorted((key, value.texts()) for key, value in constants.items() if key.startswith(directory + "|"))
+        context = hashlib.blake2b(repr(package).encode(), digest_size=16).digest()
+
+        def compute(_key: bytes, source: SourceFile = source) -> dict[str, Any]:
+            data = read_source(source.absolute, max_file_size).data
+            if data is None:
+                return {}
+            queries = extract_go(data, source.path, options).queries
+            return {name: [run.to_json() for run in runs] for name, runs in module_runs(queries).items()}
+
+        key = b"go-runners\n" + source.path.encode() + b"\n" + content + context
+        found = memo.get(key, compute) if memo is not None else compute(key)
+        for name, runs in found.items():
+            by_directory.setdefault(directory, {})[name] = tuple(CarriedRun.from_json(run) for run in runs)
+    return by_directory
 
 
 def _named_sql(sources: list[SourceFile], max_file_size: int) -> dict[str, tuple[NamedQuery, ...]]:

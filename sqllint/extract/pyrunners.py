@@ -92,6 +92,23 @@ class CarriedRun:
                           tuple((str(text), tuple(on)) for text, on in alternatives), resolved_from)
 
 
+def reads(value: Value) -> bool:
+    """Every text of ``value`` is a SELECT (or WITH … SELECT)."""
+    return all((text.lstrip("( \t\r\n").split(None, 1) or [""])[0].upper() in ("SELECT", "WITH")
+               for text in value.texts())
+
+
+def carried_loops(caller_depth: int, caller_line: int | None, inner: int, value: Value) -> tuple[int, int | None] | None:
+    """The loops of a statement a call carries (loop depth, innermost loop line), or None to leave it out.
+    A loop inside the function is the function's own N+1, reported there: at a call outside the caller's
+    loops its reads are left out (neither N+1 here nor one read to merge with another) and its writes
+    stay, unlooped (a later read of their table sees them); at a call inside a loop everything the
+    function runs runs per iteration (as for a Java DAO method: ``java._callee_queries``)."""
+    if not caller_depth:
+        return None if inner and reads(value) else (0, None)
+    return caller_depth + inner, caller_line
+
+
 def module_runs(queries: Iterable[Query]) -> dict[str, tuple[CarriedRun, ...]]:
     """What each function of one module runs (its own statements and those it carries from functions
     of its module), from the module's extraction; statements whose text a parameter shapes are left out

@@ -21,7 +21,7 @@ from typing import Any
 from sqllint.extract.pyeval import Env, FunctionInfo, dotted
 from sqllint.extract.pyhelpers import named_like_sink, own_calls, reassigned_names
 from sqllint.extract.pyreceivers import ReceiverTypes
-from sqllint.extract.pyrunners import CarriedRun
+from sqllint.extract.pyrunners import CarriedRun, carried_loops
 from sqllint.extract.pysinks import Emitted, SinkScanner
 from sqllint.extract.pyvalues import Value
 
@@ -172,14 +172,8 @@ class Specializer(SinkScanner):
                                         self.transaction, origin=run.written, resolved_from=run.resolved_from or qualified))
 
     def _carried_loops(self, inner: int, value: Value) -> tuple[int, int | None] | None:
-        """The loops of a statement a call carries (loop depth, innermost line), or None to leave it out. A
-        loop inside the function is the function's own N+1, reported there: at a call outside the caller's
-        loops its reads are left out (neither N+1 here nor one read to merge with another) and its writes
-        stay, unlooped (a later read of their table sees them); at a call inside a loop everything the
-        function runs runs per iteration (as for a Java DAO method: ``java._callee_queries``)."""
-        if not self.loops:
-            return None if inner and _reads(value) else (0, None)
-        return len(self.loops) + inner, self.loops[-1]
+        """``pyrunners.carried_loops`` at this call."""
+        return carried_loops(len(self.loops), self.loops[-1] if self.loops else None, inner, value)
 
     def _emit_at_call(self, item: Emitted, call: ast.Call, carried: bool = False) -> None:
         """The function's statement as run from this call: the call's place, scope, loops and arms; where it
@@ -310,12 +304,6 @@ class Specializer(SinkScanner):
             names = self._runners[qualname] or frozenset()
             self.emitted = [e for e in self.emitted
                             if not (e.scope == qualname and _holds_parameter(e.value, names))]
-
-
-def _reads(value: Value) -> bool:
-    """Every text of ``value`` is a SELECT (or WITH … SELECT)."""
-    return all((text.lstrip("( \t\r\n").split(None, 1) or [""])[0].upper() in ("SELECT", "WITH")
-               for text in value.texts())
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
