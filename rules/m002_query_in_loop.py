@@ -74,8 +74,8 @@ def check(scope: Scope, options: dict[str, Any]) -> Iterator[Violation]:
     ``executemany`` or one multi-row statement. An UPDATE or DELETE whose values are the same in every
     iteration (only the key varies: ``SET status = %s`` bound to a value from outside the loop) is one
     statement with ``WHERE key IN (…)`` after the loop. A call in a loop of a function that runs SQL (a
-    function of the same module, a DAO or mapper method) is the N+1 too: one finding per statement the
-    function runs, each at the call, saying where the statement is written.
+    function of the project, in its file or another one; a DAO or mapper method) is the N+1 too: one
+    finding per statement the function runs, each at the call, saying where the statement is written.
 
     ## Example
     ```python bad
