@@ -734,3 +734,15 @@ def test_functions_calling_each_other_are_each_evaluated_once(monkeypatch) -> No
     result = extract_python("\n".join(lines).encode(), "parser.py")
     assert [q.raw for q in result.queries] == ["SELECT id FROM t WHERE name = %s"]
     assert len(walks) <= 3 * 31, len(walks)  # each function: its own walk and one evaluation (was ~10^6)
+
+
+def test_a_concatenation_of_many_optional_pieces_stays_bounded() -> None:
+    """Each ``+`` multiplies alternatives: 24 optional pieces are 2**24 ways to build the text. The value
+    keeps a bounded number of them (all off, all on, one at a time first) and says it was capped."""
+    flags = [f"f{i}" for i in range(24)]
+    pieces = " + ".join(f'(" AND c{i} = 1" if {flag} else "")' for i, flag in enumerate(flags))
+    code = f'def q(cur, {", ".join(flags)}):\n    cur.execute("SELECT id FROM t WHERE 1 = 1" + {pieces})\n'
+    extraction = extract_python(code.encode(), "many.py", max_variants=32)
+    texts = {q.text for q in extraction.queries}
+    assert 0 < len(texts) <= 32 and extraction.capped
+    assert "SELECT id FROM t WHERE 1 = 1" in texts  # every piece off

@@ -117,18 +117,26 @@ def _union_parts(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     return a + tuple(p for p in b if p not in a)
 
 
+# Alternatives a value keeps through concatenation: each ``+`` multiplies its operands' alternatives, and
+# code joining many conditional pieces (sqlglot's own generator.py) reached 393,216 of them: 9 s and
+# 580 MB for one file. Kept are the same ones ``cap_alternatives`` keeps (all off, all on, one at a time),
+# and the value says it was capped (E022 at a sink). Above any sensible ``max-variants``.
+COMBINE_CAP = 128
+
+
 def _combine(left: Value, right: Value, make: Callable[[Alt, Alt], Alt], is_list: bool) -> Value:
     shared = set(left.parts) & set(right.parts)
     alts = tuple(
         make(a, b) for a, b in product(left.alts, right.alts) if (a.on & shared) == (b.on & shared)
     )
-    return Value(
+    value = Value(
         alts,
         _union_parts(left.parts, right.parts),
         is_list=is_list,
         line=left.line or right.line,
         capped=left.capped or right.capped,
     )
+    return cap_alternatives(value, COMBINE_CAP) if len(alts) > COMBINE_CAP else value
 
 
 def branch(when_true: Value | None, when_false: Value | None, label: str, cap: int) -> Value | None:
