@@ -63,6 +63,8 @@ class Specializer(SinkScanner):
         self._runners: dict[str, frozenset[str] | None] = {}
         self._stable: dict[str, frozenset[str]] = {}
         self._plain: dict[str, dict[tuple[int, int], frozenset[str] | None]] = {}
+        self._plain_found: dict[str, list[Emitted]] = {}  # what that walk emitted in the function
+        self._reading: set[str] = set()  # functions whose own reading is under way (_emits)
         self._specialized: dict[str, set[tuple[int, int]]] = {}
         self._receiver_types: ReceiverTypes | None = None
 
@@ -89,7 +91,23 @@ class Specializer(SinkScanner):
         if self.runners and ((dotted(call.func) or "") in self.runners or (typed or "") in self.runners):
             return True
         local = self._local_function(call.func) or (self.functions.get(typed) if typed is not None else None)
-        return local is not None and self._runner(local) is not None
+        # A local function counts when its own reading runs some SQL: one named like a DB call that runs
+        # none (sqlglot's _parse_select) would make nearly every function of such a module a "runner",
+        # walked again at every call.
+        return local is not None and self._runner(local) is not None and self._emits(local)
+
+    def _emits(self, info: FunctionInfo) -> bool:
+        """Whether the function's own reading runs SQL (a function whose reading is under way: no)."""
+        if info.qualname in self._plain:
+            return bool(self._plain_found[info.qualname])
+        if info.qualname in self._reading or info.evaluating:
+            return False
+        self._reading.add(info.qualname)
+        try:
+            self._plain_sites(info)
+        finally:
+            self._reading.discard(info.qualname)
+        return bool(self._plain_found[info.qualname])
 
     def _receivers(self) -> ReceiverTypes:
         """The module's receiver classes, read when a call first needs them."""
@@ -121,6 +139,12 @@ class Specializer(SinkScanner):
             return
         bindings, constants, known = bound
         plain = self._plain_sites(info)
+        if not known and not _constant_defaults(info) and all(texts is None for texts in plain.values()):
+            # Nothing the call passes (or leaves to a default) can shape the function's SQL: what runs is
+            # its own reading, without walking it again at every call.
+            for item in self._plain_found[info.qualname]:
+                self._carry(item, info, call)
+            return
         decided = self._decisions
         saved = len(self.emitted)
         returns, dict_returns = list(info.returns), list(info.dict_returns)
@@ -144,14 +168,17 @@ class Specializer(SinkScanner):
                 continue
             if id(item) in kept:
                 self._emit_at_call(item, call)
-                continue
-            # The same SQL from every call: statement rules judge it where it is written. The call
-            # carries it for the caller's scope rules (run once per iteration of the caller's loop, a
-            # read the caller repeats), as a call of a mapper method carries the mapper's.
-            loops = self._carried_loops(item.loop_depth, item.value)
-            if loops is not None:
-                self._emit_at_call(replace(item, resolved_from=item.resolved_from or info.qualname,
-                                           loop_depth=loops[0], loop_line=loops[1]), call, carried=True)
+            else:
+                self._carry(item, info, call)
+
+    def _carry(self, item: Emitted, info: FunctionInfo, call: ast.Call) -> None:
+        """The same SQL from every call: statement rules judge it where it is written. The call carries it for
+        the caller's scope rules (run once per iteration of the caller's loop, a read the caller repeats),
+        as a call of a mapper method carries the mapper's."""
+        loops = self._carried_loops(item.loop_depth, item.value)
+        if loops is not None:
+            self._emit_at_call(replace(item, resolved_from=item.resolved_from or info.qualname,
+                                       loop_depth=loops[0], loop_line=loops[1]), call, carried=True)
 
     def _carry_imported(self, call: ast.Call, typed: str | None = None) -> None:
         """A call of another module's function (``pyrunners``): what it runs, at the call, for the scope
@@ -245,6 +272,7 @@ class Specializer(SinkScanner):
                     plain[position] = None if texts is None or plain.get(position, texts) is None \
                         else texts | plain.get(position, texts)  # type: ignore[operator]
             self._plain[info.qualname] = plain
+            self._plain_found[info.qualname] = [item for item in found if item.scope == info.qualname]
         return self._plain[info.qualname]
 
     # --- `if` on a parameter bound to a constant ----------------------------------------------------
@@ -304,6 +332,12 @@ class Specializer(SinkScanner):
             names = self._runners[qualname] or frozenset()
             self.emitted = [e for e in self.emitted
                             if not (e.scope == qualname and _holds_parameter(e.value, names))]
+
+
+def _constant_defaults(info: FunctionInfo) -> bool:
+    """Whether a parameter defaults to a constant (an ``if`` on it is decided at a call that omits it)."""
+    arguments = info.node.args
+    return any(isinstance(d, ast.Constant) for d in [*arguments.defaults, *arguments.kw_defaults] if d is not None)
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
