@@ -257,8 +257,10 @@ class ContentMemo:
             except (OSError, ValueError):
                 pass
 
-    def get(self, data: bytes, compute: Callable[[bytes], T]) -> T:
-        key = hashlib.blake2b(data, digest_size=16).hexdigest()
+    def get(self, data: bytes, compute: Callable[[bytes], T], digest: bytes | None = None) -> T:
+        """``compute(data)``, remembered by ``data``'s content; ``digest``: its blake2b-16 digest when the
+        caller already has it (hashing each file of a large project twice showed in warm runs)."""
+        key = (digest or hashlib.blake2b(data, digest_size=16).digest()).hex()
         self.used.add(key)
         if key in self.values:
             return self.values[key]

@@ -164,8 +164,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
             continue
         if source.language == "python":
             loads_named = loads_named or any(marker in data for marker in NAMED_MARKERS)
-            maybe = memo.get(data, may_define_helper) if memo is not None else may_define_helper(data)
             content = hashlib.blake2b(data, digest_size=16).digest()
+            maybe = memo.get(data, may_define_helper, content) if memo is not None else may_define_helper(data)
             if maybe:
                 python_sources.append(HelperSource(source.path, source.absolute, content))
             if may_run_sql(data):

@@ -40,8 +40,8 @@ def may_run_sql(data: bytes) -> bool:
 def imported_modules(data: bytes, path: str) -> set[str]:
     """Dotted names a module's import lines may refer to (``from app import dao`` gives ``app`` and
     ``app.dao``; relative imports resolved against ``path``): a superset, matched by suffix later."""
-    own = module_name(path)
-    package = Path(path).name == "__init__.py"
+    own: str | None = None  # the module's own dotted name: only relative imports need it
+    package = path.endswith("__init__.py")
     found: set[str] = set()
     # Only the lines holding the word: a scan of the whole text at every line start cost ~0.1 ms a file.
     start = 0
@@ -51,8 +51,10 @@ def imported_modules(data: bytes, path: str) -> set[str]:
         start = len(data) if end == -1 else end + 1
         if (match := _FROM_IMPORT.match(data, line)) is not None:
             dots, module, names = match.groups()
+            if dots and own is None:
+                own = module_name(path)
             target = absolute_module(ast.ImportFrom(module=module.decode() or None, names=[], level=len(dots)),
-                                     own, package)
+                                     own, package) if dots else module.decode() or None
             if target is None:
                 continue
             if target:
