@@ -200,3 +200,36 @@ def test_methods_called_on_receivers_whose_class_the_code_names(tmp_path: Path) 
                      (28, "`repo.get` (a SELECT at app/repo.py:7)"),
                      (33, "`repo.get` (a SELECT at app/repo.py:7)"),
                      (41, "`service.owners` (a SELECT at app/repo.py:7)")]
+
+
+def test_a_module_running_sql_through_the_projects_helper_is_carried_too(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    for name, text in {
+        "__init__.py": "",
+        "db.py": """\
+            import sqlite3
+
+
+            def run(sql, params=()):
+                with sqlite3.connect("x.db") as conn:
+                    return conn.execute(sql, params).fetchall()
+            """,
+        "users.py": """\
+            from app.db import run
+
+
+            def get_user(uid):
+                return run("SELECT id, name FROM users WHERE id = ?", (uid,))
+            """,
+        "views.py": """\
+            from app.users import get_user
+
+
+            def owners(orders):
+                return [get_user(o["user_id"]) for o in orders]
+            """,
+    }.items():
+        (tmp_path / "app" / name).write_text(textwrap.dedent(text))
+    assert findings(tmp_path, ["."]) == [
+        ("M002", "app/views.py", 5, "`get_user` (a SELECT at app/users.py:5) runs once per iteration of the loop on "
+                                    "line 5 (N+1 queries)")]

@@ -26,8 +26,10 @@ from sqllint.extract.pyhelperindex import absolute_module, module_name
 from sqllint.extract.pyvalues import Alt, Value
 from sqllint.records import Query
 
-# A module whose functions may run SQL: a def, and a call named like a DB call.
-_RUNS_SQL = re.compile(rb"\.(?:execute|executemany|exec_driver_sql|read_sql\w*|fetch\w*|query|raw|mogrify)\s*\(")
+# A module whose functions may run SQL: a def, and a call named like a DB call or SQL words (run through
+# a project's own helper: ``return run("SELECT …", (uid,))``).
+_RUNS_SQL = re.compile(rb"\.(?:execute|executemany|exec_driver_sql|read_sql\w*|fetch\w*|query|raw|mogrify)\s*\(|"
+                       rb"(?i:\bselect\b[^\n]*\bfrom\b|\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\bdelete\s+from\b)")
 _FROM_IMPORT = re.compile(rb"[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^#\n;]*)")
 _IMPORT = re.compile(rb"[ \t]*import[ \t]+([^#\n;]+)")
 _NAME = re.compile(rb"[\w.]+")
