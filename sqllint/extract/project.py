@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqllint.extract.pyhelperindex import HelperSource, ProjectHelpers, helpers_of, may_define_helper, module_name
-from sqllint.extract.pyrunners import CarriedRun, ProjectRunners, imported_modules, may_run_sql, module_runs
+from sqllint.extract.pyrunners import CarriedRun, ProjectRunners, imported_modules, module_runs, runs_sql, sql_callees
 from sqllint.extract.pynamed import MARKERS as NAMED_MARKERS
 from sqllint.extract.pynamed import NamedQuery
 from sqllint.extract.pyvalues import Value
@@ -145,7 +145,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
     paging_plugin = False
     result_maps: dict[str, tuple[str, tuple]] = {}  # namespace.id → (extends, nested selects), every mapper's
     python_sources: list[HelperSource] = []  # the files that may define a helper (read again if needed)
-    runner_sources: list[tuple[SourceFile, bytes]] = []  # Python files that may run SQL, with a content digest
+    # Python files that may run SQL: a content digest, and what they call with SQL (pyrunners.sql_callees)
+    runner_sources: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []
     # Go files with SQL words: a content digest and the package functions they define
     go_sources: list[tuple[SourceFile, bytes, frozenset[bytes]]] = []
     go_named_in: dict[bytes, str] = {}  # an identifier followed by "(" → the first Go file with it
@@ -168,8 +169,8 @@ def build_index(files: Iterable[SourceFile], max_file_size: int, callees: bool =
             maybe = memo.get(data, may_define_helper, content) if memo is not None else may_define_helper(data)
             if maybe:
                 python_sources.append(HelperSource(source.path, source.absolute, content))
-            if may_run_sql(data):
-                runner_sources.append((source, content))
+            if (callees := sql_callees(data)) is not None:  # whether they run SQL: once helpers are known
+                runner_sources.append((source, content, callees))
             if b"import" in data:
                 imported |= imported_modules(data, source.path)
             continue
@@ -261,7 +262,7 @@ def _named_digest(named: Mapping[str, tuple[NamedQuery, ...]]) -> str:
     return repr(sorted((name, [(q.path, q.raw) for q in queries]) for name, queries in named.items()))
 
 
-def _python_runners(sources: list[tuple[SourceFile, bytes]], imported: set[str], helpers: ProjectHelpers,
+def _python_runners(sources: list[tuple[SourceFile, bytes, frozenset[bytes]]], imported: set[str], helpers: ProjectHelpers,
                     named: Mapping[str, tuple[NamedQuery, ...]], max_file_size: int,
                     memo: ContentMemo | None) -> ProjectRunners:
     """What the functions of the modules some module imports run (``pyrunners``). Each module is extracted
@@ -270,12 +271,14 @@ def _python_runners(sources: list[tuple[SourceFile, bytes]], imported: set[str],
     from sqllint.extract.python import extract_python
 
     context = hashlib.blake2b((helpers.digest_text() + _named_digest(named)).encode(), digest_size=16).digest()
+    helper_names = frozenset(name.rsplit(".", 1)[-1].encode() for name in [
+        *helpers.by_name, *(name for functions in helpers.by_module.values() for name in functions)])
     by_module: dict[str, dict[str, tuple[CarriedRun, ...]]] = {}
-    for source, content in sources:
+    for source, content, callees in sources:
         module = module_name(source.path)
         parts = module.split(".")
-        if not any(".".join(parts[i:]) in imported for i in range(len(parts))):
-            continue  # no module imports it (by any suffix of its name)
+        if not runs_sql(callees, helper_names) or not any(".".join(parts[i:]) in imported for i in range(len(parts))):
+            continue  # runs no SQL, or no module imports it (by any suffix of its name)
 
         def compute(_key: bytes, source: SourceFile = source) -> dict[str, Any]:
             data = read_source(source.absolute, max_file_size).data

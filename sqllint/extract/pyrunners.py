@@ -26,17 +26,40 @@ from sqllint.extract.pyhelperindex import absolute_module, module_name
 from sqllint.extract.pyvalues import Alt, Value
 from sqllint.records import Query
 
-# A module whose functions may run SQL: a def, and a call named like a DB call or SQL words (run through
-# a project's own helper: ``return run("SELECT …", (uid,))``).
-_RUNS_SQL = re.compile(rb"\.(?:execute|executemany|exec_driver_sql|read_sql\w*|fetch\w*|query|raw|mogrify)\s*\(|"
-                       rb"(?i:\bselect\b[^\n]*\bfrom\b|\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\bdelete\s+from\b)")
+# A module whose functions may run SQL: a def, and a call named like a DB call, or one of the project's own
+# helpers called with a SQL literal (``return run("SELECT …", (uid,))``; SQL words alone are in docstrings,
+# and a SQL library's own functions taking ``sql`` pass for helpers).
+_DB_CALL = re.compile(rb"\.(?:execute|executemany|exec_driver_sql|read_sql\w*|fetch\w*|query|raw|mogrify)\s*\(")
+# Found from the literal backwards: a scan for quotes is fast, one for every word followed by "(" was not.
+_SQL_LITERAL = re.compile(rb"(?:'|\")+\s*(?i:select|insert|update|delete|replace|with)\b")
+_CALLED_BEFORE = re.compile(rb"(\w+)\s*\(\s*[rRbBuUfF]{0,2}$")
 _FROM_IMPORT = re.compile(rb"[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^#\n;]*)")
 _IMPORT = re.compile(rb"[ \t]*import[ \t]+([^#\n;]+)")
 _NAME = re.compile(rb"[\w.]+")
 
 
-def may_run_sql(data: bytes) -> bool:
-    return b"def " in data and _RUNS_SQL.search(data) is not None
+def sql_callees(data: bytes) -> frozenset[bytes] | None:
+    """What may make a module's functions run SQL: None when nothing can; else the names of the functions
+    it hands a SQL literal to (``run("SELECT …")``), with ``b"."`` standing for a call named like a DB call
+    (``cur.execute(…)``). ``runs_sql`` decides once the project's helpers are known."""
+    if b"def " not in data:
+        return None
+    if _DB_CALL.search(data) is not None:
+        return _DB_CALLS  # runs SQL whatever the helpers: no need to look at its literals
+    found: set[bytes] = set()
+    for literal in _SQL_LITERAL.finditer(data):
+        call = _CALLED_BEFORE.search(data, max(0, literal.start() - 120), literal.start())
+        if call is not None:
+            found.add(call.group(1))
+    return frozenset(found) if found else None
+
+
+_DB_CALLS = frozenset({b"."})
+
+
+def runs_sql(callees: frozenset[bytes], helpers: frozenset[bytes]) -> bool:
+    """``sql_callees`` of a module, given the bare names of the project's executor helpers."""
+    return b"." in callees or not callees.isdisjoint(helpers)
 
 
 def imported_modules(data: bytes, path: str) -> set[str]:
