@@ -204,3 +204,21 @@ def test_connections_open_side_by_side_and_a_refused_one_only_shrinks_the_pool(s
     finally:
         with db_server.connect() as conn, conn.cursor() as cursor:
             cursor.execute("DROP USER %s@'%%'", (user,))
+
+
+def test_a_proxy_greeting_does_not_decide_the_flavour(shop_db, monkeypatch) -> None:
+    """ProxySQL greets with its own configured version: the server behind it is asked."""
+    import sqllint.explain.session as session_module
+
+    class ProxyGreeting(session_module._Connection):
+        def _get_server_information(self) -> None:
+            super()._get_server_information()
+            self.server_version = "8.0.11 (ProxySQL)"
+
+    monkeypatch.setattr(session_module, "_Connection", ProxyGreeting)
+    with Session(parse_dsn(shop_db.dsn), ExplainSettings(statement_timeout=1.5)) as session:
+        assert session._conn.server_version == "8.0.11 (ProxySQL)"
+        assert session.server is not None and session.server.flavor == "mariadb"
+        assert "MariaDB" in session.server.version
+        limit = dict(session.query("SHOW VARIABLES LIKE 'max_statement_time'")[1])
+        assert float(limit["max_statement_time"]) == 1.5

@@ -144,22 +144,40 @@ class Session:
 
     def _prepare(self) -> None:
         assert self._conn is not None
-        # The server's greeting names it (MariaDB's old-client prefix "5.5.5-" aside): no query needed.
-        version = str(self._conn.server_version or "")
-        version = version[len("5.5.5-"):] if version.startswith("5.5.5-") else version
-        mariadb = "mariadb" in version.lower()
+        # A greeting naming MariaDB settles it (MariaDB's old-client prefix "5.5.5-" aside): the read-only
+        # and time-limit SETs go in one packet. Any other greeting may be a proxy's own (ProxySQL answers
+        # with its configured version): the server is asked, in the packet that makes the session read-only.
+        greeting = str(self._conn.server_version or "")
+        greeting = greeting[len("5.5.5-"):] if greeting.startswith("5.5.5-") else greeting
+        if "mariadb" in greeting.lower():
+            self.server = Server("mariadb", greeting)
+            self._settle(self.query_many(["SET SESSION TRANSACTION READ ONLY", self._time_limit()]))
+            return
+        answers = self.query_many(["SHOW VARIABLES WHERE Variable_name IN ('version', 'version_comment')",
+                                   "SET SESSION TRANSACTION READ ONLY"])
+        self._settle(answers)
+        values = {str(name): str(value) for name, value in answers[0][1]}  # type: ignore[index]
+        version = values.get("version", greeting)
+        mariadb = "mariadb" in (version + values.get("version_comment", "")).lower()
         self.server = Server("mariadb" if mariadb else "mysql", version)
-        # Read-only for every later (autocommitted) statement (EXPLAIN of a SELECT still works), and the
-        # time limit: one round trip where the connection takes multi-statement packets.
-        limit = (f"SET SESSION max_statement_time = {self.settings.statement_timeout:.3f}" if mariadb else
-                 f"SET SESSION max_execution_time = {max(1, int(self.settings.statement_timeout * 1000))}")
-        read_only, timed = self.query_many(["SET SESSION TRANSACTION READ ONLY", limit])
-        if isinstance(read_only, Exception):
-            raise read_only
-        if isinstance(timed, Exception) and not (isinstance(timed, ExplainError) and timed.code == UNKNOWN_VARIABLE):
-            raise timed
-        # (Servers before MySQL 5.7.8 / MariaDB 10.1 have no server-side limit: the client's read timeout,
-        # set when connecting, still ends a statement that runs too long.)
+        self._settle(self.query_many([self._time_limit()]))
+
+    def _time_limit(self) -> str:
+        assert self.server is not None
+        if self.server.flavor == "mariadb":
+            return f"SET SESSION max_statement_time = {self.settings.statement_timeout:.3f}"
+        return f"SET SESSION max_execution_time = {max(1, int(self.settings.statement_timeout * 1000))}"
+
+    @staticmethod
+    def _settle(answers: Sequence[Rows | ExplainError | UnsafeStatement]) -> None:
+        """Raise the first failure of the session's set-up, but an unknown time-limit variable: servers
+        before MySQL 5.7.8 / MariaDB 10.1 have none, and the client's read timeout (set when connecting)
+        still ends a statement that runs too long."""
+        for answer in answers:
+            if isinstance(answer, ExplainError) and answer.code == UNKNOWN_VARIABLE:
+                continue
+            if isinstance(answer, Exception):
+                raise answer
 
     def close(self) -> None:
         if self._single is not None:
