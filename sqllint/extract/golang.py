@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqllint.extract import ExtractOptions, FileExtraction, Problem
-from sqllint.extract.gowalk import GoEmission, GoWalker
+from sqllint.extract.gocalls import GoEmission
+from sqllint.extract.gowalk import GoWalker
 from sqllint.extract.pyrunners import CarriedRun, carried_loops
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
