@@ -189,6 +189,11 @@ def test_methods_called_on_receivers_whose_class_the_code_names(tmp_path: Path) 
                 service.owners([o])
 
 
+        def annotated(repo: "Annotated[UserRepo, Depends(get_repo)]", ids):
+            for i in ids:
+                repo.get(i)
+
+
         def untyped(repo, ids):
             for i in ids:
                 repo.get(i)  # nothing says what repo is: not followed
@@ -199,7 +204,8 @@ def test_methods_called_on_receivers_whose_class_the_code_names(tmp_path: Path) 
                      (23, "`self.orders.find` (a SELECT on line 9)"),
                      (28, "`repo.get` (a SELECT at app/repo.py:7)"),
                      (33, "`repo.get` (a SELECT at app/repo.py:7)"),
-                     (41, "`service.owners` (a SELECT at app/repo.py:7)")]
+                     (41, "`service.owners` (a SELECT at app/repo.py:7)"),
+                     (46, "`repo.get` (a SELECT at app/repo.py:7)")]
 
 
 def test_a_module_running_sql_through_the_projects_helper_is_carried_too(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from sqllint.extract.pyeval import dotted
 
 def _class_name(node: ast.expr | None) -> str | None:
     """The class an annotation or a constructor's callee names: ``UserRepo``, ``dao.UserRepo``,
-    ``"UserRepo"``, ``Optional[UserRepo]``, ``UserRepo | None``."""
+    ``"UserRepo"``, ``Optional[UserRepo]``, ``UserRepo | None``, ``Annotated[UserRepo, …]``. (The endpoint
+    call graph reads annotations too, ``endpoints.pyresolve.annotation``, resolving them to its classes.)"""
     if node is None:
         return None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -27,6 +28,9 @@ def _class_name(node: ast.expr | None) -> str | None:
             return None
     if isinstance(node, ast.Subscript) and dotted(node.value) in ("Optional", "typing.Optional"):
         return _class_name(node.slice)
+    if isinstance(node, ast.Subscript) and dotted(node.value) in ("Annotated", "typing.Annotated") \
+            and isinstance(node.slice, ast.Tuple) and node.slice.elts:  # FastAPI: Annotated[Svc, Depends(…)]
+        return _class_name(node.slice.elts[0])
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         sides = [side for side in (node.left, node.right) if not (isinstance(side, ast.Constant) and side.value is None)]
         return _class_name(sides[0]) if len(sides) == 1 else None
