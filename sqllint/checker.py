@@ -129,8 +129,10 @@ class FileChecker:
             return self._filter_file(result, source)
         for problem in extraction.problems:
             self._add_problem(result, source.path, problem)
-        result.queries = len(extraction.queries)
-        result.statements = len({q.statement for q in extraction.queries})
+        # Counted where written: a call carrying another function's or a mapper's statement is no new one.
+        written = [q for q in extraction.queries if q.resolved_from is None]
+        result.queries = len(written)
+        result.statements = len({q.statement for q in written})
         checkable = []
         before_problems = len(result.findings)
         for query in extraction.queries:
