@@ -117,32 +117,46 @@ class ResultCache:
         return data["files"]
 
     @staticmethod
-    def _content_hash(source: SourceFile) -> str | None:
+    def _content_hash(source: SourceFile, imports: dict[str, set[str]]) -> str | None:
+        """The file's content digest; for a Python file, what it imports goes into ``imports`` (by path)."""
         try:
             with open(source.absolute, "rb") as handle:
-                return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+                data = handle.read()
         except OSError:
             return None  # unreadable: checked (and reported) every time
+        if source.language == "python" and b"import" in data:
+            from sqllint.extract.pyrunners import imported_modules
+
+            imports[source.path] = imported_modules(data, source.path)
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
 
     def check(self, files: Sequence[SourceFile], check: Callable[[Sequence[SourceFile]], list[R]],
               make: Callable[..., R]) -> list[R]:
         """Results for ``files`` in order: cached ones rebuilt with ``make``, the rest from ``check``."""
-        hashes = [self._content_hash(f) for f in files]
+        imports: dict[str, set[str]] = {}
+        hashes = [self._content_hash(f, imports) for f in files]
         project = hashlib.blake2b(digest_size=16)
         project.update(getattr(self.project_index, "digest", "").encode())  # mapper files not checked in this run
         for source, content in zip(files, hashes):
             if source.language in _PROJECT_LANGUAGES:
                 project.update(f"{source.path}|{content}\n".encode())
-        # A Python file's SQL depends on the other modules' run(sql, params) helpers (pyhelpers), not on their text
-        depends = self.project_index.python_digest() if self.project_index is not None else ""
-        python = hashlib.blake2b(depends.encode(), digest_size=16).hexdigest() if depends else ""
+        # A Python file's SQL depends on the other modules' run(sql, params) helpers (pyhelpers) and on what the
+        # functions it imports run (pyrunners), not on their text: only modules it imports count, so editing
+        # one DAO module re-checks its importers, not every Python file.
+        index = self.project_index
+        runners = bool(index is not None and getattr(index, "python_runners", None))
+        shared = index.python_digest(set()) if index is not None and not runners else ""
+
+        def python(path: str) -> str:
+            depends = index.python_digest(imports.get(path, set())) if runners else shared  # type: ignore[union-attr]
+            return hashlib.blake2b(depends.encode(), digest_size=16).hexdigest() if depends else ""
         keys: list[str | None] = []
         for source, content in zip(files, hashes):
             if content is None:
                 keys.append(None)
                 continue
             extra = project.hexdigest() if source.language in _PROJECT_LANGUAGES else \
-                python if source.language == "python" else ""
+                python(source.path) if source.language == "python" else ""
             keys.append(hashlib.blake2b(f"{source.path}|{source.language}|{content}|{extra}".encode(),
                                         digest_size=16).hexdigest())
         results: list[R | None] = []

@@ -239,3 +239,30 @@ def test_a_module_running_sql_through_the_projects_helper_is_carried_too(tmp_pat
     assert findings(tmp_path, ["."]) == [
         ("M002", "app/views.py", 5, "`get_user` (a SELECT at app/users.py:5) runs once per iteration of the loop on "
                                     "line 5 (N+1 queries)")]
+
+
+def test_editing_a_module_checks_again_only_the_modules_importing_it(tmp_path: Path, monkeypatch) -> None:
+    from sqllint.checker import FileChecker
+
+    root = project(tmp_path)
+    (root / "app" / "other.py").write_text(textwrap.dedent("""\
+        def count(cur):
+            cur.execute("SELECT COUNT(*) FROM users")
+            return cur.fetchone()
+        """))
+    (root / "app" / "report.py").write_text("from app.other import count\n\n\ndef total(cur):\n    return count(cur)\n")
+    cache = tmp_path / ".cache"
+    findings(root, ["."], cache)
+    checked: list[str] = []
+    original = FileChecker.check
+
+    def recording(self, source):  # type: ignore[no-untyped-def]
+        checked.append(source.path)
+        return original(self, source)
+
+    monkeypatch.setattr(FileChecker, "check", recording)
+    # app/dao.py changes what get_user runs: it and views.py (which imports it) are checked again,
+    # report.py (which imports only app.other) comes from the cache
+    (root / "app" / "dao.py").write_text(textwrap.dedent(DAO).replace("SELECT * FROM users", "SELECT id FROM users"))
+    findings(root, ["."], cache)
+    assert sorted(checked) == ["app/dao.py", "app/views.py"]

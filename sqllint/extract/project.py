@@ -86,12 +86,14 @@ class ProjectIndex:
     # for the packages importing it
     go_runners: Mapping[str, Mapping[str, tuple[CarriedRun, ...]]] = field(default_factory=dict)
 
-    def python_digest(self) -> str:
+    def python_digest(self, imported: set[str] | None = None) -> str:
         """What a Python file's SQL depends on beyond its own text: other modules' helpers, named queries,
-        what imported modules' functions run."""
+        and what the functions of the modules it imports run (``imported``: ``pyrunners.imported_modules``
+        of the file; None: every module's)."""
         if not (self.python_helpers or self.named_sql or self.python_runners):
             return ""
-        return self.python_helpers.digest_text() + _named_digest(self.named_sql) + self.python_runners.digest_text()
+        return (self.python_helpers.digest_text() + _named_digest(self.named_sql)
+                + self.python_runners.digest_text(imported))
 
     def resolve_type(self, simple: str, imports: Mapping[str, str], package: str) -> str | None:
         """The mapper namespace a Java type name refers to, or None when it is not a known mapper."""

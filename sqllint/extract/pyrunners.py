@@ -175,10 +175,14 @@ class ProjectRunners:
         return ProjectRunners({module: {name: tuple(CarriedRun.from_json(r) for r in runs)
                                         for name, runs in functions.items()} for module, functions in data.items()})
 
-    def digest_text(self) -> str:
-        """Stable text of every run: part of the result cache's key for Python files."""
-        return repr(sorted((module, sorted((name, [r.to_json() for r in runs]) for name, runs in functions.items()))
-                           for module, functions in self.by_module.items()))
+    def digest_text(self, imported: set[str] | None = None) -> str:
+        """Stable text of the runs of the modules ``imported`` names (by any suffix of their dotted name;
+        None: every module): part of the result cache's key for a Python file, which depends on what the
+        functions it imports run, not on the rest of the project."""
+        modules = [module for module in self.by_module if imported is None
+                   or any(".".join(module.split(".")[i:]) in imported for i in range(module.count(".") + 1))]
+        return repr(sorted((module, sorted((name, [r.to_json() for r in runs])
+                                           for name, runs in self.by_module[module].items())) for module in modules))
 
     def for_module(self, imports: ast.Module, path: str | None = None) -> dict[str, tuple[str, tuple[CarriedRun, ...]]]:
         """The calls a module can make of other modules' functions, by the text of the call's callee
