@@ -117,14 +117,15 @@ class ResultCache:
         return data["files"]
 
     @staticmethod
-    def _content_hash(source: SourceFile, imports: dict[str, set[str]]) -> str | None:
-        """The file's content digest; for a Python file, what it imports goes into ``imports`` (by path)."""
+    def _content_hash(source: SourceFile, imports: dict[str, set[str]] | None) -> str | None:
+        """The file's content digest; for a Python file, what it imports goes into ``imports`` (by path) when
+        that is asked for (only when the project has functions whose runs are carried across modules)."""
         try:
             with open(source.absolute, "rb") as handle:
                 data = handle.read()
         except OSError:
             return None  # unreadable: checked (and reported) every time
-        if source.language == "python" and b"import" in data:
+        if imports is not None and source.language == "python" and b"import" in data:
             from sqllint.extract.pyrunners import imported_modules
 
             imports[source.path] = imported_modules(data, source.path)
@@ -133,8 +134,10 @@ class ResultCache:
     def check(self, files: Sequence[SourceFile], check: Callable[[Sequence[SourceFile]], list[R]],
               make: Callable[..., R]) -> list[R]:
         """Results for ``files`` in order: cached ones rebuilt with ``make``, the rest from ``check``."""
+        index = self.project_index
+        runners = bool(index is not None and getattr(index, "python_runners", None))
         imports: dict[str, set[str]] = {}
-        hashes = [self._content_hash(f, imports) for f in files]
+        hashes = [self._content_hash(f, imports if runners else None) for f in files]
         project = hashlib.blake2b(digest_size=16)
         project.update(getattr(self.project_index, "digest", "").encode())  # mapper files not checked in this run
         for source, content in zip(files, hashes):
@@ -143,8 +146,6 @@ class ResultCache:
         # A Python file's SQL depends on the other modules' run(sql, params) helpers (pyhelpers) and on what the
         # functions it imports run (pyrunners), not on their text: only modules it imports count, so editing
         # one DAO module re-checks its importers, not every Python file.
-        index = self.project_index
-        runners = bool(index is not None and getattr(index, "python_runners", None))
         shared = index.python_digest(set()) if index is not None and not runners else ""
 
         def python(path: str) -> str:

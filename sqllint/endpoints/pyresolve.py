@@ -19,6 +19,7 @@ from sqllint.endpoints.pyindex import (
     Ref,
     walk_shallow,
 )
+from sqllint.extract.pyreceivers import annotation_expression
 
 _WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Final", "ClassVar", "Type", "type"})
 
@@ -58,13 +59,9 @@ class Resolver:
 
     def annotation(self, node: ast.expr | None, ctx: Context) -> Ref | None:
         """The class an annotation names, as an instance."""
+        node = annotation_expression(node)
         if node is None:
             return None
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                return None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # ``Dao | None``
             return self.annotation(node.left, ctx) or self.annotation(node.right, ctx)
         if isinstance(node, ast.Subscript):

@@ -76,10 +76,16 @@ def _writes(bare: str) -> bool:
 # inside a string starts no comment. Executable comments (``/*! … */``, MariaDB's ``/*M! … */``) are
 # code to the server, so they are not blanked. With ``NO_BACKSLASH_ESCAPES`` a backslash escapes
 # nothing; a text with a backslash is checked under both readings (``_bare``).
-_LEXED = r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`[^`]*`|/\*(?![!M])(?:(?!\*/).)*\*/|--(?:\s[^\n]*|$)|#[^\n]*"""
-_QUOTED = re.compile(_LEXED, re.DOTALL)
-_QUOTED_NO_ESCAPES = re.compile(_LEXED.replace("[^'\\\\]|\\\\.|''", "[^']|''").replace('[^"\\\\]|\\\\.|""', '[^"]|""'),
-                                re.DOTALL)
+def _lexer(escapes: bool) -> re.Pattern[str]:
+    """Strings (a backslash escaping the next character, or nothing) and comments, leftmost first."""
+    inside = r"(?:[^{q}\\]|\\.|{q}{q})*" if escapes else r"(?:[^{q}]|{q}{q})*"
+    single, double = "'" + inside.format(q="'") + "'", '"' + inside.format(q='"') + '"'
+    identifiers_and_comments = r"`[^`]*`|/\*(?![!M])(?:(?!\*/).)*\*/|--(?:\s[^\n]*|$)|#[^\n]*"
+    return re.compile(f"{single}|{double}|{identifiers_and_comments}", re.DOTALL)
+
+
+_QUOTED = _lexer(escapes=True)
+_QUOTED_NO_ESCAPES = _lexer(escapes=False)
 
 
 _FROM = "from_" if "from_" in exp.Select.arg_types else "from"  # renamed in sqlglot 28

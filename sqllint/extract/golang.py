@@ -97,28 +97,6 @@ def _package_constants(root: Node) -> dict[str, Node]:
     return constants
 
 
-def _imported_names(root: Node) -> frozenset[str]:
-    """The names a file's imports are referred by: the alias, else the path's last element (not a /vN)."""
-    names = set()
-    for declaration in named_children(root):
-        if declaration.type != "import_declaration":
-            continue
-        for spec in (s for node in named_children(declaration)
-                     for s in (named_children(node) if node.type == "import_spec_list" else [node])):
-            alias = child(spec, "name")
-            path = child(spec, "path")
-            if alias is not None:
-                if alias.type == "package_identifier":
-                    names.add(text_of(alias))
-                continue
-            parts = text_of(path).strip('"`').split("/") if path is not None else []
-            while parts and re.fullmatch(r"v\d+", parts[-1]):
-                parts.pop()
-            if parts:
-                names.add(re.sub(r"\.v\d+$", "", parts[-1]).replace("-", "_"))
-    return frozenset(names)
-
-
 def package_key(path: str, name: str) -> str:
     """How the project index names a package-level constant: the package is the file's directory."""
     return f"{posixpath.dirname(path)}|{name}"
@@ -155,9 +133,10 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
     constant_values: dict[str, Value | None] = {}
     emissions: list[GoEmission] = []
     declarations = [d for d in named_children(root) if d.type in ("function_declaration", "method_declaration")]
-    packages = _imported_names(root)
+    imports = _imports(root)
+    packages = frozenset(name for name, _path in imports)  # the names the file's imports are referred by
     functions = {text_of(child(d, "name") or d): _scope_name(d) for d in declarations if d.type == "function_declaration"}
-    runners = _runners(root, directory, functions, getattr(options.project, "go_runners", None) or {})
+    runners = _runners(imports, directory, functions, getattr(options.project, "go_runners", None) or {})
     for declaration in declarations:
         body = child(declaration, "body")
         if body is None:
@@ -214,7 +193,7 @@ def _extract(data: bytes, path: str, options: ExtractOptions, result: FileExtrac
     result.queries.extend(expand_helper_calls(ordered))
 
 
-def _runners(root: Node, directory: str, own: dict[str, str],
+def _runners(imports: list[tuple[str, str]], directory: str, own: dict[str, str],
              project: Mapping[str, Mapping[str, tuple[CarriedRun, ...]]]) -> dict[str, tuple[str, tuple[CarriedRun, ...]]]:
     """What the functions of the package's other files (``GetUser``) and of imported project packages
     (``store.GetUser``) run, by the callee's text; an import path is matched to the one project directory
@@ -225,7 +204,7 @@ def _runners(root: Node, directory: str, own: dict[str, str],
     for name, runs in project.get(directory, {}).items():
         if name not in own and "." not in name:  # a function of another file of this package
             found[name] = (f"{directory}.{name}" if directory else name, runs)
-    for alias, path in _imports(root):
+    for alias, path in imports:
         segments = path.split("/")
         shared = {d: _common_tail(d.split("/"), segments) for d in project if d and d != directory}
         best = max(shared.values(), default=0)
@@ -246,7 +225,8 @@ def _common_tail(a: list[str], b: list[str]) -> int:
 
 
 def _imports(root: Node) -> list[tuple[str, str]]:
-    """(name the file uses, import path) of each import that is not blank or dot-imported."""
+    """(name the file uses, import path) of each import that is not blank or dot-imported: the alias, else
+    the path's last element (not a /vN)."""
     found = []
     for declaration in named_children(root):
         if declaration.type != "import_declaration":

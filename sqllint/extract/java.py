@@ -33,6 +33,7 @@ from sqllint.extract.javawrapsql import wrapper_queries
 from sqllint.extract.mybatis import Statement, XmlRefused, parse_xml, to_nodes
 from sqllint.extract.mybatis_checks import duplicate_problem
 from sqllint.extract.mybatis_queries import statement_queries
+from sqllint.extract.pyrunners import is_read
 from sqllint.extract.pyvalues import Value
 from sqllint.extract.pywalk import looks_like_sql
 from sqllint.extract.emit import Site, queries_from_value
@@ -324,15 +325,9 @@ def _callee_queries(key: str, project: ProjectIndex, site: Site, options: Extrac
             statement = project.statements.get(run.statement or "")
             queries = _resolved(statement, inner, options, fragments) if statement is not None else []
         if in_own_loop:
-            queries = [q for q in queries if not _reads(q)]
+            queries = [q for q in queries if not is_read(q.text)]
         out.extend(dataclasses.replace(q, resolved_from=key) if run.value is not None else q for q in queries)
     return out
-
-
-def _reads(query: Query) -> bool:
-    """A SELECT (or a WITH … SELECT): its statement verb, the first word of the text."""
-    words = query.text.lstrip("( \t\r\n").split(None, 1)
-    return bool(words) and words[0].upper() in ("SELECT", "WITH")
 
 
 def _native_query(java: JavaFile, info: JavaClass, method: Node, annotation: Node, suppressions: dict[int, frozenset[str]],

@@ -15,17 +15,24 @@ import ast
 from sqllint.extract.pyeval import dotted
 
 
+def annotation_expression(node: ast.expr | None) -> ast.expr | None:
+    """A string annotation's expression (``"UserRepo"`` → ``UserRepo``; None when it does not parse); any
+    other annotation as it is."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            return ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return None
+    return node
+
+
 def _class_name(node: ast.expr | None) -> str | None:
     """The class an annotation or a constructor's callee names: ``UserRepo``, ``dao.UserRepo``,
     ``"UserRepo"``, ``Optional[UserRepo]``, ``UserRepo | None``, ``Annotated[UserRepo, …]``. (The endpoint
-    call graph reads annotations too, ``endpoints.pyresolve.annotation``, resolving them to its classes.)"""
+    call graph resolves annotations to its own classes: ``endpoints.pyresolve.annotation``.)"""
+    node = annotation_expression(node)
     if node is None:
         return None
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        try:
-            node = ast.parse(node.value, mode="eval").body
-        except SyntaxError:
-            return None
     if isinstance(node, ast.Subscript) and dotted(node.value) in ("Optional", "typing.Optional"):
         return _class_name(node.slice)
     if isinstance(node, ast.Subscript) and dotted(node.value) in ("Annotated", "typing.Annotated") \

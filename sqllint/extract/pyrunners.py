@@ -119,10 +119,15 @@ class CarriedRun:
                           tuple((str(text), tuple(on)) for text, on in alternatives), resolved_from)
 
 
+def is_read(text: str) -> bool:
+    """A SELECT (or a WITH … SELECT): the statement's first word."""
+    words = text.lstrip("( \t\r\n").split(None, 1)
+    return bool(words) and words[0].upper() in ("SELECT", "WITH")
+
+
 def reads(value: Value) -> bool:
-    """Every text of ``value`` is a SELECT (or WITH … SELECT)."""
-    return all((text.lstrip("( \t\r\n").split(None, 1) or [""])[0].upper() in ("SELECT", "WITH")
-               for text in value.texts())
+    """Every text of ``value`` is a read (``is_read``)."""
+    return all(is_read(text) for text in value.texts())
 
 
 def carried_loops(caller_depth: int, caller_line: int | None, inner: int, value: Value) -> tuple[int, int | None] | None:

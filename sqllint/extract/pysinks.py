@@ -166,12 +166,13 @@ class SinkScanner(ExpressionEvaluator):
         return evaluate_arguments(node, lambda n: self._eval(n, env), tracked, loop_names)
 
     def _emit(self, value: Value, node: ast.AST, call: str, scope: str, depth: int, loop_line: int | None,
-              arguments: CallArguments | None = None, resolved_from: str | None = None) -> None:
+              arguments: CallArguments | None = None, resolved_from: str | None = None,
+              origin: tuple[tuple[str, int, int], ...] = ()) -> None:
         index = self.sequence.get(scope, 0)
         self.sequence[scope] = index + 1
         branch = tuple(self.branches) if scope == self.scope else ()
         self.emitted.append(Emitted(value, node, scope, depth, loop_line, call, index, branch, self.transaction,
-                                    arguments, resolved_from=resolved_from))
+                                    arguments, origin, resolved_from))
 
 
 def _may_change_self(call: ast.Call) -> bool:

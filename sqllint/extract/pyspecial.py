@@ -193,10 +193,8 @@ class Specializer(SinkScanner):
             loops = self._carried_loops(run.loop_depth, value)
             if loops is None:
                 continue
-            index = self.sequence.get(self.scope, 0)
-            self.sequence[self.scope] = index + 1
-            self.emitted.append(Emitted(value, call, self.scope, loops[0], loops[1], callee, index, tuple(self.branches),
-                                        self.transaction, origin=run.written, resolved_from=run.resolved_from or qualified))
+            self._emit(value, call, callee or "", self.scope, loops[0], loops[1],
+                       resolved_from=run.resolved_from or qualified, origin=run.written)
 
     def _carried_loops(self, inner: int, value: Value) -> tuple[int, int | None] | None:
         """``pyrunners.carried_loops`` at this call."""
